@@ -1,0 +1,101 @@
+"""The ``cslib`` console command.
+
+``cslib demo-data``  writes the synthetic demo warehouse.
+``cslib validate``   checks a source against the data contracts.
+``cslib render``     renders every report of a month (see :mod:`cslib.runner`).
+
+Exit codes: 0 success, 1 some reports failed, 2 bad input (data, params or
+arguments) found before any work started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+from .exceptions import CslibError, SchemaError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _demo_data(args) -> int:
+    from .demo import write_demo_data
+
+    path = write_demo_data(args.path, n_accounts=args.accounts, seed=args.seed,
+                           n_months=args.months)
+    print(f"demo warehouse written to {path}")
+    if not args.no_validate:
+        return _validate_source(str(path))
+    return EXIT_OK
+
+
+def _validate_source(source: str, csv=None) -> int:
+    from .io import load
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wh = load(source, csv=csv)
+    for w in caught:
+        print(f"note: {w.message}")
+    for name, frame in wh.items():
+        print(f"  {name:<16} {len(frame):>10,} rows  valid")
+    return EXIT_OK
+
+
+def _validate(args) -> int:
+    return _validate_source(args.source)
+
+
+def _render(args) -> int:
+    from .runner import main as render_main
+
+    return render_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cslib", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo-data", help="write the synthetic demo warehouse")
+    demo.add_argument("--path", default="data/demo.duckdb", help="DuckDB file to write")
+    demo.add_argument("--accounts", type=int, default=2000, help="number of accounts")
+    demo.add_argument("--months", type=int, default=24, help="months of MRR history")
+    demo.add_argument("--seed", type=int, default=20261, help="random seed")
+    demo.add_argument("--no-validate", action="store_true", help="skip validation")
+    demo.set_defaults(func=_demo_data)
+
+    val = sub.add_parser("validate", help="check a source against the data contracts")
+    val.add_argument("source", help="DuckDB file, CSV/Parquet folder or database URL")
+    val.set_defaults(func=_validate)
+
+    render = sub.add_parser("render", help="render every report of a month")
+    render.add_argument("--params", default="params/monthly.yaml", help="params file")
+    render.add_argument("--month", help="month to render, YYYY-MM (default: from params)")
+    render.add_argument("--segments", nargs="+", help="segments to render (default: params)")
+    render.add_argument("--notebooks", nargs="+", help="notebooks to render (default: params)")
+    render.add_argument("--jobs", type=int, help="parallel runs (default: one per core)")
+    render.add_argument("--output", help="reports folder (default: reports)")
+    render.add_argument("--dry-run", action="store_true", help="print the run matrix only")
+    render.add_argument("--force", action="store_true", help="re-render unchanged reports")
+    render.set_defaults(func=_render)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SchemaError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except CslibError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,565 @@
+"""Sources: read the kit's tables from DuckDB, CSV/Parquet folders or a warehouse.
+
+:func:`load` is the one door data comes in through. It accepts
+
+* a DuckDB database file (``data/demo.duckdb``, the embedded default),
+* a folder of ``<table>.csv`` or ``<table>.parquet`` files,
+* a SQLAlchemy URL (``postgresql://user@host/db``) to a warehouse,
+
+drops exact duplicate records (saying how many), and validates every table
+against :mod:`cslib.schemas` before returning it.
+
+CSV files are read the way real CRM exports come: UTF-8 with or without a BOM,
+or Latin-1; ``,`` ``;`` tab or ``|`` separators; decimal commas
+(``1.234,56``); ``dd/mm/yyyy`` dates. The dialect is detected per file, or
+declared with ``csv={"sep": ";", "decimal": ",", "dayfirst": True,
+"encoding": "latin-1"}`` (the ``csv:`` key of a params file).
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+import hashlib
+import os
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .exceptions import SourceError
+from .schemas import REQUIRED_TABLES, SCHEMAS, validate
+
+__all__ = [
+    "Warehouse",
+    "CsvDialect",
+    "DuplicateRowsWarning",
+    "load",
+    "read_csv",
+    "detect_dialect",
+    "default_source",
+    "fingerprint",
+    "write_csv_folder",
+]
+
+#: Where the demo warehouse lives, relative to the project root.
+DEMO_PATH = Path("data") / "demo.duckdb"
+
+_SQL_SCHEMES = ("postgresql", "postgres", "mysql", "mssql", "oracle", "sqlite", "snowflake",
+                "redshift", "bigquery")
+
+
+class DuplicateRowsWarning(UserWarning):
+    """Exact duplicate records were found and dropped."""
+
+
+class Warehouse(dict):
+    """The validated tables, by name, with where they came from.
+
+    A plain ``dict`` of DataFrames, plus:
+
+    Attributes
+    ----------
+    source : str
+        What was loaded.
+    files : dict
+        Where each table was read from.
+    notes : list of str
+        What was done to the data on the way in (duplicates dropped...).
+    """
+
+    def __init__(self, tables, *, source="", files=None, notes=None):
+        super().__init__(tables)
+        self.source = source
+        self.files = dict(files or {})
+        self.notes = list(notes or [])
+
+    @property
+    def data_date(self) -> pd.Timestamp | None:
+        """The latest month with MRR (the data's "as of" month)."""
+        mrr = self.get("mrr")
+        if mrr is None or mrr.empty:
+            return None
+        return pd.Timestamp(mrr["month"].max())
+
+
+@dataclass
+class CsvDialect:
+    """How a CSV file is written. ``None`` fields are detected per file."""
+
+    sep: str | None = None
+    decimal: str | None = None
+    encoding: str | None = None
+    dayfirst: bool | None = None
+    thousands: str | None = None
+
+    @classmethod
+    def from_params(cls, params: Mapping | None) -> CsvDialect:
+        params = dict(params or {})
+        unknown = set(params) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise SourceError(
+                f"Unknown CSV option(s) {sorted(unknown)}; valid options are "
+                f"{sorted(cls.__dataclass_fields__)}."
+            )
+        return cls(**params)
+
+
+@dataclass
+class _Detected:
+    sep: str
+    decimal: str
+    encoding: str
+    dayfirst: bool
+    thousands: str | None = field(default=None)
+
+
+_DATE_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})")
+_DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
+
+
+def _read_text(path: Path, encoding: str | None) -> tuple[str, str]:
+    raw = path.read_bytes()
+    if encoding:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as err:
+            raise SourceError(
+                f"{path}: cannot be read as {encoding} (byte {err.start}). Save the file as "
+                "UTF-8, or declare its encoding with `csv: {{encoding: ...}}` in the params file."
+            ) from err
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Latin-1 decodes every byte; Windows exports use cp1252, its superset.
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), "latin-1"
+
+
+def detect_dialect(text: str, declared: CsvDialect | None = None) -> _Detected:
+    """Guess the separator, decimal mark and date order of a CSV text.
+
+    Examples
+    --------
+    >>> d = detect_dialect("id;mrr;month\\nC1;1.234,56;01/10/2026\\n")
+    >>> (d.sep, d.decimal, d.dayfirst)
+    (';', ',', True)
+    """
+    declared = declared or CsvDialect()
+    sample = "\n".join(text.splitlines()[:200])
+    sep = declared.sep
+    if sep is None:
+        header = sample.splitlines()[0] if sample else ""
+        counts = {s: header.count(s) for s in (";", ",", "\t", "|")}
+        sep = max(counts, key=counts.get) if any(counts.values()) else ","
+        try:
+            sniffed = _csv.Sniffer().sniff(sample, delimiters=";,\t|").delimiter
+            if counts.get(sniffed, 0) >= counts[sep]:
+                sep = sniffed
+        except _csv.Error:
+            pass
+    cells = [c.strip().strip('"') for line in sample.splitlines()[1:] for c in line.split(sep)]
+    decimal = declared.decimal
+    if decimal is None:
+        decimal = "," if sep != "," and any(_DECIMAL_COMMA.match(c) for c in cells) else "."
+    thousands = declared.thousands
+    if thousands is None:
+        thousands = "." if decimal == "," else None
+    dayfirst = declared.dayfirst
+    if dayfirst is None:
+        dates = [m for m in (_DATE_DMY.match(c) for c in cells) if m]
+        # dd/mm is proven by a first number above 12; mm/dd by a second one above 12.
+        if any(int(m.group(2)) > 12 for m in dates):
+            dayfirst = False
+        else:
+            dayfirst = bool(dates) and (
+                any(int(m.group(1)) > 12 for m in dates) or sep == ";" or decimal == ","
+            )
+    return _Detected(sep=sep, decimal=decimal, encoding="", dayfirst=dayfirst,
+                     thousands=thousands)
+
+
+def _to_number(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+    s = text.astype("string").str.strip()
+    if thousands:
+        s = s.str.replace(thousands, "", regex=False)
+    if decimal != ".":
+        s = s.str.replace(decimal, ".", regex=False)
+    return s
+
+
+def _to_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
+    """Parse dates, leaving unparseable text in place for validation to report."""
+    s = text.astype("string").str.strip()
+    parsed = pd.to_datetime(s, errors="coerce", dayfirst=dayfirst, format="mixed")
+    out = s.astype(object)
+    ok = parsed.notna()
+    out[ok] = parsed[ok]
+    return out
+
+
+def read_csv(path: str | os.PathLike, table: str | None = None,
+             dialect: CsvDialect | None = None) -> pd.DataFrame:
+    """Read one CSV export as text, then undo its regional number and date formats.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    table : str, optional
+        The table it holds; its contract says which columns are numbers and
+        dates. Defaults to the file's stem.
+    dialect : CsvDialect, optional
+        Declared options; the rest is detected.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns as strings, numbers with ``.`` decimals, dates parsed;
+        values that could not be parsed are left as text for
+        :func:`cslib.schemas.validate` to report.
+    """
+    path = Path(path)
+    table = table or path.stem
+    declared = dialect or CsvDialect()
+    text, encoding = _read_text(path, declared.encoding)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        warnings.warn(f"{path}: NUL bytes removed.", DuplicateRowsWarning, stacklevel=2)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    detected = detect_dialect(text, declared)
+    import io as _io
+
+    try:
+        frame = pd.read_csv(
+            _io.StringIO(text), sep=detected.sep, dtype=str, keep_default_na=False,
+            na_values=[""], skipinitialspace=True, engine="python" if len(detected.sep) > 1
+            else "c",
+        )
+    except (pd.errors.ParserError, ValueError) as err:
+        raise SourceError(
+            f"{path}: not a readable CSV file ({err}). Check the separator "
+            f"(detected {detected.sep!r}) or declare it with `csv: {{sep: ...}}`."
+        ) from err
+    frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    schema = SCHEMAS.get(table)
+    if schema is None:
+        return frame
+    for column in schema.columns:
+        if column.name not in frame.columns:
+            continue
+        if column.kind in ("int", "float"):
+            frame[column.name] = _to_number(frame[column.name], detected.decimal,
+                                            detected.thousands)
+        elif column.kind in ("date", "month", "datetime"):
+            frame[column.name] = _to_dates(frame[column.name], detected.dayfirst)
+    frame.attrs["dialect"] = {"sep": detected.sep, "decimal": detected.decimal,
+                              "encoding": encoding, "dayfirst": detected.dayfirst}
+    return frame
+
+
+def default_source() -> str:
+    """The source used when none is given.
+
+    ``$CSLIB_SOURCE`` if set, else ``data/demo.duckdb`` in the current folder
+    or the nearest parent folder that has one (so notebooks opened from
+    ``notebooks/`` find the project's demo warehouse).
+    """
+    env = os.environ.get("CSLIB_SOURCE")
+    if env:
+        return env
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / DEMO_PATH
+        if candidate.exists():
+            return str(candidate)
+    return str(DEMO_PATH)
+
+
+def _kind(source: str) -> str:
+    scheme = source.split(":", 1)[0].split("+", 1)[0].lower() if "://" in source else ""
+    if scheme == "duckdb":
+        return "duckdb"
+    if scheme in _SQL_SCHEMES:
+        return "sql"
+    path = Path(source)
+    if path.is_dir():
+        return "folder"
+    if path.suffix.lower() in (".duckdb", ".db", ".ddb"):
+        return "duckdb"
+    if path.exists():
+        return "duckdb"
+    raise SourceError(
+        f"Data source {source!r} not found. Give a DuckDB file, a folder of CSV/Parquet "
+        "files named after the tables, or a database URL such as "
+        "postgresql://user@host/db. To build the demo warehouse run `cslib demo-data`."
+    )
+
+
+def _account_filter(table: str) -> str | None:
+    """SQL that keeps only the rows of ``table`` that belong to the selected accounts."""
+    if table == "accounts":
+        return "segment = $segment"
+    if "account_id" in SCHEMAS[table].column_names:
+        return "account_id IN (SELECT account_id FROM accounts WHERE segment = $segment)"
+    if table == "loop_actions":
+        return ("response_id IN (SELECT response_id FROM nps_responses WHERE account_id IN "
+                "(SELECT account_id FROM accounts WHERE segment = $segment))")
+    return None
+
+
+def _read_duckdb(path: str, names: Iterable[str], segment: str | None):
+    import duckdb
+
+    if path.startswith("duckdb:///"):
+        path = path[len("duckdb:///"):]
+    if not Path(path).exists():
+        raise SourceError(f"DuckDB file {path} not found. Run `cslib demo-data` to build "
+                          "the demo warehouse, or point `source` at your own file.")
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except duckdb.Error as err:
+        raise SourceError(f"{path}: cannot be opened as a DuckDB database ({err}).") from err
+    try:
+        present = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        tables, files = {}, {}
+        for name in names:
+            if name not in present:
+                continue
+            query = f'SELECT * FROM "{name}"'
+            params = {}
+            where = _account_filter(name) if segment is not None else None
+            if where:
+                query += " WHERE " + where
+                params = {"segment": segment}
+            tables[name] = con.execute(query, params).df() if params else con.sql(query).df()
+            files[name] = f"{path}:{name}"
+        return tables, files
+    finally:
+        con.close()
+
+
+def _read_folder(folder: Path, names: Iterable[str], dialect: CsvDialect | None):
+    tables, files = {}, {}
+    for name in names:
+        for suffix in (".parquet", ".csv", ".csv.gz", ".txt"):
+            path = folder / f"{name}{suffix}"
+            if path.exists():
+                if suffix == ".parquet":
+                    try:
+                        tables[name] = pd.read_parquet(path)
+                    except Exception as err:  # pyarrow raises many types
+                        raise SourceError(f"{path}: not a readable Parquet file ({err}).") from err
+                else:
+                    tables[name] = read_csv(path, name, dialect)
+                files[name] = str(path)
+                break
+    return tables, files
+
+
+def _engine_url(url: str) -> str:
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql+psycopg://" + rest
+    return url
+
+
+def _read_sql(url: str, names: Iterable[str], schema: str | None):
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(_engine_url(url))
+        with engine.connect() as con:
+            present = set(sa.inspect(con).get_table_names(schema=schema))
+            tables, files = {}, {}
+            for name in names:
+                if name not in present:
+                    continue
+                table = sa.table(name, schema=schema)
+                tables[name] = pd.read_sql_query(sa.select(sa.text("*")).select_from(table), con)
+                files[name] = f"{url.split('@')[-1]}:{name}"
+        engine.dispose()
+    except sa.exc.SQLAlchemyError as err:
+        safe = re.sub(r"//[^@/]*@", "//***@", url)
+        raise SourceError(f"Cannot read from {safe}: {err.__class__.__name__}: "
+                          f"{str(err).splitlines()[0]}. Check the URL, the server and the "
+                          "credentials.") from err
+    return tables, files
+
+
+def _drop_exact_duplicates(tables: dict, files: dict) -> list[str]:
+    notes = []
+    for name, frame in tables.items():
+        if frame.empty:
+            continue
+        dup = frame.duplicated(keep="first")
+        n = int(dup.sum())
+        if n:
+            tables[name] = frame.loc[~dup].reset_index(drop=True)
+            note = (f"{files.get(name, name)}: dropped {n} exact duplicate record(s) of table "
+                    f"`{name}` (kept the first of each).")
+            notes.append(note)
+            warnings.warn(note, DuplicateRowsWarning, stacklevel=3)
+    return notes
+
+
+def _filter_segment(tables: dict, segment: str) -> dict:
+    accounts = tables.get("accounts")
+    if accounts is None or "segment" not in accounts:
+        return tables
+    keep = accounts.loc[accounts["segment"] == segment, "account_id"]
+    out = {"accounts": accounts.loc[accounts["segment"] == segment]}
+    for name, frame in tables.items():
+        if name == "accounts":
+            continue
+        if "account_id" in frame:
+            out[name] = frame.loc[frame["account_id"].isin(keep)]
+        else:
+            out[name] = frame
+    if "loop_actions" in out and "nps_responses" in out:
+        la = out["loop_actions"]
+        out["loop_actions"] = la.loc[la["response_id"].isin(out["nps_responses"]["response_id"])]
+    return {k: v.reset_index(drop=True) for k, v in out.items()}
+
+
+def load(
+    source: str | os.PathLike | None = None,
+    *,
+    tables: Iterable[str] | None = None,
+    segment: str | None = None,
+    csv: Mapping | CsvDialect | None = None,
+    schema: str | None = None,
+) -> Warehouse:
+    """Read and validate the kit's tables from a source.
+
+    Parameters
+    ----------
+    source : str or path, optional
+        A DuckDB file, a folder of CSV/Parquet files, or a SQLAlchemy URL.
+        Defaults to :func:`default_source`.
+    tables : iterable of str, optional
+        The tables to read (all known tables by default; required ones must
+        exist).
+    segment : str, optional
+        Read only this segment's accounts and their rows (``None`` or
+        ``"all"``: every account). Pushed into the query for databases.
+    csv : mapping or CsvDialect, optional
+        Declared CSV options (``sep``, ``decimal``, ``encoding``,
+        ``dayfirst``, ``thousands``); anything not declared is detected.
+    schema : str, optional
+        Database schema for a SQL source.
+
+    Returns
+    -------
+    Warehouse
+        A dict of validated DataFrames with ``.notes`` about what was done.
+
+    Raises
+    ------
+    SourceError
+        The source cannot be found or read.
+    SchemaError
+        Any table breaks its contract (every problem listed).
+
+    Examples
+    --------
+    >>> from cslib.io import load
+    >>> wh = load("data/demo.duckdb", segment="SMB")  # doctest: +SKIP
+    >>> wh["accounts"].segment.unique()  # doctest: +SKIP
+    <StringArray>
+    ['SMB']
+    """
+    source = str(source) if source is not None else default_source()
+    names = list(tables) if tables is not None else list(SCHEMAS)
+    unknown = [n for n in names if n not in SCHEMAS]
+    if unknown:
+        raise SourceError(f"Unknown table(s) {unknown}; the kit reads {list(SCHEMAS)}.")
+    if segment == "all":
+        segment = None
+    # Filtering by segment needs the accounts (and responses for loop actions).
+    read_names = list(dict.fromkeys(
+        names + (["accounts"] if segment else [])
+        + (["nps_responses"] if segment and "loop_actions" in names else [])
+    ))
+    kind = _kind(source)
+    if kind == "duckdb":
+        raw, files = _read_duckdb(source, read_names, segment)
+    elif kind == "folder":
+        dialect = csv if isinstance(csv, CsvDialect) else CsvDialect.from_params(csv)
+        raw, files = _read_folder(Path(source), read_names, dialect)
+    else:
+        raw, files = _read_sql(source, read_names, schema)
+        if segment is not None:
+            raw = _filter_segment(raw, segment)
+    if kind == "folder" and segment is not None:
+        raw = _filter_segment(raw, segment)
+    notes = _drop_exact_duplicates(raw, files)
+    require = tuple(n for n in read_names if n in REQUIRED_TABLES)
+    if kind == "folder":
+        for name in require:
+            files.setdefault(name, str(Path(source) / f"{name}.csv"))
+    clean = validate(raw, files=files, require=require)
+    clean = {n: clean[n] for n in names if n in clean}
+    return Warehouse(clean, source=source, files=files, notes=notes)
+
+
+def fingerprint(source: str | os.PathLike | None = None) -> str:
+    """A short content hash of a source, to key cached reports on.
+
+    Files are hashed by content; a folder by its table files; a database URL
+    by its tables' contents.
+    """
+    source = str(source) if source is not None else default_source()
+    digest = hashlib.sha256()
+    kind = _kind(source)
+    if kind in ("duckdb", "folder"):
+        path = Path(source.removeprefix("duckdb:///"))
+        paths = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+        for p in paths:
+            digest.update(p.name.encode())
+            with open(p, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+    else:
+        wh = load(source)
+        for name in sorted(wh):
+            digest.update(name.encode())
+            digest.update(pd.util.hash_pandas_object(wh[name], index=False).values.tobytes())
+    return digest.hexdigest()[:16]
+
+
+def write_csv_folder(
+    tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike, *, brazilian: bool = False
+) -> Path:
+    """Write tables as a folder of CSV files.
+
+    With ``brazilian=True`` the files look like a Brazilian CRM export:
+    ``;`` separators, decimal commas, ``dd/mm/yyyy`` dates, Latin-1.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        out = frame.copy()
+        if brazilian:
+            for col in out.columns:
+                s = out[col]
+                if pd.api.types.is_datetime64_any_dtype(s):
+                    has_time = bool((s.dropna() != s.dropna().dt.normalize()).any())
+                    fmt = "%d/%m/%Y %H:%M:%S" if has_time else "%d/%m/%Y"
+                    out[col] = s.dt.strftime(fmt)
+                elif pd.api.types.is_float_dtype(s):
+                    out[col] = s.map(lambda v: "" if pd.isna(v) else
+                                     f"{v:,.10g}".replace(",", "_").replace(".", ",")
+                                     .replace("_", "."))
+            out.to_csv(folder / f"{name}.csv", sep=";", index=False, encoding="latin-1",
+                       errors="replace")
+        else:
+            out.to_csv(folder / f"{name}.csv", index=False)
+    return folder

@@ -1,0 +1,557 @@
+"""Data contracts: the tables the kit reads, their columns, types and rules.
+
+Each table is a :class:`Table` of :class:`Column` objects. :func:`validate`
+checks a whole warehouse lazily: it collects every problem of every table
+(missing tables and columns, values of the wrong type, values out of range,
+duplicate keys, references to unknown rows, empty tables) and raises one
+:class:`~cslib.exceptions.SchemaError` that names, for each problem, the table,
+the file, the column, a few offending rows and values, and what to do.
+
+Types are coerced on the way in, so a CSV read as text comes out with real
+dates and numbers; a value that cannot be coerced is a problem, never a
+silent ``NaN``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cslib.schemas import validate_table
+>>> users = pd.DataFrame({"user_id": ["U1", "U2"], "account_id": ["A1", "A1"],
+...                       "user_type": ["admin", "end user"]})
+>>> clean, problems = validate_table("users", users)
+>>> problems
+[]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import SchemaError
+
+__all__ = [
+    "Column",
+    "Table",
+    "SCHEMAS",
+    "REQUIRED_TABLES",
+    "Problem",
+    "validate",
+    "validate_table",
+    "format_problems",
+]
+
+#: How many offending rows and values a message quotes.
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table contract.
+
+    Parameters
+    ----------
+    name : str
+        Column name, as in the export.
+    kind : {"str", "int", "float", "date", "month", "datetime", "bool"}
+        The type values are coerced to. ``month`` is a date on the first day
+        of its month (any day in the month is accepted and floored).
+    required : bool
+        The column must be present.
+    nullable : bool
+        Missing values are allowed.
+    min, max : float, optional
+        Inclusive bounds for numbers.
+    allowed : tuple of str, optional
+        The only values a text column may take.
+    description : str
+        What the column holds (shown in the README table).
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    allowed: tuple[str, ...] | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table contract: its columns, key and references to other tables."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    references: Mapping[str, str] = field(default_factory=dict)
+    required: bool = True
+    description: str = ""
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+SCHEMAS: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "accounts",
+            (
+                Column("account_id", "str", description="Unique account id"),
+                Column("name", "str", description="Account (customer) name"),
+                Column("segment", "str", description="Customer segment, e.g. SMB"),
+                Column("plan", "str", description="Commercial plan"),
+                Column("region", "str", description="Sales region"),
+                Column("signup_date", "date", description="Date the account signed up"),
+                Column("csm", "str", nullable=True, description="Customer success manager"),
+                Column("cac", "float", required=False, nullable=True, min=0,
+                       description="Acquisition cost (optional)"),
+                Column("employees", "int", required=False, nullable=True, min=0,
+                       description="Company size (optional)"),
+            ),
+            key=("account_id",),
+            description="One row per customer account.",
+        ),
+        Table(
+            "users",
+            (
+                Column("user_id", "str", description="Unique user id"),
+                Column("account_id", "str", description="Account the user belongs to"),
+                Column("user_type", "str", description="e.g. admin, end user, executive"),
+                Column("email", "str", required=False, nullable=True,
+                       description="E-mail (optional)"),
+            ),
+            key=("user_id",),
+            references={"account_id": "accounts"},
+            description="Every person who touches the product.",
+        ),
+        Table(
+            "mrr",
+            (
+                Column("contract_id", "str", description="Contract (one per product)"),
+                Column("account_id", "str", description="Account holding the contract"),
+                Column("product", "str", description="Product of the contract"),
+                Column("month", "month", description="Month (first day)"),
+                Column("mrr", "float", min=0,
+                       description="Monthly recurring revenue; a missing row means 0"),
+            ),
+            key=("contract_id", "month"),
+            references={"account_id": "accounts"},
+            description="One row per contract and month.",
+        ),
+        Table(
+            "nps_responses",
+            (
+                Column("response_id", "str", description="Unique response id"),
+                Column("user_id", "str", description="Respondent"),
+                Column("account_id", "str", description="Respondent's account"),
+                Column("responded_at", "datetime", description="When the answer was given"),
+                Column("score", "int", min=0, max=10, description="0-10 answer"),
+                Column("comment", "str", required=False, nullable=True,
+                       description="Free-text verbatim (optional)"),
+                Column("wave", "int", required=False, nullable=True, min=1,
+                       description="Survey wave (optional)"),
+            ),
+            key=("response_id",),
+            references={"account_id": "accounts", "user_id": "users"},
+            description="One row per NPS answer.",
+        ),
+        Table(
+            "usage",
+            (
+                Column("account_id", "str", description="Account"),
+                Column("feature", "str", description="Product feature"),
+                Column("month", "month", description="Month (first day)"),
+                Column("active_users", "int", nullable=True, min=0,
+                       description="Distinct users of the feature that month"),
+                Column("events", "int", required=False, nullable=True, min=0,
+                       description="Events that month (optional)"),
+            ),
+            key=("account_id", "feature", "month"),
+            references={"account_id": "accounts"},
+            description="Per account, feature and month; raw events are reduced to this.",
+        ),
+        Table(
+            "tickets",
+            (
+                Column("ticket_id", "str", description="Unique ticket id"),
+                Column("account_id", "str", description="Account"),
+                Column("opened_at", "datetime", description="When the ticket was opened"),
+                Column("resolved_at", "datetime", nullable=True,
+                       description="When it was resolved (empty if open)"),
+                Column("contacts", "int", min=1,
+                       description="Contacts until resolution (1 = first-contact resolution)"),
+            ),
+            key=("ticket_id",),
+            references={"account_id": "accounts"},
+            description="Support tickets.",
+        ),
+        Table(
+            "loop_actions",
+            (
+                Column("response_id", "str", description="NPS response acted on"),
+                Column("action", "str", allowed=("call", "email", "meeting"),
+                       description="call, email or meeting"),
+                Column("done_at", "datetime", description="When it was done"),
+            ),
+            key=("response_id", "action"),
+            references={"response_id": "nps_responses"},
+            description="Close-the-loop actions on NPS answers.",
+        ),
+        Table(
+            "nps_invitations",
+            (
+                Column("user_id", "str", description="User asked"),
+                Column("account_id", "str", description="User's account"),
+                Column("wave", "int", min=1, description="Wave number"),
+                Column("sent_at", "datetime", description="When the survey was sent"),
+            ),
+            key=("user_id", "sent_at"),
+            references={"account_id": "accounts", "user_id": "users"},
+            required=False,
+            description="Survey sends (optional; gives response rates).",
+        ),
+    ]
+}
+
+#: Tables every source must provide.
+REQUIRED_TABLES = tuple(name for name, t in SCHEMAS.items() if t.required)
+
+_FIX = {
+    "missing_table": "Export the table as `{table}` (a file {table}.csv or {table}.parquet, "
+    "or a table of that name in the database).",
+    "missing_column": "Add the column to the export, or rename the column that holds it.",
+    "empty_table": "Check the export's filters: the table has a header but no rows.",
+    "null": "Fill the missing values or drop those rows.",
+    "type": "Fix those values in the export (expected {kind}).",
+    "min": "Values must be >= {min}: fix the export or drop those rows.",
+    "max": "Values must be <= {max}: fix the export or drop those rows.",
+    "allowed": "Allowed values are {allowed}: fix the export or drop those rows.",
+    "duplicate_key": "Each {key} must appear once: remove or merge the duplicates.",
+    "unknown_reference": "Every value must exist in `{ref}`: add the missing rows there "
+    "or drop these.",
+}
+
+
+@dataclass
+class Problem:
+    """One broken rule, with where it is and what to do."""
+
+    table: str
+    column: str | None
+    check: str
+    rows: list[int]
+    values: list
+    n: int
+    fix: str
+    file: str | None = None
+
+    def message(self) -> str:
+        where = f"{self.file}" if self.file else f"table `{self.table}`"
+        if self.file:
+            where += f" (table `{self.table}`)"
+        col = f": column `{self.column}`" if self.column else ""
+        what = {
+            "missing_table": "is missing",
+            "missing_column": "is missing",
+            "empty_table": "has no rows",
+            "null": f"has {self.n} missing value(s)",
+            "type": f"has {self.n} value(s) that cannot be read",
+            "min": f"has {self.n} value(s) below the minimum",
+            "max": f"has {self.n} value(s) above the maximum",
+            "allowed": f"has {self.n} value(s) that are not allowed",
+            "duplicate_key": f"has {self.n} duplicate key(s)",
+            "unknown_reference": f"has {self.n} reference(s) to unknown rows",
+        }[self.check]
+        detail = ""
+        if self.rows:
+            more = ", ..." if self.n > len(self.rows) else ""
+            detail = f" (rows {', '.join(map(str, self.rows))}{more}"
+            if self.values:
+                detail += "; e.g. " + ", ".join(_show(v) for v in self.values)
+            detail += ")"
+        return f"{where}{col} {what}{detail}. {self.fix}"
+
+
+def _show(value) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _rows(mask: pd.Series) -> tuple[list[int], int]:
+    """1-based data-row numbers (header not counted) where ``mask`` is true."""
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    return [int(p) + 1 for p in positions[:MAX_EXAMPLES]], int(len(positions))
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "sim", "s", "verdadeiro"}
+_FALSE = {"false", "f", "no", "n", "0", "nao", "não", "falso"}
+
+
+def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """Coerce ``series`` to the column's kind.
+
+    Returns the coerced series and a mask of values that were present but
+    could not be read.
+    """
+    present = series.notna()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        stripped = series.astype("string").str.strip()
+        present &= stripped.ne("").fillna(False)
+        series = stripped.where(present)
+    kind = column.kind
+    if kind == "str":
+        out = series.astype("string").where(present).astype(object).where(present, None)
+        out = pd.Series(out, index=series.index, dtype="string")
+        return out, pd.Series(False, index=series.index)
+    if kind in ("int", "float"):
+        if pd.api.types.is_bool_dtype(series):
+            series = series.astype("int64")
+        out = pd.to_numeric(series, errors="coerce")
+        bad = present & out.isna()
+        if kind == "int":
+            frac = out.notna() & ~np.isclose(out.fillna(0) % 1, 0)
+            bad |= frac
+            out = out.where(~frac).round().astype("Int64")
+        else:
+            out = out.astype("float64")
+        return out, bad
+    if kind in ("date", "month", "datetime"):
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out = series
+            if getattr(out.dt, "tz", None) is not None:
+                out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+        else:
+            out = pd.to_datetime(series, errors="coerce", format="mixed")
+        bad = present & out.isna()
+        out = out.astype("datetime64[ns]")
+        if kind == "date":
+            out = out.dt.normalize()
+        elif kind == "month":
+            out = out.dt.to_period("M").dt.to_timestamp()
+            out = out.astype("datetime64[ns]")
+        return out, bad
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(series):
+            return series.astype("boolean"), pd.Series(False, index=series.index)
+        text = series.astype("string").str.lower()
+        out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+        out[text.isin(_TRUE).fillna(False)] = True
+        out[text.isin(_FALSE).fillna(False)] = False
+        return out, present & out.isna()
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+def validate_table(
+    name: str, data: pd.DataFrame, *, file: str | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check one table against its contract, without raising.
+
+    Parameters
+    ----------
+    name : str
+        Table name, a key of :data:`SCHEMAS`.
+    data : pandas.DataFrame
+        The table as read. It is not modified.
+    file : str, optional
+        Where it was read from, quoted in the problems.
+
+    Returns
+    -------
+    clean : pandas.DataFrame
+        The contract's columns (and any extra ones, untouched) with types
+        coerced; unreadable values become missing.
+    problems : list of Problem
+        Every rule the table breaks (references to other tables are checked
+        by :func:`validate`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> mrr = pd.DataFrame({"contract_id": ["C1"], "account_id": ["A1"],
+    ...                     "product": ["core"], "month": ["2026-01-01"], "mrr": [-5]})
+    >>> _, problems = validate_table("mrr", mrr, file="mrr.csv")
+    >>> print(problems[0].message())  # doctest: +ELLIPSIS
+    mrr.csv (table `mrr`): column `mrr` has 1 value(s) below the minimum (rows 1; e.g. -5.0)...
+    """
+    schema = SCHEMAS[name]
+    problems: list[Problem] = []
+
+    def add(column, check, mask=None, values=None, **fmt):
+        rows, n = _rows(mask) if mask is not None else ([], 0)
+        fix = _FIX[check].format(table=name, **fmt)
+        problems.append(Problem(name, column, check, rows, values or [], n, fix, file))
+
+    if len(data) == 0:
+        add(None, "empty_table")
+    clean = data.copy()
+    clean.columns = [str(c).strip() for c in clean.columns]
+    clean = clean.reset_index(drop=True)
+    for column in schema.columns:
+        if column.name not in clean.columns:
+            if column.required:
+                add(column.name, "missing_column")
+            continue
+        raw = clean[column.name]
+        coerced, bad = _coerce(raw, column)
+        if bad.any():
+            add(column.name, "type", bad, list(raw[bad].head(MAX_EXAMPLES)), kind=column.kind)
+        missing = coerced.isna() & ~bad
+        if not column.nullable and missing.any():
+            add(column.name, "null", missing)
+        if column.min is not None:
+            low = (coerced < column.min).fillna(False)
+            if low.any():
+                add(column.name, "min", low, list(coerced[low].head(MAX_EXAMPLES)),
+                    min=column.min)
+        if column.max is not None:
+            high = (coerced > column.max).fillna(False)
+            if high.any():
+                add(column.name, "max", high, list(coerced[high].head(MAX_EXAMPLES)),
+                    max=column.max)
+        if column.allowed is not None:
+            wrong = coerced.notna() & ~coerced.isin(column.allowed)
+            if wrong.any():
+                add(column.name, "allowed", wrong, list(coerced[wrong].head(MAX_EXAMPLES)),
+                    allowed=", ".join(column.allowed))
+        clean[column.name] = coerced
+    key = [k for k in schema.key if k in clean.columns]
+    if key and len(key) == len(schema.key) and len(clean):
+        dup = clean.duplicated(key, keep="first")
+        if dup.any():
+            examples = clean.loc[dup, key].head(MAX_EXAMPLES)
+            values = [
+                "/".join(str(v) for v in row) for row in examples.itertuples(index=False)
+            ]
+            add(", ".join(key), "duplicate_key", dup, values, key="(" + ", ".join(key) + ")")
+    return clean, problems
+
+
+def validate(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    files: Mapping[str, str] | None = None,
+    require: tuple[str, ...] = REQUIRED_TABLES,
+) -> dict[str, pd.DataFrame]:
+    """Validate a whole warehouse and return its tables with types coerced.
+
+    Every problem in every table is collected before anything is raised.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        The tables by name. Tables the contract does not know are passed
+        through unchanged.
+    files : mapping of str to str, optional
+        Where each table was read from, for the messages.
+    require : tuple of str
+        Tables that must be present.
+
+    Returns
+    -------
+    dict of str to DataFrame
+
+    Raises
+    ------
+    SchemaError
+        With every problem found; ``.problems`` holds them as a table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cslib.schemas import validate
+    >>> validate({"users": pd.DataFrame({"user_id": ["U1"]})}, require=("users",))
+    Traceback (most recent call last):
+    ...
+    cslib.exceptions.SchemaError: 2 problem(s) in the data:
+    - table `users`: column `account_id` is missing. ...
+    """
+    files = dict(files or {})
+    problems: list[Problem] = []
+    clean: dict[str, pd.DataFrame] = {}
+    for name in require:
+        if name not in tables:
+            problems.append(
+                Problem(name, None, "missing_table", [], [], 0,
+                        _FIX["missing_table"].format(table=name), files.get(name))
+            )
+    for name, frame in tables.items():
+        if name not in SCHEMAS:
+            clean[name] = frame
+            continue
+        clean[name], found = validate_table(name, frame, file=files.get(name))
+        problems.extend(found)
+    for name, schema in SCHEMAS.items():
+        if name not in clean:
+            continue
+        for column, ref in schema.references.items():
+            if ref not in clean or column not in clean[name].columns:
+                continue
+            ref_key = SCHEMAS[ref].key[0]
+            if ref_key not in clean[ref].columns:
+                continue
+            values = clean[name][column]
+            unknown = values.notna() & ~values.isin(clean[ref][ref_key].dropna())
+            if unknown.any():
+                rows, n = _rows(unknown)
+                problems.append(
+                    Problem(name, column, "unknown_reference", rows,
+                            list(dict.fromkeys(values[unknown].head(MAX_EXAMPLES))), n,
+                            _FIX["unknown_reference"].format(ref=ref), files.get(name))
+                )
+    if problems:
+        raise SchemaError(format_problems(problems), _problem_frame(problems))
+    return clean
+
+
+def format_problems(problems: list[Problem]) -> str:
+    """One message listing every problem, one per line."""
+    lines = [f"{len(problems)} problem(s) in the data:"]
+    lines += [f"- {p.message()}" for p in problems]
+    return "\n".join(lines)
+
+
+def _problem_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"table": p.table, "file": p.file, "column": p.column, "check": p.check,
+             "n": p.n, "rows": p.rows, "values": p.values, "fix": p.fix}
+            for p in problems
+        ]
+    )
+
+
+def contract_markdown() -> str:
+    """The data contracts as a Markdown table (used to write the README)."""
+    lines = ["| table | column | type | required | rule | meaning |",
+             "|---|---|---|---|---|---|"]
+    for table in SCHEMAS.values():
+        for c in table.columns:
+            rule = []
+            if c.min is not None:
+                rule.append(f">= {c.min:g}")
+            if c.max is not None:
+                rule.append(f"<= {c.max:g}")
+            if c.allowed:
+                rule.append(" / ".join(c.allowed))
+            if not c.nullable:
+                rule.append("not empty")
+            if c.name in table.key:
+                rule.append("key")
+            if c.name in table.references:
+                rule.append(f"in `{table.references[c.name]}`")
+            req = "yes" if (c.required and table.required) else "optional"
+            lines.append(f"| {table.name} | {c.name} | {c.kind} | {req} | "
+                         f"{', '.join(rule)} | {c.description} |")
+    return "\n".join(lines)
