@@ -52,9 +52,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(workdir: Path) -> tuple[str, callable]:
+def start() -> tuple[str, callable]:
     """Start a server; return its SQLAlchemy URL and a stop function."""
+    import tempfile
+
     bindir = _install()
+    # pytest's tmp folders are private to root; the postgres user needs its own.
+    workdir = Path(tempfile.mkdtemp(prefix="cslib-pg-"))
     datadir = workdir / "pgdata"
     sockdir = workdir / "sock"
     sockdir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +84,7 @@ def start(workdir: Path) -> tuple[str, callable]:
     def stop():
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast",
                         "stop"], capture_output=True, timeout=60)
+        shutil.rmtree(workdir, ignore_errors=True)
 
     time.sleep(0.2)
     return f"postgresql://kit@127.0.0.1:{port}/cs", stop

@@ -16,14 +16,15 @@ from cslib.io import (
     read_csv,
     write_csv_folder,
 )
-from cslib.schemas import validate
+from cslib.schemas import SCHEMAS, validate
 
 
 def _assert_same_tables(left, right):
     assert set(left) == set(right)
     for name in left:
-        a = left[name].sort_values(list(left[name].columns[:2])).reset_index(drop=True)
-        b = right[name].sort_values(list(right[name].columns[:2])).reset_index(drop=True)
+        key = list(SCHEMAS[name].key)
+        a = left[name].sort_values(key).reset_index(drop=True)
+        b = right[name].sort_values(key).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=True, obj=name)
 
 
@@ -142,11 +143,11 @@ def test_unknown_csv_option_is_rejected(tmp_path, tiny_tables):
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory):
+def postgres():
     import pg_server
 
     try:
-        url, stop = pg_server.start(tmp_path_factory.mktemp("pg"))
+        url, stop = pg_server.start()
     except pg_server.ServerUnavailable as err:
         print(f"\nSKIP postgres: {err}")
         pytest.skip(f"PostgreSQL server unavailable: {err}")
@@ -155,6 +156,7 @@ def postgres(tmp_path_factory):
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres")
 def test_postgres_source_loads_the_same_frames(postgres, demo_db):
     import sqlalchemy as sa
 
@@ -170,6 +172,7 @@ def test_postgres_source_loads_the_same_frames(postgres, demo_db):
 
 
 @pytest.mark.postgres
+@pytest.mark.xdist_group("postgres")
 def test_postgres_bad_credentials_are_explained(postgres):
     bad = postgres.replace("/cs", "/no_such_db")
     with pytest.raises(SourceError, match=r"Cannot read from postgresql://\*\*\*@"):

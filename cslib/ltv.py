@@ -1,0 +1,253 @@
+"""Customer lifetime value (LTV) and the LTV / CAC ratio.
+
+Two forms (see ``DOMAIN.md``): the general ``average ticket x purchase
+frequency x lifetime`` and, for subscriptions, ``ARPA x gross margin / churn
+rate``. :func:`ltv_cac_table` computes the subscription form per segment from
+the MRR snapshot, with a 95% interval from the churn rate's Wilson interval.
+
+Examples
+--------
+>>> from cslib.ltv import ltv_simple, ltv_subscription
+>>> ltv_simple(50.0, 4, 3)
+600.0
+>>> ltv_subscription(100.0, 0.8, 0.02)
+4000.0
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from .exceptions import ParamsError, SchemaError, SmallSampleWarning
+from .revenue import _month_periods, _require_columns, mrr_movements, revenue_bridge
+
+__all__ = ["ltv_simple", "ltv_subscription", "ltv_cac_table"]
+
+
+def ltv_simple(avg_ticket: float, frequency: float, lifetime: float) -> float:
+    """LTV = average ticket x purchase frequency x lifetime.
+
+    Parameters
+    ----------
+    avg_ticket : float
+        Average revenue per purchase (R$).
+    frequency : float
+        Purchases per period (e.g. per year).
+    lifetime : float
+        Customer lifetime in the same periods.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParamsError
+        A negative input.
+
+    Examples
+    --------
+    >>> ltv_simple(120.0, 12, 2.5)
+    3600.0
+    """
+    args = {"avg_ticket": avg_ticket, "frequency": frequency, "lifetime": lifetime}
+    negative = {k: v for k, v in args.items() if not v >= 0}
+    if negative:
+        raise ParamsError(f"ltv_simple: {negative} must be >= 0.")
+    return float(avg_ticket * frequency * lifetime)
+
+
+def ltv_subscription(arpa: float, gross_margin: float, churn_rate: float) -> float:
+    """LTV = ARPA x gross margin / churn rate (the subscription form).
+
+    Parameters
+    ----------
+    arpa : float
+        Average revenue per account per period (e.g. monthly MRR per account).
+    gross_margin : float
+        Gross margin as a fraction in (0, 1].
+    churn_rate : float
+        Logo churn rate per the same period, > 0 (1 / churn rate is the
+        expected lifetime in periods).
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ParamsError
+        ``churn_rate <= 0``, ``gross_margin`` outside (0, 1] or ``arpa < 0``.
+
+    Examples
+    --------
+    >>> ltv_subscription(500.0, 0.75, 0.025)
+    15000.0
+    """
+    if not churn_rate > 0:
+        raise ParamsError(
+            f"ltv_subscription: churn_rate={churn_rate!r} must be > 0; with no churn "
+            "observed the lifetime (1 / churn rate) is unbounded. Use a longer window "
+            "or a churn rate from a larger group."
+        )
+    if not 0 < gross_margin <= 1:
+        raise ParamsError(
+            f"ltv_subscription: gross_margin={gross_margin!r} must be a fraction in (0, 1] "
+            "(0.75 for 75%)."
+        )
+    if not arpa >= 0:
+        raise ParamsError(f"ltv_subscription: arpa={arpa!r} must be >= 0.")
+    return float(arpa * gross_margin / churn_rate)
+
+
+def ltv_cac_table(
+    mrr: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    by: str = "segment",
+    gross_margin: float = 0.75,
+    months: int = 12,
+    end=None,
+    cac: str = "cac",
+) -> pd.DataFrame:
+    """LTV, CAC and LTV/CAC per segment over a trailing window of months.
+
+    Parameters
+    ----------
+    mrr : pandas.DataFrame
+        The ``mrr`` table (``account_id``, ``month``, ``mrr``). Not modified.
+    accounts : pandas.DataFrame
+        The ``accounts`` table (``account_id``, ``by``, ``signup_date``, and
+        optionally ``cac``). Not modified.
+    by : str, default "segment"
+        Segment column of ``accounts``.
+    gross_margin : float, default 0.75
+        Gross margin as a fraction in (0, 1].
+    months : int, default 12
+        Length of the trailing window, in months, ending at ``end``.
+    end : str or Timestamp, optional
+        Last month of the window ("2026-10"); default the last month of ``mrr``.
+    cac : str, default "cac"
+        CAC column of ``accounts``; ``avg_cac`` is NaN when it is absent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment with columns:
+
+        - ``accounts``: accounts paying in the ``end`` month;
+        - ``arpa``: mean MRR per paying account-month in the window (total
+          MRR over paying account-months, ``account_months``);
+        - ``accounts_start``, ``accounts_churned``: sums over the window's
+          months of the account-level monthly bridge (the data's first month
+          is its opening balance and has no bridge row);
+        - ``churn_rate`` = ``accounts_churned / accounts_start`` (monthly logo
+          churn), with ``churn_low`` / ``churn_high``, its 95% Wilson interval
+          (statsmodels ``proportion_confint``; account-months are treated as
+          independent trials);
+        - ``ltv`` = ``arpa * gross_margin / churn_rate`` and ``ltv_low`` /
+          ``ltv_high`` from ``churn_high`` / ``churn_low`` (LTV falls as churn
+          rises);
+        - ``avg_cac``: mean ``cac`` of the segment's accounts signed up in the
+          window; ``ltv_cac`` = ``ltv / avg_cac``.
+
+        With no churn observed ``ltv`` is NaN and ``ltv_high`` infinite (a
+        :class:`~cslib.exceptions.SmallSampleWarning` says so).
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, or ``mrr`` has accounts not in ``accounts``.
+    ParamsError
+        ``months < 1``, ``gross_margin`` outside (0, 1] or ``end`` outside the data.
+
+    Examples
+    --------
+    >>> ltv_cac_table(wh["mrr"], wh["accounts"], months=4)  # doctest: +SKIP
+      segment  accounts   arpa  ...  churn_rate     ltv  avg_cac  ltv_cac
+    0     Ent         2  168.0  ...    0.111111  1134.0    200.0     5.67
+    1     SMB         2  140.0  ...    0.166667   630.0    500.0     1.26
+    """
+    if not (isinstance(months, (int, np.integer)) and months >= 1):
+        raise ParamsError(f"ltv_cac_table: months={months!r} must be an integer >= 1.")
+    if not 0 < gross_margin <= 1:
+        raise ParamsError(
+            f"ltv_cac_table: gross_margin={gross_margin!r} must be a fraction in (0, 1] "
+            "(0.75 for 75%)."
+        )
+    _require_columns(mrr, ["account_id", "month", "mrr"], table="mrr")
+    _require_columns(accounts, ["account_id", by, "signup_date"], table="accounts")
+    unknown = sorted(set(mrr["account_id"]) - set(accounts["account_id"]))
+    if unknown:
+        raise SchemaError(
+            f"mrr: {len(unknown)} `account_id` value(s) not in the accounts table "
+            f"(e.g. {unknown[:5]}). Add them to accounts or drop their MRR rows."
+        )
+
+    periods = _month_periods(mrr["month"], column="month", table="mrr")
+    last = periods.max() if end is None else pd.Period(end, freq="M")
+    if len(periods) == 0 or not periods.min() <= last <= periods.max():
+        span = f"{periods.min()} to {periods.max()}" if len(periods) else "no months"
+        raise ParamsError(f"ltv_cac_table: end={str(last)!r} is outside the MRR data ({span}).")
+    first = last - (months - 1)
+
+    seg = accounts.drop_duplicates("account_id").set_index("account_id")[by]
+    data = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(),
+                         "month": periods.dt.to_timestamp().to_numpy(),
+                         "mrr": mrr["mrr"].to_numpy(dtype=float)})
+    data[by] = data["account_id"].map(seg)
+
+    per_month = data.groupby(["account_id", "month", by], dropna=False)["mrr"].sum().reset_index()
+    per_month["_p"] = per_month["month"].dt.to_period("M")
+    window = per_month[(per_month["_p"] >= first) & (per_month["_p"] <= last)
+                       & (per_month["mrr"] > 0)]
+    arpa = window.groupby(by, dropna=False)["mrr"].agg(arpa="mean", account_months="size")
+    paying_now = window[window["_p"] == last].groupby(by, dropna=False)["account_id"].nunique()
+
+    bridge = revenue_bridge(mrr_movements(data, keep=[by]), by=by, freq="M")
+    bp = pd.PeriodIndex(bridge["period"], freq="M")
+    bridge = bridge[(bp >= first) & (bp <= last)]
+    churn = bridge.groupby(by, dropna=False)[["accounts_start", "accounts_churned"]].sum()
+
+    out = arpa.join(churn, how="outer")
+    out.insert(0, "accounts", paying_now.reindex(out.index).fillna(0).astype("int64"))
+    for col in ("account_months", "accounts_start", "accounts_churned"):
+        out[col] = out[col].fillna(0).astype("int64")
+    n, k = out["accounts_start"].to_numpy(), out["accounts_churned"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["churn_rate"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+        low, high = proportion_confint(k, np.maximum(n, 1), alpha=0.05, method="wilson")
+        out["churn_low"] = np.where(n > 0, low, np.nan)
+        out["churn_high"] = np.where(n > 0, high, np.nan)
+        margin = out["arpa"] * gross_margin
+        out["ltv"] = margin / out["churn_rate"].where(out["churn_rate"] > 0)
+        out["ltv_low"] = margin / out["churn_high"]
+        out["ltv_high"] = margin / out["churn_low"]
+
+    no_churn = out.index[(n > 0) & (k == 0)].tolist()
+    if no_churn:
+        warnings.warn(
+            f"ltv_cac_table: no churn observed in {no_churn} over {months} month(s) ending "
+            f"{last}; their LTV is undefined (NaN) and ltv_high infinite. Use a longer "
+            "window or pool segments.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+
+    if cac in accounts.columns:
+        signed = pd.to_datetime(accounts["signup_date"]).dt.to_period("M")
+        recent = accounts.loc[(signed >= first) & (signed <= last)]
+        avg_cac = recent.groupby(by, dropna=False)[cac].mean()
+        out["avg_cac"] = avg_cac.reindex(out.index).astype(float)
+    else:
+        out["avg_cac"] = np.nan
+    out["ltv_cac"] = out["ltv"] / out["avg_cac"]
+    cols = ["accounts", "arpa", "account_months", "accounts_start", "accounts_churned",
+            "churn_rate", "churn_low", "churn_high", "ltv", "ltv_low", "ltv_high",
+            "avg_cac", "ltv_cac"]
+    out.index.name = by
+    return out[cols].reset_index()

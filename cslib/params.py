@@ -1,0 +1,288 @@
+"""Params files of the monthly batch: read, check, and match against notebooks.
+
+A params file is plain YAML data (read with ``yaml.safe_load`` only, so a
+``!!python/object`` tag is an error, never code). Every problem in a file is
+reported at once, and every parameter key is checked against the notebooks'
+``parameters`` cells before any kernel starts.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from .exceptions import ParamsError
+
+__all__ = [
+    "BatchParams",
+    "RESERVED",
+    "load_params",
+    "read_params_file",
+    "parse_params",
+    "notebook_parameters",
+    "check_parameter_keys",
+]
+
+#: Parameters the runner sets itself from the top-level keys of the file.
+RESERVED = ("segment", "month", "source", "csv", "data_date")
+#: Top-level keys that a segment's ``overrides`` may also set.
+OVERRIDABLE_TOP_LEVEL = ("locale", "mask_pii")
+
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class BatchParams:
+    """What a params file asks the batch to do (see ``params/monthly.yaml``)."""
+
+    month: str = "latest"
+    source: str | None = None
+    segments: tuple[str, ...] | str = "all"
+    notebooks: tuple[str, ...] | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: int | None = None
+    timeout: float | None = 600
+    run_timeout: float | None = 1800
+    locale: str = "en"
+    csv: dict[str, Any] | None = None
+    mask_pii: bool = False
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def parse_params(data: Any, *, where: str = "params") -> BatchParams:
+    """Check a params mapping and turn it into :class:`BatchParams`.
+
+    Every problem is collected and raised together as one :class:`ParamsError`.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{where}: expected a mapping of keys (month, segments, ...), got "
+                          f"{type(data).__name__}. See params/monthly.yaml for an example.")
+    problems: list[str] = []
+    valid = BatchParams.keys()
+    unknown = [k for k in data if k not in valid]
+    if unknown:
+        problems.append(f"unknown key(s) {sorted(map(str, unknown))}; valid keys are {valid}")
+    out: dict[str, Any] = {}
+
+    if "month" in data:
+        month = str(data["month"]) if data["month"] is not None else None
+        if month is None or (month != "latest" and not _MONTH.match(month)):
+            problems.append(f"`month` must be 'YYYY-MM' (e.g. '2026-10') or 'latest', "
+                            f"got {data['month']!r}")
+        else:
+            out["month"] = month
+    if data.get("source") is not None:
+        if not isinstance(data["source"], str | os.PathLike):
+            problems.append(f"`source` must be a path or URL string, got {data['source']!r}")
+        else:
+            out["source"] = str(data["source"])
+    if "segments" in data:
+        seg = data["segments"]
+        if seg == "all":
+            out["segments"] = "all"
+        elif (isinstance(seg, list) and seg
+              and all(isinstance(s, str | int | float) and not isinstance(s, bool) for s in seg)):
+            out["segments"] = tuple(dict.fromkeys(str(s) for s in seg))
+        else:
+            problems.append(f"`segments` must be 'all' or a non-empty list of segment names, "
+                            f"got {seg!r}")
+    if data.get("notebooks") is not None:
+        nbs = data["notebooks"]
+        if isinstance(nbs, list) and nbs and all(isinstance(n, str) for n in nbs):
+            out["notebooks"] = tuple(dict.fromkeys(n.removesuffix(".ipynb") for n in nbs))
+        else:
+            problems.append(f"`notebooks` must be a non-empty list of notebook names, got {nbs!r}")
+    if "parameters" in data:
+        params = data["parameters"] if data["parameters"] is not None else {}
+        if not isinstance(params, dict):
+            problems.append(f"`parameters` must be a mapping of name: value, got {params!r}")
+        else:
+            bad = [k for k in params if k in RESERVED + OVERRIDABLE_TOP_LEVEL]
+            if bad:
+                problems.append(f"`parameters` sets {sorted(bad)}, which the batch sets from "
+                                "the top-level keys; move them to the top level")
+            out["parameters"] = {str(k): v for k, v in params.items()}
+    if "overrides" in data:
+        ov = data["overrides"] if data["overrides"] is not None else {}
+        if not isinstance(ov, dict) or not all(isinstance(v, dict) for v in ov.values()):
+            problems.append("`overrides` must map a segment name to a mapping of parameters, "
+                            f"got {ov!r}")
+        else:
+            for seg, params in ov.items():
+                bad = [k for k in params if k in RESERVED]
+                if bad:
+                    problems.append(f"`overrides.{seg}` sets {sorted(bad)}, which the batch "
+                                    "sets itself; remove them")
+            out["overrides"] = {str(s): {str(k): v for k, v in p.items()} for s, p in ov.items()}
+    if data.get("jobs") is not None:
+        if not isinstance(data["jobs"], int) or isinstance(data["jobs"], bool) or data["jobs"] < 1:
+            problems.append(f"`jobs` must be a whole number >= 1, got {data['jobs']!r}")
+        else:
+            out["jobs"] = data["jobs"]
+    for key in ("timeout", "run_timeout"):
+        if key in data:
+            value = data[key]
+            if value is not None and (not _is_number(value) or value <= 0):
+                problems.append(f"`{key}` must be a number of seconds > 0 (or null for no "
+                                f"limit), got {value!r}")
+            else:
+                out[key] = value
+    if "locale" in data:
+        if not isinstance(data["locale"], str) or not data["locale"]:
+            problems.append(f"`locale` must be a locale name such as 'en' or 'pt-BR', "
+                            f"got {data['locale']!r}")
+        else:
+            out["locale"] = data["locale"]
+    if data.get("csv") is not None:
+        if not isinstance(data["csv"], dict):
+            problems.append(f"`csv` must be a mapping (sep, decimal, encoding, dayfirst, "
+                            f"thousands), got {data['csv']!r}")
+        else:
+            out["csv"] = dict(data["csv"])
+    if "mask_pii" in data:
+        if not isinstance(data["mask_pii"], bool):
+            problems.append(f"`mask_pii` must be true or false, got {data['mask_pii']!r}")
+        else:
+            out["mask_pii"] = data["mask_pii"]
+
+    if problems:
+        raise ParamsError(f"{where}: " + "; ".join(problems) + ".")
+    return BatchParams(**out)
+
+
+def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
+    """The raw mapping in a params file (YAML, safe loader only), not yet checked.
+
+    Raises
+    ------
+    ParamsError
+        The file is missing or is not plain YAML data (``!!python/...`` tags
+        are refused).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ParamsError(f"Params file {path} not found. Pass --params with a YAML file "
+                          "such as params/monthly.yaml.") from None
+    except OSError as err:
+        raise ParamsError(f"Params file {path} cannot be read ({err}).") from err
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        detail = " ".join(str(err).split()) or err.__class__.__name__
+        hint = ""
+        if isinstance(err, yaml.constructor.ConstructorError):
+            hint = (" Tags such as `!!python/object` are not allowed: a params file holds "
+                    "plain data (strings, numbers, lists, mappings) only.")
+        raise ParamsError(f"{path}: not a valid params file ({detail}).{hint}") from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys (month, segments, ...), got "
+                          f"{type(data).__name__}. See params/monthly.yaml for an example.")
+    return data
+
+
+def load_params(path: str | os.PathLike) -> BatchParams:
+    """Read a params file (YAML, safe loader only) and check it.
+
+    Raises
+    ------
+    ParamsError
+        The file is missing, is not plain YAML data, or breaks a rule (every
+        problem listed).
+    """
+    return parse_params(read_params_file(path), where=str(path))
+
+
+def notebook_parameters(path: str | os.PathLike) -> dict[str, str]:
+    """The parameters a notebook declares in its cell tagged ``parameters``.
+
+    Returns
+    -------
+    dict
+        Parameter name -> the source text of its default value, in cell order.
+
+    Raises
+    ------
+    ParamsError
+        The notebook cannot be read or has no parsable ``parameters`` cell.
+    """
+    path = Path(path)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # nbformat raises several types for a bad file
+        raise ParamsError(f"{path}: cannot be read as a notebook ({err}).") from err
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError as err:
+                raise ParamsError(f"{path}: the `parameters` cell is not valid Python "
+                                  f"({err.msg}, line {err.lineno}).") from err
+            found: dict[str, str] = {}
+            for node in tree.body:
+                targets = (node.targets if isinstance(node, ast.Assign)
+                           else [node.target] if isinstance(node, ast.AnnAssign) else [])
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        value = getattr(node, "value", None)
+                        found[target.id] = ast.unparse(value) if value is not None else "None"
+            return found
+    raise ParamsError(f"{path}: no code cell is tagged `parameters`. Tag the first code cell "
+                      "`parameters` (with its default values) so the batch can set them.")
+
+
+def check_parameter_keys(
+    params: BatchParams, declared: dict[str, dict[str, str]]
+) -> None:
+    """Check every parameter key of the file against the notebooks' parameters cells.
+
+    A key in ``parameters`` or in a segment's ``overrides`` must be declared by
+    at least one of the batch's notebooks; it is then passed only to the
+    notebooks that declare it.
+
+    Parameters
+    ----------
+    params : BatchParams
+    declared : dict
+        Notebook name -> its declared parameters (see :func:`notebook_parameters`).
+
+    Raises
+    ------
+    ParamsError
+        Listing every unknown key, where it was found and the valid keys.
+    """
+    valid = sorted({k for names in declared.values() for k in names} - set(RESERVED))
+    problems = []
+    unknown = [k for k in params.parameters if not any(k in d for d in declared.values())]
+    if unknown:
+        problems.append(f"`parameters` has unknown key(s) {sorted(unknown)}")
+    for seg, over in params.overrides.items():
+        unknown = [k for k in over if not any(k in d for d in declared.values())]
+        if unknown:
+            problems.append(f"`overrides.{seg}` has unknown key(s) {sorted(unknown)}")
+    if problems:
+        per_nb = "; ".join(f"{nb}: {sorted(set(d) - set(RESERVED))}"
+                           for nb, d in declared.items())
+        raise ParamsError("; ".join(problems) + f". Valid parameter keys are {valid} "
+                          f"(by notebook: {per_nb}). Fix the spelling or add the parameter "
+                          "to the notebook's `parameters` cell.")

@@ -1,0 +1,615 @@
+"""MRR movements, the revenue bridge, GRR / NRR / Net Revenue Churn and logo churn.
+
+From a monthly MRR snapshot (one row per contract and month, a missing row
+meaning 0), :func:`mrr_movements` labels every entity-month as ``new``,
+``expansion``, ``contraction``, ``churn``, ``reactivation`` or ``flat``, at
+account level (the "360°" customer view, contracts summed) or at contract
+level. :func:`revenue_bridge` adds the movements up per month, quarter or year
+so that ``start_mrr + new + expansion + contraction + churn + reactivation ==
+end_mrr`` and derives the retention ratios from those sums.
+
+Conventions (see ``DOMAIN.md``):
+
+- Net Revenue Churn = (churn + contraction - expansion) / start MRR, with the
+  losses as positive amounts; NRR = 1 - Net Revenue Churn.
+- New business and reactivation are kept out of GRR, NRR and Net Revenue
+  Churn (ChartMogul's NRR convention). ChartMogul's "net MRR churn rate"
+  subtracts reactivation as well, so it reads lower than ours whenever
+  churned customers come back.
+- The first month of the data is an opening balance: nothing is known
+  before it, so it gets no movement rows; its MRR is the ``previous_mrr`` of
+  the second month.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cslib.revenue import mrr_movements, revenue_bridge
+>>> mrr = pd.DataFrame({
+...     "contract_id": ["C1", "C1", "C2", "C2", "C3"],
+...     "account_id": ["A1", "A1", "A2", "A2", "A2"],
+...     "month": pd.to_datetime(["2026-09-01", "2026-10-01"] * 2 + ["2026-10-01"]),
+...     "mrr": [100.0, 120.0, 1000.0, 1000.0, 250.0]})
+>>> revenue_bridge(mrr_movements(mrr))[["period", "start_mrr", "expansion", "end_mrr", "nrr"]]
+    period  start_mrr  expansion  end_mrr       nrr
+0  2026-10     1100.0      270.0   1370.0  1.245455
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ParamsError, SchemaError
+
+__all__ = [
+    "MOVEMENTS",
+    "mrr_movements",
+    "revenue_bridge",
+    "net_revenue_churn",
+    "nrr_change_decomposition",
+    "top_movers",
+]
+
+#: Movement labels, in the order the bridge reports them.
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation", "flat")
+
+_FREQS = ("M", "Q", "Y")
+_MOVEMENT_COLUMNS = ("mrr", "previous_mrr", "change", "movement")
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _require_columns(data: pd.DataFrame, columns: Sequence[str], *, table: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if missing:
+        names = ", ".join(f"`{c}`" for c in missing)
+        have = ", ".join(f"`{c}`" for c in data.columns)
+        raise SchemaError(
+            f"{table}: column(s) {names} not found (columns are: {have}). "
+            "Rename the columns or pass their names as keyword arguments."
+        )
+
+
+def _month_periods(values: pd.Series, *, column: str, table: str) -> pd.Series:
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return values.dt.asfreq("M")
+    try:
+        dates = pd.to_datetime(values)
+    except (ValueError, TypeError) as err:
+        raise SchemaError(
+            f"{table}: column `{column}` cannot be read as dates ({err}). "
+            "Load the table with cslib.io.load or convert the column with pd.to_datetime."
+        ) from None
+    if dates.isna().any():
+        rows = (np.flatnonzero(dates.isna().to_numpy()) + 1)[:5].tolist()
+        raise SchemaError(
+            f"{table}: column `{column}` has {int(dates.isna().sum())} missing month(s) "
+            f"(rows {rows}). Fill or drop those rows."
+        )
+    return dates.dt.to_period("M")
+
+
+def mrr_movements(
+    mrr: pd.DataFrame,
+    *,
+    entity: str = "account_id",
+    month: str = "month",
+    amount: str = "mrr",
+    keep: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Label every entity-month with its MRR movement.
+
+    ``amount`` is summed per ``entity`` and month (all contracts of an account
+    for ``entity="account_id"``; ``entity="contract_id"`` gives the contract
+    view). Months with no row count as 0 from the entity's first month to the
+    last month of the data, so a missing row and an explicit 0 are the same.
+
+    Parameters
+    ----------
+    mrr : pandas.DataFrame
+        Monthly MRR snapshot, one row per contract and month (the ``mrr``
+        table of the data contract). Not modified.
+    entity : str, default "account_id"
+        Column identifying the entity whose movements are labelled.
+    month : str, default "month"
+        Month column (dates; any day is floored to its month).
+    amount : str, default "mrr"
+        Non-negative recurring revenue column.
+    keep : str or list of str, optional
+        Extra per-entity columns carried along (first value per entity), e.g.
+        ``"account_id"`` in the contract view or ``"segment"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entity and month, sorted, with columns ``entity``,
+        ``month`` (first of month), ``mrr``, ``previous_mrr``, ``change``
+        (``mrr - previous_mrr``, signed), ``movement`` and the ``keep``
+        columns. ``movement`` is:
+
+        - ``new``: previous 0, now > 0, never paid before;
+        - ``reactivation``: previous 0, now > 0, paid in some earlier month;
+        - ``churn``: previous > 0, now 0 (``change`` is negative);
+        - ``expansion`` / ``contraction`` / ``flat``: both > 0, up / down / equal.
+
+        Months where both are 0 (an entity that stays churned) are dropped.
+        The first month of the data is an opening balance: it has no rows
+        (accounts already paying then are not "new"), and its MRR is the
+        ``previous_mrr`` of the second month. ``attrs["entity"]`` holds the
+        entity column name for :func:`revenue_bridge`.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, or ``amount`` has missing, non-numeric or
+        negative values, or ``entity`` has missing ids.
+
+    Examples
+    --------
+    >>> mrr = pd.DataFrame({
+    ...     "contract_id": ["C1", "C1", "C2", "C2"], "account_id": ["A1"] * 4,
+    ...     "month": pd.to_datetime(["2026-01-01", "2026-02-01"] * 2),
+    ...     "mrr": [100.0, 100.0, 50.0, 0.0]})
+    >>> mrr_movements(mrr)
+      account_id      month    mrr  previous_mrr  change     movement
+    0         A1 2026-02-01  100.0         150.0   -50.0  contraction
+    >>> mrr_movements(mrr, entity="contract_id", keep="account_id")
+      contract_id      month    mrr  previous_mrr  change movement account_id
+    0          C1 2026-02-01  100.0         100.0     0.0     flat         A1
+    1          C2 2026-02-01    0.0          50.0   -50.0    churn         A1
+    """
+    keep = [c for c in _as_list(keep) if c != entity]
+    _require_columns(mrr, [entity, month, amount, *keep], table="mrr")
+    clash = [c for c in keep if c in (month, *_MOVEMENT_COLUMNS)]
+    if clash:
+        raise ParamsError(
+            f"keep: column(s) {clash} would clash with the output columns "
+            f"{[month, *_MOVEMENT_COLUMNS]}; rename them first."
+        )
+    if mrr[entity].isna().any():
+        rows = (np.flatnonzero(mrr[entity].isna().to_numpy()) + 1)[:5].tolist()
+        raise SchemaError(
+            f"mrr: column `{entity}` has {int(mrr[entity].isna().sum())} missing id(s) "
+            f"(rows {rows}). Fill or drop those rows."
+        )
+    values = pd.to_numeric(mrr[amount], errors="coerce")
+    bad = values.isna() | (values < 0)
+    if bad.any():
+        rows = (np.flatnonzero(bad.to_numpy()) + 1)[:5].tolist()
+        examples = mrr[amount][bad].head(3).tolist()
+        raise SchemaError(
+            f"mrr: column `{amount}` has {int(bad.sum())} missing, non-numeric or negative "
+            f"value(s) (rows {rows}; e.g. {examples}). MRR must be a number >= 0: "
+            "a month without revenue is 0 or no row."
+        )
+    periods = _month_periods(mrr[month], column=month, table="mrr")
+
+    out_cols = [entity, month, *_MOVEMENT_COLUMNS, *keep]
+    if len(mrr) == 0:
+        dtypes = {c: mrr[c].dtype for c in (entity, *keep)}
+        dtypes.update({month: "datetime64[us]", "movement": "str"},
+                      **dict.fromkeys(_MOVEMENT_COLUMNS[:3], "float64"))
+        empty = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in out_cols})
+        empty.attrs["entity"] = entity
+        return empty
+
+    work = pd.DataFrame({
+        "_e": mrr[entity].to_numpy(),
+        "_p": periods.to_numpy(),
+        "_a": values.to_numpy(dtype=float),
+    })
+    wide = work.groupby(["_e", "_p"], sort=True)["_a"].sum().unstack("_p")
+    full = pd.period_range(periods.min(), periods.max(), freq="M")
+    wide = wide.reindex(columns=full)
+
+    started = wide.notna().cummax(axis=1).to_numpy()
+    now = wide.fillna(0.0).to_numpy()
+    prev = np.zeros_like(now)
+    prev[:, 1:] = now[:, :-1]
+    paid_before = np.zeros_like(started)
+    paid_before[:, 1:] = np.maximum.accumulate(now > 0, axis=1)[:, :-1]
+
+    n_ent, n_mon = now.shape
+    # Column 0 is the opening balance: kept only as previous_mrr of month 2.
+    use = started & ~((now == 0) & (prev == 0))
+    use[:, 0] = False
+    rows, cols = np.nonzero(use)
+    v, p, paid = now[rows, cols], prev[rows, cols], paid_before[rows, cols]
+    movement = np.select(
+        [
+            (p == 0) & (v > 0) & ~paid,
+            (p == 0) & (v > 0) & paid,
+            (p > 0) & (v == 0),
+            (p > 0) & (v > p),
+            (p > 0) & (v < p),
+        ],
+        ["new", "reactivation", "churn", "expansion", "contraction"],
+        default="flat",
+    )
+    out = pd.DataFrame({
+        entity: wide.index.to_numpy()[rows],
+        month: full.to_timestamp()[cols],
+        "mrr": v,
+        "previous_mrr": p,
+        "change": v - p,
+        "movement": pd.array(movement, dtype="str"),
+    })
+    out[entity] = out[entity].astype(mrr[entity].dtype)
+    if keep:
+        firsts = mrr.groupby(entity, sort=False)[keep].first()
+        out = out.join(firsts, on=entity)
+    out = out[out_cols].reset_index(drop=True)
+    out.attrs["entity"] = entity
+    return out
+
+
+def _check_freq(freq: str) -> str:
+    if freq not in _FREQS:
+        raise ParamsError(
+            f"freq={freq!r} is not supported: use 'M' (month), 'Q' (quarter) or 'Y' (year)."
+        )
+    return freq
+
+
+def revenue_bridge(
+    movements: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    freq: str = "M",
+    month: str = "month",
+    entity: str | None = None,
+) -> pd.DataFrame:
+    """Add MRR movements up into a revenue bridge per period (and group).
+
+    Parameters
+    ----------
+    movements : pandas.DataFrame
+        Output of :func:`mrr_movements`. Not modified.
+    by : str or list of str, optional
+        Per-entity grouping columns present in ``movements`` (pass them to
+        ``mrr_movements(keep=...)``), e.g. ``"segment"``.
+    freq : {"M", "Q", "Y"}, default "M"
+        Period length. Quarters and years roll the months up: start MRR of the
+        first month, end MRR of the last month, movements summed, ratios
+        recomputed from the sums (never averaged). The first period of the
+        data starts at the opening-balance month and may be partial.
+    month : str, default "month"
+        Month column of ``movements``.
+    entity : str, optional
+        Entity column; defaults to ``movements.attrs["entity"]`` set by
+        :func:`mrr_movements`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period (and ``by`` group) with columns ``period`` (a
+        pandas Period string: "2026-10", "2026Q3", "2026"), the ``by``
+        columns, ``start_mrr``, ``new``, ``expansion``, ``contraction``,
+        ``churn``, ``reactivation``, ``end_mrr``, ``grr``, ``nrr``,
+        ``net_revenue_churn``, ``logo_churn``, ``accounts_start`` and
+        ``accounts_churned``.
+
+        ``contraction`` and ``churn`` are negative, so ``start_mrr + new +
+        expansion + contraction + churn + reactivation == end_mrr``.
+        ``grr = (start + churn + contraction) / start``, ``nrr = (start +
+        churn + contraction + expansion) / start`` and ``net_revenue_churn =
+        1 - nrr``; new business and reactivation are left out of all three
+        (ChartMogul's "net MRR churn rate" also subtracts reactivation).
+        ``accounts_start`` counts the entities (accounts or contracts) paying
+        at the end of the previous period and ``accounts_churned`` those of
+        them not paying at the end of this one; over a quarter or a year an
+        entity that churns and comes back inside the period is not counted,
+        one that joins and leaves inside the period neither.
+        Ratios are NaN when the start is 0.
+
+    Raises
+    ------
+    ParamsError
+        ``freq`` is not one of "M", "Q", "Y", or the entity column is unknown.
+    SchemaError
+        A column is missing.
+
+    Examples
+    --------
+    >>> bridge = revenue_bridge(mrr_movements(mrr), freq="Q")  # doctest: +SKIP
+    >>> bridge[["period", "start_mrr", "churn", "end_mrr", "nrr", "logo_churn"]]  # doctest: +SKIP
+       period  start_mrr    churn  end_mrr       nrr  logo_churn
+    0  2026Q1      650.0   -200.0    550.0  0.661538    0.333333
+    1  2026Q2      550.0    -40.0    660.0  0.927273    0.250000
+    """
+    by = _as_list(by)
+    freq = _check_freq(freq)
+    entity = entity or movements.attrs.get("entity")
+    if entity is None:
+        raise ParamsError(
+            "revenue_bridge: the entity column is unknown (movements.attrs['entity'] is not "
+            "set, e.g. after a merge). Pass entity='account_id' or entity='contract_id'."
+        )
+    _require_columns(movements, [entity, month, *_MOVEMENT_COLUMNS, *by], table="movements")
+    unknown = sorted(set(movements["movement"].dropna()) - set(MOVEMENTS))
+    if unknown:
+        raise SchemaError(
+            f"movements: column `movement` has unknown label(s) {unknown}; "
+            f"expected {list(MOVEMENTS)}. Build it with mrr_movements."
+        )
+
+    keys = ["period", *by]
+    out_cols = [*keys, "start_mrr", *MOVEMENTS[:-1], "end_mrr", "grr", "nrr",
+                "net_revenue_churn", "logo_churn", "accounts_start", "accounts_churned"]
+    if len(movements) == 0:
+        dtypes = {c: "float64" for c in out_cols}
+        dtypes.update({c: movements[c].dtype for c in by}, period="str",
+                      accounts_start="int64", accounts_churned="int64")
+        return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in out_cols})
+
+    mv = movements[[entity, *by, "mrr", "previous_mrr", "change", "movement"]].copy()
+    mv["_m"] = _month_periods(movements[month], column=month, table="movements")
+    mv["period"] = mv["_m"].dt.asfreq(freq)
+    grouped = mv.groupby(keys, dropna=False, sort=True)
+    at_first = mv["_m"] == grouped["_m"].transform("min")
+    at_last = mv["_m"] == grouped["_m"].transform("max")
+    mv["start_mrr"] = mv["previous_mrr"].where(at_first, 0.0)
+    mv["end_mrr"] = mv["mrr"].where(at_last, 0.0)
+    for kind in MOVEMENTS[:-1]:
+        mv[kind] = mv["change"].where(mv["movement"] == kind, 0.0)
+    sums = mv.groupby(keys, dropna=False, sort=True)[
+        ["start_mrr", *MOVEMENTS[:-1], "end_mrr"]].sum()
+
+    # Logo churn over the whole period: paying at its start, not paying at its end.
+    # A group's first (last) month with no rows means nobody in it paid then, so
+    # the first (last) month present gives the right sets.
+    paying_start = mv.loc[at_first & (mv["previous_mrr"] > 0), [*keys, entity]]
+    paying_end = mv.loc[at_last & (mv["mrr"] > 0), [*keys, entity]].assign(_kept=True)
+    logos = paying_start.merge(paying_end, on=[*keys, entity], how="left")
+    logos["_lost"] = logos["_kept"].isna()
+    counts = logos.groupby(keys, dropna=False, sort=True)["_lost"].agg(["size", "sum"])
+    sums["accounts_start"] = counts["size"].reindex(sums.index).fillna(0).astype("int64")
+    sums["accounts_churned"] = counts["sum"].reindex(sums.index).fillna(0).astype("int64")
+
+    start = sums["start_mrr"].where(sums["start_mrr"] > 0)
+    sums["grr"] = (sums["start_mrr"] + sums["churn"] + sums["contraction"]) / start
+    sums["nrr"] = (sums["start_mrr"] + sums["churn"] + sums["contraction"]
+                   + sums["expansion"]) / start
+    sums["net_revenue_churn"] = (-sums["churn"] - sums["contraction"] - sums["expansion"]) / start
+    n_start = sums["accounts_start"].where(sums["accounts_start"] > 0)
+    sums["logo_churn"] = sums["accounts_churned"] / n_start
+
+    out = sums.reset_index()
+    out["period"] = out["period"].astype(str)
+    return out[out_cols]
+
+
+def net_revenue_churn(churn: float, contraction: float, expansion: float, start: float) -> float:
+    """Net Revenue Churn = (churn + contraction - expansion) / starting MRR.
+
+    Parameters
+    ----------
+    churn, contraction : float
+        MRR lost to churn and to downsell, as POSITIVE amounts (as DOMAIN.md
+        writes them). The bridge stores them negative: pass ``-bridge.churn``.
+    expansion : float
+        MRR gained from upsell and cross-sell (>= 0).
+    start : float
+        MRR at the end of the previous period (> 0). Not the end MRR: dividing
+        by anything else is the classic slip (the 9% vs 6.43% case).
+
+    Returns
+    -------
+    float
+        Net Revenue Churn as a fraction (negative when expansion exceeds the
+        losses). Equals ``1 - NRR``. Reactivation is not in it; ChartMogul's
+        "net MRR churn rate" subtracts reactivation as well.
+
+    Raises
+    ------
+    ParamsError
+        ``start <= 0``, or a negative amount.
+
+    Examples
+    --------
+    >>> round(net_revenue_churn(80_000, 5_000, 40_000, 700_000), 4)
+    0.0643
+    """
+    if not start > 0:
+        raise ParamsError(
+            f"net_revenue_churn: start={start!r} must be > 0 (the MRR at the end of the "
+            "previous period); the rate is undefined for a period that starts with no MRR."
+        )
+    negative = {k: v for k, v in
+                {"churn": churn, "contraction": contraction, "expansion": expansion}.items()
+                if v < 0}
+    if negative:
+        raise ParamsError(
+            f"net_revenue_churn: {negative} must be >= 0: pass the MRR lost as a positive "
+            "amount (the bridge stores churn and contraction negative: use -bridge['churn'])."
+        )
+    return (churn + contraction - expansion) / start
+
+
+def nrr_change_decomposition(
+    bridge: pd.DataFrame,
+    *,
+    by: str = "segment",
+    period: str = "period",
+    base: str | None = None,
+    current: str | None = None,
+) -> pd.DataFrame:
+    """Split the change in overall NRR between two periods into mix and rate effects.
+
+    Overall NRR is the start-MRR-weighted mean of the segment NRRs:
+    ``NRR = sum_s w_s * r_s``. The symmetric (midpoint) shift-share splits
+    ``NRR_current - NRR_base`` with no interaction term:
+
+    - mix effect = ``sum_s (w1_s - w0_s) * (r0_s + r1_s) / 2`` (segments'
+      shares of starting MRR moved);
+    - rate effect of segment s = ``(r1_s - r0_s) * (w0_s + w1_s) / 2``.
+
+    A segment with no starting MRR in one of the two periods takes its rate
+    from the other one (its rate effect is 0; its arrival or exit is mix).
+
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        Output of :func:`revenue_bridge` computed with ``by=by`` (one row per
+        period and segment). Not modified.
+    by : str, default "segment"
+        Segment column.
+    period : str, default "period"
+        Period column.
+    base, current : str, optional
+        The two periods compared; default the last two in the bridge.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``component`` ("mix", "rate: <segment>"...), ``segment``
+        (missing for "mix"), ``effect``, ``base`` and ``current``. The effects
+        sum to ``nrr_current - nrr_base`` (kept in ``attrs`` with both NRRs).
+
+    Raises
+    ------
+    ParamsError
+        Fewer than two periods, an unknown period, a bridge with several rows
+        per segment and period, or a period with no starting MRR.
+
+    Examples
+    --------
+    >>> nrr_change_decomposition(bridge)  # doctest: +SKIP
+          component segment   effect     base  current
+    0           mix     NaN -0.05625  2026-01  2026-02
+    1  rate: Ent     Ent   0.00000  2026-01  2026-02
+    2     rate: SMB     SMB -0.01875  2026-01  2026-02
+    """
+    _require_columns(bridge, [by, period, "start_mrr", "churn", "contraction", "expansion"],
+                     table="bridge")
+    if bridge.duplicated([period, by]).any():
+        raise ParamsError(
+            f"nrr_change_decomposition: the bridge has several rows per `{period}` and `{by}`; "
+            f"compute it with revenue_bridge(..., by={by!r}) and nothing else in `by`."
+        )
+    periods = sorted(bridge[period].astype(str).unique())
+    if base is None or current is None:
+        if len(periods) < 2:
+            raise ParamsError(
+                f"nrr_change_decomposition: the bridge has {len(periods)} period(s) in "
+                f"`{period}`; two are needed. Pass a longer bridge."
+            )
+        base = periods[-2] if base is None else base
+        current = periods[-1] if current is None else current
+    base, current = str(base), str(current)
+    for name, value in (("base", base), ("current", current)):
+        if value not in periods:
+            raise ParamsError(
+                f"nrr_change_decomposition: {name}={value!r} is not in `{period}` "
+                f"(periods: {periods})."
+            )
+
+    data = bridge.assign(
+        _p=bridge[period].astype(str),
+        _ret=bridge["start_mrr"] + bridge["churn"] + bridge["contraction"] + bridge["expansion"],
+    )
+
+    def side(p: str) -> pd.DataFrame:
+        part = data.loc[data["_p"] == p].set_index(by)[["start_mrr", "_ret"]]
+        if part["start_mrr"].sum() <= 0:
+            raise ParamsError(
+                f"nrr_change_decomposition: period {p!r} has no starting MRR; NRR is "
+                "undefined there. Choose other periods."
+            )
+        return part
+
+    b, c = side(base), side(current)
+    segs = b.index.union(c.index)
+    b, c = b.reindex(segs, fill_value=0.0), c.reindex(segs, fill_value=0.0)
+    keep = (b["start_mrr"] > 0) | (c["start_mrr"] > 0)
+    b, c = b[keep], c[keep]
+    w0 = b["start_mrr"] / b["start_mrr"].sum()
+    w1 = c["start_mrr"] / c["start_mrr"].sum()
+    r0 = b["_ret"] / b["start_mrr"].where(b["start_mrr"] > 0)
+    r1 = c["_ret"] / c["start_mrr"].where(c["start_mrr"] > 0)
+    r0, r1 = r0.fillna(r1), r1.fillna(r0)
+    mix = ((w1 - w0) * (r0 + r1) / 2).sum()
+    rate = (r1 - r0) * (w0 + w1) / 2
+
+    out = pd.DataFrame({
+        "component": ["mix", *[f"rate: {s}" for s in rate.index]],
+        "segment": [None, *rate.index.tolist()],
+        "effect": [mix, *rate.tolist()],
+        "base": base,
+        "current": current,
+    })
+    out.attrs.update(
+        nrr_base=b["_ret"].sum() / b["start_mrr"].sum(),
+        nrr_current=c["_ret"].sum() / c["start_mrr"].sum(),
+    )
+    return out
+
+
+def top_movers(
+    movements: pd.DataFrame,
+    *,
+    n: int = 10,
+    kinds: Sequence[str] = ("churn", "contraction"),
+    month=None,
+    month_column: str = "month",
+) -> pd.DataFrame:
+    """The entities with the largest MRR movements of the given kinds in one month.
+
+    Parameters
+    ----------
+    movements : pandas.DataFrame
+        Output of :func:`mrr_movements`. Not modified.
+    n : int, default 10
+        How many rows to return.
+    kinds : sequence of str, default ("churn", "contraction")
+        Movement labels to keep.
+    month : str or Timestamp, optional
+        The month ("2026-10" or any date in it); default the last month.
+    month_column : str, default "month"
+        Month column of ``movements``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Up to ``n`` rows of ``movements`` for that month, largest absolute
+        change first (for losses: the most negative first).
+
+    Raises
+    ------
+    ParamsError
+        Unknown kind, ``n < 1`` or a month outside the data.
+
+    Examples
+    --------
+    >>> top_movers(mrr_movements(mrr), n=2, month="2026-03")  # doctest: +SKIP
+      account_id      month  mrr  previous_mrr  change     movement
+    0          B 2026-03-01  0.0         200.0  -200.0        churn
+    1          A 2026-03-01  100.0       150.0   -50.0  contraction
+    """
+    kinds = _as_list(kinds)
+    unknown = [k for k in kinds if k not in MOVEMENTS]
+    if unknown:
+        raise ParamsError(f"top_movers: unknown kind(s) {unknown}; use some of {list(MOVEMENTS)}.")
+    if not (isinstance(n, (int, np.integer)) and n >= 1):
+        raise ParamsError(f"top_movers: n={n!r} must be an integer >= 1.")
+    _require_columns(movements, [month_column, "change", "movement"], table="movements")
+    months = _month_periods(movements[month_column], column=month_column, table="movements")
+    if len(months) == 0:
+        return movements.iloc[:0].copy()
+    target = months.max() if month is None else pd.Period(month, freq="M")
+    if not months.min() <= target <= months.max():
+        raise ParamsError(
+            f"top_movers: month {str(target)!r} is outside the movements "
+            f"({months.min()} to {months.max()})."
+        )
+    rows = movements.loc[(months == target) & movements["movement"].isin(kinds)]
+    order = rows["change"].abs().sort_values(ascending=False, kind="stable").index
+    return rows.loc[order].head(n).reset_index(drop=True)

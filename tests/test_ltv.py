@@ -1,0 +1,132 @@
+"""Tests for cslib.ltv: the two LTV forms and the per-segment LTV/CAC table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+from statsmodels.stats.proportion import proportion_confint
+
+from cslib.exceptions import ParamsError, SchemaError, SmallSampleWarning
+from cslib.ltv import ltv_cac_table, ltv_simple, ltv_subscription
+
+# Same MRR as tests/test_revenue.py. None = no row.
+#                 Jan  Feb  Mar  Apr  May
+HAND = {
+    ("A", "A-core"): [100, 100, 100, 120, 120],
+    ("A", "A-addon"): [50, 50, 0, None, None],
+    ("B", "B1"): [200, 200, None, None, 150],
+    ("C", "C1"): [None, 80, 80, 60, 60],
+    ("D", "D1"): [0, None, 40, 40, 0],
+    ("E", "E1"): [300, 330, 330, 330, 330],
+}
+
+
+@pytest.fixture
+def hand_mrr() -> pd.DataFrame:
+    months = pd.date_range("2026-01-01", periods=5, freq="MS")
+    return pd.DataFrame([
+        {"contract_id": c, "account_id": a, "product": "x", "month": m, "mrr": float(v)}
+        for (a, c), vals in HAND.items()
+        for m, v in zip(months, vals, strict=True)
+        if v is not None
+    ])
+
+
+@pytest.fixture
+def hand_accounts() -> pd.DataFrame:
+    return pd.DataFrame({
+        "account_id": ["A", "B", "C", "D", "E"],
+        "segment": ["SMB", "SMB", "Ent", "Ent", "Ent"],
+        "signup_date": pd.to_datetime(
+            ["2025-01-10", "2026-02-05", "2026-02-10", "2026-03-01", "2024-05-01"]),
+        "cac": [1000.0, 500.0, 300.0, 100.0, 9000.0],
+    })
+
+
+def test_ltv_simple_by_hand():
+    # R$ 50 a purchase, 4 purchases a year, 3 years: 50 * 4 * 3 = 600
+    assert ltv_simple(50.0, 4, 3) == 600.0
+    assert ltv_simple(0, 4, 3) == 0.0
+    with pytest.raises(ParamsError, match=r"\{'lifetime': -1\} must be >= 0"):
+        ltv_simple(50.0, 4, -1)
+
+
+def test_ltv_subscription_by_hand():
+    # ARPA 100, margin 80%, 2% monthly churn: 100 * 0.8 / 0.02 = 4000 (50-month lifetime)
+    assert ltv_subscription(100.0, 0.8, 0.02) == pytest.approx(4000.0)
+    with pytest.raises(ParamsError, match=r"churn_rate=0 must be > 0"):
+        ltv_subscription(100.0, 0.8, 0)
+    with pytest.raises(ParamsError, match=r"gross_margin=75 must be a fraction"):
+        ltv_subscription(100.0, 75, 0.02)
+    with pytest.raises(ParamsError, match=r"arpa=-1.0 must be >= 0"):
+        ltv_subscription(-1.0, 0.8, 0.02)
+
+
+def test_ltv_cac_table_by_hand(hand_mrr, hand_accounts):
+    mrr_before, acc_before = hand_mrr.copy(), hand_accounts.copy()
+    out = ltv_cac_table(hand_mrr, hand_accounts, months=4).set_index("segment")
+    pd.testing.assert_frame_equal(hand_mrr, mrr_before)
+    pd.testing.assert_frame_equal(hand_accounts, acc_before)
+    # Window Feb-May (4 months ending at the last month, May).
+    # SMB = A, B. Paying account-months: A 150, 100, 120, 120; B 200 (Feb), 150 (May)
+    #   arpa = 840 / 6 = 140. Bridge: Feb start A,B (2) lost 0; Mar A,B (2) lost B;
+    #   Apr A (1); May A (1) (B's return is a reactivation) -> 1 / 6.
+    #   ltv = 140 * .75 * 6 = 630. Signed up in the window: B (cac 500) -> 630/500 = 1.26
+    # Ent = C, D, E. C 80, 80, 60, 60; D 40, 40; E 330 x 4 -> 1680 / 10 = 168.
+    #   Bridge: Feb E (1); Mar C, E (2); Apr C, D, E (3); May C, D, E (3) lost D -> 1 / 9
+    #   ltv = 168 * .75 * 9 = 1134. Signed up in window: C 300, D 100 -> 200; 1134/200 = 5.67
+    # Paying in May: SMB A, B; Ent C, E.
+    assert out.loc["SMB", ["accounts", "account_months", "accounts_start",
+                           "accounts_churned"]].tolist() == [2, 6, 6, 1]
+    assert out.loc["Ent", ["accounts", "account_months", "accounts_start",
+                           "accounts_churned"]].tolist() == [2, 10, 9, 1]
+    assert_allclose(out.loc[["SMB", "Ent"], "arpa"], [140, 168])
+    assert_allclose(out.loc[["SMB", "Ent"], "churn_rate"], [1 / 6, 1 / 9])
+    assert_allclose(out.loc[["SMB", "Ent"], "ltv"], [630, 1134])
+    assert_allclose(out.loc[["SMB", "Ent"], "avg_cac"], [500, 200])
+    assert_allclose(out.loc[["SMB", "Ent"], "ltv_cac"], [1.26, 5.67])
+    # interval: Wilson from statsmodels directly, propagated through the formula
+    for seg, arpa, k, n in (("SMB", 140, 1, 6), ("Ent", 168, 1, 9)):
+        lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
+        assert_allclose(out.loc[seg, ["churn_low", "churn_high"]].astype(float), [lo, hi])
+        assert_allclose(out.loc[seg, ["ltv_low", "ltv_high"]].astype(float),
+                        [arpa * 0.75 / hi, arpa * 0.75 / lo])
+        assert out.loc[seg, "ltv_low"] < out.loc[seg, "ltv"] < out.loc[seg, "ltv_high"]
+
+
+def test_ltv_cac_table_end_no_cac_and_no_churn(hand_mrr, hand_accounts):
+    # Window Mar-Apr, margin 50%. SMB: A 100, 120 -> arpa 110; Mar start A,B lost B;
+    #   Apr start A -> 1/3; ltv = 110 * .5 * 3 = 165.
+    # Ent: C 80, 60; D 40, 40; E 330, 330 -> 880/6; Mar start C,E; Apr C,D,E; no churn.
+    with pytest.warns(SmallSampleWarning, match=r"no churn observed in \['Ent'\]"):
+        out = ltv_cac_table(hand_mrr, hand_accounts.drop(columns="cac"), months=2,
+                            end="2026-04", gross_margin=0.5).set_index("segment")
+    assert_allclose(out.loc["SMB", ["arpa", "churn_rate", "ltv"]].astype(float),
+                    [110, 1 / 3, 165])
+    assert out.loc["SMB", "accounts"] == 1  # only A pays in Apr
+    assert_allclose(out.loc["Ent", "arpa"], 880 / 6)
+    assert np.isnan(out.loc["Ent", "ltv"]) and np.isinf(out.loc["Ent", "ltv_high"])
+    assert out["avg_cac"].isna().all() and out["ltv_cac"].isna().all()
+
+
+def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
+    with pytest.raises(ParamsError, match=r"months=0 must be an integer >= 1"):
+        ltv_cac_table(hand_mrr, hand_accounts, months=0)
+    with pytest.raises(ParamsError, match=r"gross_margin=1.5 must be a fraction"):
+        ltv_cac_table(hand_mrr, hand_accounts, gross_margin=1.5)
+    with pytest.raises(ParamsError, match=r"end='2027-01' is outside the MRR data"):
+        ltv_cac_table(hand_mrr, hand_accounts, end="2027-01")
+    with pytest.raises(SchemaError, match=r"accounts: column\(s\) `region` not found"):
+        ltv_cac_table(hand_mrr, hand_accounts, by="region")
+    with pytest.raises(SchemaError, match=r"1 `account_id` value\(s\) not in the accounts.*'E'"):
+        ltv_cac_table(hand_mrr, hand_accounts[hand_accounts["account_id"] != "E"])
+
+
+def test_ltv_cac_table_on_demo(demo_tables):
+    out = ltv_cac_table(demo_tables["mrr"], demo_tables["accounts"])
+    assert set(out["segment"]) <= set(demo_tables["accounts"]["segment"])
+    ok = out["churn_rate"] > 0
+    assert_allclose(out.loc[ok, "ltv"], out.loc[ok, "arpa"] * 0.75 / out.loc[ok, "churn_rate"])
+    assert (out.loc[ok, "ltv_low"] <= out.loc[ok, "ltv"]).all()

@@ -1,0 +1,427 @@
+"""Tests for cslib.revenue: movements, bridge, ratios, roll-ups, NRR decomposition."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from cslib.exceptions import ParamsError, SchemaError
+from cslib.revenue import (
+    mrr_movements,
+    net_revenue_churn,
+    nrr_change_decomposition,
+    revenue_bridge,
+    top_movers,
+)
+
+MOVES = ["new", "expansion", "contraction", "churn", "reactivation"]
+
+# Hand-made MRR, Jan-May 2026 (Jan is the opening balance). None = no row.
+#                 Jan  Feb  Mar  Apr  May
+HAND = {
+    ("A", "A-core"): [100, 100, 100, 120, 120],
+    ("A", "A-addon"): [50, 50, 0, None, None],  # A drops one of its two products in Mar
+    ("B", "B1"): [200, 200, None, None, 150],  # churns in Mar (missing row), back in May
+    ("C", "C1"): [None, 80, 80, 60, 60],  # new in Feb, downsell in Apr
+    ("D", "D1"): [0, None, 40, 40, 0],  # explicit 0 in Jan: new in Mar; churns in May
+    ("E", "E1"): [300, 330, 330, 330, 330],  # upsell in Feb
+}
+# Account level:  Jan  Feb  Mar  Apr  May
+#   A             150  150  100  120  120
+#   B             200  200    0    0  150
+#   C               -   80   80   60   60
+#   D               0    0   40   40    0
+#   E             300  330  330  330  330
+#   total         650  760  550  550  660
+
+
+@pytest.fixture
+def hand_mrr() -> pd.DataFrame:
+    months = pd.date_range("2026-01-01", periods=5, freq="MS")
+    recs = [
+        {"contract_id": c, "account_id": a, "product": c.split("-")[-1], "month": m,
+         "mrr": float(v)}
+        for (a, c), vals in HAND.items()
+        for m, v in zip(months, vals, strict=True)
+        if v is not None
+    ]
+    return pd.DataFrame(recs)
+
+
+def _row(frame: pd.DataFrame, **where) -> pd.Series:
+    mask = np.ones(len(frame), dtype=bool)
+    for k, v in where.items():
+        mask &= (frame[k] == v).to_numpy()
+    assert mask.sum() == 1, where
+    return frame[mask].iloc[0]
+
+
+# ---------------------------------------------------------------- net_revenue_churn
+
+
+def test_net_revenue_churn_domain_worked_case():
+    # (80,000 + 5,000 - 40,000) / 700,000 = 45,000 / 700,000 = 0.0642857...
+    value = net_revenue_churn(80_000, 5_000, 40_000, 700_000)
+    assert value == pytest.approx(45_000 / 700_000)
+    assert round(value * 100, 2) == 6.43
+    # the slip in one source: dividing by 500,000 gives 9%
+    assert value != pytest.approx(45_000 / 500_000)
+
+
+def test_net_revenue_churn_errors():
+    with pytest.raises(ParamsError, match=r"start=0 must be > 0"):
+        net_revenue_churn(1, 1, 1, 0)
+    with pytest.raises(ParamsError, match=r"start=-5 must be > 0"):
+        net_revenue_churn(1, 1, 1, -5)
+    with pytest.raises(ValueError, match=r"positive amount.*-bridge\['churn'\]"):
+        net_revenue_churn(-80_000, 5_000, 40_000, 700_000)
+
+
+# ---------------------------------------------------------------- movements
+
+
+def test_movements_account_level_by_hand(hand_mrr):
+    before = hand_mrr.copy()
+    mv = mrr_movements(hand_mrr)
+    pd.testing.assert_frame_equal(hand_mrr, before)
+    # Jan is the opening balance: no rows; A, B, E are not "new".
+    assert mv["month"].min() == pd.Timestamp("2026-02-01")
+    expected = {
+        ("A", "2026-02"): ("flat", 150, 150), ("A", "2026-03"): ("contraction", 150, 100),
+        ("A", "2026-04"): ("expansion", 100, 120), ("A", "2026-05"): ("flat", 120, 120),
+        ("B", "2026-02"): ("flat", 200, 200), ("B", "2026-03"): ("churn", 200, 0),
+        # B in Apr: 0 -> 0, dropped
+        ("B", "2026-05"): ("reactivation", 0, 150),
+        ("C", "2026-02"): ("new", 0, 80), ("C", "2026-03"): ("flat", 80, 80),
+        ("C", "2026-04"): ("contraction", 80, 60), ("C", "2026-05"): ("flat", 60, 60),
+        # D in Feb: 0 -> missing, dropped; paid nothing in Jan so Mar is "new"
+        ("D", "2026-03"): ("new", 0, 40), ("D", "2026-04"): ("flat", 40, 40),
+        ("D", "2026-05"): ("churn", 40, 0),
+        ("E", "2026-02"): ("expansion", 300, 330), ("E", "2026-03"): ("flat", 330, 330),
+        ("E", "2026-04"): ("flat", 330, 330), ("E", "2026-05"): ("flat", 330, 330),
+    }
+    got = {
+        (r.account_id, r.month.strftime("%Y-%m")): (r.movement, r.previous_mrr, r.mrr)
+        for r in mv.itertuples()
+    }
+    assert got == expected
+    assert_allclose(mv["change"], mv["mrr"] - mv["previous_mrr"])
+    assert set(mv["movement"]) == {"new", "expansion", "contraction", "churn",
+                                   "reactivation", "flat"}
+
+
+def test_drop_one_of_two_products(hand_mrr):
+    # A: core 100 + addon 50 in Feb; addon gone in Mar.
+    acc = mrr_movements(hand_mrr)
+    con = mrr_movements(hand_mrr, entity="contract_id", keep="account_id")
+    a = _row(acc, account_id="A", month=pd.Timestamp("2026-03-01"))
+    assert (a.movement, a.change) == ("contraction", -50.0)
+    addon = _row(con, contract_id="A-addon", month=pd.Timestamp("2026-03-01"))
+    assert (addon.movement, addon.change, addon.account_id) == ("churn", -50.0, "A")
+    core = _row(con, contract_id="A-core", month=pd.Timestamp("2026-03-01"))
+    assert core.movement == "flat"
+    # contract A-addon stays churned after Mar: no rows
+    assert con.loc[con["contract_id"] == "A-addon", "month"].max() == pd.Timestamp("2026-03-01")
+
+
+def test_keep_carries_first_value_per_entity(hand_mrr):
+    data = hand_mrr.assign(segment=hand_mrr["account_id"].map({"A": "SMB"}).fillna("Ent"))
+    mv = mrr_movements(data, keep=["segment"])
+    assert mv.groupby("account_id")["segment"].first().to_dict() == {
+        "A": "SMB", "B": "Ent", "C": "Ent", "D": "Ent", "E": "Ent"}
+    assert mv.attrs["entity"] == "account_id"
+
+
+def test_movements_errors(hand_mrr):
+    with pytest.raises(SchemaError, match=r"column\(s\) `arr` not found"):
+        mrr_movements(hand_mrr, amount="arr")
+    with pytest.raises(SchemaError, match=r"`segment` not found"):
+        mrr_movements(hand_mrr, keep="segment")
+    bad = hand_mrr.copy()
+    bad.loc[3, "mrr"] = -5.0
+    with pytest.raises(SchemaError,
+                       match=r"`mrr` has 1 missing, non-numeric or negative.*rows \[4\]"):
+        mrr_movements(bad)
+    bad = hand_mrr.copy()
+    bad.loc[0, "account_id"] = None
+    with pytest.raises(SchemaError, match=r"`account_id` has 1 missing id"):
+        mrr_movements(bad)
+    bad = hand_mrr.astype({"month": object})
+    bad.loc[1, "month"] = "not a date"
+    with pytest.raises(SchemaError, match=r"`month` cannot be read as dates"):
+        mrr_movements(bad)
+    with pytest.raises(ParamsError, match=r"clash"):
+        mrr_movements(hand_mrr.assign(change=1.0), keep="change")
+
+
+# ---------------------------------------------------------------- bridge by hand
+
+BRIDGE_COLS = ["start_mrr", "new", "expansion", "contraction", "churn", "reactivation",
+               "end_mrr", "accounts_start", "accounts_churned"]
+
+
+def _check(bridge: pd.DataFrame, expected: dict[str, list]) -> None:
+    assert bridge["period"].tolist() == list(expected)
+    got = bridge[BRIDGE_COLS].to_numpy(dtype=float)
+    assert_allclose(got, np.array(list(expected.values()), dtype=float))
+
+
+def test_bridge_account_level_by_hand(hand_mrr):
+    mv = mrr_movements(hand_mrr)
+    before = mv.copy()
+    bridge = revenue_bridge(mv)
+    pd.testing.assert_frame_equal(mv, before)
+    # Feb: 650 + new C 80 + exp E 30 = 760; paying at start A,B,E (D is 0) -> 3, none lost
+    # Mar: 760 + new D 40 - contr A 50 - churn B 200 = 550; start A,B,C,E = 4, B lost
+    # Apr: 550 + exp A 20 - contr C 20 = 550; start A,C,D,E = 4
+    # May: 550 + react B 150 - churn D 40 = 660; start A,C,D,E = 4, D lost
+    #             start  new  exp contr churn react end  n  lost
+    _check(bridge, {
+        "2026-02": [650, 80, 30, 0, 0, 0, 760, 3, 0],
+        "2026-03": [760, 40, 0, -50, -200, 0, 550, 4, 1],
+        "2026-04": [550, 0, 20, -20, 0, 0, 550, 4, 0],
+        "2026-05": [550, 0, 0, 0, -40, 150, 660, 4, 1],
+    })
+    # grr = (start + churn + contr)/start; nrr adds expansion; reactivation left out
+    assert_allclose(bridge["grr"], [1, 510 / 760, 530 / 550, 510 / 550])
+    assert_allclose(bridge["nrr"], [680 / 650, 510 / 760, 1, 510 / 550])
+    assert_allclose(bridge["net_revenue_churn"], [-30 / 650, 250 / 760, 0, 40 / 550])
+    assert_allclose(bridge["logo_churn"], [0, 1 / 4, 0, 1 / 4])
+
+
+def test_bridge_contract_level_by_hand(hand_mrr):
+    bridge = revenue_bridge(mrr_movements(hand_mrr, entity="contract_id", keep="account_id"))
+    # Same as the account view except Mar: A-addon's -50 is churn, not contraction,
+    # and contracts are counted: Feb start A-core, A-addon, B1, E1 = 4;
+    # Mar start A-core, A-addon, B1, C1, E1 = 5, lost A-addon and B1 = 2.
+    _check(bridge, {
+        "2026-02": [650, 80, 30, 0, 0, 0, 760, 4, 0],
+        "2026-03": [760, 40, 0, 0, -250, 0, 550, 5, 2],
+        "2026-04": [550, 0, 20, -20, 0, 0, 550, 4, 0],
+        "2026-05": [550, 0, 0, 0, -40, 150, 660, 4, 1],
+    })
+    # GRR and NRR don't depend on the view: 510/760 in Mar either way
+    assert_allclose(bridge["grr"].iloc[1], 510 / 760)
+    assert_allclose(bridge["logo_churn"].iloc[1], 2 / 5)
+
+
+def test_bridge_quarter_and_year_by_hand(hand_mrr):
+    mv = mrr_movements(hand_mrr)
+    q = revenue_bridge(mv, freq="Q")
+    # Q1 (Feb-Mar, Jan is the opening balance): start = end of Jan 650, end = end of Mar 550
+    #   new 80+40, exp 30, contr -50, churn -200. 650+120+30-50-200 = 550.
+    #   paying at start: A, B, E; at end of Mar: A, C, D, E -> B lost: 1/3.
+    # Q2 (Apr-May): start = end of Mar 550, end = end of May 660
+    #   exp 20, contr -20, churn -40, react 150. 550+20-20-40+150 = 660.
+    #   paying at start A, C, D, E; at end A, B, C, E -> D lost: 1/4.
+    _check(q, {
+        "2026Q1": [650, 120, 30, -50, -200, 0, 550, 3, 1],
+        "2026Q2": [550, 0, 20, -20, -40, 150, 660, 4, 1],
+    })
+    # ratios recomputed from the sums, not averaged over months
+    assert_allclose(q["grr"], [(650 - 250) / 650, (550 - 60) / 550])
+    assert_allclose(q["nrr"], [(650 - 250 + 30) / 650, (550 - 60 + 20) / 550])
+    assert_allclose(q["net_revenue_churn"], [220 / 650, 40 / 550])
+    assert_allclose(q["logo_churn"], [1 / 3, 1 / 4])
+    y = revenue_bridge(mv, freq="Y")
+    # 2026: 650 + 120 + 50 - 70 - 240 + 150 = 660. Paying at start A, B, E; all paying at
+    # the end of May (B came back): no logo lost over the year.
+    _check(y, {"2026": [650, 120, 50, -70, -240, 150, 660, 3, 0]})
+    assert_allclose(y["nrr"], (650 - 310 + 50) / 650)
+
+
+def test_bridge_by_segment(hand_mrr):
+    data = hand_mrr.assign(segment=hand_mrr["account_id"].map(
+        {"A": "SMB", "B": "SMB", "C": "Ent", "D": "Ent", "E": "Ent"}))
+    bridge = revenue_bridge(mrr_movements(data, keep="segment"), by="segment", freq="Q")
+    smb = _row(bridge, period="2026Q1", segment="SMB")
+    # SMB Q1: A 150 + B 200 = 350 -> A 100 (contr -50), B churn -200 -> 100
+    assert smb[BRIDGE_COLS].astype(float).tolist() == [350, 0, 0, -50, -200, 0, 100, 2, 1]
+    total = revenue_bridge(mrr_movements(data), freq="Q")
+    summed = bridge.groupby("period")[BRIDGE_COLS].sum()
+    assert_allclose(summed.to_numpy(float), total.set_index("period")[BRIDGE_COLS].to_numpy(float))
+
+
+def test_bridge_errors(hand_mrr):
+    mv = mrr_movements(hand_mrr)
+    with pytest.raises(ParamsError, match=r"freq='W' is not supported"):
+        revenue_bridge(mv, freq="W")
+    bare = mv.copy()
+    bare.attrs = {}
+    with pytest.raises(ParamsError, match=r"entity column is unknown.*entity='account_id'"):
+        revenue_bridge(bare)
+    assert revenue_bridge(bare, entity="account_id")["end_mrr"].iloc[-1] == 660
+    with pytest.raises(SchemaError, match=r"`segment` not found"):
+        revenue_bridge(mv, by="segment")
+    with pytest.raises(SchemaError, match=r"unknown label\(s\) \['upsell'\]"):
+        revenue_bridge(mv.assign(movement="upsell"))
+
+
+# ---------------------------------------------------------------- independent + property
+
+
+def test_end_mrr_matches_plain_groupby_on_demo(demo_tables):
+    mrr = demo_tables["mrr"]
+    bridge = revenue_bridge(mrr_movements(mrr))
+    plain = mrr.groupby(mrr["month"].dt.strftime("%Y-%m"))["mrr"].sum()
+    got = bridge.set_index("period")["end_mrr"]
+    assert_allclose(got.to_numpy(), plain.reindex(got.index).to_numpy(), rtol=1e-12)
+    assert len(got) == len(plain) - 1  # every month but the opening balance
+    # each month starts where the previous one ended
+    assert_allclose(bridge["start_mrr"].iloc[1:].to_numpy(),
+                    bridge["end_mrr"].iloc[:-1].to_numpy())
+    # quarter end = plain sum at the quarter's last month in the data
+    q = revenue_bridge(mrr_movements(mrr), freq="Q").set_index("period")
+    last_month = mrr.groupby(mrr["month"].dt.to_period("Q").astype(str))["month"].max()
+    plain_q = plain.loc[last_month.dt.strftime("%Y-%m")].to_numpy()
+    assert_allclose(q["end_mrr"].to_numpy(), plain_q[-len(q):], rtol=1e-12)
+
+
+@st.composite
+def mrr_tables(draw):
+    n_ent = draw(st.integers(1, 5))
+    n_mon = draw(st.integers(2, 9))
+    cells = draw(st.lists(
+        st.one_of(st.none(), st.just(0), st.integers(0, 1000)),
+        min_size=n_ent * n_mon, max_size=n_ent * n_mon))
+    start = draw(st.sampled_from(["2025-11-01", "2026-01-01", "2026-02-01"]))
+    months = pd.date_range(start, periods=n_mon, freq="MS")
+    recs = []
+    for i in range(n_ent):
+        for j, m in enumerate(months):
+            v = cells[i * n_mon + j]
+            if v is not None:
+                # account i has two contracts; split the amount between them
+                recs.append({"contract_id": f"C{i}a", "account_id": f"A{i}", "month": m,
+                             "mrr": float(v // 2)})
+                recs.append({"contract_id": f"C{i}b", "account_id": f"A{i}", "month": m,
+                             "mrr": float(v - v // 2)})
+    if not recs:
+        recs.append({"contract_id": "C0a", "account_id": "A0", "month": months[0], "mrr": 0.0})
+    return pd.DataFrame(recs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(mrr_tables())
+def test_bridge_identity_property(mrr):
+    by_month = mrr.groupby(mrr["month"].dt.to_period("M"))["mrr"].sum()
+    # a month with no row at all sums to 0
+    by_month = by_month.reindex(pd.period_range(by_month.index.min(), by_month.index.max()),
+                                fill_value=0.0)
+    for entity in ("account_id", "contract_id"):
+        mv = mrr_movements(mrr, entity=entity)
+        assert ((mv["mrr"] > 0) | (mv["previous_mrr"] > 0)).all()
+        for freq in ("M", "Q"):
+            b = revenue_bridge(mv, freq=freq)
+            total = b["start_mrr"] + b[MOVES].sum(axis=1)
+            assert (total == b["end_mrr"]).all()  # integer-valued: exact
+            assert (b[["contraction", "churn"]] <= 0).all().all()
+            assert (b[["new", "expansion", "reactivation"]] >= 0).all().all()
+            ok = b["start_mrr"] > 0
+            assert_allclose(b.loc[ok, "nrr"], 1 - b.loc[ok, "net_revenue_churn"], atol=1e-12)
+            assert b.loc[~ok, "nrr"].isna().all()
+            assert (b["accounts_churned"] <= b["accounts_start"]).all()
+            # end of each period = plain sum of the MRR in the period's last data month
+            last = by_month.groupby(by_month.index.asfreq(freq)).last()
+            got = b.set_index("period")["end_mrr"]
+            assert (got == last.rename(index=str).reindex(got.index)).all()
+
+
+# ---------------------------------------------------------------- NRR decomposition
+
+
+def _two_segment_bridge() -> pd.DataFrame:
+    # Jan: SMB start 100, retained 100-10-5+5 = 90 (NRR .9); Ent 300, 300-15+45 = 330 (1.1)
+    #      overall 420/400 = 1.05, shares .25/.75
+    # Feb: SMB start 200, 200-30-10+10 = 170 (.85); Ent 200, 200-20+40 = 220 (1.1)
+    #      overall 390/400 = .975, shares .5/.5
+    return pd.DataFrame({
+        "period": ["2026-01", "2026-01", "2026-02", "2026-02"],
+        "segment": ["SMB", "Ent", "SMB", "Ent"],
+        "start_mrr": [100.0, 300.0, 200.0, 200.0],
+        "churn": [-10.0, 0.0, -30.0, -20.0],
+        "contraction": [-5.0, -15.0, -10.0, 0.0],
+        "expansion": [5.0, 45.0, 10.0, 40.0],
+        "new": [50.0, 0.0, 0.0, 0.0],  # never part of NRR
+    })
+
+
+def test_nrr_change_decomposition_by_hand():
+    bridge = _two_segment_bridge()
+    before = bridge.copy()
+    out = nrr_change_decomposition(bridge)
+    pd.testing.assert_frame_equal(bridge, before)
+    effects = dict(zip(out["component"], out["effect"], strict=True))
+    # mix = (.5-.25)*(.9+.85)/2 + (.5-.75)*(1.1+1.1)/2 = .21875 - .275 = -.05625
+    # rate SMB = (.85-.9)*(.25+.5)/2 = -.01875; rate Ent = 0
+    assert effects == pytest.approx({"mix": -0.05625, "rate: SMB": -0.01875, "rate: Ent": 0.0},
+                                    abs=1e-15)
+    assert abs(out["effect"].sum() - (0.975 - 1.05)) < 1e-12
+    assert out.attrs["nrr_base"] == pytest.approx(1.05)
+    assert out.attrs["nrr_current"] == pytest.approx(0.975)
+    assert set(out["base"]) == {"2026-01"} and set(out["current"]) == {"2026-02"}
+    assert out.loc[out["component"] == "mix", "segment"].isna().all()
+
+
+def test_nrr_change_decomposition_new_segment_is_mix():
+    bridge = pd.concat([_two_segment_bridge(), pd.DataFrame({
+        "period": ["2026-02"], "segment": ["Mid"], "start_mrr": [400.0], "churn": [0.0],
+        "contraction": [0.0], "expansion": [40.0], "new": [0.0]})])
+    out = nrr_change_decomposition(bridge)
+    # Feb overall = (170 + 220 + 440) / 800; Jan 1.05
+    assert abs(out["effect"].sum() - (830 / 800 - 1.05)) < 1e-12
+    assert _row(out, component="rate: Mid")["effect"] == 0.0
+
+
+def test_nrr_change_decomposition_on_real_bridge_sums(hand_mrr):
+    data = hand_mrr.assign(segment=hand_mrr["account_id"].map(
+        {"A": "SMB", "B": "SMB", "C": "Ent", "D": "Ent", "E": "Ent"}))
+    bridge = revenue_bridge(mrr_movements(data, keep="segment"), by="segment")
+    total = revenue_bridge(mrr_movements(data)).set_index("period")["nrr"]
+    out = nrr_change_decomposition(bridge, base="2026-02", current="2026-03")
+    assert abs(out["effect"].sum() - (total["2026-03"] - total["2026-02"])) < 1e-12
+
+
+def test_nrr_change_decomposition_errors():
+    bridge = _two_segment_bridge()
+    with pytest.raises(ParamsError, match=r"has 1 period\(s\).*two are needed"):
+        nrr_change_decomposition(bridge[bridge["period"] == "2026-01"])
+    with pytest.raises(ParamsError, match=r"base='2025-12' is not in `period`"):
+        nrr_change_decomposition(bridge, base="2025-12", current="2026-02")
+    with pytest.raises(ParamsError, match=r"several rows per `period` and `segment`"):
+        nrr_change_decomposition(pd.concat([bridge, bridge]))
+    with pytest.raises(ParamsError, match=r"period '2026-01' has no starting MRR"):
+        nrr_change_decomposition(bridge.assign(start_mrr=[0.0, 0.0, 1.0, 1.0]))
+    with pytest.raises(SchemaError, match=r"`region` not found"):
+        nrr_change_decomposition(bridge, by="region")
+
+
+# ---------------------------------------------------------------- top movers
+
+
+def test_top_movers(hand_mrr):
+    mv = mrr_movements(hand_mrr)
+    before = mv.copy()
+    # Mar losses: B churn -200, A contraction -50
+    march = top_movers(mv, month="2026-03")
+    assert march["account_id"].tolist() == ["B", "A"]
+    assert march["change"].tolist() == [-200.0, -50.0]
+    assert top_movers(mv, n=1, month=pd.Timestamp("2026-03-15"))["account_id"].tolist() == ["B"]
+    # default: last month (May) -> D churn -40 only
+    assert top_movers(mv)["account_id"].tolist() == ["D"]
+    assert top_movers(mv, kinds=("expansion",), month="2026-04")["account_id"].tolist() == ["A"]
+    pd.testing.assert_frame_equal(mv, before)
+
+
+def test_top_movers_errors(hand_mrr):
+    mv = mrr_movements(hand_mrr)
+    with pytest.raises(ParamsError, match=r"unknown kind\(s\) \['downsell'\]"):
+        top_movers(mv, kinds=("downsell",))
+    with pytest.raises(ParamsError, match=r"n=0 must be an integer >= 1"):
+        top_movers(mv, n=0)
+    with pytest.raises(ParamsError, match=r"month '2027-01' is outside"):
+        top_movers(mv, month="2027-01")
