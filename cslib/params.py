@@ -53,7 +53,7 @@ class BatchParams:
     run_timeout: float | None = 1800
     locale: str = "en"
     csv: dict[str, Any] | None = None
-    mask_pii: bool = False
+    mask_pii: bool = True
 
     @classmethod
     def keys(cls) -> list[str]:

@@ -492,9 +492,9 @@ def test_report_header_toc_and_provenance(batch, warehouse):
 
 @pytest.mark.slow
 def test_parameters_and_overrides_reach_the_notebooks(batch):
-    assert "threshold=10 label=from-params segment=SMB mask_pii=False" \
+    assert "threshold=10 label=from-params segment=SMB mask_pii=True" \
         in batch.html["with_params/smb.html"]
-    assert "threshold=99 label=from-params segment=Enterprise mask_pii=False" \
+    assert "threshold=99 label=from-params segment=Enterprise mask_pii=True" \
         in batch.html["with_params/enterprise.html"]
 
 
