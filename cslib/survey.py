@@ -1,0 +1,125 @@
+"""The continuous NPS programme's health: waves sent, response rates, stratum mix.
+
+The programme (DOMAIN.md) splits the base into 12 waves with the same mix of
+user types and surveys one wave a week. This module checks, from the sends
+(``nps_invitations``) and the answers, that it runs as designed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+__all__ = ["SurveyHealth", "survey_health"]
+
+
+@dataclass
+class SurveyHealth:
+    """Result of :func:`survey_health`.
+
+    Attributes
+    ----------
+    waves : DataFrame
+        Per wave: sent, responded, response_rate, ci_low, ci_high (fractions).
+    mix : DataFrame
+        Per wave and stratum: sent and share of the wave's sends.
+    overall : dict
+        sent, responded, response_rate, ci_low, ci_high, max_mix_gap (the
+        largest distance, in share points, between a wave's stratum share and
+        the stratum's share of all sends).
+    """
+
+    waves: pd.DataFrame
+    mix: pd.DataFrame
+    overall: dict
+
+
+def survey_health(
+    invitations: pd.DataFrame,
+    responses: pd.DataFrame,
+    users: pd.DataFrame,
+    *,
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+    strata: str = "user_type",
+    user: str = "user_id",
+    wave: str = "wave",
+    sent: str = "sent_at",
+    responded: str = "responded_at",
+    confidence: float = 0.95,
+) -> SurveyHealth:
+    """Sends, response rates and stratum mix per survey wave.
+
+    A send counts as answered when the same user answered with the same wave
+    number within 30 days after it.
+
+    Parameters
+    ----------
+    invitations, responses, users : DataFrame
+        The ``nps_invitations``, ``nps_responses`` and ``users`` tables.
+    window : (start, end), optional
+        Only sends in ``[start, end)``.
+    strata : str
+        Column of ``users`` the waves are stratified on.
+    confidence : float
+        Level of the Wilson intervals.
+
+    Returns
+    -------
+    SurveyHealth
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> inv = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4"], "wave": [1, 1, 2, 2],
+    ...     "sent_at": pd.to_datetime(["2026-10-01"] * 2 + ["2026-10-08"] * 2)})
+    >>> resp = pd.DataFrame({"user_id": ["U1"], "wave": [1],
+    ...     "responded_at": pd.to_datetime(["2026-10-02"])})
+    >>> users = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4"],
+    ...     "user_type": ["admin", "end user", "admin", "end user"]})
+    >>> survey_health(inv, resp, users).waves[["wave", "sent", "responded"]]
+       wave  sent  responded
+    0     1     2          1
+    1     2     2          0
+    """
+    inv = invitations[[user, wave, sent]].copy()
+    if window is not None:
+        inv = inv[(inv[sent] >= window[0]) & (inv[sent] < window[1])]
+    inv = inv.merge(users[[user, strata]], on=user, how="left")
+    inv[strata] = inv[strata].astype(object).where(inv[strata].notna(), "unknown")
+    resp = responses[[user, wave, responded]].dropna(subset=[wave])
+    matched = inv.merge(resp, on=[user, wave], how="left")
+    lag = matched[responded] - matched[sent]
+    matched["answered"] = (lag >= pd.Timedelta(0)) & (lag <= pd.Timedelta(days=30))
+    answered = matched.groupby([user, wave, sent], as_index=False)["answered"].any()
+    inv = inv.merge(answered, on=[user, wave, sent], how="left")
+
+    waves = inv.groupby(wave).agg(sent=(user, "size"), responded=("answered", "sum"))
+    waves = waves.reset_index()
+    waves["responded"] = waves["responded"].astype(int)
+    waves["response_rate"], waves["ci_low"], waves["ci_high"] = _rate(
+        waves["responded"], waves["sent"], confidence)
+
+    mix = inv.groupby([wave, strata]).size().rename("sent").reset_index()
+    mix["share"] = mix["sent"] / mix.groupby(wave)["sent"].transform("sum")
+    total_share = inv[strata].value_counts(normalize=True)
+    gap = (mix["share"] - mix[strata].map(total_share)).abs()
+    n_sent, n_resp = int(len(inv)), int(inv["answered"].sum())
+    rate, low, high = _rate(pd.Series([n_resp]), pd.Series([n_sent]), confidence)
+    overall = {"sent": n_sent, "responded": n_resp, "response_rate": float(rate.iloc[0]),
+               "ci_low": float(low.iloc[0]), "ci_high": float(high.iloc[0]),
+               "waves": int(waves.shape[0]),
+               "max_mix_gap": float(gap.max()) if len(gap) else np.nan}
+    return SurveyHealth(waves=waves, mix=mix, overall=overall)
+
+
+def _rate(successes: pd.Series, n: pd.Series, confidence: float):
+    successes = successes.astype(float)
+    n = n.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = successes / n
+    low, high = proportion_confint(successes, n.where(n > 0, np.nan), alpha=1 - confidence,
+                                   method="wilson")
+    return rate, pd.Series(low, index=n.index), pd.Series(high, index=n.index)
