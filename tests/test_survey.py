@@ -67,8 +67,8 @@ def test_periods():
     start, end = trailing_window("2026-10", 30)
     # 30 days before 1 November is 2 October
     assert (start, end) == (pd.Timestamp("2026-10-02"), pd.Timestamp("2026-11-01"))
-    dates = pd.Series(pd.to_datetime(["2026-10-01 23:59", "2026-10-02 00:00", "2026-10-31 23:00",
-                                      "2026-11-01"]))
+    dates = pd.Series(pd.to_datetime(["2026-10-01 23:59", "2026-10-02 00:00",
+                                      "2026-10-31 23:00", "2026-11-01 00:00"]))
     assert in_window(dates, (start, end)).tolist() == [False, True, True, False]
     assert month_label("2026-10") == "October 2026"
     assert month_label("2026-10", "pt-BR") == "outubro de 2026"
