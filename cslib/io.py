@@ -505,7 +505,7 @@ def load(
     if kind == "folder":
         for name in require:
             files.setdefault(name, str(Path(source) / f"{name}.csv"))
-    clean = validate(raw, files=files, require=require)
+    clean = validate(raw, files=files, require=require, allow_empty=segment is not None)
     clean = {n: clean[n] for n in names if n in clean}
     return Warehouse(clean, source=source, files=files, notes=notes)
 

@@ -354,7 +354,7 @@ def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def validate_table(
-    name: str, data: pd.DataFrame, *, file: str | None = None
+    name: str, data: pd.DataFrame, *, file: str | None = None, allow_empty: bool = False
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check one table against its contract, without raising.
 
@@ -366,6 +366,8 @@ def validate_table(
         The table as read. It is not modified.
     file : str, optional
         Where it was read from, quoted in the problems.
+    allow_empty : bool
+        An empty table is not a problem (a segment's slice may be empty).
 
     Returns
     -------
@@ -393,7 +395,7 @@ def validate_table(
         fix = _FIX[check].format(table=name, **fmt)
         problems.append(Problem(name, column, check, rows, values or [], n, fix, file))
 
-    if len(data) == 0:
+    if len(data) == 0 and not allow_empty:
         add(None, "empty_table")
     clean = data.copy()
     clean.columns = [str(c).strip() for c in clean.columns]
@@ -443,6 +445,7 @@ def validate(
     *,
     files: Mapping[str, str] | None = None,
     require: tuple[str, ...] = REQUIRED_TABLES,
+    allow_empty: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Validate a whole warehouse and return its tables with types coerced.
 
@@ -457,6 +460,8 @@ def validate(
         Where each table was read from, for the messages.
     require : tuple of str
         Tables that must be present.
+    allow_empty : bool
+        Empty tables are not a problem (used for one segment's slice).
 
     Returns
     -------
@@ -490,7 +495,8 @@ def validate(
         if name not in SCHEMAS:
             clean[name] = frame
             continue
-        clean[name], found = validate_table(name, frame, file=files.get(name))
+        clean[name], found = validate_table(name, frame, file=files.get(name),
+                                            allow_empty=allow_empty)
         problems.extend(found)
     for name, schema in SCHEMAS.items():
         if name not in clean:
