@@ -67,6 +67,10 @@ __all__ = [
 ]
 
 OK, FAILED, TIMED_OUT, KERNEL_DIED = "ok", "failed", "timed out", "kernel died"
+#: A notebook that found nothing to report (cslib.context.NoDataError): a short report, not a
+#: failure.
+NO_DATA = "no data"
+SUCCESS = (OK, NO_DATA)
 #: Packages whose versions key the cache and go into the manifest.
 PACKAGES = ("cslib", "pandas", "numpy", "statsmodels", "seaborn", "papermill", "nbconvert",
             "duckdb")
@@ -77,7 +81,7 @@ LOCK = ".lock"
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _ERROR_TAG = "papermill-error-cell-tag"
-_STATUS_TEXT = {FAILED: "This run failed.", TIMED_OUT: "This run timed out.",
+_STATUS_TEXT = {NO_DATA: "Nothing to report.", FAILED: "This run failed.", TIMED_OUT: "This run timed out.",
                 KERNEL_DIED: "The kernel died during this run."}
 _DROP_MIMETYPES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                    "application/vnd.jupyter.widget-state+json")
@@ -294,6 +298,17 @@ def _mark_stopped(nb, status: str, error: str) -> None:
                                                    traceback=[f"{ename}: {error}"]))
 
 
+def _cut_at_stop(nb):
+    """A copy that ends at the cell that stopped the run, without its error output."""
+    nb = copy.deepcopy(nb)
+    index = _stopped_cell(nb)
+    if index is not None:
+        cell = nb.cells[index]
+        cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+        nb.cells = nb.cells[: index + 1]
+    return nb
+
+
 def _clean_for_html(nb, *, failed: bool):
     """A copy fit for the HTML page: no stderr, no scripts, no varying metadata."""
     nb = copy.deepcopy(nb)
@@ -386,7 +401,9 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
     from nbconvert import HTMLExporter
 
     status = context.get("status", OK)
-    clean, title = _clean_for_html(nb, failed=status != OK)
+    if status == NO_DATA:
+        nb = _cut_at_stop(nb)
+    clean, title = _clean_for_html(nb, failed=status not in SUCCESS)
     params = context.get("params", {})
     ctx = {
         "title": context.get("title") or title or context.get("notebook", "Report"),
@@ -397,7 +414,7 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         "status_class": re.sub(r"[^a-z]+", "-", status),
         "status_text": _STATUS_TEXT.get(status, f"This run ended: {status}."),
         "error": context.get("error") or "",
-        "has_error_cell": status != OK and _stopped_cell(nb) is not None,
+        "has_error_cell": status not in SUCCESS and _stopped_cell(nb) is not None,
         "notebook": context.get("notebook", ""),
         "notebook_hash": context.get("notebook_hash", ""),
         "fingerprint": context.get("fingerprint", ""),
@@ -452,7 +469,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
     """
     context = dict(context or {})
     e = html.escape
-    bad = [r for r in runs if r.get("status") != OK]
+    bad = [r for r in runs if r.get("status") not in SUCCESS]
     parts = [
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -488,10 +505,10 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
                      "</tr></thead><tbody>")
         for r in nb_runs:
             values = {h["name"]: h for h in r.get("headlines") or []}
-            ok = r.get("status") == OK
+            ok = r.get("status") in SUCCESS
             cells = "".join(f"<td>{e(_fmt_value(values[n]))}</td>" if n in values
                             else '<td class="cs-muted">&ndash;</td>' for n in names)
-            status = e(r.get("status", "")).upper() if not ok else "ok"
+            status = e(r.get("status", "")).upper() if not ok else e(r.get("status", OK))
             status_cell = (f'<td class="cs-status cs-status-{"ok" if ok else "bad"}"'
                            + (f' title="{e(r.get("error") or "")}"' if not ok else "")
                            + f">{status}</td>")
@@ -556,7 +573,10 @@ def _execute_run(spec: dict) -> dict:
             log_output=False, start_timeout=120,
         )
     except PapermillExecutionError as err:
-        status, error = FAILED, f"{err.ename}: {_ANSI.sub('', str(err.evalue))}"
+        if err.ename == "NoDataError":
+            status, error = NO_DATA, _ANSI.sub("", str(err.evalue))
+        else:
+            status, error = FAILED, f"{err.ename}: {_ANSI.sub('', str(err.evalue))}"
     except CellTimeoutError:
         status, error = TIMED_OUT, f"a cell ran longer than the {spec.get('timeout')} s limit"
     except _RunTimeout:
@@ -810,7 +830,8 @@ def render(
                 "git_commit": commit, "cache_key": key,
             }
             old = previous.get((nb_name, seg))
-            if (not force and old and old.get("status") == OK and old.get("cache_key") == key
+            if (not force and old and old.get("status") in SUCCESS
+                    and old.get("cache_key") == key
                     and html_path.exists() and ipynb_path.exists()):
                 cached.append(old)
                 continue
@@ -872,7 +893,7 @@ def render(
                             res = {"status": FAILED, "duration_s": None, "headlines": [],
                                    "error": f"worker crashed: {type(exc).__name__}: {exc}"}
                         results.append({**spec["entry"], **res})
-                        progress.update(res["status"] == OK)
+                        progress.update(res["status"] in SUCCESS)
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
@@ -894,9 +915,9 @@ def render(
             "git_commit": commit})
         _atomic_write(month_dir / "index.html", index)
 
-    bad = [r for r in results if r["status"] != OK]
-    counts = {s: sum(r["status"] == s for r in results) for s in (OK, FAILED, TIMED_OUT,
-                                                                   KERNEL_DIED)}
+    bad = [r for r in results if r["status"] not in SUCCESS]
+    counts = {s: sum(r["status"] == s for r in results) for s in (OK, NO_DATA, FAILED,
+                                                                   TIMED_OUT, KERNEL_DIED)}
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     print(f"{month}: {len(results)} run(s) executed" + (f" ({summary})" if summary else ""),
           file=out)
