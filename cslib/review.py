@@ -1,0 +1,529 @@
+"""The quarterly success review (RTS, "Reunião Trimestral de Sucesso").
+
+Each account paying in the review month is placed in one of four classes, from
+its data, with the reason written out for CS to confirm or overrule:
+
+====  ==================  ==================================  ================================
+      key                 label (en)                          label (pt-BR)
+====  ==================  ==================================  ================================
+1     ``mature_no_room``  Mature, no room to grow             Maduro, sem espaço para crescer
+2     ``mature_expand``   Mature, room to expand MRR          Maduro, com espaço para expandir
+3     ``needs_attention`` Not satisfied: more meetings        Insatisfeito: mais reuniões
+4     ``churn_risk``      Churn risk                          Risco de churn
+====  ==================  ==================================  ================================
+
+Two steps: :func:`account_evidence` gathers one row of evidence per account
+(MRR and its trend, products, NPS, adoption of the key features, tickets and
+FCR), :func:`success_review` applies the rules in :class:`ReviewThresholds`
+and :func:`review_summary` counts the classes per segment.
+
+Examples
+--------
+>>> ev = account_evidence(accounts, mrr, nps_responses, usage, tickets,
+...                       month="2026-10")  # doctest: +SKIP
+>>> success_review(ev)[["account_id", "class", "label", "rule"]]  # doctest: +SKIP
+  account_id  class                       label                                        rule
+0    A000001      4                  Churn risk                          NPS -60 (≤ -20)
+1    A000002      2  Mature, room to expand MRR  no risk or attention signal (NPS 45, ...
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ParamsError, SchemaError
+
+__all__ = [
+    "CLASS_KEYS",
+    "LABELS",
+    "LABELS_PT",
+    "ReviewThresholds",
+    "account_evidence",
+    "success_review",
+    "review_summary",
+]
+
+#: Class number -> machine key.
+CLASS_KEYS = {1: "mature_no_room", 2: "mature_expand", 3: "needs_attention", 4: "churn_risk"}
+#: Class number -> label in English.
+LABELS = {
+    1: "Mature, no room to grow",
+    2: "Mature, room to expand MRR",
+    3: "Not satisfied: more meetings",
+    4: "Churn risk",
+}
+#: Class number -> label in Brazilian Portuguese.
+LABELS_PT = {
+    1: "Maduro, sem espaço para crescer",
+    2: "Maduro, com espaço para expandir",
+    3: "Insatisfeito: mais reuniões",
+    4: "Risco de churn",
+}
+_LABELS = {"en": LABELS, "pt-BR": LABELS_PT}
+
+EVIDENCE_COLUMNS = [
+    "account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+    "nps_answers", "nps", "adoption", "tickets", "fcr_rate",
+]
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if missing:
+        names = ", ".join(f"`{c}`" for c in missing)
+        have = ", ".join(f"`{c}`" for c in data.columns)
+        raise SchemaError(
+            f"{func}: {table} has no column(s) {names} (columns are: {have}). "
+            "Load the table with cslib.io.load, or rename the columns."
+        )
+
+
+def _review_month(month) -> pd.Period:
+    try:
+        return pd.Period(month, freq="M")
+    except (ValueError, TypeError):
+        raise ParamsError(
+            f"account_evidence: month={month!r} is not a month; pass 'YYYY-MM' (e.g. "
+            "'2026-10') or a Timestamp."
+        ) from None
+
+
+def _dates(values: pd.Series, *, column: str, table: str) -> pd.Series:
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as err:
+        raise SchemaError(
+            f"account_evidence: {table} column `{column}` cannot be read as dates ({err}). "
+            "Load the table with cslib.io.load or convert it with pd.to_datetime."
+        ) from None
+
+
+def account_evidence(
+    accounts: pd.DataFrame,
+    mrr: pd.DataFrame,
+    nps_responses: pd.DataFrame,
+    usage: pd.DataFrame,
+    tickets: pd.DataFrame,
+    *,
+    month,
+    months: int = 3,
+    key_features: Sequence[str] = ("dashboards", "automations", "integrations"),
+) -> pd.DataFrame:
+    """One row of review evidence per account paying in ``month``.
+
+    Parameters
+    ----------
+    accounts, mrr, nps_responses, usage, tickets : pandas.DataFrame
+        The warehouse tables (see ``cslib.schemas``). None is modified.
+    month : str or Timestamp
+        The review month, "YYYY-MM" or any date inside it.
+    months : int, default 3
+        Look-back in months: the MRR trend compares ``month`` with ``months``
+        months earlier, and tickets are counted over the ``months`` months
+        ending with ``month`` (``month`` included: Aug-Oct for October).
+    key_features : sequence of str
+        The features whose adoption matters (``cslib.adoption.KEY_FEATURES``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account with MRR > 0 in ``month``, sorted by
+        ``account_id``, with columns:
+
+        - ``account_id``, ``name``, ``segment``, ``plan`` (from ``accounts``;
+          missing when the account is not there);
+        - ``mrr``: the account's MRR in ``month`` (all contracts);
+        - ``mrr_change_pct``: ``mrr / mrr_then - 1`` as a fraction (-0.35 for
+          down 35%), ``mrr_then`` being ``months`` months earlier; NaN when the
+          account did not pay then;
+        - ``products``: contracts with MRR > 0 in ``month``;
+        - ``nps_answers``, ``nps``: answers in the 90 days up to the end of
+          ``month`` (from the first of the next month minus 90 days, to the
+          end of ``month``) and the account NPS over them, -100..100 (NaN
+          with no answers);
+        - ``adoption``: share of ``key_features`` with ``active_users > 0``
+          in ``month`` (0 with no usage rows);
+        - ``tickets``: tickets opened in the look-back window;
+        - ``fcr_rate``: among those tickets resolved by the end of ``month``,
+          the share resolved at the first contact (NaN when none).
+
+    Raises
+    ------
+    SchemaError
+        A column is missing or a date column cannot be read.
+    ParamsError
+        ``month`` is not a month, ``months < 1`` or ``key_features`` is empty.
+
+    Examples
+    --------
+    >>> account_evidence(accounts, mrr, nps_responses, usage, tickets,
+    ...                  month="2026-10")  # doctest: +SKIP
+      account_id   name segment   plan     mrr  mrr_change_pct  products  nps_answers    nps
+    0    A000001  Acme      SMB  Starter  290.0       -0.350000         1            5  -60.0
+    1    A000002  Beta      SMB   Growth  790.0        0.000000         2            0    NaN
+    (plus ``adoption``, ``tickets`` and ``fcr_rate``)
+    """
+    func = "account_evidence"
+    if not (isinstance(months, (int, np.integer)) and months >= 1):
+        raise ParamsError(f"{func}: months={months!r} must be an integer >= 1.")
+    key_features = [key_features] if isinstance(key_features, str) else list(key_features)
+    if not key_features:
+        raise ParamsError(f"{func}: key_features is empty; name at least one feature.")
+    _require(accounts, ["account_id", "name", "segment", "plan"], table="accounts", func=func)
+    _require(mrr, ["contract_id", "account_id", "month", "mrr"], table="mrr", func=func)
+    _require(nps_responses, ["account_id", "responded_at", "score"], table="nps_responses",
+             func=func)
+    _require(usage, ["account_id", "feature", "month", "active_users"], table="usage", func=func)
+    _require(tickets, ["account_id", "opened_at", "resolved_at", "contacts"], table="tickets",
+             func=func)
+
+    now = _review_month(month)
+    then = now - months
+    window_start = (now - (months - 1)).to_timestamp()
+    month_end = (now + 1).to_timestamp()  # exclusive: the first of the next month
+    nps_start = month_end - pd.Timedelta(days=90)
+
+    # MRR: per account in `now` and in `then`; products = paying contracts in `now`.
+    m_period = _dates(mrr["month"], column="month", table="mrr").dt.to_period("M")
+    amount = pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0).astype(float)
+    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(), "contract": mrr["contract_id"]
+                      .to_numpy(), "period": m_period.to_numpy(), "mrr": amount.to_numpy()})
+    cur = m[m["period"] == now]
+    mrr_now = cur.groupby("account_id")["mrr"].sum()
+    mrr_now = mrr_now[mrr_now > 0]
+    mrr_then = m[m["period"] == then].groupby("account_id")["mrr"].sum()
+    products = cur[cur["mrr"] > 0].groupby("account_id")["contract"].nunique()
+
+    ids = pd.Index(sorted(mrr_now.index), name="account_id")
+    out = pd.DataFrame(index=ids)
+    info = accounts.drop_duplicates("account_id").set_index("account_id")
+    for col in ("name", "segment", "plan"):
+        out[col] = info[col].reindex(ids)
+    out["mrr"] = mrr_now.reindex(ids).astype(float)
+    before = mrr_then.reindex(ids).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["mrr_change_pct"] = (out["mrr"] / before.where(before > 0) - 1).astype(float)
+    out["products"] = products.reindex(ids).fillna(0).astype("int64")
+
+    # NPS over the 90 days to the end of the month.
+    responded = _dates(nps_responses["responded_at"], column="responded_at",
+                       table="nps_responses")
+    score = pd.to_numeric(nps_responses["score"], errors="coerce")
+    keep = (responded >= nps_start) & (responded < month_end) & score.notna()
+    n = pd.DataFrame({"account_id": nps_responses["account_id"][keep].to_numpy(),
+                      "score": score[keep].to_numpy(dtype=float)})
+    n["_p"] = (n["score"] >= 9).astype(float)
+    n["_d"] = (n["score"] <= 6).astype(float)
+    g = n.groupby("account_id")
+    answers = g.size().reindex(ids).fillna(0).astype("int64")
+    out["nps_answers"] = answers
+    out["nps"] = (100 * (g["_p"].mean() - g["_d"].mean())).reindex(ids).astype(float)
+
+    # Adoption breadth over the key features in the month.
+    u_period = _dates(usage["month"], column="month", table="usage").dt.to_period("M")
+    active = pd.to_numeric(usage["active_users"], errors="coerce").fillna(0)
+    used = usage.loc[(u_period == now) & (active > 0) & usage["feature"].isin(key_features)]
+    breadth = used.groupby("account_id")["feature"].nunique() / len(set(key_features))
+    out["adoption"] = breadth.reindex(ids).fillna(0.0).astype(float)
+
+    # Tickets opened in the window; FCR over those resolved by the end of the month.
+    opened = _dates(tickets["opened_at"], column="opened_at", table="tickets")
+    resolved = _dates(tickets["resolved_at"], column="resolved_at", table="tickets")
+    contacts = pd.to_numeric(tickets["contacts"], errors="coerce")
+    in_window = (opened >= window_start) & (opened < month_end)
+    t = pd.DataFrame({
+        "account_id": tickets["account_id"][in_window].to_numpy(),
+        "_resolved": (resolved.notna() & (resolved < month_end))[in_window].to_numpy(),
+        "_first": (contacts == 1).fillna(False)[in_window].to_numpy(dtype=bool),
+    })
+    tg = t.groupby("account_id")
+    out["tickets"] = tg.size().reindex(ids).fillna(0).astype("int64")
+    n_res = tg["_resolved"].sum()
+    n_fcr = t[t["_resolved"] & t["_first"]].groupby("account_id").size()
+    n_res = n_res.reindex(ids).fillna(0)
+    n_fcr = n_fcr.reindex(ids).fillna(0)
+    out["fcr_rate"] = (n_fcr / n_res.where(n_res > 0)).astype(float)
+
+    return out.reset_index()[EVIDENCE_COLUMNS]
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReviewThresholds:
+    """Thresholds of the success review rules.
+
+    Rules are evaluated in order; the first class whose rule matches wins:
+
+    4. **churn risk** if any of: ``nps <= churn_nps``; ``adoption <
+       churn_adoption`` and ``mrr_change_pct <= churn_mrr_change``;
+       ``fcr_rate < churn_fcr`` on at least ``min_tickets`` tickets.
+    3. **needs attention** if any of: ``nps < attention_nps``; ``adoption <
+       attention_adoption``; ``mrr_change_pct <= attention_mrr_change``;
+       ``fcr_rate < attention_fcr`` on at least ``min_tickets`` tickets.
+    2. **mature, room to expand** if ``products < max_products`` or ``plan``
+       is not in ``top_plans``;
+    1. **mature, no room to grow** otherwise.
+
+    A missing value never triggers a rule: an account with no NPS answers is
+    classified on its other evidence (its rule says "no NPS answers"), and a
+    new account (no MRR ``months`` ago) has no MRR trend.
+
+    Attributes
+    ----------
+    churn_nps : float, default -20
+        Account NPS at or below this is a churn risk.
+    churn_adoption : float, default 0.34
+        Adoption breadth below this (at most 1 of the 3 key features) ...
+    churn_mrr_change : float, default -0.2
+        ... together with MRR down by 20% or more is a churn risk.
+    churn_fcr : float, default 0.5
+        FCR below this, on ``min_tickets`` tickets or more, is a churn risk.
+    attention_nps : float, default 30
+        Account NPS below this needs attention.
+    attention_adoption : float, default 0.6
+        Adoption below this (at most 1 of the 3 key features) needs attention;
+        set it to 0.67 to ask for all three.
+    attention_mrr_change : float, default -0.1
+        MRR down by 10% or more needs attention.
+    attention_fcr : float, default 0.7
+        FCR below this, on ``min_tickets`` tickets or more, needs attention.
+    min_tickets : int, default 5
+        Fewest tickets in the window for FCR to count.
+    max_products : int, default 3
+        Products on offer; fewer contracts leave room to cross-sell.
+    top_plans : tuple of str, default ("Enterprise",)
+        Plans with no upgrade above them; any other plan leaves room to upsell.
+    """
+
+    churn_nps: float = -20
+    churn_adoption: float = 0.34
+    churn_mrr_change: float = -0.2
+    churn_fcr: float = 0.5
+    attention_nps: float = 30
+    attention_adoption: float = 0.6
+    attention_mrr_change: float = -0.1
+    attention_fcr: float = 0.7
+    min_tickets: int = 5
+    max_products: int = 3
+    top_plans: tuple[str, ...] = ("Enterprise",)
+
+    @classmethod
+    def from_any(cls, thresholds: ReviewThresholds | Mapping | None) -> ReviewThresholds:
+        """Build from None (defaults), a dict of overrides or an instance."""
+        if thresholds is None:
+            return cls()
+        if isinstance(thresholds, cls):
+            return thresholds
+        if not isinstance(thresholds, Mapping):
+            raise ParamsError(
+                f"success_review: thresholds must be a dict or ReviewThresholds, not "
+                f"{type(thresholds).__name__}."
+            )
+        valid = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(thresholds) - set(valid))
+        if unknown:
+            raise ParamsError(
+                f"success_review: unknown threshold(s) {unknown}. Valid keys are: "
+                f"{', '.join(valid)}."
+            )
+        values = dict(thresholds)
+        if isinstance(values.get("top_plans"), str):
+            values["top_plans"] = (values["top_plans"],)
+        elif "top_plans" in values:
+            values["top_plans"] = tuple(values["top_plans"])
+        return cls(**values)
+
+
+def _pct(x: float) -> str:
+    # one decimal only when needed, so 2/3 reads "66.7%" next to a 67% threshold
+    return f"{100 * x:.1f}".removesuffix(".0") + "%"
+
+
+def _num(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+
+
+def _change(x: float) -> str:
+    return f"MRR down {_pct(-x)}" if x < 0 else f"MRR up {_pct(x)}"
+
+
+def _classify(row, th: ReviewThresholds) -> tuple[int, str]:
+    nps, adoption, change = row["nps"], row["adoption"], row["mrr_change_pct"]
+    fcr, tickets = row["fcr_rate"], row["tickets"]
+    has_nps = pd.notna(nps) and row["nps_answers"] > 0
+    has_change = pd.notna(change)
+    has_fcr = pd.notna(fcr) and pd.notna(tickets) and tickets >= th.min_tickets
+    has_adoption = pd.notna(adoption)
+    no_nps = "no NPS answers"
+
+    def fcr_text(limit: float) -> str:
+        return (f"FCR {_pct(fcr)} (< {_pct(limit)}) on {int(tickets)} tickets "
+                f"(≥ {th.min_tickets})")
+
+    def with_nps(reasons: list[str]) -> str:
+        return "; ".join(reasons + ([] if has_nps else [no_nps]))
+
+    risk = []
+    if has_nps and nps <= th.churn_nps:
+        risk.append(f"NPS {_num(nps)} (≤ {_num(th.churn_nps)})")
+    if (has_adoption and has_change and adoption < th.churn_adoption
+            and change <= th.churn_mrr_change):
+        risk.append(f"adoption {_pct(adoption)} (< {_pct(th.churn_adoption)}) and "
+                    f"{_change(change)} (≤ {_pct(th.churn_mrr_change)})")
+    if has_fcr and fcr < th.churn_fcr:
+        risk.append(fcr_text(th.churn_fcr))
+    if risk:
+        return 4, with_nps(risk)
+
+    attention = []
+    if has_nps and nps < th.attention_nps:
+        attention.append(f"NPS {_num(nps)} (< {_num(th.attention_nps)})")
+    if has_adoption and adoption < th.attention_adoption:
+        attention.append(f"adoption {_pct(adoption)} (< {_pct(th.attention_adoption)})")
+    if has_change and change <= th.attention_mrr_change:
+        attention.append(f"{_change(change)} (≤ {_pct(th.attention_mrr_change)})")
+    if has_fcr and fcr < th.attention_fcr:
+        attention.append(fcr_text(th.attention_fcr))
+    if attention:
+        return 3, with_nps(attention)
+
+    seen = [f"NPS {_num(nps)}" if has_nps else no_nps]
+    if has_adoption:
+        seen.append(f"adoption {_pct(adoption)}")
+    if has_change:
+        seen.append(_change(change))
+    if has_fcr:
+        seen.append(f"FCR {_pct(fcr)}")
+    healthy = f"no risk or attention signal ({', '.join(seen)})"
+    room = []
+    products, plan = row["products"], row["plan"]
+    if pd.notna(products) and products < th.max_products:
+        room.append(f"{int(products)} of {th.max_products} products")
+    if pd.isna(plan) or plan not in th.top_plans:
+        room.append(f"plan {plan} (top: {', '.join(th.top_plans)})")
+    if room:
+        return 2, f"{healthy}; room to expand: {' and '.join(room)}"
+    return 1, (f"{healthy}; no room: {int(products)} of {th.max_products} products "
+               f"on top plan {plan}")
+
+
+def success_review(
+    evidence: pd.DataFrame,
+    *,
+    thresholds: ReviewThresholds | Mapping | None = None,
+    locale: str = "en",
+) -> pd.DataFrame:
+    """Propose a success review class (1-4) for every account, with the reason.
+
+    Parameters
+    ----------
+    evidence : pandas.DataFrame
+        Output of :func:`account_evidence` (or a frame with its columns). Not
+        modified.
+    thresholds : ReviewThresholds or dict, optional
+        Rule thresholds; a dict overrides the defaults key by key
+        (``{"churn_nps": -30}``). See :class:`ReviewThresholds` for the rules.
+    locale : {"en", "pt-BR"}, default "en"
+        Language of ``label``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account: ``account_id``, ``name``, ``segment``, ``class``
+        (1-4), ``class_key`` (``"churn_risk"``...), ``label``, ``rule`` (the
+        rule that placed it, with the numbers), then the other evidence
+        columns.
+
+    Raises
+    ------
+    ParamsError
+        An unknown threshold key or ``locale``.
+    SchemaError
+        An evidence column is missing.
+
+    Examples
+    --------
+    >>> success_review(ev)[["account_id", "class", "rule"]]  # doctest: +SKIP
+      account_id  class                                               rule
+    0         A1      4  NPS -60 (≤ -20); adoption 0% (< 34%) and MRR down 35% (≤ -20%)
+    1         A2      3                         adoption 33.3% (< 60%); no NPS answers
+    2         A3      2  no risk or attention signal (NPS 50, adoption 100%, MRR up 10%); ...
+    """
+    th = ReviewThresholds.from_any(thresholds)
+    if locale not in _LABELS:
+        raise ParamsError(f"success_review: locale={locale!r} is not one of {list(_LABELS)}.")
+    _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review")
+    placed = [_classify(row, th) for _, row in evidence.iterrows()]
+    classes = [c for c, _ in placed]
+    head = pd.DataFrame({
+        "account_id": evidence["account_id"].to_numpy(),
+        "name": evidence["name"].to_numpy(),
+        "segment": evidence["segment"].to_numpy(),
+        "class": np.array(classes, dtype="int64"),
+        "class_key": [CLASS_KEYS[c] for c in classes],
+        "label": [_LABELS[locale][c] for c in classes],
+        "rule": [r for _, r in placed],
+    }, index=evidence.index)
+    rest = evidence.drop(columns=["account_id", "name", "segment"])
+    return pd.concat([head, rest], axis=1).reset_index(drop=True)
+
+
+def review_summary(
+    review: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = "segment",
+) -> pd.DataFrame:
+    """Accounts and shares per review class, per group.
+
+    Parameters
+    ----------
+    review : pandas.DataFrame
+        Output of :func:`success_review`. Not modified.
+    by : str or list of str or None, default "segment"
+        Grouping column(s); None for the whole base.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and class (all four classes, zeros included):
+        the ``by`` columns, ``class``, ``label``, ``accounts`` and ``share``
+        (of the group's accounts; the shares of a group sum to 1).
+
+    Examples
+    --------
+    >>> review_summary(success_review(ev))  # doctest: +SKIP
+       segment  class                         label  accounts  share
+    0      SMB      1       Mature, no room to grow         3   0.03
+    1      SMB      2    Mature, room to expand MRR        41   0.41
+    2      SMB      3  Not satisfied: more meetings        38   0.38
+    3      SMB      4                    Churn risk        18   0.18
+    """
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    _require(review, [*keys, "class"], table="review", func="review_summary")
+    labels = dict(LABELS)
+    if "label" in review.columns:
+        labels.update(review.drop_duplicates("class").set_index("class")["label"].to_dict())
+    frame = review[[*keys, "class"]].copy()
+    if keys:
+        counts = frame.groupby([*keys, "class"], dropna=False).size().unstack("class")
+    else:
+        counts = pd.DataFrame([frame["class"].value_counts()])
+    counts = counts.reindex(columns=[1, 2, 3, 4]).fillna(0).astype("int64")
+    shares = counts.div(counts.sum(axis=1).replace(0, np.nan), axis=0)
+    out = counts.stack().rename("accounts").to_frame()
+    out["share"] = shares.stack().to_numpy()
+    out = out.reset_index()
+    if not keys:
+        out = out.drop(columns=out.columns[0])
+    out = out.rename(columns={out.columns[len(keys)]: "class"})
+    out["class"] = out["class"].astype("int64")
+    out.insert(len(keys) + 1, "label", out["class"].map(labels))
+    return out[[*keys, "class", "label", "accounts", "share"]]

@@ -1,0 +1,273 @@
+"""Support metrics: first contact resolution (FCR) and resolution times.
+
+FCR is the share of support tickets solved at the first contact (``contacts ==
+1``). It is not a CS metric, but it predicts satisfaction, renewal, expansion
+and churn (see ``DOMAIN.md``), so the success review reads it per account and
+the reports read it per segment. Only resolved tickets count: an open ticket
+has not been resolved at any contact yet.
+
+Group by any column of ``tickets``. To cut by a column of ``accounts`` (for
+example ``segment``), merge it in first::
+
+    t = tickets.merge(accounts[["account_id", "segment"]], on="account_id", how="left")
+    first_contact_resolution(t, by="segment")
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cslib.support import first_contact_resolution
+>>> t = pd.DataFrame({"resolved_at": pd.to_datetime(["2026-10-01"] * 4 + [None]),
+...                   "contacts": pd.array([1, 1, 1, 2, 1], dtype="Int64")})
+>>> first_contact_resolution(t, min_n=1).round(3)
+   n  fcr  rate  ci_low  ci_high  small_sample
+0  4    3  0.75   0.301    0.954         False
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.proportion import proportion_confint
+
+from .exceptions import ParamsError, SchemaError, SmallSampleWarning
+
+__all__ = ["first_contact_resolution", "resolution_times"]
+
+
+def _by_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if missing:
+        names = ", ".join(f"`{c}`" for c in missing)
+        have = ", ".join(f"`{c}`" for c in data.columns)
+        raise SchemaError(
+            f"{func}: tickets has no column(s) {names} (columns are: {have}). Pass the "
+            "right names as keyword arguments; to group by an account column such as "
+            "`segment`, merge `accounts` into `tickets` on `account_id` first."
+        )
+
+
+def _datetimes(values: pd.Series, *, column: str, func: str) -> pd.Series:
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as err:
+        raise SchemaError(
+            f"{func}: tickets column `{column}` cannot be read as dates ({err}). Load the "
+            "table with cslib.io.load or convert it with pd.to_datetime."
+        ) from None
+
+
+def _grouped(frame: pd.DataFrame, keys: list[str]):
+    if keys:
+        return frame.groupby(keys, dropna=False, sort=True, observed=True)
+    return frame.groupby(np.zeros(len(frame), dtype=int))
+
+
+def _finish(out: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    if keys:
+        return out.reset_index()
+    if len(out) == 0:  # no tickets at all: one empty-group row, like an empty groupby sum
+        out = pd.DataFrame(index=[0], columns=out.columns)
+    return out.reset_index(drop=True)
+
+
+def first_contact_resolution(
+    tickets: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    contacts: str = "contacts",
+    resolved: str = "resolved_at",
+    confidence: float = 0.95,
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """First contact resolution rate, with its Wilson interval, per group.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The ``tickets`` table: one row per ticket. Not modified.
+    by : str or list of str, optional
+        Column(s) of ``tickets`` to group by; None for one overall row. To
+        group by an account attribute (``segment``, ``plan``...), merge
+        ``accounts`` into ``tickets`` on ``account_id`` first.
+    contacts : str, default "contacts"
+        Number of contacts the ticket took; ``1`` is a first-contact resolution.
+    resolved : str, default "resolved_at"
+        Resolution timestamp; missing (NaT) means the ticket is still open and
+        it is left out.
+    confidence : float, default 0.95
+        Confidence level of the interval, in (0, 1).
+    min_n : int, default 30
+        Groups with fewer resolved tickets are flagged ``small_sample``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (the ``by`` columns first, groups with only open
+        tickets included with ``n == 0``), with columns:
+
+        - ``n``: resolved tickets;
+        - ``fcr``: of those, resolved at the first contact;
+        - ``rate`` = ``fcr / n`` (NaN when ``n == 0``);
+        - ``ci_low``, ``ci_high``: Wilson score interval for ``rate``
+          (statsmodels ``proportion_confint(method="wilson")``);
+        - ``small_sample``: ``n < min_n``.
+
+    Warns
+    -----
+    SmallSampleWarning
+        Naming the groups with fewer than ``min_n`` resolved tickets.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, or a resolved ticket has no ``contacts``.
+    ParamsError
+        ``confidence`` outside (0, 1) or ``min_n < 0``.
+
+    Examples
+    --------
+    >>> t = tickets.merge(accounts[["account_id", "segment"]], on="account_id")  # doctest: +SKIP
+    >>> first_contact_resolution(t, by="segment")  # doctest: +SKIP
+          segment     n   fcr      rate    ci_low   ci_high  small_sample
+    0  Enterprise   412   301  0.730583  0.685798  0.771155         False
+    1  Mid-Market   655   459  0.700763  0.664628  0.734492         False
+    2         SMB  1204   771  0.640365  0.612836  0.666994         False
+    """
+    func = "first_contact_resolution"
+    if not 0 < confidence < 1:
+        raise ParamsError(f"{func}: confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
+    if not min_n >= 0:
+        raise ParamsError(f"{func}: min_n={min_n!r} must be >= 0.")
+    keys = _by_list(by)
+    _require(tickets, [*keys, contacts, resolved], func=func)
+
+    is_resolved = _datetimes(tickets[resolved], column=resolved, func=func).notna()
+    n_contacts = pd.to_numeric(tickets[contacts], errors="coerce")
+    bad = is_resolved & n_contacts.isna()
+    if bad.any():
+        rows = (np.flatnonzero(bad.to_numpy()) + 1)[:5].tolist()
+        raise SchemaError(
+            f"{func}: {int(bad.sum())} resolved ticket(s) have no number in `{contacts}` "
+            f"(rows {rows}). Fill the column (1 = resolved at first contact) or drop them."
+        )
+
+    frame = tickets[keys].copy()
+    frame["_n"] = is_resolved.to_numpy().astype("int64")
+    frame["_fcr"] = (is_resolved & (n_contacts == 1)).to_numpy().astype("int64")
+    out = _grouped(frame, keys)[["_n", "_fcr"]].sum().rename(columns={"_n": "n", "_fcr": "fcr"})
+    out = _finish(out, keys)
+    out["n"] = out["n"].fillna(0).astype("int64")
+    out["fcr"] = out["fcr"].fillna(0).astype("int64")
+
+    n, k = out["n"].to_numpy(), out["fcr"].to_numpy()
+    has = n > 0
+    safe_n = np.maximum(n, 1)
+    low, high = proportion_confint(k, safe_n, alpha=1 - confidence, method="wilson")
+    out["rate"] = np.where(has, k / safe_n, np.nan)
+    out["ci_low"] = np.where(has, low, np.nan)
+    out["ci_high"] = np.where(has, high, np.nan)
+    out["small_sample"] = n < min_n
+
+    small = out.loc[out["small_sample"]]
+    if len(small):
+        if keys:
+            names = [
+                (tuple(r) if len(keys) > 1 else r[0], int(m))
+                for r, m in zip(small[keys].itertuples(index=False), small["n"], strict=True)
+            ]
+            where = ", ".join(f"{g!r} (n={m})" for g, m in names)
+        else:
+            where = f"all tickets (n={int(small['n'].iloc[0])})"
+        warnings.warn(
+            f"{func}: fewer than {min_n} resolved tickets in {where}; read the interval, "
+            "not the point rate, or pool groups.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    return out[[*keys, "n", "fcr", "rate", "ci_low", "ci_high", "small_sample"]]
+
+
+def resolution_times(
+    tickets: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    opened: str = "opened_at",
+    resolved: str = "resolved_at",
+) -> pd.DataFrame:
+    """Median hours to resolve and the share of tickets still open, per group.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The ``tickets`` table. Not modified.
+    by : str or list of str, optional
+        Column(s) of ``tickets`` to group by; None for one overall row (merge
+        ``accounts`` first to group by an account attribute).
+    opened, resolved : str, default "opened_at", "resolved_at"
+        Opening and resolution timestamps; a missing ``resolved`` means open.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group with ``tickets`` (all), ``resolved``, ``open``,
+        ``share_open`` = ``open / tickets``, ``median_hours`` and
+        ``p90_hours`` (over resolved tickets; NaN when none is resolved).
+
+    Raises
+    ------
+    SchemaError
+        A column is missing or unreadable as dates, or a ticket is resolved
+        before it was opened.
+
+    Examples
+    --------
+    >>> resolution_times(tickets)  # doctest: +SKIP
+       tickets  resolved  open  share_open  median_hours  p90_hours
+    0     2310      2271    39    0.016883      6.431944  73.200000
+    """
+    func = "resolution_times"
+    keys = _by_list(by)
+    _require(tickets, [*keys, opened, resolved], func=func)
+    start = _datetimes(tickets[opened], column=opened, func=func)
+    end = _datetimes(tickets[resolved], column=resolved, func=func)
+    hours = (end - start).dt.total_seconds() / 3600
+    negative = hours < 0
+    if negative.any():
+        rows = (np.flatnonzero(negative.to_numpy()) + 1)[:5].tolist()
+        raise SchemaError(
+            f"{func}: {int(negative.sum())} ticket(s) have `{resolved}` before `{opened}` "
+            f"(rows {rows}). Fix the export or drop those rows."
+        )
+
+    frame = tickets[keys].copy()
+    frame["_hours"] = hours.to_numpy()
+    frame["_open"] = end.isna().to_numpy().astype("int64")
+    g = _grouped(frame, keys)
+    out = pd.DataFrame({
+        "tickets": g.size(),
+        "open": g["_open"].sum(),
+        "median_hours": g["_hours"].median(),
+        "p90_hours": g["_hours"].quantile(0.9),
+    })
+    out = _finish(out, keys)
+    out["tickets"] = out["tickets"].fillna(0).astype("int64")
+    out["open"] = out["open"].fillna(0).astype("int64")
+    out["resolved"] = out["tickets"] - out["open"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_open"] = np.where(out["tickets"] > 0,
+                                     out["open"] / np.maximum(out["tickets"], 1), np.nan)
+    out["median_hours"] = out["median_hours"].astype(float)
+    out["p90_hours"] = out["p90_hours"].astype(float)
+    return out[[*keys, "tickets", "resolved", "open", "share_open", "median_hours",
+                "p90_hours"]]

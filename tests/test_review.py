@@ -1,0 +1,358 @@
+"""Tests for cslib.review: account evidence and the quarterly success review."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from cslib.exceptions import ParamsError, SchemaError
+from cslib.review import (
+    CLASS_KEYS,
+    LABELS_PT,
+    ReviewThresholds,
+    account_evidence,
+    review_summary,
+    success_review,
+)
+
+KEY = ("dashboards", "automations", "integrations")
+
+
+@pytest.fixture
+def warehouse() -> dict[str, pd.DataFrame]:
+    """Review month 2026-10, look-back 3 months (MRR vs 2026-07; tickets Aug-Oct;
+    NPS from 2026-11-01 minus 90 days = 2026-08-03 00:00, to 2026-10-31)."""
+    accounts = pd.DataFrame({
+        "account_id": ["A1", "A2", "A3", "A4"],
+        "name": ["Padaria", "Oficina", "Banco", "Gone"],
+        "segment": ["SMB", "Mid-Market", "Enterprise", "SMB"],
+        "plan": ["Starter", "Growth", "Enterprise", "Starter"],
+    })
+    mrr = pd.DataFrame([
+        # A1: 1000 in Jul -> 650 in Oct: -35%; one product.
+        ("C1", "A1", "CRM", "2026-07-01", 1000.0), ("C1", "A1", "CRM", "2026-10-01", 650.0),
+        # A2: 500 in Jul; Oct 500 + 200 (+ a 0 row) = 700: +40%; two paying contracts.
+        ("C2", "A2", "CRM", "2026-07-01", 500.0), ("C2", "A2", "CRM", "2026-10-01", 500.0),
+        ("C3", "A2", "Analytics", "2026-10-01", 200.0),
+        ("C4", "A2", "Automation", "2026-10-01", 0.0),
+        # A3: new in Sep, not paying in Jul -> change NaN.
+        ("C5", "A3", "CRM", "2026-09-01", 3000.0), ("C5", "A3", "CRM", "2026-10-01", 3000.0),
+        # A4: paid in Jul only -> not in the review.
+        ("C6", "A4", "CRM", "2026-07-01", 300.0),
+    ], columns=["contract_id", "account_id", "product", "month", "mrr"])
+    mrr["month"] = pd.to_datetime(mrr["month"])
+    nps = pd.DataFrame([
+        # A1 in window: 3, 5, 9 -> 1 promoter, 2 detractors of 3 -> NPS -33.3.
+        ("R1", "A1", "2026-09-10 10:00", 3), ("R2", "A1", "2026-10-01 10:00", 5),
+        ("R3", "A1", "2026-10-31 23:59", 9),
+        ("R4", "A1", "2026-08-02 23:00", 10),  # before the window
+        ("R5", "A2", "2026-11-01 00:00", 0),   # after the month: A2 has no answers
+        # A3: 9, 10, 7, 8 (the first on the window's first instant) -> 2 of 4 promoters -> 50.
+        ("R6", "A3", "2026-08-03 00:00", 9), ("R7", "A3", "2026-09-01 12:00", 10),
+        ("R8", "A3", "2026-10-02 12:00", 7), ("R9", "A3", "2026-10-03 12:00", 8),
+    ], columns=["response_id", "account_id", "responded_at", "score"])
+    nps["responded_at"] = pd.to_datetime(nps["responded_at"])
+    nps["score"] = nps["score"].astype("Int64")
+    nps["user_id"] = "U" + nps["response_id"]
+    usage = pd.DataFrame([
+        # A1 in Oct: dashboards only (automations at 0 users; reports is not key) -> 1/3.
+        ("A1", "dashboards", "2026-10-01", 2), ("A1", "automations", "2026-10-01", 0),
+        ("A1", "reports", "2026-10-01", 5), ("A1", "integrations", "2026-09-01", 4),
+        # A2 in Oct: dashboards, automations -> 2/3 (integrations only in Sep).
+        ("A2", "dashboards", "2026-10-01", 1), ("A2", "automations", "2026-10-01", 3),
+        ("A2", "integrations", "2026-09-01", 1),
+        # A3: all three -> 1.
+        ("A3", "dashboards", "2026-10-01", 9), ("A3", "automations", "2026-10-01", 4),
+        ("A3", "integrations", "2026-10-01", 2),
+    ], columns=["account_id", "feature", "month", "active_users"])
+    usage["month"] = pd.to_datetime(usage["month"])
+    usage["active_users"] = usage["active_users"].astype("Int64")
+    tickets = pd.DataFrame([
+        ("T1", "A1", "2026-07-31 10:00", "2026-07-31 12:00", 1),  # before the window
+        ("T2", "A1", "2026-08-05 10:00", "2026-08-05 12:00", 1),  # resolved, first contact
+        ("T3", "A1", "2026-09-10 10:00", "2026-09-12 12:00", 3),  # resolved, 3 contacts
+        ("T4", "A1", "2026-10-20 10:00", None, 1),                # open
+        ("T5", "A1", "2026-10-30 10:00", "2026-11-02 10:00", 1),  # resolved after the month
+        ("T6", "A3", "2026-10-01 10:00", "2026-10-01 11:00", 1),
+    ], columns=["ticket_id", "account_id", "opened_at", "resolved_at", "contacts"])
+    tickets["opened_at"] = pd.to_datetime(tickets["opened_at"])
+    tickets["resolved_at"] = pd.to_datetime(tickets["resolved_at"])
+    tickets["contacts"] = tickets["contacts"].astype("Int64")
+    return {"accounts": accounts, "mrr": mrr, "nps_responses": nps, "usage": usage,
+            "tickets": tickets}
+
+
+def evidence_of(w, **kw):
+    return account_evidence(w["accounts"], w["mrr"], w["nps_responses"], w["usage"],
+                            w["tickets"], **kw)
+
+
+# --- account_evidence ----------------------------------------------------------------------
+
+def test_account_evidence_by_hand(warehouse):
+    ev = evidence_of(warehouse, month="2026-10")
+    expected = pd.DataFrame({
+        "account_id": ["A1", "A2", "A3"],
+        "name": ["Padaria", "Oficina", "Banco"],
+        "segment": ["SMB", "Mid-Market", "Enterprise"],
+        "plan": ["Starter", "Growth", "Enterprise"],
+        "mrr": [650.0, 700.0, 3000.0],
+        "mrr_change_pct": [650 / 1000 - 1, 700 / 500 - 1, np.nan],  # -0.35, +0.40, new
+        "products": [1, 2, 1],
+        "nps_answers": [3, 0, 4],
+        "nps": [100 * (1 - 2) / 3, np.nan, 100 * (2 - 0) / 4],
+        "adoption": [1 / 3, 2 / 3, 1.0],
+        # A1: T2, T3, T4, T5 opened Aug-Oct; resolved by Oct 31: T2 (1 contact), T3 -> 1/2.
+        "tickets": [4, 0, 1],
+        "fcr_rate": [0.5, np.nan, 1.0],
+    })
+    pd.testing.assert_frame_equal(ev, expected, check_dtype=False)
+    assert ev["products"].dtype == "int64" and ev["tickets"].dtype == "int64"
+
+
+def test_account_evidence_month_as_timestamp_and_shorter_lookback(warehouse):
+    a = evidence_of(warehouse, month=pd.Timestamp("2026-10-15"))
+    pd.testing.assert_frame_equal(a, evidence_of(warehouse, month="2026-10"))
+    # months=1: MRR vs Sep (A3 3000 -> 3000 = 0; A1, A2 not paying in Sep -> NaN);
+    # tickets opened in Oct only: A1 T4, T5 (none resolved by Oct 31) -> FCR NaN.
+    b = evidence_of(warehouse, month="2026-10", months=1).set_index("account_id")
+    assert b.loc["A3", "mrr_change_pct"] == 0
+    assert b.loc[["A1", "A2"], "mrr_change_pct"].isna().all()
+    assert b.loc["A1", "tickets"] == 2 and np.isnan(b.loc["A1", "fcr_rate"])
+    # the NPS window does not depend on `months`
+    assert b.loc["A1", "nps_answers"] == 3
+
+
+def test_account_evidence_key_features(warehouse):
+    ev = evidence_of(warehouse, month="2026-10", key_features=("dashboards", "reports"))
+    # A1 uses both in Oct -> 1; A2 dashboards only -> 1/2; A3 dashboards only -> 1/2.
+    assert_allclose(ev["adoption"], [1.0, 0.5, 0.5])
+
+
+def test_account_evidence_does_not_mutate(warehouse):
+    before = {k: v.copy() for k, v in warehouse.items()}
+    evidence_of(warehouse, month="2026-10")
+    for k, v in warehouse.items():
+        pd.testing.assert_frame_equal(v, before[k])
+
+
+def test_account_evidence_errors(warehouse):
+    with pytest.raises(ParamsError, match=r"month='Octember' is not a month; pass 'YYYY-MM'"):
+        evidence_of(warehouse, month="Octember")
+    with pytest.raises(ParamsError, match="months=0 must be an integer >= 1"):
+        evidence_of(warehouse, month="2026-10", months=0)
+    with pytest.raises(ParamsError, match="key_features is empty"):
+        evidence_of(warehouse, month="2026-10", key_features=())
+    w = dict(warehouse, usage=warehouse["usage"].drop(columns="active_users"))
+    with pytest.raises(SchemaError, match=r"usage has no column\(s\) `active_users`"):
+        evidence_of(w, month="2026-10")
+
+
+def test_account_evidence_on_demo_matches_plain_pandas(demo_tables):
+    t = demo_tables
+    month = t["mrr"]["month"].max()
+    ev = account_evidence(t["accounts"], t["mrr"], t["nps_responses"], t["usage"],
+                          t["tickets"], month=month).set_index("account_id")
+    now = t["mrr"][t["mrr"]["month"] == month].groupby("account_id")["mrr"].sum()
+    now = now[now > 0]
+    assert sorted(ev.index) == sorted(now.index)
+    assert_allclose(ev["mrr"], now.reindex(ev.index))
+    end = month + pd.offsets.MonthBegin(1)
+    r = t["nps_responses"]
+    r = r[(r["responded_at"] >= end - pd.Timedelta(days=90)) & (r["responded_at"] < end)]
+    answers = r.groupby("account_id").size().reindex(ev.index).fillna(0)
+    assert_allclose(ev["nps_answers"], answers)
+    assert ((ev["adoption"] >= 0) & (ev["adoption"] <= 1)).all()
+
+
+# --- success_review ------------------------------------------------------------------------
+
+def make_evidence(rows: list[dict]) -> pd.DataFrame:
+    base = {"name": "x", "segment": "SMB", "plan": "Enterprise", "mrr": 1000.0,
+            "mrr_change_pct": 0.0, "products": 3, "nps_answers": 4, "nps": 50.0,
+            "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
+    return pd.DataFrame([{**base, **r} for r in rows])[
+        ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+         "nps_answers", "nps", "adoption", "tickets", "fcr_rate"]]
+
+
+@pytest.fixture
+def one_per_class() -> pd.DataFrame:
+    return make_evidence([
+        {"account_id": "risk", "nps": -60.0, "mrr_change_pct": -0.35},
+        {"account_id": "meet", "nps": 10.0},
+        {"account_id": "grow", "products": 2, "plan": "Growth"},
+        {"account_id": "done"},
+    ])
+
+
+def test_one_account_per_class(one_per_class):
+    out = success_review(one_per_class).set_index("account_id")
+    assert out["class"].to_dict() == {"risk": 4, "meet": 3, "grow": 2, "done": 1}
+    assert out["class_key"].to_dict() == {"risk": "churn_risk", "meet": "needs_attention",
+                                          "grow": "mature_expand", "done": "mature_no_room"}
+    assert out.loc["risk", "rule"] == "NPS -60 (≤ -20)"
+    assert out.loc["meet", "rule"] == "NPS 10 (< 30)"
+    assert "room to expand: 2 of 3 products and plan Growth (top: Enterprise)" in \
+        out.loc["grow", "rule"]
+    assert out.loc["done", "rule"].endswith("no room: 3 of 3 products on top plan Enterprise")
+    assert out.loc["done", "label"] == "Mature, no room to grow"
+
+
+def test_other_churn_and_attention_rules():
+    ev = make_evidence([
+        # adoption 0 (< 34%) with MRR down 25% (<= -20%), NPS fine -> churn risk
+        {"account_id": "a", "adoption": 0.0, "mrr_change_pct": -0.25},
+        # FCR 40% on 5 tickets -> churn risk; on 4 tickets FCR does not count -> mature
+        {"account_id": "b", "fcr_rate": 0.4, "tickets": 5},
+        {"account_id": "c", "fcr_rate": 0.4, "tickets": 4},
+        # FCR 60% on 6 tickets (< 70%) -> attention
+        {"account_id": "d", "fcr_rate": 0.6, "tickets": 6},
+        # adoption 1/3 (< 60%), MRR flat -> attention, not churn
+        {"account_id": "e", "adoption": 1 / 3},
+        # MRR down 15% (<= -10%) alone -> attention
+        {"account_id": "f", "mrr_change_pct": -0.15},
+    ])
+    out = success_review(ev).set_index("account_id")
+    assert out["class"].to_dict() == {"a": 4, "b": 4, "c": 1, "d": 3, "e": 3, "f": 3}
+    assert out.loc["a", "rule"] == "adoption 0% (< 34%) and MRR down 25% (≤ -20%)"
+    assert out.loc["b", "rule"] == "FCR 40% (< 50%) on 5 tickets (≥ 5)"
+    assert out.loc["d", "rule"] == "FCR 60% (< 70%) on 6 tickets (≥ 5)"
+    assert out.loc["e", "rule"] == "adoption 33.3% (< 60%)"
+    assert out.loc["f", "rule"] == "MRR down 15% (≤ -10%)"
+
+
+def test_missing_nps_is_not_bad():
+    ev = make_evidence([
+        {"account_id": "quiet", "nps_answers": 0, "nps": np.nan},
+        {"account_id": "quiet_low", "nps_answers": 0, "nps": np.nan, "adoption": 0.0},
+        {"account_id": "quiet_risk", "nps_answers": 0, "nps": np.nan, "adoption": 0.0,
+         "mrr_change_pct": -0.5},
+    ])
+    out = success_review(ev).set_index("account_id")
+    assert out["class"].to_dict() == {"quiet": 1, "quiet_low": 3, "quiet_risk": 4}
+    assert out["rule"].str.contains("no NPS answers").all()
+    assert out.loc["quiet_low", "rule"] == "adoption 0% (< 60%); no NPS answers"
+
+
+def test_threshold_overrides_change_the_class(one_per_class):
+    out = success_review(one_per_class, thresholds={"attention_nps": 0})
+    # NPS 10 is no longer < 0 -> "meet" is mature; 3 products on the top plan -> class 1
+    assert out.set_index("account_id").loc["meet", "class"] == 1
+    out = success_review(one_per_class, thresholds=ReviewThresholds(churn_nps=-70))
+    # NPS -60 > -70: no longer churn; NPS < 30 and MRR down 35% -> attention
+    row = out.set_index("account_id").loc["risk"]
+    assert row["class"] == 3
+    assert row["rule"] == "NPS -60 (< 30); MRR down 35% (≤ -10%)"
+    out = success_review(one_per_class, thresholds={"top_plans": ["Enterprise", "Growth"],
+                                                    "max_products": 2})
+    assert out.set_index("account_id").loc["grow", "class"] == 1
+
+
+def test_unknown_threshold_key(one_per_class):
+    with pytest.raises(ParamsError, match=r"unknown threshold\(s\) \['churn_npss'\]\. "
+                                          r"Valid keys are: churn_nps, churn_adoption"):
+        success_review(one_per_class, thresholds={"churn_npss": -30})
+    with pytest.raises(ParamsError, match="must be a dict or ReviewThresholds"):
+        success_review(one_per_class, thresholds=[("churn_nps", -30)])
+
+
+def test_labels_and_columns(one_per_class):
+    out = success_review(one_per_class, locale="pt-BR")
+    assert list(out.columns[:7]) == ["account_id", "name", "segment", "class", "class_key",
+                                     "label", "rule"]
+    assert set(one_per_class.columns) <= set(out.columns)
+    assert out.set_index("account_id")["label"].to_dict() == {
+        "risk": "Risco de churn", "meet": "Insatisfeito: mais reuniões",
+        "grow": "Maduro, com espaço para expandir", "done": "Maduro, sem espaço para crescer"}
+    assert LABELS_PT[4] == "Risco de churn"
+    with pytest.raises(ParamsError, match=r"locale='fr' is not one of \['en', 'pt-BR'\]"):
+        success_review(one_per_class, locale="fr")
+
+
+def test_review_missing_evidence_column(one_per_class):
+    with pytest.raises(SchemaError, match=r"evidence has no column\(s\) `fcr_rate`"):
+        success_review(one_per_class.drop(columns="fcr_rate"))
+
+
+def test_review_does_not_mutate(one_per_class, warehouse):
+    before = one_per_class.copy()
+    review = success_review(one_per_class)
+    pd.testing.assert_frame_equal(one_per_class, before)
+    kept = review.copy()
+    review_summary(review)
+    pd.testing.assert_frame_equal(review, kept)
+
+
+def test_review_on_hand_warehouse(warehouse):
+    out = success_review(evidence_of(warehouse, month="2026-10")).set_index("account_id")
+    # A1: NPS -33.3 <= -20 -> churn; also adoption 1/3 < 34% with MRR -35%.
+    assert out.loc["A1", "class"] == 4
+    assert out.loc["A1", "rule"] == ("NPS -33.3 (≤ -20); adoption 33.3% (< 34%) and MRR down "
+                                     "35% (≤ -20%)")
+    # A2: no NPS, adoption 2/3, MRR +40%, no tickets -> mature; 2 products, Growth -> 2.
+    assert out.loc["A2", "class"] == 2 and "no NPS answers" in out.loc["A2", "rule"]
+    # A3: NPS 50, adoption 1, new, FCR on 1 ticket ignored; 1 product -> 2.
+    assert out.loc["A3", "class"] == 2
+
+
+evidence_rows = st.fixed_dictionaries({
+    "plan": st.sampled_from(["Starter", "Growth", "Enterprise", None]),
+    "mrr_change_pct": st.one_of(st.none(), st.floats(-1, 3)),
+    "products": st.integers(0, 4),
+    "nps": st.one_of(st.none(), st.floats(-100, 100)),
+    "adoption": st.floats(0, 1),
+    "tickets": st.integers(0, 12),
+    "fcr_rate": st.one_of(st.none(), st.floats(0, 1)),
+})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(evidence_rows, min_size=1, max_size=15))
+def test_property_one_class_per_account(rows):
+    for i, r in enumerate(rows):
+        r["account_id"] = f"A{i}"
+        r["nps_answers"] = 0 if r["nps"] is None else 3
+    ev = make_evidence(rows).astype({"mrr_change_pct": float, "nps": float, "fcr_rate": float})
+    out = success_review(ev)
+    assert len(out) == len(ev)
+    assert out["account_id"].tolist() == ev["account_id"].tolist()
+    assert out["class"].isin([1, 2, 3, 4]).all()
+    assert (out["class_key"] == out["class"].map(CLASS_KEYS)).all()
+    assert (out["rule"].str.len() > 0).all()
+    assert (out["class"].isin([1, 2]) | ~out["rule"].str.startswith("no risk")).all()
+    summary = review_summary(out, by=None)
+    assert summary["accounts"].sum() == len(ev)
+
+
+# --- review_summary ------------------------------------------------------------------------
+
+def test_review_summary_matches_crosstab():
+    review = pd.DataFrame({
+        "account_id": list("abcdef"),
+        "segment": ["SMB", "SMB", "SMB", "Ent", "Ent", "Ent"],
+        "class": [4, 4, 2, 1, 3, 1],
+    })
+    out = review_summary(review)
+    assert list(out.columns) == ["segment", "class", "label", "accounts", "share"]
+    assert len(out) == 8  # 2 segments x 4 classes, zeros included
+    ref = pd.crosstab(review["segment"], review["class"]).reindex(columns=[1, 2, 3, 4],
+                                                                  fill_value=0)
+    got = out.pivot(index="segment", columns="class", values="accounts")
+    pd.testing.assert_frame_equal(got, ref, check_names=False, check_dtype=False)
+    smb = out[out["segment"] == "SMB"].set_index("class")
+    # SMB: 2 of 3 churn risk, 1 of 3 room to expand
+    assert_allclose(smb["share"], [0, 1 / 3, 0, 2 / 3])
+    assert smb.loc[4, "label"] == "Churn risk"
+    whole = review_summary(review, by=None).set_index("class")
+    assert whole["accounts"].tolist() == [2, 1, 1, 2]
+    assert_allclose(whole["share"], [2 / 6, 1 / 6, 1 / 6, 2 / 6])
+
+
+def test_review_summary_uses_review_labels(one_per_class):
+    out = review_summary(success_review(one_per_class, locale="pt-BR"))
+    assert out.set_index("class").loc[2, "label"] == "Maduro, com espaço para expandir"
