@@ -50,6 +50,10 @@ __all__ = [
     "net_revenue_churn",
     "nrr_change_decomposition",
     "top_movers",
+    "bridge_row",
+    "last_periods",
+    "trailing_bridge",
+    "compare_views",
 ]
 
 #: Movement labels, in the order the bridge reports them.
@@ -613,3 +617,112 @@ def top_movers(
     rows = movements.loc[(months == target) & movements["movement"].isin(kinds)]
     order = rows["change"].abs().sort_values(ascending=False, kind="stable").index
     return rows.loc[order].head(n).reset_index(drop=True)
+
+
+def bridge_row(bridge: pd.DataFrame, month, *, lag: int = 0, period: str = "period"):
+    """The bridge row(s) of a month (``lag`` months earlier with ``lag=1``...).
+
+    Returns one row as a Series for an ungrouped monthly bridge, the group rows as
+    a DataFrame for a grouped one, and ``None`` when the month is not in the bridge.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"period": ["2026-09", "2026-10"], "nrr": [0.98, 1.01]})
+    >>> bridge_row(b, "2026-10")["nrr"], bridge_row(b, "2026-10", lag=1)["nrr"]
+    (np.float64(1.01), np.float64(0.98))
+    """
+    target = str(pd.Period(month, freq="M") - lag)
+    rows = bridge.loc[bridge[period].astype(str) == target]
+    if rows.empty:
+        return None
+    extra = [c for c in rows.columns if c != period and not pd.api.types.is_numeric_dtype(rows[c])]
+    return rows.reset_index(drop=True) if extra else rows.iloc[0]
+
+
+def last_periods(bridge: pd.DataFrame, month, n: int = 12, *,
+                 period: str = "period") -> pd.DataFrame:
+    """The ``n`` monthly bridge rows up to and including ``month``.
+
+    Examples
+    --------
+    >>> b = pd.DataFrame({"period": ["2026-08", "2026-09", "2026-10"], "nrr": [1, 2, 3]})
+    >>> last_periods(b, "2026-09", 2)["period"].tolist()
+    ['2026-08', '2026-09']
+    """
+    end = pd.Period(month, freq="M")
+    periods = bridge[period].astype(str).map(lambda p: pd.Period(p, freq="M"))
+    keep = (periods <= end) & (periods > end - n)
+    return bridge.loc[keep].reset_index(drop=True)
+
+
+def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
+                    entity: str | None = None, month_column: str = "month") -> pd.Series:
+    """One bridge over the ``months`` months ending with ``month``.
+
+    Rolled up like a quarter in :func:`revenue_bridge`: start of the first month,
+    end of the last, movements summed, ratios recomputed; logo churn counts the
+    entities paying at the start of the window and not at its end.
+
+    Returns
+    -------
+    pandas.Series
+        The bridge columns, ``period`` reading e.g. ``"2025-11 to 2026-10"``.
+
+    Examples
+    --------
+    >>> mrr = pd.DataFrame({"account_id": ["A", "A", "A", "B", "B"],
+    ...     "month": pd.to_datetime(["2026-08-01", "2026-09-01", "2026-10-01",
+    ...                              "2026-08-01", "2026-09-01"]),
+    ...     "mrr": [100.0, 120.0, 150.0, 50.0, 0.0]})
+    >>> row = trailing_bridge(mrr_movements(mrr), "2026-10", months=2)
+    >>> row[["start_mrr", "expansion", "churn", "end_mrr"]].tolist()
+    [150.0, 50.0, -50.0, 150.0]
+    """
+    entity = entity or movements.attrs.get("entity")
+    if entity is None:
+        raise ParamsError("trailing_bridge: pass entity='account_id' or entity='contract_id'.")
+    _require_columns(movements, [entity, month_column, *_MOVEMENT_COLUMNS], table="movements")
+    end = pd.Period(month, freq="M")
+    start = end - (months - 1)
+    periods = _month_periods(movements[month_column], column=month_column, table="movements")
+    inside = (periods >= start) & (periods <= end)
+    mv, periods = movements.loc[inside], periods[inside]
+    at_first, at_last = periods == start, periods == end
+    sums = {kind: float(mv["change"].where(mv["movement"] == kind, 0.0).sum())
+            for kind in MOVEMENTS[:-1]}
+    start_mrr = float(mv.loc[at_first, "previous_mrr"].sum())
+    end_mrr = float(mv.loc[at_last, "mrr"].sum())
+    paying_start = set(mv.loc[at_first & (mv["previous_mrr"] > 0), entity])
+    paying_end = set(mv.loc[at_last & (mv["mrr"] > 0), entity])
+    churned = len(paying_start - paying_end)
+    base = start_mrr if start_mrr > 0 else np.nan
+    row = {"period": f"{start} to {end}", "start_mrr": start_mrr, **sums, "end_mrr": end_mrr,
+           "grr": (start_mrr + sums["churn"] + sums["contraction"]) / base,
+           "nrr": (start_mrr + sums["churn"] + sums["contraction"] + sums["expansion"]) / base,
+           "net_revenue_churn": (-sums["churn"] - sums["contraction"] - sums["expansion"]) / base,
+           "logo_churn": churned / len(paying_start) if paying_start else np.nan,
+           "accounts_start": len(paying_start), "accounts_churned": churned}
+    return pd.Series(row)
+
+
+def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, month, *,
+                  month_column: str = "month") -> pd.DataFrame:
+    """The month's bridge in the contract view and the account view, side by side.
+
+    Parameters
+    ----------
+    contracts, accounts : DataFrame
+        :func:`mrr_movements` at ``entity="contract_id"`` and ``entity="account_id"``.
+
+    Returns
+    -------
+    DataFrame
+        One row per view (``view``) with the bridge columns of ``month``.
+    """
+    rows = []
+    for view, mv, entity in (("contracts", contracts, "contract_id"),
+                             ("accounts", accounts, "account_id")):
+        row = bridge_row(revenue_bridge(mv, entity=entity, month=month_column), month)
+        if row is not None:
+            rows.append(pd.concat([pd.Series({"view": view}), row.drop(labels=["period"])]))
+    return pd.DataFrame(rows).reset_index(drop=True)

@@ -46,6 +46,7 @@ __all__ = [
     "account_evidence",
     "success_review",
     "review_summary",
+    "accounts_to_call",
 ]
 
 #: Class number -> machine key.
@@ -527,3 +528,40 @@ def review_summary(
     out["class"] = out["class"].astype("int64")
     out.insert(len(keys) + 1, "label", out["class"].map(labels))
     return out[[*keys, "class", "label", "accounts", "share"]]
+
+
+def accounts_to_call(
+    review: pd.DataFrame,
+    *,
+    classes: Sequence[int] = (4, 3),
+    n: int = 30,
+    columns: Sequence[str] = ("name", "plan", "mrr", "label", "rule"),
+) -> pd.DataFrame:
+    """The accounts of some review classes, most urgent class first, then largest MRR.
+
+    Parameters
+    ----------
+    review : DataFrame
+        Output of :func:`success_review`.
+    classes : sequence of int
+        Classes to keep, in order of urgency (default churn risk, then attention).
+    n : int
+        At most this many rows.
+    columns : sequence of str
+        Columns to show (those present).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame({"class": [4, 1, 3, 4], "name": ["a", "b", "c", "d"],
+    ...                   "mrr": [10.0, 99.0, 50.0, 30.0]})
+    >>> accounts_to_call(r, columns=("name", "mrr"))["name"].tolist()
+    ['d', 'a', 'c']
+    """
+    rank = {c: i for i, c in enumerate(classes)}
+    picked = review.loc[review["class"].isin(classes)].copy()
+    picked["_rank"] = picked["class"].map(rank)
+    sort = ["_rank", "mrr"] if "mrr" in picked else ["_rank"]
+    picked = picked.sort_values(sort, ascending=[True, False][: len(sort)], kind="stable")
+    keep = [c for c in columns if c in picked.columns]
+    return picked[keep].head(n).reset_index(drop=True)
