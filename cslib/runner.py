@@ -536,6 +536,22 @@ class _RunTimeout(Exception):
     pass
 
 
+def _die_with_parent() -> None:
+    """Pool initializer: on Linux, a worker is killed when the batch process dies.
+
+    Without it a SIGKILLed batch would leave workers (and their kernels) running
+    and writing into the month it no longer holds the lock for.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+
+
 def _on_alarm(signum, frame):
     raise _RunTimeout
 
@@ -873,6 +889,28 @@ def render(
                           "Choose another folder with --output or fix its permissions."
                           ) from exc
 
+    nb_rank = {n: i for i, n in enumerate(configured)}
+    seg_rank = {s: i for i, s in enumerate(known)}
+    month_context = {"data_date": data_date, "fingerprint": fp, "kit_version": __version__,
+                     "git_commit": commit}
+
+    def write_month(done: list[dict]) -> list[dict]:
+        # Called after every finished run, so a batch killed at any point leaves a
+        # manifest and an overview that list exactly the reports on disk.
+        current = {(r["notebook"], r["segment"]): r for r in cached + done}
+        others = [r for k, r in previous.items() if k not in current
+                  and (month_dir / r.get("html", "")).is_file()]
+        runs = sorted([*current.values(), *others], key=lambda r: (
+            nb_rank.get(r["notebook"], len(nb_rank)), r["notebook"],
+            seg_rank.get(r["segment"], len(seg_rank)), r["segment"]))
+        manifest = {"month": month, "source": _mask_url(source), "data_fingerprint": fp,
+                    "data_date": data_date, "kit_version": __version__, "git_commit": commit,
+                    "versions": versions, "runs": runs}
+        _atomic_write(manifest_path, _json(manifest, indent=1) + "\n")
+        _atomic_write(month_dir / "index.html", render_index(month, runs,
+                                                             context=month_context))
+        return runs
+
     with _MonthLock(month_dir / LOCK):
         _clean_leftovers(month_dir)
         results: list[dict] = []
@@ -882,7 +920,8 @@ def render(
                   + (f"; {len(cached)} unchanged" if cached else ""), file=err)
             progress = _Progress(len(specs), err)
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
+                                     initializer=_die_with_parent) as pool:
                 futures = {pool.submit(_execute_run, s): s for s in specs}
                 try:
                     for fut in as_completed(futures):
@@ -893,27 +932,12 @@ def render(
                             res = {"status": FAILED, "duration_s": None, "headlines": [],
                                    "error": f"worker crashed: {type(exc).__name__}: {exc}"}
                         results.append({**spec["entry"], **res})
+                        write_month(results)
                         progress.update(res["status"] in SUCCESS)
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
-
-        current = {(r["notebook"], r["segment"]): r for r in cached + results}
-        others = [r for k, r in previous.items() if k not in current
-                  and (month_dir / r.get("html", "")).is_file()]
-        nb_rank = {n: i for i, n in enumerate(configured)}
-        seg_rank = {s: i for i, s in enumerate(known)}
-        runs = sorted([*current.values(), *others], key=lambda r: (
-            nb_rank.get(r["notebook"], len(nb_rank)), r["notebook"],
-            seg_rank.get(r["segment"], len(seg_rank)), r["segment"]))
-        manifest = {"month": month, "source": _mask_url(source), "data_fingerprint": fp,
-                    "data_date": data_date, "kit_version": __version__, "git_commit": commit,
-                    "versions": versions, "runs": runs}
-        _atomic_write(manifest_path, _json(manifest, indent=1) + "\n")
-        index = render_index(month, runs, context={
-            "data_date": data_date, "fingerprint": fp, "kit_version": __version__,
-            "git_commit": commit})
-        _atomic_write(month_dir / "index.html", index)
+        runs = write_month(results)
 
     bad = [r for r in results if r["status"] not in SUCCESS]
     counts = {s: sum(r["status"] == s for r in results) for s in (OK, NO_DATA, FAILED,
