@@ -309,6 +309,9 @@ def _cut_at_stop(nb):
     return nb
 
 
+_CELL_IN = re.compile(r"Cell In\[\d+\]")
+
+
 def _clean_for_html(nb, *, failed: bool):
     """A copy fit for the HTML page: no stderr, no scripts, no varying metadata."""
     nb = copy.deepcopy(nb)
@@ -341,7 +344,9 @@ def _clean_for_html(nb, *, failed: bool):
                     if not failed:
                         continue
                     out["evalue"] = _ANSI.sub("", out.get("evalue", ""))
-                    out["traceback"] = [_ANSI.sub("", line) for line in out.get("traceback", [])]
+                    # "Cell In[7]" depends on what the kernel ran before (warm kernels)
+                    out["traceback"] = [_CELL_IN.sub("Cell", _ANSI.sub("", line))
+                                        for line in out.get("traceback", [])]
                 if kind == "stream":
                     out["text"] = _ANSI.sub("", out.get("text", ""))
                 if kind in ("display_data", "execute_result"):
@@ -536,6 +541,153 @@ class _RunTimeout(Exception):
     pass
 
 
+# --------------------------------------------------------------------------- warm kernels
+#: Imports a report kernel needs; a worker's kernel loads them once, not once per report.
+PRELOAD = (
+    "numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn", "statsmodels.api",
+    "statsmodels.duration.api", "duckdb", "pyarrow", "babel.numbers", "cslib.context",
+    "cslib.report", "cslib.plots", "cslib.nps", "cslib.revenue", "cslib.retention",
+    "cslib.adoption", "cslib.review", "cslib.support", "cslib.ltv", "cslib.survey",
+    "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io",
+)
+#: A warm kernel is replaced after this many reports, so memory cannot creep up.
+RUNS_PER_KERNEL = 25
+#: Set this environment variable to 1 to start a fresh kernel for every report.
+FRESH_KERNELS_ENV = "CSLIB_FRESH_KERNELS"
+
+_PRELOAD_CODE = """
+import importlib as _il, warnings as _w, matplotlib as _mpl
+for _m in {modules!r}:
+    try:
+        _il.import_module(_m)
+    except Exception:
+        pass
+import cslib as _c
+_c._warm_state = (list(_w.filters), dict(_mpl.rcParams))
+del _il, _w, _mpl, _m, _c
+"""
+
+# Run before every report on a warm kernel: an empty namespace, the run's folder and
+# environment, matplotlib and warnings as they were after the imports.
+_RESET_CODE = """
+import os as _os
+_os.chdir({cwd!r})  # first: the previous report's folder is gone
+get_ipython().run_line_magic("reset", "-f")
+import os as _os, warnings as _w, matplotlib as _mpl, matplotlib.pyplot as _plt, cslib as _c
+_plt.close("all")
+_w.filters[:] = _c._warm_state[0]
+_w._filters_mutated() if hasattr(_w, "_filters_mutated") else None
+with _w.catch_warnings():
+    _w.simplefilter("ignore")
+    _mpl.rcParams.update(_c._warm_state[1])
+_os.environ.update({env!r})
+for _k in {unset!r}:
+    _os.environ.pop(_k, None)
+del _os, _w, _mpl, _plt, _c
+get_ipython().run_line_magic("reset", "-f")
+"""
+
+
+class _WarmKernel:
+    """This worker's long-lived kernel: preloaded once, reset before each report.
+
+    The set-up code goes through the report's own kernel client (see
+    :func:`_warm_engine`), so nothing else talks to the kernel.
+    """
+
+    kernel = None
+
+    def __init__(self):
+        from jupyter_client.manager import KernelManager
+
+        # The kernel inherits fd 2; keep its chatter off the terminal.
+        log = Path(tempfile.gettempdir()) / f"cslib-kernel-{os.getpid()}.log"
+        sys.stderr.flush()
+        saved_fd2 = os.dup(2)
+        log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log_fd, 2)
+        os.close(log_fd)
+        try:
+            self.km = KernelManager(kernel_name="python3")
+            self.km.start_kernel(cwd=tempfile.gettempdir())
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_fd2, 2)
+            os.close(saved_fd2)
+        self.runs = 0
+
+    def setup_code(self, cwd: str, env: Mapping[str, str], unset: Iterable[str]) -> str:
+        """The code to run before the next report: imports on first use, then a reset."""
+        self.runs += 1
+        reset = _RESET_CODE.format(cwd=cwd, env=dict(env), unset=list(unset))
+        return (_PRELOAD_CODE.format(modules=PRELOAD) + reset) if self.runs == 1 else reset
+
+    @classmethod
+    def get(cls) -> _WarmKernel:
+        if cls.kernel is not None and (cls.kernel.runs >= RUNS_PER_KERNEL
+                                       or not cls.kernel.km.is_alive()):
+            cls.discard()
+        if cls.kernel is None:
+            cls.kernel = cls()
+        return cls.kernel
+
+    @classmethod
+    def discard(cls) -> None:
+        if cls.kernel is not None:
+            try:
+                cls.kernel.km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+            cls.kernel = None
+
+
+def _warm_engine():
+    """A papermill engine that executes on this worker's warm kernel.
+
+    ``execute_notebook(..., engine_name="cslib-warm", km=<started kernel>,
+    setup_code=<code>)`` runs ``setup_code`` silently (no cell, no output) on the
+    report's kernel client, then the notebook's cells as papermill does.
+    """
+    from nbclient.util import run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine
+    from papermill.utils import merge_kwargs, remove_args
+
+    class WarmClient(PapermillNotebookClient):
+        setup_code = ""
+
+        def papermill_execute_cells(self):
+            if self.setup_code:
+                run_sync(self._async_setup)()
+            super().papermill_execute_cells()
+
+        async def _async_setup(self):
+            msg_id = self.kc.execute(self.setup_code, silent=True, store_history=False)
+            reply = await self.async_wait_for_reply(msg_id)
+            if reply is None or reply["content"]["status"] != "ok":
+                detail = reply["content"].get("evalue") if reply else "no reply"
+                raise RuntimeError(f"warm kernel set-up failed: {detail}")
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, setup_code="", **kwargs):
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            client = WarmClient(nb_man, **merge_kwargs(
+                kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
+                stderr_file=stderr_file))
+            client.setup_code = setup_code
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    return WarmEngine
+
+
 def _die_with_parent() -> None:
     """Pool initializer: on Linux, a worker is killed when the batch process dies.
 
@@ -582,13 +734,25 @@ def _execute_run(spec: dict) -> dict:
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(spec["run_timeout"]))
+    warm, cell_error = None, False
     try:
+        extra = {}
+        if os.environ.get(FRESH_KERNELS_ENV) != "1":
+            from papermill.engines import papermill_engines
+
+            papermill_engines.register("cslib-warm", _warm_engine())
+            warm = _WarmKernel.get()
+            code = warm.setup_code(str(work),
+                                   {k: os.environ[k] for k in old_env if k in os.environ},
+                                   [k for k in old_env if k not in os.environ])
+            extra = {"engine_name": "cslib-warm", "km": warm.km, "setup_code": code}
         pm.execute_notebook(
             spec["input"], str(executed), parameters=spec["params"], kernel_name="python3",
             cwd=str(work), execution_timeout=spec.get("timeout"), progress_bar=False,
-            log_output=False, start_timeout=120,
+            log_output=False, start_timeout=120, **extra,
         )
     except PapermillExecutionError as err:
+        cell_error = True
         if err.ename == "NoDataError":
             status, error = NO_DATA, _ANSI.sub("", str(err.evalue))
         else:
@@ -606,6 +770,8 @@ def _execute_run(spec: dict) -> dict:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        if warm is not None and status != OK and not cell_error:
+            _WarmKernel.discard()  # hung, dead or in doubt: the next run starts afresh
         sys.stderr.flush()
         os.dup2(saved_fd2, 2)
         os.close(saved_fd2)

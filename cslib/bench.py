@@ -1,0 +1,640 @@
+"""``python -m cslib.bench``: how fast and how big the monthly batch is (``nox -s bench``).
+
+For each scale (``demo``: 2,000 accounts x 24 months; ``large``: 150,000 accounts
+x 36 months, over 1,000,000 NPS answers and over 20,000,000 raw usage events) it
+builds a warehouse with :mod:`cslib.demo`, relabels the accounts into 12
+segments, writes raw usage events and reduces them with
+:func:`cslib.usage.reduce_usage_events`, then measures:
+
+1. ``speedup``: the naive loop (``papermill`` then ``jupyter nbconvert --to html
+   --no-input``, one report after another) against ``cslib render --force``, on
+   the same notebooks, 12 segments and data. The batch's time includes the
+   reduction of the raw events; the naive loop is given the reduced table for
+   free (which favours it). At the large scale the naive loop runs a fixed
+   random sample of reports and is extrapolated (mean x reports).
+2. ``overhead_per_report_s``: per report of the batch, the manifest's
+   ``duration_s`` (kernel reset, parameter injection, execution, HTML export,
+   writing) minus the notebook's own cell execution time (papermill's per-cell
+   ``duration`` in the executed ``.ipynb``, the injected-parameters cell
+   excluded); the median over reports.
+3. ``peak_memory_gb``: the peak, sampled every 0.2 s from ``/proc``, of the sum of
+   VmRSS of the batch process and all its descendants (shared pages are counted
+   once per process, so this overstates; the sum of PSS is recorded too).
+4. ``rerun_s``: ``cslib render`` again without ``--force`` on unchanged data.
+5. ``end_to_end_s`` (large only): reduction + batch wall time.
+
+Every figure that takes under a minute is the median of ``--runs`` runs. The
+results are printed as a table and written to ``reports/bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["main", "prepare_warehouse", "TreeMemorySampler"]
+
+MONTH = "2026-10"
+SCALES = {
+    "demo": {"accounts": 2000, "months": 24, "raw_target": None, "naive_sample": None},
+    "large": {"accounts": 150_000, "months": 36, "raw_target": 22_000_000, "naive_sample": 8},
+}
+#: What the issue asks of the large scale.
+MIN_LARGE = {"accounts": 100_000, "months": 36, "nps_answers": 1_000_000,
+             "raw_usage_rows": 20_000_000}
+TARGETS = {"speedup": 6.0, "overhead_per_report_s": 0.5, "peak_memory_gb": 4.0,
+           "rerun_s": 3.0, "end_to_end_s": 600.0}
+#: Regions grouped into 4 bands; with the 3 demo segments that makes 12 segments.
+REGION_BANDS = {"Sudeste": "Sudeste", "Sul": "Sul", "Nordeste": "Nordeste",
+                "Centro-Oeste": "Norte-CO", "Norte": "Norte-CO"}
+#: A measurement under this many seconds is repeated ``--runs`` times.
+REPEAT_UNDER_S = 60.0
+
+
+def _log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- machine
+def machine_info() -> dict:
+    mem = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = round(int(line.split()[1]) / 1024**2, 2)
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {"cpu_count": os.cpu_count(), "usable_cores": usable,
+            "platform": platform.platform(), "machine": platform.machine(),
+            "python": platform.python_version(), "memory_total_gb": mem}
+
+
+# --------------------------------------------------------------------------- memory sampler
+class TreeMemorySampler(threading.Thread):
+    """Sample the summed memory of a process and all its descendants (Linux ``/proc``)."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.peak_rss = self.peak_pss = 0
+        self.peak_procs = 0
+        self._halt = threading.Event()
+
+    @staticmethod
+    def _children() -> dict[int, list[int]]:
+        kids: dict[int, list[int]] = {}
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                    stat = fh.read().decode(errors="replace")
+                ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry.name))
+        return kids
+
+    def _tree(self) -> list[int]:
+        kids = self._children()
+        todo, seen = [self.pid], []
+        while todo:
+            p = todo.pop()
+            seen.append(p)
+            todo.extend(kids.get(p, []))
+        return seen
+
+    @staticmethod
+    def _kb(path: str, key: str) -> int:
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def sample(self) -> None:
+        pids = self._tree()
+        rss = sum(self._kb(f"/proc/{p}/status", "VmRSS:") for p in pids)
+        pss = sum(self._kb(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids)
+        self.peak_rss = max(self.peak_rss, rss)
+        self.peak_pss = max(self.peak_pss, pss)
+        self.peak_procs = max(self.peak_procs, len(pids))
+
+    def run(self) -> None:
+        if not Path("/proc").is_dir():
+            return
+        while not self._halt.is_set():
+            self.sample()
+            self._halt.wait(self.interval)
+
+    def stop(self) -> dict:
+        self._halt.set()
+        self.join(timeout=5)
+        gb = 1024**2
+        return {"peak_rss_sum_gb": round(self.peak_rss / gb, 3),
+                "peak_pss_sum_gb": round(self.peak_pss / gb, 3),
+                "max_processes": self.peak_procs}
+
+
+def _run(cmd: list[str], cwd: Path, *, sample_memory: bool = False,
+         env: dict | None = None) -> dict:
+    """Run a command; wall time, exit code, output tails and (optionally) peak memory."""
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    sampler = TreeMemorySampler(proc.pid) if sample_memory else None
+    if sampler:
+        sampler.start()
+    out, err = proc.communicate()
+    wall = time.monotonic() - start
+    res = {"wall_s": round(wall, 3), "exit_code": proc.returncode, "stdout": out,
+           "stderr": err}
+    if sampler:
+        res["memory"] = sampler.stop()
+    return res
+
+
+def _tool(name: str) -> list[str]:
+    """A console script of this environment (next to the interpreter), else ``python -m``."""
+    script = Path(sys.executable).parent / name
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", {"cslib": "cslib", "papermill": "papermill",
+                                   "jupyter": "jupyter"}[name]]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("MPLBACKEND", "Agg")
+    env.pop("CSLIB_FRESH_KERNELS", None)
+    return env
+
+
+# --------------------------------------------------------------------------- the data
+def _segments_12(accounts: pd.DataFrame) -> pd.DataFrame:
+    out = accounts.copy()
+    band = out["region"].map(REGION_BANDS).fillna("Norte-CO")
+    out["segment"] = (out["segment"].astype(str) + " " + band.astype(str)).astype(
+        accounts["segment"].dtype)
+    return out
+
+
+def _scale_events(usage: pd.DataFrame, target: int | None) -> pd.DataFrame:
+    """Scale ``events`` down so the raw table has about ``target`` rows (>= active users)."""
+    if not target:
+        return usage
+    total = int(usage["events"].sum())
+    if total <= target:
+        return usage
+    active = usage["active_users"].to_numpy(dtype=np.int64)
+    scaled = np.maximum(active, np.rint(usage["events"].to_numpy(dtype=np.float64)
+                                        * target / total).astype(np.int64))
+    return usage.assign(events=pd.array(scaled, dtype="Int64"))
+
+
+def prepare_warehouse(folder: Path, *, accounts: int, months: int,
+                      raw_target: int | None, seed: int = 1) -> dict:
+    """Write ``folder/warehouse.duckdb`` with raw events and the reduced ``usage`` table."""
+    import duckdb
+
+    from .demo import generate_warehouse, write_duckdb
+    from .io import load
+    from .usage import reduce_usage_events, write_usage_events
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "warehouse.duckdb"
+    t = time.monotonic()
+    wh = generate_warehouse(accounts, n_months=months, end_month=MONTH, seed=seed,
+                            nps_start_months=months)
+    gen_s = time.monotonic() - t
+    wh["accounts"] = _segments_12(wh["accounts"])
+    usage = _scale_events(wh.pop("usage"), raw_target)
+    t = time.monotonic()
+    write_duckdb(wh, db)
+    write_s = time.monotonic() - t
+    _log(f"warehouse written ({gen_s:.1f} s to generate, {write_s:.1f} s to write); "
+         "writing raw usage events")
+    t = time.monotonic()
+    raw_rows = write_usage_events(db, usage, wh["users"], seed=seed)
+    raw_s = time.monotonic() - t
+    _log(f"{raw_rows:,} raw usage events written in {raw_s:.1f} s; reducing")
+    with duckdb.connect(str(db)) as con:
+        con.execute("DROP TABLE IF EXISTS usage")
+    t = time.monotonic()
+    usage_rows = reduce_usage_events(db)
+    reduce_s = time.monotonic() - t
+    if usage_rows != len(usage):
+        raise RuntimeError(f"reduced usage has {usage_rows} rows, expected {len(usage)}")
+    t = time.monotonic()
+    checked = load(str(db))  # the batch validates the same way; fail early if invalid
+    validate_s = time.monotonic() - t
+    seg_sizes = checked["accounts"]["segment"].value_counts().sort_index()
+    sizes = {"accounts": len(wh["accounts"]), "months": months, "users": len(wh["users"]),
+             "mrr_rows": len(wh["mrr"]), "nps_answers": len(wh["nps_responses"]),
+             "usage_rows": usage_rows, "raw_usage_rows": raw_rows,
+             "tickets": len(wh["tickets"]),
+             "database_mb": round(db.stat().st_size / 1024**2, 1)}
+    return {"database": db, "sizes": sizes,
+            "segments": {str(k): int(v) for k, v in seg_sizes.items()},
+            "prep_s": {"generate": round(gen_s, 2), "write": round(write_s, 2),
+                       "raw_events_write": round(raw_s, 2), "reduce": round(reduce_s, 3),
+                       "validate": round(validate_s, 2)}}
+
+
+# --------------------------------------------------------------------------- notebooks
+def _find_notebooks(specs: list[str] | None) -> list[Path]:
+    specs = specs or ["notebooks"]
+    found: list[Path] = []
+    for s in specs:
+        p = Path(s)
+        if p.is_dir():
+            found += sorted(q for q in p.glob("*.ipynb") if not q.name.startswith("."))
+        elif p.suffix != ".ipynb" and Path("notebooks", f"{s}.ipynb").is_file():
+            found.append(Path("notebooks", f"{s}.ipynb"))
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise SystemExit(f"bench: notebook {s!r} not found (give .ipynb files, folders, or "
+                             "names of notebooks in notebooks/)")
+    if not found:
+        raise SystemExit("bench: no notebooks found in notebooks/; pass --notebooks "
+                         "(e.g. --notebooks tests/notebooks/ok.ipynb)")
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _own_seconds(nb_path: Path) -> float | None:
+    """Seconds the notebook's own cells ran (papermill's per-cell duration)."""
+    try:
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    total, seen = 0.0, False
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.get("metadata", {})
+        if "injected-parameters" in meta.get("tags", []):
+            continue
+        dur = meta.get("papermill", {}).get("duration")
+        if dur is None:
+            ex = meta.get("execution", {})
+            a, b = ex.get("iopub.execute_input"), ex.get("shell.execute_reply")
+            if a and b:
+                dur = (pd.Timestamp(b) - pd.Timestamp(a)).total_seconds()
+        if dur is not None:
+            total += float(dur)
+            seen = True
+    return total if seen else None
+
+
+def _median(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+# --------------------------------------------------------------------------- measurements
+def _batch_cmd(params: Path, jobs: int | None, force: bool) -> list[str]:
+    cmd = [*_tool("cslib"), "render", "--params", str(params), "--output", "reports"]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    if force:
+        cmd.append("--force")
+    return cmd
+
+
+def _manifest_runs(folder: Path) -> list[dict]:
+    try:
+        return json.loads((folder / "reports" / MONTH / "manifest.json").read_text())["runs"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def _tail(text: str, n: int = 15) -> str:
+    return "\n".join((text or "").strip().splitlines()[-n:])
+
+
+def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list) -> dict:
+    walls, mems, overheads, own_all, statuses = [], [], [], [], {}
+    n_reports, failed_runs = None, 0
+    for i in range(runs):
+        _log(f"batch run {i + 1}: cslib render --force")
+        res = _run(_batch_cmd(params, jobs, force=True), folder, sample_memory=True,
+                   env=_env())
+        _log(f"batch run {i + 1}: {res['wall_s']:.1f} s, exit {res['exit_code']}")
+        if res["exit_code"] != 0:
+            failed_runs += 1
+            failures.append({"step": f"batch run {i + 1}", "exit_code": res["exit_code"],
+                             "stdout": _tail(res["stdout"]), "stderr": _tail(res["stderr"])})
+        walls.append(res["wall_s"])
+        mems.append(res["memory"])
+        runs_ = _manifest_runs(folder)
+        n_reports = len(runs_)
+        statuses = {}
+        for r in runs_:
+            statuses[r.get("status")] = statuses.get(r.get("status"), 0) + 1
+            own = _own_seconds(folder / "reports" / MONTH / r.get("ipynb", ""))
+            if r.get("duration_s") is not None and own is not None and i == runs - 1:
+                overheads.append(r["duration_s"] - own)
+                own_all.append(own)
+        if res["wall_s"] >= REPEAT_UNDER_S:
+            break
+    return {"walls_s": walls, "wall_s": _median(walls), "memory": mems,
+            "peak_rss_sum_gb": max(m["peak_rss_sum_gb"] for m in mems),
+            "peak_pss_sum_gb": max(m["peak_pss_sum_gb"] for m in mems),
+            "reports": n_reports, "statuses": statuses, "failed_runs": failed_runs,
+            "overhead_median_s": _median(overheads),
+            "overhead_p90_s": (round(float(np.percentile(overheads, 90)), 3)
+                               if overheads else None),
+            "own_cells_median_s": _median(own_all),
+            "duration_median_s": _median([o + w for o, w in zip(overheads, own_all,
+                                                                 strict=True)])}
+
+
+def measure_rerun(folder: Path, params: Path, *, jobs, runs: int, failures: list) -> dict:
+    walls, outs = [], []
+    for i in range(runs):
+        res = _run(_batch_cmd(params, jobs, force=False), folder, env=_env())
+        walls.append(res["wall_s"])
+        executed = re.search(r"(\d+) run\(s\) executed", res["stdout"])
+        skipped = re.search(r"unchanged, skipped (\d+)", res["stdout"])
+        outs.append({"executed": int(executed.group(1)) if executed else None,
+                     "skipped": int(skipped.group(1)) if skipped else None})
+        if res["exit_code"] != 0:
+            failures.append({"step": f"re-run {i + 1}", "exit_code": res["exit_code"],
+                             "stdout": _tail(res["stdout"]), "stderr": _tail(res["stderr"])})
+        _log(f"unchanged re-run {i + 1}: {res['wall_s']:.2f} s ({outs[-1]})")
+        if res["wall_s"] >= REPEAT_UNDER_S:
+            break
+    return {"walls_s": walls, "wall_s": _median(walls), "counts": outs}
+
+
+def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: Path, *,
+                  sample: int | None, runs: int, failures: list) -> dict:
+    matrix = [(nb, seg) for nb in notebooks for seg in segments]
+    chosen = matrix
+    if sample and sample < len(matrix):
+        chosen = random.Random(0).sample(matrix, sample)
+    pm, jupyter = _tool("papermill"), _tool("jupyter")
+    env = _env()
+    walls, per_report, overheads = [], [], []
+    failed_reports = 0
+    for i in range(runs):
+        out_root = folder / "naive"
+        shutil.rmtree(out_root, ignore_errors=True)
+        start = time.monotonic()
+        per_report = []
+        overheads = []
+        for k, (nb, seg) in enumerate(chosen):
+            out_dir = out_root / nb.stem
+            out_dir.mkdir(parents=True, exist_ok=True)
+            out_nb = out_dir / f"{_slug(seg)}.ipynb"
+            t = time.monotonic()
+            a = _run([*pm, str(nb), str(out_nb), "-p", "segment", seg, "-p", "month", MONTH,
+                      "-p", "source", str(db), "--cwd", str(out_dir), "--no-progress-bar"],
+                     folder, env=env)
+            b = _run([*jupyter, "nbconvert", "--to", "html", "--no-input", str(out_nb)],
+                     folder, env=env)
+            took = time.monotonic() - t
+            per_report.append(took)
+            own = _own_seconds(out_nb)
+            if own is not None:
+                overheads.append(took - own)
+            failed_reports += a["exit_code"] != 0 or b["exit_code"] != 0
+            for step, r in (("papermill", a), ("nbconvert", b)):
+                if r["exit_code"] != 0:
+                    failures.append({"step": f"naive {step} {nb.stem} / {seg}",
+                                     "exit_code": r["exit_code"], "stderr": _tail(r["stderr"])})
+            if k % 8 == 7 or k == len(chosen) - 1:
+                _log(f"naive loop run {i + 1}: {k + 1}/{len(chosen)} reports, "
+                     f"{time.monotonic() - start:.0f} s")
+        wall = time.monotonic() - start
+        walls.append(wall if len(chosen) == len(matrix)
+                     else statistics.mean(per_report) * len(matrix))
+        if wall >= REPEAT_UNDER_S:
+            break
+    return {"reports": len(matrix), "timed_reports": len(chosen),
+            "sampled": len(chosen) < len(matrix), "failed_reports": failed_reports,
+            "walls_s": [round(w, 2) for w in walls], "wall_s": _median(walls),
+            "per_report_median_s": _median(per_report),
+            "overhead_median_s": _median(overheads),
+            "sample": ([f"{nb.stem} / {seg}" for nb, seg in chosen]
+                       if len(chosen) < len(matrix) else None)}
+
+
+def _write_params(folder: Path, notebooks: list[Path], segments: list[str]) -> Path:
+    nb_dir = folder / "notebooks"
+    shutil.rmtree(nb_dir, ignore_errors=True)
+    nb_dir.mkdir(parents=True)
+    for nb in notebooks:
+        shutil.copy2(nb, nb_dir / nb.name)
+    params = {"month": MONTH, "source": "warehouse.duckdb", "segments": segments,
+              "notebooks": [nb.stem for nb in notebooks], "timeout": 1200,
+              "run_timeout": 3600, "locale": "en"}
+    import yaml
+
+    path = folder / "params.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _figure(value, target, *, lower_is_better=True, unit="", valid=True, **extra) -> dict:
+    met = None
+    if value is not None:
+        met = bool(value <= target) if lower_is_better else bool(value >= target)
+    if not valid:  # a failed batch or loop proves nothing, whatever its time
+        met = False
+        extra["invalid"] = "some runs failed; see failures"
+    return {"value": value, "unit": unit, "target": target,
+            "target_is": "max" if lower_is_better else "min", "met": met, **extra}
+
+
+def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
+    spec = dict(SCALES[name])
+    if name == "large" and args.accounts:
+        spec["accounts"] = args.accounts
+    folder = Path(args.workdir).resolve() / name
+    failures: list[dict] = []
+    _log(f"{name}: generating {spec['accounts']:,} accounts x {spec['months']} months")
+    prep = prepare_warehouse(folder, accounts=spec["accounts"], months=spec["months"],
+                             raw_target=spec["raw_target"])
+    sizes = prep["sizes"]
+    _log(f"{name}: sizes {sizes}")
+    notes = []
+    if name == "large":
+        short = {k: (sizes[k], v) for k, v in MIN_LARGE.items() if sizes[k] < v}
+        if short:
+            msg = f"large scale below the issue's sizes: {short} (actual, required)"
+            if not args.accounts:
+                raise AssertionError(msg)
+            notes.append(msg + "; --accounts was given, so this is a smoke run")
+            _log("WARNING: " + msg)
+    segments = sorted(prep["segments"])
+    params = _write_params(folder, notebooks, segments)
+    runs = max(1, args.runs)
+    batch = measure_batch(folder, params, jobs=args.jobs, runs=runs, failures=failures)
+    rerun = measure_rerun(folder, params, jobs=args.jobs, runs=runs, failures=failures)
+    sample = args.naive_sample if args.naive_sample is not None else spec["naive_sample"]
+    naive = measure_naive(folder, notebooks, segments, prep["database"].resolve(),
+                          sample=sample or None, runs=runs, failures=failures)
+    reduce_s = prep["prep_s"]["reduce"]
+    batch_total = batch["wall_s"] + reduce_s if batch["wall_s"] is not None else None
+    speedup = (round(naive["wall_s"] / batch_total, 2)
+               if naive["wall_s"] and batch_total else None)
+    n_rep = batch["reports"] or len(notebooks) * len(segments)
+    batch_ok = (batch["failed_runs"] == 0 and batch["reports"] == len(notebooks) * len(segments)
+                and set(batch["statuses"]) <= {"ok", "no data"})
+    rerun_ok = batch_ok and all(c["executed"] == 0 for c in rerun["counts"])
+    naive_ok = naive["failed_reports"] == 0
+    figures = {
+        "speedup": _figure(speedup, TARGETS["speedup"], lower_is_better=False, unit="x",
+                           naive_s=naive["wall_s"], batch_s=batch["wall_s"],
+                           reduce_s=reduce_s, batch_plus_reduce_s=batch_total,
+                           speedup_without_reduce=(round(naive["wall_s"] / batch["wall_s"], 2)
+                                                   if naive["wall_s"] and batch["wall_s"]
+                                                   else None),
+                           naive_sampled=naive["sampled"], valid=batch_ok and naive_ok),
+        "overhead_per_report_s": _figure(
+            batch["overhead_median_s"], TARGETS["overhead_per_report_s"], unit="s",
+            p90_s=batch["overhead_p90_s"], own_cells_median_s=batch["own_cells_median_s"],
+            batch_wall_per_report_s=(round(batch["wall_s"] / n_rep, 3)
+                                     if batch["wall_s"] else None),
+            naive_overhead_median_s=naive["overhead_median_s"], valid=batch_ok),
+        "peak_memory_gb": _figure(batch["peak_rss_sum_gb"], TARGETS["peak_memory_gb"],
+                                  unit="GB", pss_sum_gb=batch["peak_pss_sum_gb"],
+                                  valid=batch_ok),
+        "rerun_s": _figure(rerun["wall_s"], TARGETS["rerun_s"], unit="s", valid=rerun_ok),
+    }
+    if name == "large":
+        figures["end_to_end_s"] = _figure(batch_total, TARGETS["end_to_end_s"], unit="s",
+                                          batch_s=batch["wall_s"], reduce_s=reduce_s,
+                                          valid=batch_ok)
+    return {"sizes": sizes, "segments": prep["segments"], "prep_s": prep["prep_s"],
+            "notebooks": [nb.stem for nb in notebooks], "reports": n_rep,
+            "jobs": args.jobs or os.cpu_count(), "figures": figures,
+            "batch": batch, "rerun": rerun, "naive": naive, "failures": failures,
+            "notes": notes}
+
+
+def _fmt(v, unit="") -> str:
+    if v is None:
+        return "-"
+    return f"{v:,.2f}{unit}" if isinstance(v, float) else f"{v}{unit}"
+
+
+def print_table(result: dict, stream=sys.stdout) -> None:
+    rows = [("scale", "figure", "value", "target", "met")]
+    for scale, s in result["scales"].items():
+        for name, f in s["figures"].items():
+            op = ">=" if f["target_is"] == "min" else "<="
+            met = {True: "yes", False: "NO", None: "-"}[f["met"]]
+            rows.append((scale, name, _fmt(f["value"], " " + f["unit"]),
+                         f"{op} {f['target']:g} {f['unit']}", met))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)), file=stream)
+    for scale, s in result["scales"].items():
+        sz = s["sizes"]
+        print(f"{scale}: {sz['accounts']:,} accounts x {sz['months']} months, "
+              f"{sz['mrr_rows']:,} MRR rows, {sz['nps_answers']:,} NPS answers, "
+              f"{sz['raw_usage_rows']:,} raw usage rows; {s['reports']} reports "
+              f"({len(s['notebooks'])} notebooks x {len(s['segments'])} segments), "
+              f"jobs {s['jobs']}" + ("; naive loop sampled " + str(s["naive"]["timed_reports"])
+                                     + " reports, extrapolated" if s["naive"]["sampled"]
+                                     else ""), file=stream)
+        if s["failures"]:
+            print(f"{scale}: {len(s['failures'])} failure(s), see the JSON", file=stream)
+    m = result["machine"]
+    print(f"machine: {m['cpu_count']} cores ({m['usable_cores']} usable), "
+          f"{m['memory_total_gb']} GB, {m['platform']}, Python {m['python']}", file=stream)
+
+
+NOTES = [
+    "speedup = naive loop wall time / (batch wall time + reduction of the raw usage events). "
+    "The naive loop gets the reduced usage table for free, which favours it.",
+    "naive loop: for each report, `papermill NB OUT -p segment S -p month M -p source DB "
+    "--cwd DIR` then `jupyter nbconvert --to html --no-input OUT`, one after another; each "
+    "notebook loads its own data. When sampled, wall = mean per report x reports.",
+    "batch: `cslib render --params P --force --output reports [--jobs N]` in a subprocess, "
+    "wall time from start to exit (params check, data validation, fingerprint, all reports, "
+    "index).",
+    "overhead_per_report_s: manifest duration_s minus the sum of papermill's per-cell "
+    "durations (the injected-parameters cell counts as overhead), median over the reports of "
+    "the last forced batch run; batch_wall_per_report_s = batch wall / reports.",
+    "peak_memory_gb: peak over 0.2 s samples of the summed VmRSS of the batch process and all "
+    "descendants (shared pages counted per process, so it overstates; pss_sum_gb counts "
+    "them once).",
+    "rerun_s: `cslib render` without --force on unchanged data and notebooks.",
+    "end_to_end_s: reduction of the raw usage events + batch wall time (large scale).",
+    "raw usage events: the generator's monthly usage expanded by cslib.usage into one row "
+    "per event; at the large scale `events` is scaled down (never below active_users) so "
+    "the raw table has about 22 million rows.",
+    "Figures from runs under 60 s are medians of --runs runs; longer ones run once.",
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cslib.bench",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", choices=("demo", "large", "both"), default="both")
+    parser.add_argument("--accounts", type=int, help="accounts at the large scale "
+                        f"(default {SCALES['large']['accounts']:,})")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--out", default="reports/bench.json", help="JSON results file")
+    parser.add_argument("--workdir", default=".bench", help="working data folder")
+    parser.add_argument("--jobs", type=int, help="batch parallel runs (default: one per core)")
+    parser.add_argument("--notebooks", nargs="+", help="notebooks (.ipynb files, folders or "
+                        "names in notebooks/); default: every notebook in notebooks/")
+    parser.add_argument("--naive-sample", type=int, help="reports the naive loop times "
+                        "(default: all at demo, 8 at large; 0 = all)")
+    args = parser.parse_args(argv)
+
+    notebooks = _find_notebooks(args.notebooks)
+    scales = ["demo", "large"] if args.scale == "both" else [args.scale]
+    result = {"created": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+              "command": [Path(sys.argv[0]).name, *(argv if argv is not None else sys.argv[1:])],
+              "machine": machine_info(), "targets": TARGETS, "month": MONTH,
+              "notebooks": [str(p) for p in notebooks], "scales": {}, "notes": NOTES}
+    out = Path(args.out)
+    for name in scales:
+        try:
+            result["scales"][name] = bench_scale(name, args, notebooks)
+        except Exception as err:  # record and go on to the next scale
+            _log(f"{name}: FAILED: {type(err).__name__}: {err}")
+            result.setdefault("errors", {})[name] = f"{type(err).__name__}: {err}"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1, default=str) + "\n")
+    print_table(result)
+    print(f"written {out}")
+    failed = result.get("errors") or any(s["failures"] for s in result["scales"].values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

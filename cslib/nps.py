@@ -1,0 +1,1200 @@
+"""Net Promoter Score: the score, its interval, comparisons, trends and the survey programme.
+
+NPS (DOMAIN.md) asks "how likely are you to recommend us (0-10)?". Promoters answer
+9-10, passives 7-8, detractors 0-6, and NPS = %promoters - %detractors on a -100..100
+scale. A segment's NPS is a statistic from a sample: with ``p`` and ``d`` the shares of
+promoters and detractors among ``n`` answers,
+
+    var(NPS) = (p + d - (p - d)^2) / n        (on the -1..1 scale)
+
+and every function here reports a normal-approximation interval,
+``NPS +/- z * 100 * sqrt(var)``, clipped to [-100, 100]. Answers with no score are
+left out; scores outside 0-10 are an error.
+
+The module also runs the continuous programme: 12 stratified weekly waves
+(:func:`survey_waves`), nobody asked twice within 90 days (:func:`due_for_survey`),
+NPS on a rolling 90-day window counting each user once (:func:`rolling_nps`), and
+close-the-loop follow-up within a 3-day SLA (:func:`loop_closure`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cslib.nps import nps_table
+>>> answers = pd.DataFrame({"score": [10, 9, 9, 8, 7, 6, 5, 3, 10, 0]})
+>>> nps_table(answers, min_n=1)[["n", "promoters", "detractors", "nps"]]
+    n  promoters  detractors  nps
+0  10          4           4  0.0
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
+from .tables import with_accounts, with_users
+
+__all__ = [
+    "CATEGORIES",
+    "LoopClosure",
+    "WindowComparison",
+    "compare_groups",
+    "compare_nps",
+    "cohort_nps",
+    "due_for_survey",
+    "loop_closure",
+    "mask_pii",
+    "nps_category",
+    "nps_table",
+    "rolling_nps",
+    "survey_waves",
+    "verbatims",
+    "window_comparison",
+    "with_user_attributes",
+]
+
+#: NPS categories, worst first.
+CATEGORIES = ("detractor", "passive", "promoter")
+#: The close-the-loop playbook: the action each category needs.
+REQUIRED_ACTION = {"detractor": "call", "passive": "call", "promoter": "email"}
+#: Logged actions that satisfy each required action (a meeting is at least a call).
+QUALIFYING_ACTIONS = {"call": ("call", "meeting"), "email": ("email",)}
+
+_TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "pct_promoters", "pct_passives",
+                  "pct_detractors", "nps", "ci_low", "ci_high", "small_sample"]
+
+
+# --- shared checks -------------------------------------------------------------------------
+
+def _by_list(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str,
+             table: str = "responses") -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if missing:
+        names = ", ".join(f"`{c}`" for c in missing)
+        have = ", ".join(f"`{c}`" for c in data.columns)
+        raise SchemaError(
+            f"{func}: {table} has no column(s) {names} (columns are: {have}). Pass the right "
+            "names as keyword arguments; to use user or account attributes (`user_type`, "
+            "`segment`, `plan`...), add them first with cslib.nps.with_user_attributes."
+        )
+
+
+def _check_params(func: str, *, confidence: float = 0.95, min_n: int = 0) -> None:
+    if not 0 < confidence < 1:
+        raise ParamsError(f"{func}: confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
+    if not min_n >= 0:
+        raise ParamsError(f"{func}: min_n={min_n!r} must be >= 0.")
+
+
+def _datetimes(values: pd.Series, *, column: str, func: str) -> pd.Series:
+    try:
+        return pd.to_datetime(values)
+    except (ValueError, TypeError) as err:
+        raise SchemaError(
+            f"{func}: column `{column}` cannot be read as dates ({err}). Load the table with "
+            "cslib.io.load or convert it with pd.to_datetime."
+        ) from None
+
+
+def _category_codes(scores, *, column: str = "score", func: str = "nps") -> np.ndarray:
+    """0 detractor, 1 passive, 2 promoter, -1 missing; SchemaError on non 0-10 values."""
+    values = pd.Series(scores)
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    present = values.notna().to_numpy()
+    bad = present & ~(np.isin(numeric, np.arange(11)))
+    if bad.any():
+        rows = (np.flatnonzero(bad) + 1)[:5].tolist()
+        examples = pd.unique(values[bad].astype(str))[:3].tolist()
+        raise SchemaError(
+            f"{func}: column `{column}` has {int(bad.sum())} value(s) that are not whole "
+            f"numbers 0-10 (rows {rows}; e.g. {', '.join(examples)}). Fix the export or drop "
+            "those rows."
+        )
+    codes = np.full(len(values), -1, dtype=np.int64)
+    codes[present] = np.select([numeric[present] <= 6, numeric[present] <= 8], [0, 1], 2)
+    return codes
+
+
+def _z(confidence: float) -> float:
+    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+
+
+def _stats(n, promoters, detractors, confidence: float) -> dict[str, np.ndarray]:
+    """NPS, its variance (one answer, -1..1 scale) and interval; NaN where n == 0."""
+    n = np.asarray(n, dtype="float64")
+    safe = np.where(n > 0, n, np.nan)
+    p = np.asarray(promoters, dtype="float64") / safe
+    d = np.asarray(detractors, dtype="float64") / safe
+    unit_var = np.maximum(p + d - (p - d) ** 2, 0.0)  # float rounding can dip below 0
+    nps = 100 * (p - d)
+    half = _z(confidence) * 100 * np.sqrt(unit_var / safe)
+    return {"nps": nps, "unit_var": unit_var,
+            "ci_low": np.clip(nps - half, -100, 100), "ci_high": np.clip(nps + half, -100, 100)}
+
+
+def _difference(a: dict, b: dict, confidence: float) -> dict[str, float]:
+    """``b - a`` for two dicts with n, promoters, detractors: se, interval, z, p-value."""
+    sa = _stats([a["n"]], [a["promoters"]], [a["detractors"]], confidence)
+    sb = _stats([b["n"]], [b["promoters"]], [b["detractors"]], confidence)
+    diff = float(sb["nps"][0] - sa["nps"][0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = float(100 * np.sqrt(sa["unit_var"][0] / a["n"] + sb["unit_var"][0] / b["n"]))
+    if not np.isfinite(se) or se == 0:  # no answers, or no spread: the normal test is undefined
+        z = p_value = np.nan
+    else:
+        z = diff / se
+        p_value = float(2 * stats.norm.sf(abs(z)))
+    half = _z(confidence) * se
+    return {"difference": diff, "se": se, "ci_low": diff - half, "ci_high": diff + half,
+            "z": z, "p_value": p_value}
+
+
+def _labels(frame: pd.DataFrame, keys: list[str]) -> str:
+    rows = frame[keys].itertuples(index=False)
+    names = [tuple(r) if len(keys) > 1 else r[0] for r in rows]
+    return ", ".join(f"{g!r} (n={int(m)})" for g, m in zip(names, frame["n"], strict=True))
+
+
+def _scored(data: pd.DataFrame, score: str, columns: Sequence[str], *, func: str) -> pd.DataFrame:
+    """The ``columns`` of answered rows, with ``_cat`` (0/1/2); a copy."""
+    codes = _category_codes(data[score], column=score, func=func)
+    frame = data[list(dict.fromkeys(columns))].copy()
+    frame["_cat"] = codes
+    return frame.loc[codes >= 0]
+
+
+def _count(frame: pd.DataFrame, keys: list[str], confidence: float, min_n: int) -> pd.DataFrame:
+    """nps_table's columns from a frame with ``_cat``, one row per group of ``keys``."""
+    dummies = pd.DataFrame({
+        name: (frame["_cat"].to_numpy() == code).astype("int64")
+        for code, name in ((2, "promoters"), (1, "passives"), (0, "detractors"))
+    }, index=frame.index)
+    if keys:
+        dummies[keys] = frame[keys]
+        out = dummies.groupby(keys, dropna=False, sort=True, observed=True).sum().reset_index()
+    else:
+        out = dummies.sum().to_frame().T.reset_index(drop=True)
+    for col in ("promoters", "passives", "detractors"):
+        out[col] = out[col].astype("int64")
+    out["n"] = out["promoters"] + out["passives"] + out["detractors"]
+    safe = out["n"].where(out["n"] > 0, np.nan)
+    for col in ("promoters", "passives", "detractors"):
+        out[f"pct_{col}"] = 100 * out[col] / safe
+    st = _stats(out["n"], out["promoters"], out["detractors"], confidence)
+    out["nps"], out["ci_low"], out["ci_high"] = st["nps"], st["ci_low"], st["ci_high"]
+    out["small_sample"] = out["n"] < min_n
+    return out[[*keys, *_TABLE_COLUMNS]]
+
+
+# --- categories and tables -----------------------------------------------------------------
+
+def nps_category(scores) -> pd.Series:
+    """The NPS category of each score: "detractor" (0-6), "passive" (7-8), "promoter" (9-10).
+
+    Parameters
+    ----------
+    scores : pandas.Series or array-like
+        Scores 0-10; missing values stay missing.
+
+    Returns
+    -------
+    pandas.Series
+        Named ``category``, aligned with ``scores`` (same index when a Series).
+
+    Raises
+    ------
+    SchemaError
+        A score is not a whole number from 0 to 10.
+
+    Examples
+    --------
+    >>> nps_category(pd.Series([10, 7, 3, None])).tolist()
+    ['promoter', 'passive', 'detractor', nan]
+    """
+    index = scores.index if isinstance(scores, pd.Series) else None
+    codes = _category_codes(scores, column=getattr(scores, "name", None) or "score",
+                            func="nps_category")
+    labels = np.array([*CATEGORIES, np.nan], dtype=object)[codes]
+    return pd.Series(labels, index=index, name="category")
+
+
+def nps_table(
+    data: pd.DataFrame,
+    *,
+    score: str = "score",
+    by: str | Sequence[str] | None = None,
+    confidence: float = 0.95,
+    min_n: int = 30,
+) -> pd.DataFrame:
+    """NPS with its confidence interval, per group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per answer (``nps_responses``). Not modified. Rows with no
+        score are left out.
+    score : str, default "score"
+        Column with the 0-10 scores.
+    by : str or list of str, optional
+        Column(s) to group by; None for one overall row. Categorical columns
+        keep their category order, others are sorted; missing values form a group.
+    confidence : float, default 0.95
+        Level of the interval, in (0, 1).
+    min_n : int, default 30
+        Groups with fewer answers are flagged ``small_sample``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, then ``n``, ``promoters``, ``passives``,
+        ``detractors``, ``pct_promoters``, ``pct_passives``, ``pct_detractors``
+        (0-100), ``nps`` (-100..100), ``ci_low``, ``ci_high`` (normal
+        approximation, clipped to [-100, 100]) and ``small_sample``
+        (``n < min_n``). With no answers, ``nps`` and the interval are NaN.
+
+    Warns
+    -----
+    SmallSampleWarning
+        Naming the groups with fewer than ``min_n`` answers.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing or a score is outside 0-10.
+    ParamsError
+        ``confidence`` outside (0, 1) or ``min_n < 0``.
+
+    Examples
+    --------
+    >>> nps_table(responses, by="segment")[["segment", "n", "nps", "ci_low", "ci_high"]]
+    ... # doctest: +SKIP
+          segment    n   nps  ci_low  ci_high
+    0  Enterprise  412  39.6    32.8     46.4
+    1  Mid-Market  655  24.1    18.3     29.9
+    2         SMB  728  10.3     4.8     15.8
+    """
+    func = "nps_table"
+    _check_params(func, confidence=confidence, min_n=min_n)
+    keys = _by_list(by)
+    _require(data, [*keys, score], func=func)
+    out = _count(_scored(data, score, keys, func=func), keys, confidence, min_n)
+    small = out.loc[out["small_sample"]]
+    if len(small):
+        where = _labels(small, keys) if keys else f"all answers (n={int(small['n'].iloc[0])})"
+        warnings.warn(
+            f"{func}: fewer than {min_n} answers in {where}; read the interval, not the "
+            "point NPS, or pool groups.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+def compare_nps(
+    data: pd.DataFrame,
+    *,
+    by: str,
+    score: str = "score",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The NPS difference between the two groups of ``by``, with a two-sided z-test.
+
+    The groups are taken in order: the category order when ``by`` is
+    categorical (unused categories dropped), otherwise sorted.
+    ``difference = nps_2 - nps_1`` (second group minus first), with
+    ``se = 100 * sqrt(var_1 / n_1 + var_2 / n_2)``, ``var = p + d - (p - d)^2``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per answer. Not modified.
+    by : str
+        Column with exactly two groups (missing values left out).
+    score : str, default "score"
+        Column with the 0-10 scores.
+    confidence : float, default 0.95
+        Level of the interval of the difference.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``group_1``, ``group_2``, ``n_1``, ``nps_1``, ``n_2``,
+        ``nps_2``, ``difference``, ``se``, ``ci_low``, ``ci_high``, ``z``,
+        ``p_value`` (two-sided, normal). z and p are NaN when ``se == 0``.
+
+    Raises
+    ------
+    ModelError
+        ``by`` does not hold exactly two groups with answers.
+
+    Examples
+    --------
+    >>> compare_nps(responses, by="user_type_is_admin")  # doctest: +SKIP
+       group_1  group_2  n_1  nps_1  n_2  nps_2  difference   se  ci_low  ci_high     z  p_value
+    0    False     True  512   18.0  201   31.3        13.3  7.4    -1.2     27.8  1.80    0.072
+    """
+    func = "compare_nps"
+    _check_params(func, confidence=confidence)
+    _require(data, [by, score], func=func)
+    frame = _scored(data, score, [by], func=func)
+    frame = frame.loc[frame[by].notna()]
+    counts = _count(frame, [by], confidence, 0)
+    if len(counts) != 2:
+        found = ", ".join(repr(v) for v in counts[by].tolist()) or "none"
+        raise ModelError(
+            f"{func}: column `{by}` must hold exactly 2 groups with answers, found "
+            f"{len(counts)} ({found}). Filter the data to two groups, or use compare_groups "
+            "to compare each group with the rest."
+        )
+    a, b = counts.iloc[0], counts.iloc[1]
+    out = {"group_1": a[by], "group_2": b[by], "n_1": int(a["n"]), "nps_1": float(a["nps"]),
+           "n_2": int(b["n"]), "nps_2": float(b["nps"])}
+    out.update(_difference(a, b, confidence))
+    return pd.DataFrame([out])
+
+
+def compare_groups(
+    data: pd.DataFrame,
+    *,
+    by: str,
+    score: str = "score",
+    min_n: int = 30,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Each group of ``by`` against the rest of the data (all other answers).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per answer. Not modified.
+    by : str
+        Column to group by (missing values form a group).
+    score : str, default "score"
+        Column with the 0-10 scores.
+    min_n : int, default 30
+        A difference is called significant only when both the group and the
+        rest have at least ``min_n`` answers.
+    confidence : float, default 0.95
+        Level of the group's interval; ``significant`` means
+        ``p_value < 1 - confidence`` (0.05 by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``by``, ``n``, ``nps``, ``ci_low``, ``ci_high``,
+        ``rest_n``, ``rest_nps``, ``difference`` (= ``nps - rest_nps``),
+        ``p_value`` (two-sided z-test, as :func:`compare_nps`),
+        ``significant`` and ``small_sample`` (``n < min_n``).
+
+    Warns
+    -----
+    SmallSampleWarning
+        Naming the groups with fewer than ``min_n`` answers.
+
+    Examples
+    --------
+    >>> compare_groups(responses, by="user_type")  # doctest: +SKIP
+       user_type    n   nps  ci_low  ci_high  rest_n  rest_nps  difference  p_value  significant
+    0      admin  402  30.1    22.9     37.4    1393      19.9        10.3    0.013         True
+    1   end user  1108 18.4    13.9     23.0     687      27.2        -8.8    0.021         True
+    2  executive  285  24.9    16.1     33.7    1510      21.9         3.1    0.563        False
+    """
+    func = "compare_groups"
+    _check_params(func, confidence=confidence, min_n=min_n)
+    _require(data, [by, score], func=func)
+    frame = _scored(data, score, [by], func=func)
+    groups = _count(frame, [by], confidence, min_n)
+    total = {c: int(groups[c].sum()) for c in ("n", "promoters", "detractors")}
+    rows = []
+    for _, g in groups.iterrows():
+        rest = {c: total[c] - int(g[c]) for c in total}
+        rest_nps = _stats([rest["n"]], [rest["promoters"]], [rest["detractors"]],
+                          confidence)["nps"][0]
+        diff = _difference(rest, g, confidence)
+        rows.append({
+            by: g[by], "n": int(g["n"]), "nps": g["nps"], "ci_low": g["ci_low"],
+            "ci_high": g["ci_high"], "rest_n": rest["n"], "rest_nps": rest_nps,
+            "difference": diff["difference"], "p_value": diff["p_value"],
+            "significant": bool(diff["p_value"] < 1 - confidence and g["n"] >= min_n
+                                and rest["n"] >= min_n),
+            "small_sample": bool(g["small_sample"]),
+        })
+    columns = [by, "n", "nps", "ci_low", "ci_high", "rest_n", "rest_nps", "difference",
+               "p_value", "significant", "small_sample"]
+    out = pd.DataFrame(rows, columns=columns)
+    if len(groups):
+        out[by] = groups[by].to_numpy()
+    small = out.loc[out["small_sample"]]
+    if len(small):
+        warnings.warn(
+            f"{func}: fewer than {min_n} answers in {_labels(small, [by])}; their "
+            "differences are not called significant.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    return out
+
+
+# --- windows and trends --------------------------------------------------------------------
+
+def _latest_per_user(frame: pd.DataFrame, *, user: str | None, date: str) -> pd.DataFrame:
+    """Each user's latest answer (row order breaks ties); rows with no user are all kept."""
+    if user is None:
+        return frame
+    ordered = frame.sort_values(date, kind="stable")
+    known = ordered[user].notna()
+    keep = ~ordered[user].duplicated(keep="last") | ~known
+    return ordered.loc[keep]
+
+
+@dataclass
+class WindowComparison:
+    """Result of :func:`window_comparison`.
+
+    Attributes
+    ----------
+    current, previous : dict
+        The window's :func:`nps_table` row (``n``, ``promoters``...,
+        ``nps``, ``ci_low``, ``ci_high``, ``small_sample``) plus ``start`` and
+        ``end`` (the window ``[start, end)``).
+    comparison : dict
+        ``difference`` (current - previous), ``se``, ``ci_low``, ``ci_high``,
+        ``z``, ``p_value`` and ``significant``.
+    """
+
+    current: dict
+    previous: dict
+    comparison: dict
+
+
+def window_comparison(
+    responses: pd.DataFrame,
+    *,
+    current: tuple[pd.Timestamp, pd.Timestamp],
+    previous: tuple[pd.Timestamp, pd.Timestamp],
+    date: str = "responded_at",
+    score: str = "score",
+    user: str | None = "user_id",
+    min_n: int = 30,
+    confidence: float = 0.95,
+) -> WindowComparison:
+    """NPS in the current window, in the previous one, and the change between them.
+
+    Inside each window a user who answered more than once counts once, with
+    the latest answer.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per answer. Not modified.
+    current, previous : (start, end)
+        Windows ``[start, end)``, as :func:`cslib.periods.trailing_window` gives.
+    date, score, user : str
+        Columns of the answer time, the score and the user (None: no dedupe).
+    min_n : int, default 30
+        The change is called significant only when both windows have at least
+        ``min_n`` answers.
+    confidence : float, default 0.95
+        Level of the intervals; significant means ``p_value < 1 - confidence``.
+
+    Returns
+    -------
+    WindowComparison
+
+    Warns
+    -----
+    SmallSampleWarning
+        When a window has fewer than ``min_n`` answers.
+
+    Examples
+    --------
+    >>> from cslib.periods import trailing_window
+    >>> w = window_comparison(responses, current=trailing_window("2026-10", 90),
+    ...                       previous=trailing_window("2026-10", 90, lag=1))  # doctest: +SKIP
+    >>> w.current["nps"], w.previous["nps"], w.comparison["p_value"]  # doctest: +SKIP
+    (24.6, 19.8, 0.21)
+    """
+    func = "window_comparison"
+    _check_params(func, confidence=confidence, min_n=min_n)
+    _require(responses, [date, score, *([user] if user else [])], func=func)
+    frame = _scored(responses, score, [date, *([user] if user else [])], func=func)
+    frame[date] = _datetimes(frame[date], column=date, func=func)
+
+    rows = {}
+    for name, (start, end) in (("current", current), ("previous", previous)):
+        start, end = pd.Timestamp(start), pd.Timestamp(end)
+        inside = frame.loc[(frame[date] >= start) & (frame[date] < end)]
+        inside = _latest_per_user(inside, user=user, date=date)
+        row = _count(inside, [], confidence, min_n).iloc[0].to_dict()
+        row = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+        rows[name] = {**row, "start": start, "end": end}
+    cmp = _difference(rows["previous"], rows["current"], confidence)
+    cmp["significant"] = bool(cmp["p_value"] < 1 - confidence
+                              and rows["current"]["n"] >= min_n
+                              and rows["previous"]["n"] >= min_n)
+    small = [f"{k} window {r['start']:%Y-%m-%d} to {r['end']:%Y-%m-%d} (n={r['n']})"
+             for k, r in rows.items() if r["small_sample"]]
+    if small:
+        warnings.warn(
+            f"{func}: fewer than {min_n} answers in the {' and the '.join(small)}; read the "
+            "intervals, not the point change.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    return WindowComparison(current=rows["current"], previous=rows["previous"], comparison=cmp)
+
+
+def _period_ends(dates: pd.Series, freq: str) -> pd.DatetimeIndex:
+    """Label (last day, midnight) of every period of ``freq`` from the first date to the last."""
+    try:
+        periods = pd.period_range(dates.min().to_period(freq), dates.max().to_period(freq),
+                                  freq=freq)
+    except (ValueError, TypeError) as err:
+        raise ParamsError(f"freq={freq!r} is not a period frequency ({err}); use 'W' (weeks "
+                          "ending Sunday), 'M' or 'Q'.") from None
+    return periods.end_time.normalize()
+
+
+def rolling_nps(
+    data: pd.DataFrame,
+    *,
+    date: str = "responded_at",
+    score: str = "score",
+    user: str | None = "user_id",
+    window: str | int = "90D",
+    freq: str = "W",
+    by: str | Sequence[str] | None = None,
+    min_n: int = 30,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """NPS over a trailing window at the end of every period, each user counted once.
+
+    At each period end (``freq="W"``: weeks ending Sunday; ``"M"``: month
+    end) the window covers the ``window`` days up to and including that day,
+    ``[period_end + 1 day - window, period_end + 1 day)``; at a month end
+    with ``window="90D"`` that is exactly ``trailing_window(month, 90)``. A
+    user who answered more than once in the window counts once, with the
+    latest answer (in whichever group that answer falls).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per answer. Not modified.
+    date, score, user : str
+        Answer time, score and user columns (``user=None``: no dedupe).
+    window : str or int, default "90D"
+        Window length, a Timedelta string or a number of days.
+    freq : str, default "W"
+        Period of the points: "W", "M", "Q"...
+    by : str or list of str, optional
+        Column(s): one series per group.
+    min_n : int, default 30
+        Points with fewer answers are flagged ``small_sample``.
+    confidence : float, default 0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``period_end`` (the period's last day), ``n``,
+        ``nps``, ``ci_low``, ``ci_high``, ``small_sample``: one row per group
+        and period from the first answer's period to the last one's (the last
+        period may be incomplete). Points with ``n == 0`` have NaN NPS.
+
+    Warns
+    -----
+    SmallSampleWarning
+        Once, counting the points with fewer than ``min_n`` answers (they are
+        also flagged).
+
+    Examples
+    --------
+    >>> rolling_nps(responses, freq="M").tail(3)  # doctest: +SKIP
+       period_end    n   nps  ci_low  ci_high  small_sample
+    9  2026-08-31  451  21.3    14.6     28.0         False
+    10 2026-09-30  447  22.8    16.1     29.5         False
+    11 2026-10-31  455  24.6    18.0     31.2         False
+    """
+    func = "rolling_nps"
+    _check_params(func, confidence=confidence, min_n=min_n)
+    keys = _by_list(by)
+    _require(data, [*keys, date, score, *([user] if user else [])], func=func)
+    width = pd.Timedelta(days=window) if isinstance(window, int | float) else pd.Timedelta(window)
+    if width <= pd.Timedelta(0):
+        raise ParamsError(f"{func}: window={window!r} must be a positive length, e.g. '90D'.")
+    frame = _scored(data, score, [*keys, date, *([user] if user else [])], func=func)
+    frame[date] = _datetimes(frame[date], column=date, func=func)
+    frame = frame.loc[frame[date].notna()]
+    columns = [*keys, "period_end", "n", "nps", "ci_low", "ci_high", "small_sample"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+
+    ends = _period_ends(frame[date], freq)
+    bounds = (ends + pd.Timedelta(days=1)).as_unit("ns").asi8  # exclusive window ends
+    frame = frame.sort_values(date, kind="stable")
+    t = frame[date].dt.as_unit("ns").astype("int64").to_numpy()
+    limit = t + width.value
+    if user:
+        following = frame.groupby(user, sort=False)[date].shift(-1)
+        nxt = following.dt.as_unit("ns").astype("int64").to_numpy()
+        known = following.notna().to_numpy()
+        limit = np.where(known, np.minimum(limit, nxt), limit)
+    # An answer at t counts at window end B when t < B <= t + width and the user's next
+    # answer is not before B; with sorted ends that is a contiguous range of points.
+    lo = np.searchsorted(bounds, t, side="right")
+    hi = np.searchsorted(bounds, limit, side="right")
+
+    if keys:
+        gb = frame.groupby(keys, dropna=False, sort=True, observed=True)
+        codes = gb.ngroup().to_numpy()
+        labels = gb.size().index.to_frame(index=False)
+    else:
+        codes = np.zeros(len(frame), dtype=np.int64)
+        labels = pd.DataFrame(index=[0])
+    n_groups, n_points = len(labels), len(ends)
+    delta = np.zeros((n_groups, n_points + 1, 3), dtype=np.int64)
+    cat = frame["_cat"].to_numpy()
+    use = lo < hi
+    np.add.at(delta, (codes[use], lo[use], cat[use]), 1)
+    np.add.at(delta, (codes[use], hi[use], cat[use]), -1)
+    counts = np.cumsum(delta, axis=1)[:, :n_points, :].reshape(-1, 3)
+
+    out = labels.loc[np.repeat(np.arange(n_groups), n_points)].reset_index(drop=True)
+    out["period_end"] = np.tile(ends.to_numpy(), n_groups)
+    out["n"] = counts.sum(axis=1)
+    st = _stats(out["n"], counts[:, 2], counts[:, 0], confidence)
+    out["nps"], out["ci_low"], out["ci_high"] = st["nps"], st["ci_low"], st["ci_high"]
+    out["small_sample"] = out["n"] < min_n
+    n_small = int(out["small_sample"].sum())
+    if n_small:
+        warnings.warn(
+            f"{func}: {n_small} of {len(out)} points rest on fewer than {min_n} answers "
+            "(flagged `small_sample`); read their intervals, not the points.",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    return out[columns]
+
+
+def cohort_nps(
+    responses: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    cohort_freq: str = "Q",
+    period_freq: str = "Q",
+    score: str = "score",
+    date: str = "responded_at",
+    signup: str = "signup_date",
+    user: str | None = "user_id",
+    min_n: int = 30,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """NPS by signup cohort (of the account) and response period, tidy for a heatmap.
+
+    Inside each response period a user who answered more than once counts
+    once, with the latest answer.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per answer, with ``account_id``. Not modified.
+    accounts : pandas.DataFrame
+        The ``accounts`` table, with ``signup``. Not modified. (If
+        ``responses`` already has ``signup``, that column is used.)
+    cohort_freq, period_freq : str, default "Q"
+        Period of the cohorts and of the answers ("Q" -> "2025Q3", "M" -> "2025-07").
+    score, date, signup, user : str
+        Column names (``user=None``: no dedupe).
+    min_n : int, default 30
+        Cells with fewer answers are flagged ``small_sample``.
+    confidence : float, default 0.95
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort``, ``period`` (strings), ``n``, ``nps``, ``ci_low``,
+        ``ci_high``, ``small_sample``: one row per cell with answers, sorted.
+        Pivot with ``pivot(index="cohort", columns="period", values="nps")``.
+
+    Warns
+    -----
+    SmallSampleWarning
+        Once, counting the cells with fewer than ``min_n`` answers.
+    RuntimeWarning
+        When answers are left out because their account has no signup date.
+
+    Examples
+    --------
+    >>> cohort_nps(responses, accounts).head(3)  # doctest: +SKIP
+       cohort  period    n   nps  ci_low  ci_high  small_sample
+    0  2024Q4  2025Q4   61  19.7     0.9     38.4         False
+    1  2024Q4  2026Q1   58  22.4     3.5     41.3         False
+    2  2024Q4  2026Q2   64  17.2    -1.0     35.3         False
+    """
+    func = "cohort_nps"
+    _check_params(func, confidence=confidence, min_n=min_n)
+    if signup not in responses.columns:
+        _require(responses, ["account_id"], func=func)
+        _require(accounts, ["account_id", signup], func=func, table="accounts")
+    data = with_accounts(responses, accounts, [signup])
+    _require(data, [date, score, signup, *([user] if user else [])], func=func)
+    frame = _scored(data, score, [date, signup, *([user] if user else [])], func=func)
+    frame[date] = _datetimes(frame[date], column=date, func=func)
+    frame[signup] = _datetimes(frame[signup], column=signup, func=func)
+    frame = frame.loc[frame[date].notna()]
+    no_cohort = frame[signup].isna()
+    if no_cohort.any():
+        warnings.warn(
+            f"{func}: {int(no_cohort.sum())} answer(s) left out: their account has no "
+            f"`{signup}` (or is missing from accounts).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        frame = frame.loc[~no_cohort]
+    columns = ["cohort", "period", "n", "nps", "ci_low", "ci_high", "small_sample"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    try:
+        frame["_cohort"] = frame[signup].dt.to_period(cohort_freq)
+        frame["_period"] = frame[date].dt.to_period(period_freq)
+    except (ValueError, TypeError) as err:
+        raise ParamsError(f"{func}: cohort_freq/period_freq must be period frequencies such "
+                          f"as 'Q' or 'M' ({err}).") from None
+    if user:
+        frame = frame.sort_values(date, kind="stable")
+        dup = frame.duplicated([user, "_period"], keep="last") & frame[user].notna()
+        frame = frame.loc[~dup]
+    out = _count(frame, ["_cohort", "_period"], confidence, min_n)
+    out["cohort"] = out["_cohort"].astype(str)
+    out["period"] = out["_period"].astype(str)
+    n_small = int(out["small_sample"].sum())
+    if n_small:
+        warnings.warn(
+            f"{func}: {n_small} of {len(out)} cohort cells have fewer than {min_n} answers "
+            "(flagged `small_sample`).",
+            SmallSampleWarning,
+            stacklevel=2,
+        )
+    return out[columns].reset_index(drop=True)
+
+
+# --- the survey programme ------------------------------------------------------------------
+
+def survey_waves(
+    users: pd.DataFrame,
+    *,
+    n_waves: int = 12,
+    strata: str = "user_type",
+    seed: int = 0,
+    user: str = "user_id",
+) -> pd.DataFrame:
+    """Split the users into ``n_waves`` survey waves with the same stratum mix in each.
+
+    Within each stratum (a value of ``strata``; missing is a stratum) the
+    users are shuffled with ``seed`` and dealt round robin; each stratum
+    starts at the wave where the previous one stopped. So in every stratum
+    the wave counts differ by at most one, and so do the wave sizes.
+
+    Parameters
+    ----------
+    users : pandas.DataFrame
+        The ``users`` table. Not modified; a user listed twice is kept once.
+    n_waves : int, default 12
+        Number of waves (one is surveyed a week: 12 waves ~ every 84 days).
+    strata : str, default "user_type"
+        Column to stratify on.
+    seed : int, default 0
+        Seed of the shuffle: the same users and seed give the same waves.
+    user : str, default "user_id"
+        User id column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``user``, ``strata`` and ``wave`` (1..n_waves), in the order of ``users``.
+
+    Examples
+    --------
+    >>> users = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4"],
+    ...                       "user_type": ["admin", "admin", "end user", "end user"]})
+    >>> survey_waves(users, n_waves=2).groupby(["wave", "user_type"]).size().tolist()
+    [1, 1, 1, 1]
+    """
+    func = "survey_waves"
+    if not (isinstance(n_waves, int | np.integer) and n_waves >= 1):
+        raise ParamsError(f"{func}: n_waves={n_waves!r} must be a whole number >= 1.")
+    _require(users, [user, strata], func=func, table="users")
+    out = users[[user, strata]].drop_duplicates(user).reset_index(drop=True)
+    codes, _ = pd.factorize(out[strata], sort=True, use_na_sentinel=False)
+    n = len(out)
+    perm = np.random.default_rng(seed).permutation(n)
+    order = perm[np.argsort(codes[perm], kind="stable")]  # strata in turn, shuffled inside
+    # Dealing the concatenated strata round robin: position i goes to wave i % n_waves, so a
+    # stratum starts where the previous one stopped (the rotating offset).
+    wave = np.empty(n, dtype=np.int64)
+    wave[order] = np.arange(n) % n_waves + 1
+    out["wave"] = pd.array(wave, dtype="Int64")
+    return out
+
+
+def due_for_survey(
+    users: pd.DataFrame,
+    responses: pd.DataFrame,
+    on,
+    *,
+    min_gap_days: int = 90,
+    user: str = "user_id",
+    date: str = "responded_at",
+) -> pd.DataFrame:
+    """The users who may be surveyed on ``on``: nobody is asked twice within the gap.
+
+    A user is due when they never answered, or their last answer up to ``on``
+    is more than ``min_gap_days`` days before ``on``. Answers after ``on``
+    are ignored (``on`` as a date means its midnight). Pass the sends
+    (``nps_invitations``, ``date="sent_at"``) to space the asks instead of
+    the answers.
+
+    Parameters
+    ----------
+    users, responses : pandas.DataFrame
+        The ``users`` table and the answers (or sends). Not modified.
+    on : str or Timestamp
+        The survey date.
+    min_gap_days : int, default 90
+        Minimum days between two asks.
+    user, date : str
+        User id and answer (or send) time columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``users`` that are due, in their order, with ``last_at``
+        (their last answer up to ``on``, NaT if none) and ``days_since``
+        (float days, NaN if none).
+
+    Examples
+    --------
+    >>> users = pd.DataFrame({"user_id": ["U1", "U2", "U3"]})
+    >>> answers = pd.DataFrame({"user_id": ["U1", "U2"],
+    ...     "responded_at": pd.to_datetime(["2026-09-01", "2026-06-01"])})
+    >>> due_for_survey(users, answers, "2026-10-01")["user_id"].tolist()
+    ['U2', 'U3']
+    """
+    func = "due_for_survey"
+    if not min_gap_days >= 0:
+        raise ParamsError(f"{func}: min_gap_days={min_gap_days!r} must be >= 0.")
+    _require(users, [user], func=func, table="users")
+    _require(responses, [user, date], func=func)
+    try:
+        on = pd.Timestamp(on)
+    except (ValueError, TypeError) as err:
+        raise ParamsError(f"{func}: on={on!r} is not a date ({err}).") from None
+    when = _datetimes(responses[date], column=date, func=func)
+    past = pd.DataFrame({"_user": responses[user].to_numpy(), "_at": when.to_numpy()})
+    past = past.loc[past["_at"].notna() & (past["_at"] <= on)]
+    last = past.groupby("_user")["_at"].max()
+    out = users.copy()
+    out["last_at"] = last.reindex(out[user].to_numpy()).to_numpy()
+    out["days_since"] = (on - out["last_at"]).dt.total_seconds() / 86400
+    due = out["last_at"].isna() | (out["days_since"] > min_gap_days)
+    return out.loc[due.to_numpy()]
+
+
+# --- closing the loop ----------------------------------------------------------------------
+
+@dataclass
+class LoopClosure:
+    """Result of :func:`loop_closure`.
+
+    Attributes
+    ----------
+    responses : DataFrame
+        Per answer: response_id, responded_at, score, category,
+        required_action, done, done_at, days_to_act, within_sla.
+    weekly : DataFrame
+        Per period (by answer date): period_end, n, nps, ci_low, ci_high,
+        loops_closed_in_sla, share_in_sla.
+    correlation : dict
+        r (Pearson, weekly nps vs share_in_sla), n_weeks, p_value; NaN with
+        fewer than 3 weeks with answers.
+    sla_summary : DataFrame
+        Per category: category, n, done, within_sla, share_done,
+        share_within_sla.
+    """
+
+    responses: pd.DataFrame
+    weekly: pd.DataFrame
+    correlation: dict
+    sla_summary: pd.DataFrame
+
+
+def loop_closure(
+    responses: pd.DataFrame,
+    actions: pd.DataFrame,
+    *,
+    sla_days: float = 3,
+    freq: str = "W",
+    response_id: str = "response_id",
+    date: str = "responded_at",
+    score: str = "score",
+    confidence: float = 0.95,
+) -> LoopClosure:
+    """Is every answer followed up, with the right action, within the SLA?
+
+    The playbook: detractors and passives get a call, promoters an e-mail. A
+    "meeting" counts as a call. The loop is done when a qualifying action is
+    logged at or after the answer; ``done_at`` is the first one, and the
+    loop is closed in SLA when it came at most ``sla_days`` days after the
+    answer. Answers from the last ``sla_days`` days may still be closed in
+    time, so the latest week reads low.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per answer. Not modified.
+    actions : pandas.DataFrame
+        The ``loop_actions`` table: response_id, action ("call", "email",
+        "meeting"), done_at. Not modified.
+    sla_days : float, default 3
+        Days allowed to close a loop.
+    freq : str, default "W"
+        Period of ``weekly`` (weeks ending Sunday).
+    response_id, date, score : str
+        Column names in ``responses``.
+    confidence : float, default 0.95
+        Level of the weekly NPS intervals.
+
+    Returns
+    -------
+    LoopClosure
+
+    Examples
+    --------
+    >>> loops = loop_closure(responses, loop_actions)  # doctest: +SKIP
+    >>> loops.sla_summary  # doctest: +SKIP
+        category    n  done  within_sla  share_done  share_within_sla
+    0  detractor  301   266         214       0.884             0.711
+    1    passive  512   431         338       0.842             0.660
+    2   promoter  982   799         702       0.814             0.715
+    """
+    func = "loop_closure"
+    _check_params(func, confidence=confidence)
+    if not sla_days >= 0:
+        raise ParamsError(f"{func}: sla_days={sla_days!r} must be >= 0.")
+    _require(responses, [response_id, date, score], func=func)
+    _require(actions, ["response_id", "action", "done_at"], func=func, table="loop_actions")
+
+    frame = _scored(responses, score, [response_id, date, score], func=func)
+    frame[date] = _datetimes(frame[date], column=date, func=func)
+    frame = frame.reset_index(drop=True)
+    frame["category"] = np.array(CATEGORIES, dtype=object)[frame["_cat"].to_numpy()]
+    frame["required_action"] = frame["category"].map(REQUIRED_ACTION)
+
+    acts = pd.DataFrame({
+        "_rid": actions["response_id"].to_numpy(),
+        "_action": actions["action"].astype("str").str.strip().str.lower().to_numpy(),
+        "_done": _datetimes(actions["done_at"], column="done_at", func=func).to_numpy(),
+    })
+    acts = acts.loc[acts["_done"].notna()]
+    qualifying = pd.DataFrame(
+        [(need, act) for need, allowed in QUALIFYING_ACTIONS.items() for act in allowed],
+        columns=["required_action", "_action"])
+    matched = (frame[[response_id, date, "required_action"]].reset_index()
+               .merge(qualifying, on="required_action")
+               .merge(acts, left_on=[response_id, "_action"], right_on=["_rid", "_action"]))
+    matched = matched.loc[matched["_done"] >= matched[date]]
+    first = matched.groupby("index")["_done"].min()
+
+    out = frame[[response_id, date, score, "category", "required_action"]].copy()
+    out["done_at"] = pd.to_datetime(pd.Series(first, index=out.index.rename(None)))
+    out["done"] = out["done_at"].notna()
+    out["days_to_act"] = (out["done_at"] - out[date]).dt.total_seconds() / 86400
+    out["within_sla"] = out["done"] & (out["days_to_act"] <= sla_days)
+    out = out[[response_id, date, score, "category", "required_action", "done", "done_at",
+               "days_to_act", "within_sla"]]
+
+    summary = pd.DataFrame({"category": list(CATEGORIES)})
+    g = out.groupby("category")
+    summary["n"] = summary["category"].map(g.size()).fillna(0).astype("int64").to_numpy()
+    summary["done"] = summary["category"].map(g["done"].sum()).fillna(0).astype("int64")
+    summary["within_sla"] = (summary["category"].map(g["within_sla"].sum())
+                             .fillna(0).astype("int64"))
+    safe = summary["n"].where(summary["n"] > 0, np.nan)
+    summary["share_done"] = summary["done"] / safe
+    summary["share_within_sla"] = summary["within_sla"] / safe
+
+    weekly_cols = ["period_end", "n", "nps", "ci_low", "ci_high", "loops_closed_in_sla",
+                   "share_in_sla"]
+    dated = frame.loc[frame[date].notna()].copy()
+    if dated.empty:
+        weekly = pd.DataFrame(columns=weekly_cols)
+    else:
+        ends = _period_ends(dated[date], freq)
+        dated["period_end"] = dated[date].dt.to_period(freq).dt.end_time.dt.normalize()
+        dated["_sla"] = out.loc[dated.index, "within_sla"].astype("int64")
+        weekly = _count(dated, ["period_end"], confidence, 0)
+        sla = dated.groupby("period_end")["_sla"].sum()
+        weekly = (pd.DataFrame({"period_end": ends}).merge(weekly, on="period_end", how="left"))
+        weekly["n"] = weekly["n"].fillna(0).astype("int64")
+        weekly["loops_closed_in_sla"] = (weekly["period_end"].map(sla).fillna(0)
+                                         .astype("int64"))
+        weekly["share_in_sla"] = (weekly["loops_closed_in_sla"]
+                                  / weekly["n"].where(weekly["n"] > 0, np.nan))
+        weekly = weekly[weekly_cols]
+
+    answered = weekly.loc[weekly["n"] > 0] if len(weekly) else weekly
+    x = answered["nps"].to_numpy(dtype=float)
+    y = answered["share_in_sla"].to_numpy(dtype=float)
+    r = p_value = np.nan
+    if len(answered) >= 3 and np.std(x) > 0 and np.std(y) > 0:
+        res = stats.pearsonr(x, y)
+        r, p_value = float(res.statistic), float(res.pvalue)
+    correlation = {"r": r, "n_weeks": int(len(answered)), "p_value": p_value}
+    return LoopClosure(responses=out, weekly=weekly, correlation=correlation,
+                       sla_summary=summary)
+
+
+# --- verbatims -----------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# An optional +country code and (area code), then digit groups of 2+ separated by one space,
+# dot or dash. _phone() keeps only runs with 8+ digits whose last group has 4+ digits, so
+# dates (2026-10-04), IPs, versions and amounts are left alone.
+_PHONE = re.compile(
+    r"(?<![\w@/.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,}(?:[\s.-]\d{2,})*(?![\w@])"
+)
+
+
+def _phone(match: re.Match) -> str:
+    text = match.group(0)
+    digits = re.sub(r"\D", "", text)
+    last = re.split(r"[\s.()-]+", text)[-1]
+    return "[phone]" if len(digits) >= 8 and len(last) >= 4 else text
+
+
+def _mask_one(text):
+    if not isinstance(text, str):
+        return text
+    return _PHONE.sub(_phone, _EMAIL.sub("[e-mail]", text))
+
+
+def mask_pii(text):
+    """Replace e-mail addresses with "[e-mail]" and phone numbers with "[phone]".
+
+    Phones are runs of at least 8 digits in the usual formats
+    (``+55 11 91234-5678``, ``(11) 91234-5678``, ``555-123-4567``,
+    ``11912345678``); numbers such as "NPS 9", "2026" or a date are kept.
+
+    Parameters
+    ----------
+    text : str or pandas.Series
+        A comment, or a Series of them (missing values stay missing).
+
+    Returns
+    -------
+    str or pandas.Series
+        Same type; a Series keeps its index and name.
+
+    Examples
+    --------
+    >>> mask_pii("NPS 9 in 2026, call (11) 91234-5678 or ana@acme.com.br")
+    'NPS 9 in 2026, call [phone] or [e-mail]'
+    """
+    if isinstance(text, pd.Series):
+        return text.map(_mask_one).astype(text.dtype)
+    return _mask_one(text)
+
+
+def verbatims(
+    responses: pd.DataFrame,
+    *,
+    category: str | Sequence[str] | None = "detractor",
+    comment: str = "comment",
+    n: int = 15,
+    mask: bool = True,
+    date: str = "responded_at",
+    score: str = "score",
+) -> pd.DataFrame:
+    """The most recent non-empty comments of a category, newest first.
+
+    Text is returned as written (masked when ``mask``): escaping it for HTML
+    is the report layer's job.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One row per answer. Not modified.
+    category : str, list of str or None, default "detractor"
+        "detractor", "passive", "promoter", several, or None for all.
+    comment, date, score : str
+        Column names.
+    n : int, default 15
+        Number of comments.
+    mask : bool, default True
+        Mask e-mail addresses and phone numbers (:func:`mask_pii`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``date``, ``score``, then ``user_type``, ``segment``, ``plan`` when
+        present, then ``comment``.
+
+    Examples
+    --------
+    >>> verbatims(responses, n=2)  # doctest: +SKIP
+              responded_at  score user_type segment  plan                        comment
+    0  2026-10-30 14:02:11      3  end user     SMB  Starter  Support never solved my ticket.
+    1  2026-10-29 09:45:50      6     admin     SMB      Pro  Call me: [phone]
+    """
+    func = "verbatims"
+    wanted = [category] if isinstance(category, str) else category
+    if wanted is not None:
+        unknown = [c for c in wanted if c not in CATEGORIES]
+        if unknown:
+            raise ParamsError(f"{func}: category {unknown!r} is not one of {list(CATEGORIES)}.")
+    _require(responses, [date, score, comment], func=func)
+    extra = [c for c in ("user_type", "segment", "plan") if c in responses.columns]
+    frame = responses[[date, score, *extra, comment]].copy()
+    cats = nps_category(frame[score])
+    text = frame[comment]
+    keep = text.notna() & text.astype("str").str.strip().ne("")
+    if wanted is not None:
+        keep &= cats.isin(wanted)
+    frame = frame.loc[keep.to_numpy()]
+    frame[date] = _datetimes(frame[date], column=date, func=func)
+    frame = frame.sort_values(date, ascending=False, kind="stable").head(n)
+    if mask:
+        frame[comment] = mask_pii(frame[comment])
+    return frame.reset_index(drop=True)
+
+
+def with_user_attributes(responses: pd.DataFrame, users: pd.DataFrame,
+                         accounts: pd.DataFrame) -> pd.DataFrame:
+    """``responses`` with ``user_type`` (from users) and segment, plan, region, name,
+    signup_date (from accounts) added; a copy, rows and order kept.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"response_id": ["R1"], "user_id": ["U1"], "account_id": ["A1"]})
+    >>> u = pd.DataFrame({"user_id": ["U1"], "account_id": ["A1"], "user_type": ["admin"]})
+    >>> a = pd.DataFrame({"account_id": ["A1"], "segment": ["SMB"], "plan": ["Pro"]})
+    >>> with_user_attributes(r, u, a).columns.tolist()
+    ['response_id', 'user_id', 'account_id', 'user_type', 'segment', 'plan']
+    """
+    out = with_users(responses, users, ["user_type"])
+    return with_accounts(out, accounts, ["segment", "plan", "region", "name", "signup_date"])
