@@ -946,12 +946,28 @@ def render(
         nb_paths = configured
 
     source = _resolve_source(params.source)
-    wh = load(source, csv=params.csv)  # validates every table once: bad data -> SchemaError
-    for note in wh.notes:
-        print(f"note: {note}", file=err)
     fp = fingerprint(source)
-    last = wh.data_date
-    data_date = last.strftime("%Y-%m") if last is not None else None
+    facts_path = Path(output) / ".cache" / f"data-{fp}-{__version__}.json"
+    try:
+        facts = json.loads(facts_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        facts = None
+    if facts is None or facts.get("csv") != params.csv:
+        wh = load(source, csv=params.csv)  # validates every table once: bad data -> SchemaError
+        for note in wh.notes:
+            print(f"note: {note}", file=err)
+        last = wh.data_date
+        facts = {"csv": params.csv,
+                 "data_date": last.strftime("%Y-%m") if last is not None else None,
+                 "segments": sorted({str(s) for s in wh["accounts"]["segment"].dropna()})}
+        del wh
+        if not dry_run:  # the same data need not be validated again (fast re-runs)
+            try:
+                facts_path.parent.mkdir(parents=True, exist_ok=True)
+                _atomic_write(facts_path, _json(facts))
+            except OSError:
+                pass
+    data_date = facts["data_date"]
     month = params.month
     if month == "latest":
         if data_date is None:
@@ -962,8 +978,7 @@ def render(
         raise ParamsError(f"`month` {month} is after the data's last month {data_date} "
                           f"({_mask_url(source)}). Pick a month up to {data_date} or 'latest'.")
 
-    data_segments = sorted({str(s) for s in wh["accounts"]["segment"].dropna().unique()})
-    known = ["all", *data_segments]
+    known = ["all", *facts["segments"]]
     if params.segments == "all":
         segments = known
     else:
