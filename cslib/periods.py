@@ -11,7 +11,7 @@ import pandas as pd
 
 from .exceptions import ParamsError
 
-__all__ = ["as_month", "month_end", "trailing_window", "in_window", "month_label"]
+__all__ = ["as_month", "month_end", "trailing_window", "in_window", "up_to", "month_label"]
 
 
 def as_month(month) -> pd.Timestamp:
@@ -59,6 +59,21 @@ def in_window(dates: pd.Series, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd
     """Boolean mask of ``dates`` inside ``[start, end)``."""
     start, end = window
     return (dates >= start) & (dates < end)
+
+
+def up_to(data: pd.DataFrame, month, *, date: str) -> pd.DataFrame:
+    """The rows of ``data`` dated before the end of ``month`` (a copy), for a report of that month.
+
+    A report for October must not show November's answers, even when the data has them.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"at": pd.to_datetime(["2026-10-31 23:00", "2026-11-01 00:00"])})
+    >>> up_to(d, "2026-10", date="at")
+                       at
+    0 2026-10-31 23:00:00
+    """
+    return data.loc[data[date] < month_end(month)].copy()
 
 
 def month_label(month, locale: str = "en") -> str:

@@ -563,8 +563,11 @@ for _m in {modules!r}:
     except Exception:
         pass
 import cslib as _c
-_c._warm_state = (list(_w.filters), dict(_mpl.rcParams))
-del _il, _w, _mpl, _m, _c
+_rc = dict(_mpl.rcParams)
+for _k in ("backend", "backend_fallback", "interactive"):  # setting them resets pyplot
+    _rc.pop(_k, None)
+_c._warm_state = (list(_w.filters), _rc)
+del _il, _w, _mpl, _m, _c, _rc, _k
 """
 
 # Run before every report on a warm kernel: an empty namespace, the run's folder and

@@ -1,0 +1,800 @@
+"""Feature adoption, and whether adoption predicts retention.
+
+Adoption is read from the ``usage`` table: an account *uses* a feature in a
+month when it has a row for that feature and month with ``active_users > 0``.
+The :data:`KEY_FEATURES` are the features whose adoption matters; an account is
+a *key adopter* in a month when it uses at least ``min_features`` (default 2) of
+them in that month.
+
+- :func:`adoption_rates`: per feature (and group), the share of active accounts
+  that use it in a month, with Wilson intervals.
+- :func:`adoption_score`: per account, breadth and depth of key-feature use.
+- :func:`adoption_panel`: one row per paying account-month with key adoption
+  in month ``t`` and churn in ``t + 1``; the input of
+- :func:`retention_regression`: a logistic regression of next-month churn on
+  adoption, controlling for segment, plan, size and tenure, with odds ratios.
+
+The regression measures an association in observational data: adopters may
+differ from the others in ways the model does not see.
+
+Examples
+--------
+>>> from cslib.demo import generate_warehouse
+>>> wh = generate_warehouse(500, seed=1)
+>>> panel = adoption_panel(wh["usage"], wh["mrr"], wh["accounts"])
+>>> controls = usable_controls(panel, ["segment", "plan", "tenure_months", "log_mrr"])
+>>> model = retention_regression(panel, outcome="churned_next", adoption="key_adopter",
+...                              controls=controls)
+>>> model.summary.loc["key_adopter", "odds_ratio"]  # doctest: +SKIP
+0.47
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+from statsmodels.stats.proportion import proportion_confint
+
+from .demo import KEY_FEATURES
+from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
+from .periods import as_month
+
+__all__ = [
+    "KEY_FEATURES",
+    "adoption_rates",
+    "adoption_score",
+    "adoption_band",
+    "adoption_panel",
+    "usable_controls",
+    "RetentionRegression",
+    "retention_regression",
+]
+
+_RATE_COLUMNS = ["feature", "accounts", "active_accounts", "rate", "ci_low", "ci_high"]
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str,
+             error: type[Exception] = SchemaError) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
+    if missing:
+        names = ", ".join(f"`{c}`" for c in missing)
+        have = ", ".join(f"`{c}`" for c in data.columns)
+        raise error(
+            f"{func}: {table} has no column(s) {names} (columns are: {have}). "
+            "Rename the columns or pass their names as keyword arguments."
+        )
+
+
+def _month_numbers(values: pd.Series, *, column: str, table: str, func: str) -> np.ndarray:
+    """Months as integers (year * 12 + month - 1), for vectorised arithmetic."""
+    try:
+        if isinstance(values.dtype, pd.PeriodDtype):
+            values = values.dt.to_timestamp()
+        dates = pd.to_datetime(values)
+    except (ValueError, TypeError) as err:
+        raise SchemaError(
+            f"{func}: {table} column `{column}` cannot be read as dates ({err}). Load the "
+            "table with cslib.io.load or convert it with pd.to_datetime."
+        ) from None
+    if dates.isna().any():
+        raise SchemaError(
+            f"{func}: {table} column `{column}` has {int(dates.isna().sum())} missing "
+            "month(s). Fill or drop those rows."
+        )
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)
+    months = dates.to_numpy().astype("datetime64[M]").astype(np.int64)
+    return months + 1970 * 12
+
+
+def _month_number(month) -> int:
+    ts = as_month(month)
+    return ts.year * 12 + ts.month - 1
+
+
+def _number_to_month(numbers: np.ndarray) -> pd.DatetimeIndex:
+    numbers = np.asarray(numbers, dtype=np.int64)
+    return pd.DatetimeIndex(
+        (numbers - (1970 * 12)).astype("datetime64[M]").astype("datetime64[ns]")
+    )
+
+
+def _used(usage: pd.DataFrame, *, func: str) -> pd.DataFrame:
+    """Usage rows with ``active_users > 0`` (a feature actually used that month)."""
+    _require(usage, ["account_id", "feature", "month", "active_users"], table="usage",
+             func=func)
+    users = pd.to_numeric(usage["active_users"], errors="coerce").fillna(0)
+    rows = usage.loc[(users > 0).to_numpy(), ["account_id", "feature", "month"]]
+    return rows.assign(_m=_month_numbers(rows["month"], column="month", table="usage",
+                                         func=func))
+
+
+# --- descriptive adoption -----------------------------------------------------------------
+
+
+def adoption_rates(
+    usage: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    features: Sequence[str] | None = None,
+    by: str | Sequence[str] | None = "segment",
+    month=None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Share of active accounts using each feature in a month, with Wilson intervals.
+
+    An account is *active* in the month when it uses any feature then (a
+    ``usage`` row with ``active_users > 0``, key feature or not); paying
+    accounts with no usage at all are not in the denominator. The rate is
+    the share of active accounts that use the feature.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame
+        The ``usage`` table (``account_id``, ``feature``, ``month``,
+        ``active_users``). Not modified.
+    accounts : pandas.DataFrame
+        The ``accounts`` table, for the ``by`` columns. Not modified.
+    features : list of str, optional
+        Features to report, in this order; default every feature used in the
+        month, key features first. A listed feature nobody used gets rate 0.
+    by : str or list of str or None, default "segment"
+        Column(s) of ``accounts`` to group by; None for the whole base.
+    month : str or date, optional
+        The month (``"2026-10"``); default the latest month in ``usage``.
+    confidence : float, default 0.95
+        Level of the Wilson interval (statsmodels ``proportion_confint``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and feature: the ``by`` columns, ``feature``,
+        ``accounts`` (active accounts using the feature), ``active_accounts``
+        (the group's active accounts), ``rate``, ``ci_low``, ``ci_high``.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing.
+    ParamsError
+        No usage at all in ``month``, or ``confidence`` outside (0, 1).
+
+    Examples
+    --------
+    >>> adoption_rates(wh["usage"], wh["accounts"], by=None).head(3)  # doctest: +SKIP
+          feature  accounts  active_accounts      rate    ci_low   ci_high
+    0  dashboards       712             1180  0.603390  0.575185  0.630954
+    1 automations       401             1180  0.339831  0.313368  0.367356
+    2 integrations      318             1180  0.269492  0.244963  0.295532
+    """
+    func = "adoption_rates"
+    if not 0 < confidence < 1:
+        raise ParamsError(f"{func}: confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
+    keys = _as_list(by)
+    _require(accounts, ["account_id", *keys], table="accounts", func=func)
+    used = _used(usage, func=func)
+    if len(used) == 0:
+        raise ParamsError(f"{func}: no usage with `active_users` > 0 in the usage table.")
+    target = int(used["_m"].max()) if month is None else _month_number(month)
+    rows = used.loc[used["_m"] == target, ["account_id", "feature"]].drop_duplicates()
+    if len(rows) == 0:
+        first, last = _number_to_month(np.array([used["_m"].min(), used["_m"].max()]))
+        raise ParamsError(
+            f"{func}: no usage in {_number_to_month(np.array([target]))[0]:%Y-%m}; the usage "
+            f"table covers {first:%Y-%m} to {last:%Y-%m}. Pick a month in that range."
+        )
+    if features is None:
+        present = set(rows["feature"])
+        features = [f for f in KEY_FEATURES if f in present] + sorted(
+            present - set(KEY_FEATURES))
+    features = list(features)
+
+    active = pd.DataFrame({"account_id": rows["account_id"].unique()})
+    if keys:
+        info = accounts[["account_id", *keys]].drop_duplicates("account_id")
+        active = active.merge(info, on="account_id", how="left")
+        denom = active.groupby(keys, dropna=False, sort=True).size().rename("active_accounts")
+        numer = (rows.merge(active, on="account_id")
+                 .groupby([*keys, "feature"], dropna=False, sort=True).size())
+        grid = pd.MultiIndex.from_tuples(
+            [(*(g if isinstance(g, tuple) else (g,)), f) for g in denom.index for f in features],
+            names=[*keys, "feature"],
+        )
+        out = numer.reindex(grid, fill_value=0).rename("accounts").reset_index()
+        out = out.merge(denom.reset_index(), on=keys, how="left")
+    else:
+        counts = rows["feature"].value_counts()
+        out = pd.DataFrame({
+            "feature": features,
+            "accounts": counts.reindex(features, fill_value=0).to_numpy(),
+            "active_accounts": len(active),
+        })
+    out["feature"] = out["feature"].astype("str")
+    k = out["accounts"].to_numpy(dtype=np.int64)
+    n = out["active_accounts"].to_numpy(dtype=np.int64)
+    low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
+    out["accounts"] = k
+    out["active_accounts"] = n
+    out["rate"] = k / n
+    out["ci_low"] = np.asarray(low, dtype=float)
+    out["ci_high"] = np.asarray(high, dtype=float)
+    return out[[*keys, *_RATE_COLUMNS]].reset_index(drop=True)
+
+
+def adoption_score(
+    usage: pd.DataFrame,
+    *,
+    features: Sequence[str] = KEY_FEATURES,
+    month=None,
+) -> pd.DataFrame:
+    """Breadth and depth of key-feature use per account in a month.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame
+        The ``usage`` table. Not modified.
+    features : list of str, default :data:`KEY_FEATURES`
+        The features scored.
+    month : str or date, optional
+        The month; default the latest month in ``usage``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per account active in the month (using any feature), sorted
+        by ``account_id``: ``account_id``, ``features_used`` (how many of
+        ``features`` it used), ``breadth`` (``features_used / len(features)``)
+        and ``depth`` (mean ``active_users`` over the features it used; NaN
+        when it used none of them).
+
+    Examples
+    --------
+    >>> adoption_score(wh["usage"]).head(2)  # doctest: +SKIP
+      account_id  features_used    breadth  depth
+    0    A000001              2   0.666667    2.5
+    1    A000004              0   0.000000    NaN
+    """
+    func = "adoption_score"
+    features = list(features)
+    if not features:
+        raise ParamsError(f"{func}: `features` is empty; pass at least one feature.")
+    _require(usage, ["account_id", "feature", "month", "active_users"], table="usage",
+             func=func)
+    users = pd.to_numeric(usage["active_users"], errors="coerce").fillna(0).to_numpy(float)
+    months = _month_numbers(usage["month"], column="month", table="usage", func=func)
+    work = pd.DataFrame({"account_id": usage["account_id"].to_numpy(),
+                         "feature": usage["feature"].to_numpy(), "_m": months, "_u": users})
+    work = work.loc[work["_u"] > 0]
+    if len(work) == 0:
+        raise ParamsError(f"{func}: no usage with `active_users` > 0 in the usage table.")
+    target = int(work["_m"].max()) if month is None else _month_number(month)
+    work = work.loc[work["_m"] == target]
+    ids = pd.Index(work["account_id"].unique()).sort_values()
+    key = work.loc[work["feature"].isin(features)]
+    per_feature = key.groupby(["account_id", "feature"])["_u"].sum()
+    grouped = per_feature.groupby(level="account_id")
+    used = grouped.size().reindex(ids, fill_value=0)
+    depth = grouped.mean().reindex(ids)
+    out = pd.DataFrame({
+        "account_id": pd.Series(ids, dtype=usage["account_id"].dtype),
+        "features_used": used.to_numpy(dtype=np.int64),
+        "breadth": used.to_numpy(dtype=float) / len(features),
+        "depth": depth.to_numpy(dtype=float),
+    })
+    return out
+
+
+def adoption_band(n_key_features, *, min_features: int = 2, n_features: int = len(KEY_FEATURES)):
+    """Label key-feature counts: "0-1 key features", "2 key features", "3 key features".
+
+    Counts below ``min_features`` share one band; above ``n_features`` they
+    are capped. Missing counts stay missing.
+
+    Parameters
+    ----------
+    n_key_features : int or array-like or pandas.Series
+        Number of key features used.
+    min_features : int, default 2
+        The adoption threshold: counts below it form the first band.
+    n_features : int, default 3
+        Number of key features (the last band).
+
+    Returns
+    -------
+    str, or pandas.Categorical / pandas.Series (ordered categorical)
+        A label for a scalar; an ordered categorical otherwise (a Series
+        keeps its index).
+
+    Examples
+    --------
+    >>> adoption_band(2)
+    '2 key features'
+    >>> list(adoption_band([0, 1, 3]))
+    ['0-1 key features', '0-1 key features', '3 key features']
+    """
+    low = "0 key features" if min_features <= 1 else f"0-{min_features - 1} key features"
+    labels = [low] + [f"{k} key features" for k in range(max(min_features, 1), n_features + 1)]
+    values = pd.to_numeric(pd.Series(np.atleast_1d(np.asarray(n_key_features, dtype=object))),
+                           errors="coerce").to_numpy(dtype=float)
+    codes = np.clip(np.floor(values) - max(min_features, 1) + 1, 0, len(labels) - 1)
+    codes = np.where(np.isnan(values), -1, codes).astype(np.int64)
+    cat = pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+    if np.ndim(n_key_features) == 0:
+        return None if codes[0] < 0 else labels[codes[0]]
+    if isinstance(n_key_features, pd.Series):
+        return pd.Series(cat, index=n_key_features.index, name="adoption_band")
+    return cat
+
+
+# --- the account-month panel --------------------------------------------------------------
+
+
+def _account_mrr_matrix(mrr: pd.DataFrame, *, end, func: str):
+    """Account MRR as a dense (accounts x months) matrix, up to ``end`` inclusive.
+
+    Returns the account ids (sorted), the first month number and the matrix.
+    ``end`` (default the last month of ``mrr``) is capped at the last month
+    of the data: later months are not observed.
+    """
+    _require(mrr, ["account_id", "month", "mrr"], table="mrr", func=func)
+    values = pd.to_numeric(mrr["mrr"], errors="coerce")
+    if values.isna().any() or (values < 0).any():
+        bad = int((values.isna() | (values < 0)).sum())
+        raise SchemaError(f"{func}: mrr column `mrr` has {bad} missing, non-numeric or "
+                          "negative value(s). MRR must be a number >= 0.")
+    months = _month_numbers(mrr["month"], column="month", table="mrr", func=func)
+    if len(months) == 0:
+        raise ModelError(f"{func}: the mrr table is empty; there is nothing to model.")
+    first, last = int(months.min()), int(months.max())
+    if end is not None:
+        last = min(last, _month_number(end))
+    if last < first:
+        raise ParamsError(f"{func}: end={end!r} is before the first month of the MRR data.")
+    keep = months <= last
+    codes, ids = pd.factorize(mrr["account_id"].to_numpy()[keep], sort=True)
+    n_acc, n_mon = len(ids), last - first + 1
+    flat = codes.astype(np.int64) * n_mon + (months[keep] - first)
+    matrix = np.bincount(flat, weights=values.to_numpy(float)[keep],
+                         minlength=n_acc * n_mon).reshape(n_acc, n_mon)
+    return pd.Index(ids), first, matrix
+
+
+def _key_feature_counts(usage: pd.DataFrame, ids: pd.Index, first: int, n_mon: int, *,
+                        features: Sequence[str], func: str) -> np.ndarray:
+    """Number of ``features`` used per account (rows of ``ids``) and month."""
+    used = _used(usage, func=func)
+    used = used.loc[used["feature"].isin(list(features)).to_numpy()]
+    acc = ids.get_indexer(used["account_id"])
+    mon = used["_m"].to_numpy() - first
+    feat = pd.Index(list(features)).get_indexer(used["feature"])
+    ok = (acc >= 0) & (mon >= 0) & (mon < n_mon)
+    seen = np.zeros((len(ids), n_mon, len(features)), dtype=bool)
+    seen[acc[ok], mon[ok], feat[ok]] = True  # duplicates of a feature count once
+    return seen.sum(axis=2)
+
+
+def _account_info(accounts: pd.DataFrame, ids: pd.Index, *, func: str,
+                  columns=("segment", "plan", "region")) -> pd.DataFrame:
+    _require(accounts, ["account_id"], table="accounts", func=func)
+    cols = [c for c in columns if c in accounts.columns]
+    extra = ["signup_date"] if "signup_date" in accounts.columns else []
+    info = accounts[["account_id", *cols, *extra]].drop_duplicates("account_id")
+    info = info.set_index("account_id").reindex(ids)
+    for c in columns:
+        if c not in info.columns:
+            info[c] = pd.Series(np.nan, index=info.index, dtype="str")
+    return info
+
+
+def adoption_panel(
+    usage: pd.DataFrame,
+    mrr: pd.DataFrame,
+    accounts: pd.DataFrame,
+    *,
+    min_features: int = 2,
+    end=None,
+) -> pd.DataFrame:
+    """One row per paying account-month, with key adoption in ``t`` and churn in ``t + 1``.
+
+    A row is an account and a month ``t`` where the account pays (its MRR,
+    all contracts summed, is > 0 in ``t``) and ``t + 1`` is observed (``t + 1
+    <= end``). ``churned_next`` is 1 when the account's MRR in ``t + 1`` is 0
+    (a missing row counts as 0). ``key_features`` counts the
+    :data:`KEY_FEATURES` with ``active_users > 0`` in month ``t``. This is
+    the definition the demo generator plants its adoption effect with.
+
+    Parameters
+    ----------
+    usage, mrr, accounts : pandas.DataFrame
+        Tables of the data contract. Not modified.
+    min_features : int, default 2
+        ``key_adopter`` is 1 when ``key_features >= min_features``.
+    end : str or date, optional
+        Last month of data to use (``"2026-10"``); default the last month of
+        ``mrr``. Later months are ignored (no look-ahead), and an ``end``
+        beyond the data is capped at its last month.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``account_id`` and ``month``, columns ``account_id``,
+        ``month``, ``key_features``, ``key_adopter`` (0/1), ``churned_next``
+        (0/1), ``segment``, ``plan``, ``region``, ``tenure_months`` (whole
+        months since the ``signup_date`` month, or since the first paying
+        month in the data when ``signup_date`` is missing; never negative),
+        ``mrr`` (account MRR in ``t``) and ``log_mrr`` (``log1p(mrr)``).
+
+    Examples
+    --------
+    >>> adoption_panel(wh["usage"], wh["mrr"], wh["accounts"]).head(2)  # doctest: +SKIP
+      account_id      month  key_features  key_adopter  churned_next segment  ...
+    0    A000001 2024-11-01             1            0             0     SMB  ...
+    1    A000001 2024-12-01             2            1             0     SMB  ...
+    """
+    func = "adoption_panel"
+    if min_features < 1:
+        raise ParamsError(f"{func}: min_features={min_features!r} must be >= 1.")
+    ids, first, matrix = _account_mrr_matrix(mrr, end=end, func=func)
+    n_acc, n_mon = matrix.shape
+    counts = _key_feature_counts(usage, ids, first, n_mon, features=KEY_FEATURES, func=func)
+    info = _account_info(accounts, ids, func=func)
+
+    pays = matrix[:, :-1] > 0
+    a, t = np.nonzero(pays)
+    churned = (matrix[a, t + 1] <= 0).astype(np.int64)
+    key = counts[a, t].astype(np.int64)
+    month_no = first + t
+
+    first_paid = np.argmax(matrix > 0, axis=1) + first
+    start = first_paid.astype(float)
+    if "signup_date" in info.columns:
+        signup = pd.to_datetime(info["signup_date"])
+        sig = (signup.dt.year * 12 + signup.dt.month - 1).to_numpy(dtype=float)
+        start = np.where(np.isnan(sig), start, sig)
+    tenure = np.maximum(month_no - start[a], 0).astype(np.int64)
+
+    mrr_t = matrix[a, t]
+    out = pd.DataFrame({
+        "account_id": pd.Series(ids.to_numpy()[a], dtype=mrr["account_id"].dtype),
+        "month": _number_to_month(month_no),
+        "key_features": key,
+        "key_adopter": (key >= min_features).astype(np.int64),
+        "churned_next": churned,
+        "segment": pd.Series(info["segment"].to_numpy()[a]),
+        "plan": pd.Series(info["plan"].to_numpy()[a]),
+        "region": pd.Series(info["region"].to_numpy()[a]),
+        "tenure_months": tenure,
+        "mrr": mrr_t,
+        "log_mrr": np.log1p(mrr_t),
+    })
+    return out
+
+
+# --- the regression -----------------------------------------------------------------------
+
+
+def usable_controls(data: pd.DataFrame, controls: Sequence[str]) -> list[str]:
+    """The controls present in ``data`` with more than one distinct value, in order.
+
+    A control that is constant (one segment in a segment's report) cannot be
+    estimated and is dropped.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"segment": ["SMB", "SMB"], "plan": ["Pro", "Starter"]})
+    >>> usable_controls(df, ["segment", "plan", "tenure_months"])
+    ['plan']
+    """
+    return [c for c in dict.fromkeys(_as_list(controls))
+            if c in data.columns and data[c].nunique(dropna=True) > 1]
+
+
+def _is_categorical(values: pd.Series) -> bool:
+    return not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values))
+
+
+def _degenerate_levels(frame: pd.DataFrame, column: str, y: np.ndarray, *,
+                       all_events_too: bool) -> list[str]:
+    """Levels of a categorical or 0/1 column in which the outcome never varies.
+
+    Such a level predicts the outcome exactly (quasi-separation): its
+    coefficient runs off to infinity.
+    """
+    values = frame[column]
+    if not _is_categorical(values) and values.nunique() > 2:
+        return []
+    stats = pd.DataFrame({"v": values.astype("str").to_numpy(), "y": y}).groupby("v")["y"]
+    n, events = stats.size(), stats.sum()
+    bad = (events == 0) | ((events == n) if all_events_too else False)
+    return [f"{lv!r} ({int(events[lv])} events in {int(n[lv])} rows)" for lv in n.index[bad]]
+
+
+def _drop_degenerate(frame: pd.DataFrame, controls: list[str], y: np.ndarray, *, func: str,
+                     sparse: str, all_events_too: bool, what: str) -> list[str]:
+    kept = []
+    for col in controls:
+        levels = _degenerate_levels(frame, col, y, all_events_too=all_events_too)
+        if not levels:
+            kept.append(col)
+            continue
+        message = (f"{func}: `{col}` has level(s) {what}: "
+                   f"{', '.join(levels)}; its effect cannot be estimated (quasi-separation).")
+        if sparse == "raise":
+            raise ModelError(message + " Drop the control, merge its small levels, or pass "
+                             "sparse='drop'.")
+        warnings.warn(message + f" `{col}` was left out of the model.", SmallSampleWarning,
+                      stacklevel=4)
+    return kept
+
+
+def _design(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> pd.DataFrame:
+    """Numeric design matrix: numeric columns as they are, text/categorical dummy-coded.
+
+    The reference level is the first category of a categorical dtype, else the
+    first level in sorted order; terms are named like patsy's ``segment[T.SMB]``.
+    """
+    parts = []
+    for col in columns:
+        values = data[col]
+        if _is_categorical(values):
+            if isinstance(values.dtype, pd.CategoricalDtype):
+                levels = [lv for lv in values.cat.categories if (values == lv).any()]
+            else:
+                levels = sorted(values.astype("str").unique())
+                values = values.astype("str")
+            if len(levels) < 2:
+                raise ModelError(_constant_message(col, func))
+            for lv in levels[1:]:
+                parts.append(pd.Series((values == lv).to_numpy(dtype=float),
+                                       index=data.index, name=f"{col}[T.{lv}]"))
+        else:
+            numeric = pd.to_numeric(values).astype(float)
+            if numeric.nunique() < 2:
+                raise ModelError(_constant_message(col, func))
+            parts.append(numeric.rename(col))
+    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
+
+
+def _constant_message(col: str, func: str) -> str:
+    return (f"{func}: `{col}` has a single value in the data, so its effect cannot be "
+            "estimated. Drop it from the model, e.g. with "
+            "cslib.adoption.usable_controls(data, controls).")
+
+
+def _complete_rows(data: pd.DataFrame, columns: list[str], *, func: str) -> tuple[pd.DataFrame,
+                                                                                int]:
+    _require(data, columns, table="data", func=func, error=ModelError)
+    frame = data[columns]
+    keep = frame.notna().all(axis=1)
+    return frame.loc[keep], int((~keep).sum())
+
+
+def _binary(values: pd.Series, *, column: str, func: str) -> np.ndarray:
+    numeric = pd.to_numeric(values.astype("float64") if pd.api.types.is_bool_dtype(values)
+                            else values, errors="coerce")
+    if numeric.isna().any() or not numeric.isin([0, 1]).all():
+        raise ModelError(f"{func}: `{column}` must be 0/1 (or True/False); found values "
+                         f"{sorted(pd.unique(values.astype('str')))[:5]}. Recode it first.")
+    return numeric.to_numpy(dtype=float)
+
+
+def mann_whitney_auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve from ranks (Mann-Whitney U / (n1 * n0)); ties count half."""
+    y = np.asarray(y, dtype=bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = rankdata(score)
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+class RetentionRegression:
+    """Logistic regression of a 0/1 outcome (churn) on adoption and controls.
+
+    Settings go in ``__init__``; :meth:`fit` returns ``self``. Text or
+    categorical controls are dummy-coded against a reference level (the first
+    category, or the first in sorted order) and named like ``segment[T.SMB]``;
+    numeric controls enter linearly. Rows with a missing value in any model
+    column are dropped (counted in ``diagnostics["dropped"]``).
+
+    Parameters
+    ----------
+    outcome : str
+        0/1 outcome column (e.g. ``"churned_next"``).
+    adoption : str
+        0/1 (or numeric) adoption column; its row in :attr:`summary` is
+        ``summary.loc[adoption]``.
+    controls : list of str
+        Control columns (see :func:`usable_controls`).
+    confidence : float, default 0.95
+        Level of the intervals.
+    sparse : {"drop", "raise"}, default "drop"
+        What to do with a categorical (or 0/1) control that has a level in
+        which the outcome never varies (a plan with no churn in a small
+        segment): its coefficient would be infinite (quasi-separation).
+        ``"drop"`` leaves the control out with a :class:`SmallSampleWarning`;
+        ``"raise"`` raises :class:`ModelError`.
+
+    Attributes
+    ----------
+    controls_used_ : list of str
+        The controls actually in the model.
+    summary_ : pandas.DataFrame
+        Indexed by ``term`` (adoption first, then controls; no intercept):
+        ``coef`` (log odds), ``se``, ``odds_ratio``, ``ci_low``, ``ci_high``
+        (odds-ratio scale, Wald), ``p_value``.
+    diagnostics_ : dict
+        ``n``, ``events``, ``dropped``, ``pseudo_r2`` (McFadden), ``auc``
+        (in-sample, Mann-Whitney), ``intercept``.
+    results_ : statsmodels results
+        The fitted ``statsmodels`` Logit results.
+    """
+
+    def __init__(self, *, outcome: str, adoption: str, controls: Sequence[str] = (),
+                 confidence: float = 0.95, sparse: str = "drop"):
+        if not 0 < confidence < 1:
+            raise ParamsError(f"confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
+        if sparse not in ("drop", "raise"):
+            raise ParamsError(f"sparse={sparse!r} must be 'drop' or 'raise'.")
+        self.sparse = sparse
+        self.outcome = outcome
+        self.adoption = adoption
+        self.controls = [c for c in _as_list(controls) if c not in (outcome, adoption)]
+        self.confidence = confidence
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.summary_
+
+    @property
+    def diagnostics(self) -> dict:
+        return self.diagnostics_
+
+    def fit(self, data: pd.DataFrame) -> RetentionRegression:
+        """Fit the model on ``data`` (not modified); returns ``self``."""
+        import statsmodels.api as sm
+        from scipy.stats import norm
+        from statsmodels.tools.sm_exceptions import (
+            PerfectSeparationError,
+            PerfectSeparationWarning,
+        )
+
+        func = "retention_regression"
+        columns = [self.outcome, self.adoption, *self.controls]
+        frame, dropped = _complete_rows(data, columns, func=func)
+        if len(frame) == 0:
+            raise ModelError(f"{func}: no complete rows: every row has a missing value in "
+                             f"{', '.join(f'`{c}`' for c in columns)}.")
+        y = _binary(frame[self.outcome], column=self.outcome, func=func)
+        events = int(y.sum())
+        if events == 0 or events == len(y):
+            raise ModelError(
+                f"{func}: the outcome `{self.outcome}` has a single class ({int(y[0])} in all "
+                f"{len(y)} rows), so there is nothing to explain. Use a longer window or a "
+                "larger group."
+            )
+        adopt_levels = _degenerate_levels(frame, self.adoption, y, all_events_too=True)
+        if adopt_levels:
+            raise ModelError(
+                f"{func}: `{self.outcome}` never varies within level(s) of `{self.adoption}`: "
+                f"{', '.join(adopt_levels)}, so the odds ratio is 0 or infinite. Use a longer "
+                "window or a larger group."
+            )
+        controls = _drop_degenerate(frame, self.controls, y, func=func, sparse=self.sparse,
+                                    all_events_too=True,
+                                    what=f"where `{self.outcome}` never varies")
+        self.controls_used_ = controls
+        x = _design(frame, [self.adoption, *controls], func=func)
+        x.insert(0, "Intercept", 1.0)
+        if np.linalg.matrix_rank(x.to_numpy()) < x.shape[1]:
+            raise ModelError(
+                f"{func}: the terms {list(x.columns[1:])} are collinear (one is a combination "
+                "of others, e.g. a plan that exists in only one segment). Drop a control."
+            )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                res = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
+            except (PerfectSeparationError, np.linalg.LinAlgError) as err:
+                raise ModelError(self._separation_message(func, err)) from None
+        for w in caught:
+            if issubclass(w.category, PerfectSeparationWarning):
+                raise ModelError(self._separation_message(func, w.message))
+        fitted = np.asarray(res.predict(x))
+        if np.any(fitted < 1e-8) and np.any(np.abs(res.params.iloc[1:]) > 15):
+            raise ModelError(self._separation_message(func, "fitted probabilities of 0"))
+        for w in caught:  # other warnings (convergence...) reach the caller
+            if not issubclass(w.category, PerfectSeparationWarning):
+                warnings.warn(w.message, w.category, stacklevel=2)
+
+        z = norm.ppf(0.5 + self.confidence / 2)
+        params, se = res.params, res.bse
+        summary = pd.DataFrame({
+            "coef": params, "se": se, "odds_ratio": np.exp(params),
+            "ci_low": np.exp(params - z * se), "ci_high": np.exp(params + z * se),
+            "p_value": res.pvalues,
+        }).drop(index="Intercept")
+        summary.index.name = "term"
+        self.results_ = res
+        self.summary_ = summary
+        self.diagnostics_ = {
+            "n": int(len(y)),
+            "events": events,
+            "dropped": dropped,
+            "pseudo_r2": float(res.prsquared),
+            "auc": mann_whitney_auc(y, fitted),
+            "intercept": float(params["Intercept"]),
+        }
+        return self
+
+    def _separation_message(self, func: str, detail) -> str:
+        return (f"{func}: perfect separation ({detail}): some term predicts "
+                f"`{self.outcome}` exactly, so its odds ratio is infinite. Drop or merge "
+                "that control, or use a larger sample.")
+
+
+def retention_regression(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    adoption: str,
+    controls: Sequence[str] = (),
+    confidence: float = 0.95,
+    sparse: str = "drop",
+) -> RetentionRegression:
+    """Fit :class:`RetentionRegression` (logistic regression with odds ratios).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        E.g. the output of :func:`adoption_panel`. Not modified.
+    outcome, adoption, controls, confidence, sparse
+        See :class:`RetentionRegression`.
+
+    Returns
+    -------
+    RetentionRegression
+        Fitted; read ``.summary`` and ``.diagnostics``.
+
+    Raises
+    ------
+    ModelError
+        A column is missing; the outcome has a single class or is not 0/1; a
+        control is constant (see :func:`usable_controls`); terms are
+        collinear; perfect separation (including no churn, or only churn, in
+        a level of ``adoption``).
+
+    Warns
+    -----
+    SmallSampleWarning
+        A control was left out because a level of it never churns (or always
+        does); see ``sparse``.
+
+    Examples
+    --------
+    >>> model = retention_regression(panel, outcome="churned_next",  # doctest: +SKIP
+    ...                              adoption="key_adopter", controls=["segment"])
+    >>> model.summary.round(3)  # doctest: +SKIP
+                          coef     se  odds_ratio  ci_low  ci_high  p_value
+    term
+    key_adopter         -0.712  0.081       0.491   0.419    0.575    0.000
+    segment[T.Mid-Market] 0.21  0.118       1.234   0.979    1.555    0.075
+    segment[T.SMB]       0.560  0.104       1.751   1.428    2.147    0.000
+    """
+    return RetentionRegression(outcome=outcome, adoption=adoption, controls=controls,
+                               confidence=confidence, sparse=sparse).fit(data)

@@ -1,0 +1,207 @@
+"""Tests for cslib.plots: each helper on a small hand-made frame, style and determinism."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
+
+from cslib import plots, report  # noqa: E402
+from cslib.exceptions import ParamsError, SchemaError  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _style():
+    with matplotlib.rc_context():
+        plots.set_style()
+        report.check_locale("en")
+        yield
+    plt.close("all")
+
+
+def _ticks(labels):
+    return [label.get_text() for label in labels]
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", **plots.SAVE_KWARGS)
+    return buf.getvalue()
+
+
+ROLLING = pd.DataFrame({
+    "period_end": pd.to_datetime(["2026-09-06", "2026-09-13", "2026-09-20", "2026-09-27"]),
+    "n": [45, 38, 12, 50], "nps": [30.0, 35.0, -10.0, 40.0], "ci_low": [15.0, 20.0, -60.0, 27.0],
+    "ci_high": [45.0, 50.0, 40.0, 53.0], "small_sample": [False, False, True, False]})
+
+GROUPS = pd.DataFrame({"plan": ["Starter", "Pro", "$x$"], "n": [120, 80, 9],
+                       "nps": [20.0, 45.0, -30.0], "ci_low": [8.0, 30.0, -80.0],
+                       "ci_high": [32.0, 60.0, 20.0], "small_sample": [False, False, True]})
+
+
+def test_set_style_settings():
+    rc = matplotlib.rcParams
+    assert rc["text.parse_math"] is False
+    assert rc["svg.hashsalt"] == "cslib"
+    assert tuple(rc["figure.figsize"]) == (8.0, 4.0)
+    assert rc["figure.dpi"] == 100 and rc["savefig.dpi"] == 100
+    colors = rc["axes.prop_cycle"].by_key()["color"][:3]
+    assert [matplotlib.colors.to_hex(c) for c in colors] == [c.lower() for c in plots.PALETTE[:3]]
+
+
+def test_set_style_configures_the_inline_backend(monkeypatch):
+    import IPython
+    import matplotlib_inline.backend_inline as inline
+
+    calls = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(inline, "set_matplotlib_formats",
+                        lambda *formats, **kw: calls.append((formats, kw)))
+    plots.set_style()
+    assert calls == [(("png",), {"metadata": {"Software": None}})]
+
+
+def test_png_bytes_are_identical_between_runs():
+    first = _png(plots.nps_by_group(GROUPS, group="plan").figure)
+    again = _png(plots.nps_by_group(GROUPS, group="plan").figure)
+    assert first == again
+    assert b"Software" not in first
+
+
+def test_dollar_labels_are_not_mathtext():
+    ax = plots.nps_by_group(GROUPS, group="plan")
+    ax.figure.canvas.draw()
+    label = ax.get_yticklabels()[2]
+    assert label.get_text() == "$x$"
+    assert label.get_parse_math() is False
+
+
+def test_nps_trend():
+    before = ROLLING.copy()
+    ax = plots.nps_trend(ROLLING)
+    pd.testing.assert_frame_equal(ROLLING, before)
+    line = next(ln for ln in ax.lines if ln.get_label() == "NPS")
+    assert list(line.get_ydata()) == [30.0, 35.0, -10.0, 40.0]
+    filled, hollow = ax.collections[1], ax.collections[2]  # after the CI band
+    assert len(filled.get_offsets()) == 3 and len(hollow.get_offsets()) == 1
+    assert tuple(hollow.get_facecolor()[0]) == (1.0, 1.0, 1.0, 1.0)
+    assert isinstance(ax.collections[0], PolyCollection)
+    assert ax.get_ylabel() == "NPS"
+
+
+def test_nps_by_group():
+    ax = plots.nps_by_group(GROUPS, group="plan")
+    assert _ticks(ax.get_yticklabels()) == ["Starter", "Pro", "$x$"]
+    assert ax.get_xlim() == (-100.0, 100.0)
+    # two errorbar containers: two filled points, one hollow
+    assert [len(c.lines[0].get_xdata()) for c in ax.containers] == [2, 1]
+    assert any(list(ln.get_xdata()) == [0, 0] for ln in ax.lines)  # zero line
+
+
+def test_cohort_heatmap_annotates_non_empty_cells():
+    cohorts = pd.DataFrame({"cohort": ["2025Q1", "2025Q1", "2025Q2"],
+                            "period": ["2026Q2", "2026Q3", "2026Q3"],
+                            "n": [40, 35, 31], "nps": [12.4, -3.6, 50.0]})
+    ax = plots.cohort_heatmap(cohorts)
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == sorted(["12", "-4", "50"])  # 3 of the 4 cells have answers
+    assert _ticks(ax.get_yticklabels()) == ["2025Q1", "2025Q2"]
+    with pytest.raises(ParamsError, match="several rows per `cohort` and `period`"):
+        plots.cohort_heatmap(pd.concat([cohorts, cohorts]))
+
+
+def test_revenue_waterfall_bars_and_money_ticks():
+    row = pd.Series({"period": "2026-10", "start_mrr": 700.0, "new": 10.0, "expansion": 40.0,
+                     "reactivation": 5.0, "contraction": -5.0, "churn": -80.0, "end_mrr": 670.0})
+    ax = plots.revenue_waterfall(row, locale="pt-BR")
+    bars = ax.patches
+    assert len(bars) == 7
+    # start 700; +10 from 700; +40 from 710; +5 from 750; -5 down to 750; -80 down to 670; end
+    assert [b.get_y() for b in bars] == [0, 700, 710, 750, 750, 670, 0]
+    assert [b.get_height() for b in bars] == [700, 10, 40, 5, 5, 80, 670]
+    assert _ticks(ax.get_xticklabels())[0] == "MRR inicial\n700"
+    assert ax.yaxis.get_major_formatter()(1234.0, 0) == "R$ 1,2 mil"
+    # levels run from 670 to 755 (span 85): the axis starts 1.5 spans below the lowest
+    assert ax.get_ylim()[0] == pytest.approx(670 - 1.5 * 85)
+    assert _ticks(ax.get_xticklabels())[5] == "Churn\n-80"
+    with pytest.raises(SchemaError, match="churn"):
+        plots.revenue_waterfall({"start_mrr": 1.0})
+
+
+def test_rate_trend():
+    bridge = pd.DataFrame({"period": ["2026-08", "2026-09", "2026-10"],
+                           "grr": [0.95, 0.97, 0.9], "nrr": [1.01, 1.03, 0.98]})
+    ax = plots.rate_trend(bridge)
+    labelled = [ln for ln in ax.lines if not ln.get_label().startswith("_")]
+    assert [ln.get_label() for ln in labelled] == ["GRR", "NRR"]
+    assert _ticks(ax.get_xticklabels()) == ["2026-08", "2026-09", "2026-10"]
+    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    with pytest.raises(SchemaError, match="`logo_churn`"):
+        plots.rate_trend(bridge, rates=("logo_churn",))
+
+
+def test_survival_plot():
+    table = pd.DataFrame({
+        "group": ["0", "0", "0", "2-3", "2-3"], "time": [0, 3, 6, 0, 4],
+        "survival": [1.0, 0.8, 0.6, 1.0, 0.9], "ci_low": [np.nan, 0.6, 0.4, np.nan, 0.7],
+        "ci_high": [np.nan, 0.9, 0.75, np.nan, 0.97]})
+    ax = plots.survival_plot(table)
+    assert [ln.get_label() for ln in ax.lines] == ["0", "2-3"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "2-3"]
+    assert len(ax.collections) == 2  # one band per group
+
+
+def test_forest_plot_drops_the_intercept():
+    summary = pd.DataFrame({"odds_ratio": [2.0, 0.52, 1.3], "ci_low": [1.0, 0.41, 0.9],
+                            "ci_high": [4.0, 0.66, 1.9], "p_value": [0.1, 0.0001, 0.2]},
+                           index=pd.Index(["Intercept", "key_adopter", "segment[T.SMB]"],
+                                          name="term"))
+    ax = plots.forest_plot(summary)
+    assert _ticks(ax.get_yticklabels()) == ["key_adopter", "segment[T.SMB]"]
+    assert ax.get_xscale() == "log"
+    assert any(list(ln.get_xdata()) == [1, 1] for ln in ax.lines)
+    hazard = summary.rename(columns={"odds_ratio": "hazard_ratio"}).reset_index()
+    assert plots.forest_plot(hazard, estimate="hazard_ratio").get_xlabel() == "Hazard ratio"
+
+
+def test_bar_rates_with_and_without_intervals():
+    fcr = pd.DataFrame({"plan": ["Starter", "Pro"], "n": [100, 50], "rate": [0.7, 0.8],
+                        "ci_low": [0.6, 0.67], "ci_high": [0.78, 0.89]})
+    ax = plots.bar_rates(fcr, x="plan")
+    assert len(ax.patches) == 2 and [p.get_height() for p in ax.patches] == [0.7, 0.8]
+    assert len(ax.containers) == 2  # the bars and the error bars
+    assert _ticks(ax.get_xticklabels()) == ["Starter", "Pro"]
+    waves = pd.DataFrame({"wave": [1, 2, 3], "response_rate": [0.2, 0.3, 0.25]})
+    ax = plots.bar_rates(waves, x="wave", y="response_rate")
+    assert len(ax.patches) == 3 and len(ax.containers) == 1
+    with pytest.raises(ParamsError, match="several rows per `plan`"):
+        plots.bar_rates(pd.concat([fcr, fcr]), x="plan")
+
+
+def test_loop_vs_nps_has_two_axes():
+    weekly = pd.DataFrame({"period_end": pd.to_datetime(["2026-10-04", "2026-10-11"]),
+                           "n": [30, 35], "nps": [20.0, 28.0], "ci_low": [5.0, 14.0],
+                           "ci_high": [35.0, 42.0], "loops_closed_in_sla": [10, 20],
+                           "share_in_sla": [0.4, 0.7]})
+    ax = plots.loop_vs_nps(weekly)
+    left, right = ax.figure.axes
+    assert left is ax
+    assert list(right.lines[0].get_ydata()) == [0.4, 0.7]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == \
+        ["95% CI", "NPS", "Loops closed in SLA"]
+
+
+def test_labels_follow_the_report_locale():
+    report.check_locale("pt-BR")
+    ax = plots.survival_plot(pd.DataFrame({"group": ["a"], "time": [0], "survival": [1.0],
+                                           "ci_low": [np.nan], "ci_high": [np.nan]}))
+    assert ax.get_ylabel() == "Parcela ainda pagante"
+    report.check_locale("en")
