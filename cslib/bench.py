@@ -188,7 +188,7 @@ def _tool(name: str) -> list[str]:
 def _env() -> dict:
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    env.setdefault("MPLBACKEND", "Agg")
+    env.pop("MPLBACKEND", None)  # reports draw their plots inline, as users get them
     env.pop("CSLIB_FRESH_KERNELS", None)
     return env
 

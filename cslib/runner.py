@@ -83,6 +83,19 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _ERROR_TAG = "papermill-error-cell-tag"
 _STATUS_TEXT = {NO_DATA: "Nothing to report.", FAILED: "This run failed.", TIMED_OUT: "This run timed out.",
                 KERNEL_DIED: "The kernel died during this run."}
+#: The page's own text around the notebook's outputs, per report locale.
+PAGE_TEXT = {
+    "en": {"overview": "overview", "segment": "Segment", "month": "Month",
+           "data_as_of": "Data as of", "contents": "Contents", "provenance": "Provenance",
+           "status": "Status", "notebook": "Notebook", "fingerprint": "Data fingerprint",
+           "kit": "Kit version", "commit": "Git commit", "parameters": "Parameters",
+           "failing_cell": "Go to the failing cell"},
+    "pt-BR": {"overview": "visão geral", "segment": "Segmento", "month": "Mês",
+              "data_as_of": "Dados até", "contents": "Conteúdo", "provenance": "Proveniência",
+              "status": "Status", "notebook": "Notebook", "fingerprint": "Impressão dos dados",
+              "kit": "Versão do kit", "commit": "Commit Git", "parameters": "Parâmetros",
+              "failing_cell": "Ir para a célula que falhou"},
+}
 _DROP_MIMETYPES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                    "application/vnd.jupyter.widget-state+json")
 
@@ -373,13 +386,14 @@ def _clean_for_html(nb, *, failed: bool):
 _H2 = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h2>', re.S)
 
 
-def _toc(body: str) -> str:
+def _toc(body: str, label: str = "Contents") -> str:
     items = [(anchor, re.sub(r"<[^>]+>", "", text).strip()) for anchor, text in _H2.findall(body)]
     items = [(a, t) for a, t in items if a != "provenance" and t]
     if not items:
         return ""
     lis = "\n".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in items)
-    return f'<nav class="cs-toc" aria-label="Contents"><p>Contents</p>\n<ol>\n{lis}\n</ol></nav>'
+    return (f'<nav class="cs-toc" aria-label="{label}"><p>{label}</p>\n<ol>\n{lis}\n'
+            '</ol></nav>')
 
 
 def _css() -> str:
@@ -410,6 +424,8 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         nb = _cut_at_stop(nb)
     clean, title = _clean_for_html(nb, failed=status not in SUCCESS)
     params = context.get("params", {})
+    locale = str(params.get("locale") or context.get("locale") or "en")
+    locale = locale if locale in PAGE_TEXT else "en"
     ctx = {
         "title": context.get("title") or title or context.get("notebook", "Report"),
         "segment": str(context.get("segment", "")),
@@ -426,7 +442,8 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         "kit_version": context.get("kit_version", ""),
         "git_commit": context.get("git_commit", "unknown"),
         "params_text": _json(params, indent=2),
-        "locale": str(context.get("locale") or "en").split("_")[0],
+        "locale": locale,
+        "text": PAGE_TEXT[locale],
         "css": _css(),
     }
     exporter = HTMLExporter(
@@ -440,7 +457,7 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         embed_images=True,
     )
     body, _ = exporter.from_notebook_node(clean, resources={"cslib": ctx})
-    body = body.replace("<!-- cslib:toc -->", _toc(body), 1)
+    body = body.replace("<!-- cslib:toc -->", _toc(body, PAGE_TEXT[locale]["contents"]), 1)
     return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
 
 
@@ -691,12 +708,15 @@ def _warm_engine():
     return WarmEngine
 
 
-def _die_with_parent() -> None:
-    """Pool initializer: on Linux, a worker is killed when the batch process dies.
+def _worker_init() -> None:
+    """Pool initializer: kernels draw plots inline; the worker dies with the batch.
 
-    Without it a SIGKILLed batch would leave workers (and their kernels) running
-    and writing into the month it no longer holds the lock for.
+    An ``MPLBACKEND`` set in the user's shell (``Agg`` is common) would otherwise
+    reach the kernels and silently drop every plot from the reports. On Linux,
+    without ``PR_SET_PDEATHSIG`` a SIGKILLed batch would leave workers (and
+    their kernels) running and writing into a month it no longer holds the lock for.
     """
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -1105,7 +1125,7 @@ def render(
             progress = _Progress(len(specs), err)
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                     initializer=_die_with_parent) as pool:
+                                     initializer=_worker_init) as pool:
                 futures = {pool.submit(_execute_run, s): s for s in specs}
                 try:
                     for fut in as_completed(futures):

@@ -1,0 +1,256 @@
+"""End to end: the four real notebooks rendered by `cslib render` on a small demo warehouse.
+
+The warehouse carries hostile data (a ``<script>`` NPS comment, an e-mail and a
+phone number in a comment, a 100,000-character comment, account names with
+HTML), SMB renders in English and Enterprise in pt-BR. One module-scoped batch,
+its unchanged re-run and a ``--force`` re-run feed the tests; the browser test
+opens one of the reports in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pandas as pd
+import pytest
+
+from cslib import cli
+from cslib.demo import generate_warehouse, write_duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ("cohort_nps", "churn_decomposition", "adoption_retention", "account_review")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+LONG_COMMENT = "Muito lento. " * 7693  # 100,009 characters
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports")]
+
+
+def _cli(project: Path, *argv: str) -> SimpleNamespace:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(project), contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return SimpleNamespace(code=code, out=out.getvalue(), err=err.getvalue())
+
+
+def _hostile_warehouse() -> dict[str, pd.DataFrame]:
+    tables = generate_warehouse(300, seed=3)
+    acc = tables["accounts"].copy()
+    smb = acc["segment"] == "SMB"
+    acc.loc[smb, "name"] = [f"<b>Acme {i}</b> & Co" for i in range(smb.sum())]
+    tables["accounts"] = acc
+
+    nps = tables["nps_responses"].copy()
+    smb_ids = set(acc.loc[smb, "account_id"])
+    rows = nps.index[nps["account_id"].isin(smb_ids)][:3]
+    hostile = ["<script>alert(1)</script>",
+               "Liguem: ana.souza@example.com ou +55 11 91234-5678",
+               LONG_COMMENT]
+    for i, (row, text) in enumerate(zip(rows, hostile, strict=True)):
+        nps.loc[row, "comment"] = text
+        nps.loc[row, "score"] = 0
+        nps.loc[row, "responded_at"] = pd.Timestamp("2026-10-31 12:00") - pd.Timedelta(hours=i)
+    tables["nps_responses"] = nps
+    return tables
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    proj = tmp_path_factory.mktemp("reports") / "proj"
+    shutil.copytree(ROOT / "notebooks", proj / "notebooks")
+    db = write_duckdb(_hostile_warehouse(), proj / "demo.duckdb")
+    (proj / "p.yaml").write_text(f"""
+month: "2026-10"
+source: {db}
+segments: [SMB, Enterprise]
+notebooks: [{", ".join(NOTEBOOKS)}]
+overrides: {{Enterprise: {{locale: pt-BR}}}}
+jobs: 2
+timeout: 300
+""", encoding="utf-8")
+    args = ["render", "--params", "p.yaml", "--output", "reports"]
+    month_dir = proj / "reports" / "2026-10"
+    first = _cli(proj, *args)
+    html = {p.relative_to(month_dir).as_posix(): p.read_bytes()
+            for p in sorted(month_dir.glob("*/*.html"))}
+    index = (month_dir / "index.html").read_bytes()
+    again = _cli(proj, *args)
+    forced = _cli(proj, *args, "--force")
+    html_forced = {p.relative_to(month_dir).as_posix(): p.read_bytes()
+                   for p in sorted(month_dir.glob("*/*.html"))}
+    return SimpleNamespace(proj=proj, db=db, month_dir=month_dir, first=first, again=again,
+                           forced=forced, html=html, html_forced=html_forced, index=index,
+                           manifest=json.loads((month_dir / "manifest.json").read_text()))
+
+
+def _text(page: bytes) -> str:
+    return page.decode("utf-8")
+
+
+def test_every_notebook_renders_for_every_segment(batch):
+    assert batch.first.code == 0, batch.first.out + batch.first.err
+    assert "8 run(s) executed (8 ok)" in batch.first.out
+    assert sorted(batch.html) == sorted(f"{nb}/{seg}.html" for nb in NOTEBOOKS
+                                        for seg in ("smb", "enterprise"))
+    for name, page in batch.html.items():
+        text = _text(page)
+        assert "<h2" in text and 'id="Summary"' in text, name
+        assert len(page) < 2_000_000, (name, len(page))
+        assert not EXTERNAL.search(text), name
+        assert "jp-InputArea" not in text and "In&nbsp;[" not in text, name
+        assert "Traceback" not in text and "Warning:" not in text, name
+
+
+def test_the_summary_comes_first_with_numbers_and_intervals(batch):
+    text = _text(batch.html["cohort_nps/smb.html"])
+    headings = re.findall(r"<h2[^>]*>(.*?)<", text)
+    assert headings[0].strip() == "Summary"
+    summary = text.split('id="Summary"')[1].split("<h2")[0]
+    assert re.search(r"NPS <strong>-?\d+</strong> \(95% CI -?\d+ to -?\d+", summary) or \
+        re.search(r"NPS -?\d+ \(95% CI -?\d+ to -?\d+", re.sub(r"<[^>]+>", "", summary))
+
+
+def test_overview_links_every_report_with_headlines(batch):
+    index = _text(batch.index)
+    for name in batch.html:
+        assert f'href="{name}"' in index
+    assert "NPS" in index and "NRR" in index
+
+
+def test_unchanged_rerun_executes_nothing(batch):
+    assert batch.again.code == 0
+    assert "0 run(s) executed" in batch.again.out
+    assert "unchanged, skipped 8" in batch.again.out
+
+
+def test_forced_rerender_is_byte_identical(batch):
+    assert batch.forced.code == 0
+    assert "8 run(s) executed (8 ok)" in batch.forced.out
+    different = [name for name in batch.html if batch.html[name] != batch.html_forced[name]]
+    assert different == []
+
+
+def test_warm_kernels_give_the_same_report_as_fresh_ones(batch, monkeypatch):
+    monkeypatch.setenv("CSLIB_FRESH_KERNELS", "1")
+    res = _cli(batch.proj, "render", "--params", "p.yaml", "--output", "fresh",
+               "--notebooks", "cohort_nps", "churn_decomposition", "--segments", "SMB")
+    assert res.code == 0, res.out + res.err
+    for nb in ("cohort_nps", "churn_decomposition"):
+        fresh = (batch.proj / "fresh" / "2026-10" / nb / "smb.html").read_bytes()
+        assert fresh == batch.html[f"{nb}/smb.html"], nb
+
+
+def test_data_derived_html_is_shown_as_text(batch):
+    nps_page = _text(batch.html["cohort_nps/smb.html"])
+    assert "<script>alert(1)</script>" not in nps_page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in nps_page
+    for name, page in batch.html.items():
+        text = _text(page)
+        assert "<b>Acme" not in text, name
+        assert "<script>alert" not in text, name
+    movers = _text(batch.html["churn_decomposition/smb.html"])
+    assert "&lt;b&gt;Acme" in movers
+
+
+def test_verbatims_mask_contacts_and_keep_a_huge_comment(batch):
+    page = _text(batch.html["cohort_nps/smb.html"])
+    assert "ana.souza@example.com" not in page
+    assert "91234-5678" not in page
+    assert "Liguem:" in page
+    assert page.count("Muito lento.") >= 7693  # the whole comment, not cut or lost
+
+
+def _brl(x: float) -> str:
+    """R$ formatting worked out by hand: 1234.5 -> 'R$ 1.234,50'."""
+    whole, cents = f"{x:.2f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"R$ {'.'.join(groups)},{cents}"
+
+
+def test_pt_br_report_formats_money_from_the_data(batch):
+    assert _brl(1234.56) == "R$ 1.234,56"
+    con = duckdb.connect(str(batch.db), read_only=True)
+    # October's starting MRR of Enterprise = its MRR in September, summed by SQL.
+    start = con.execute("""
+        select sum(m.mrr) from mrr m join accounts a using (account_id)
+        where a.segment = 'Enterprise' and m.month = date '2026-09-01'""").fetchone()[0]
+    con.close()
+    page = _text(batch.html["churn_decomposition/enterprise.html"])
+    assert _brl(float(start)) in page
+    assert '<html lang="pt-BR">' in page and "Segmento" in page
+    english = _text(batch.html["churn_decomposition/smb.html"])
+    assert "R$" not in english and "$" in english
+
+
+def test_a_month_before_the_data_renders_a_short_no_data_report(batch):
+    res = _cli(batch.proj, "render", "--params", "p.yaml", "--output", "early",
+               "--month", "2023-01", "--notebooks", "cohort_nps", "--segments", "SMB")
+    assert res.code == 0, res.out + res.err
+    assert "1 no data" in res.out
+    page = (batch.proj / "early" / "2023-01" / "cohort_nps" / "smb.html").read_text()
+    assert "nothing to report" in page
+    assert "Traceback" not in page
+
+
+# --------------------------------------------------------------------------- the browser
+def _chromium() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True,
+                           timeout=600)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True,
+                           capture_output=True, timeout=1200)
+        except (OSError, subprocess.SubprocessError) as exc:
+            pytest.skip(f"Debian's chromium could not be installed with apt-get: {exc}")
+    return path
+
+
+@pytest.mark.browser
+def test_report_in_headless_chromium_offline(batch):
+    playwright = pytest.importorskip("playwright.sync_api")
+    executable = _chromium()
+    report = batch.month_dir / "cohort_nps" / "smb.html"
+    outside, console_errors, page_errors = [], [], []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+        def route(r):
+            if r.request.url.startswith("file://"):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error"
+                else None)
+        page.on("pageerror", lambda e: page_errors.append(str(e)))
+        page.goto(report.as_uri(), wait_until="load")
+        summary = page.get_by_role("heading", name="Summary", level=2)
+        assert summary.is_visible()
+        assert page.locator(".jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt").count() == 0
+        assert page.locator("img").count() >= 4
+        assert page.evaluate(
+            "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+        page.screenshot(path=str(ARTIFACTS / "cohort_nps_smb.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.screenshot(path=str(ARTIFACTS / "cohort_nps_smb_phone.png"))
+        browser.close()
+    assert outside == []
+    assert console_errors == [] and page_errors == []
