@@ -39,6 +39,8 @@ import pandas as pd
 from scipy.stats import rankdata
 from statsmodels.stats.proportion import proportion_confint
 
+from ._checks import as_list as _as_list
+from ._checks import require_columns
 from .demo import KEY_FEATURES
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
@@ -60,24 +62,9 @@ _RATE_COLUMNS = ["feature", "accounts", "active_accounts", "rate", "ci_low", "ci
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
 def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str,
              error: type[Exception] = SchemaError) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        have = ", ".join(f"`{c}`" for c in data.columns)
-        raise error(
-            f"{func}: {table} has no column(s) {names} (columns are: {have}). "
-            "Rename the columns or pass their names as keyword arguments."
-        )
+    require_columns(data, columns, where=f"{func}: {table}", error=error)
 
 
 def _month_numbers(values: pd.Series, *, column: str, table: str, func: str) -> np.ndarray:

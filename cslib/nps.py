@@ -37,6 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._checks import as_list as _by_list
+from ._checks import require_columns
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .tables import with_accounts, with_users
 
@@ -72,25 +74,13 @@ _TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "pct_promoters", "
 
 # --- shared checks -------------------------------------------------------------------------
 
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return list(by)
-
 
 def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str,
              table: str = "responses") -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        have = ", ".join(f"`{c}`" for c in data.columns)
-        raise SchemaError(
-            f"{func}: {table} has no column(s) {names} (columns are: {have}). Pass the right "
-            "names as keyword arguments; to use user or account attributes (`user_type`, "
-            "`segment`, `plan`...), add them first with cslib.nps.with_user_attributes."
-        )
+    require_columns(data, columns, where=f"{func}: {table}", hint=(
+        "Pass the right names as keyword arguments; to use user or account attributes "
+        "(`user_type`, `segment`, `plan`...), add them first with "
+        "cslib.nps.with_user_attributes."))
 
 
 def _check_params(func: str, *, confidence: float = 0.95, min_n: int = 0) -> None:

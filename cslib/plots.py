@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from . import report
+from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError
 
 __all__ = ["PALETTE", "set_style", "nps_trend", "nps_by_group", "cohort_heatmap",
@@ -77,13 +78,8 @@ def _axes(ax):
 
 
 def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        have = ", ".join(f"`{c}`" for c in data.columns)
-        raise SchemaError(
-            f"plots.{func}: column(s) {', '.join(f'`{c}`' for c in missing)} not found "
-            f"(columns are: {have}). Pass the output of the matching cslib metric function."
-        )
+    require_columns(data, columns, where=f"plots.{func}: the data", hint=(
+        "Pass the output of the matching cslib metric function."))
 
 
 def _labels(values) -> list[str]:

@@ -41,6 +41,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._checks import as_list as _as_list
+from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError
 
 __all__ = [
@@ -63,23 +65,8 @@ _FREQS = ("M", "Q", "Y")
 _MOVEMENT_COLUMNS = ("mrr", "previous_mrr", "change", "movement")
 
 
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return list(value)
-
-
 def _require_columns(data: pd.DataFrame, columns: Sequence[str], *, table: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        have = ", ".join(f"`{c}`" for c in data.columns)
-        raise SchemaError(
-            f"{table}: column(s) {names} not found (columns are: {have}). "
-            "Rename the columns or pass their names as keyword arguments."
-        )
+    require_columns(data, columns, where=table)
 
 
 def _month_periods(values: pd.Series, *, column: str, table: str) -> pd.Series:

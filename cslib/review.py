@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError
 
 __all__ = [
@@ -76,14 +77,8 @@ EVIDENCE_COLUMNS = [
 # --- evidence ---------------------------------------------------------------------------------
 
 def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        have = ", ".join(f"`{c}`" for c in data.columns)
-        raise SchemaError(
-            f"{func}: {table} has no column(s) {names} (columns are: {have}). "
-            "Load the table with cslib.io.load, or rename the columns."
-        )
+    require_columns(data, columns, where=f"{func}: {table}",
+                    hint="Load the table with cslib.io.load, or rename the columns.")
 
 
 def _review_month(month) -> pd.Period:

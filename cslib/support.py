@@ -32,29 +32,17 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from ._checks import as_list as _by_list
+from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError, SmallSampleWarning
 
 __all__ = ["first_contact_resolution", "resolution_times"]
 
 
-def _by_list(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return list(by)
-
-
 def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> None:
-    missing = [c for c in dict.fromkeys(columns) if c not in data.columns]
-    if missing:
-        names = ", ".join(f"`{c}`" for c in missing)
-        have = ", ".join(f"`{c}`" for c in data.columns)
-        raise SchemaError(
-            f"{func}: tickets has no column(s) {names} (columns are: {have}). Pass the "
-            "right names as keyword arguments; to group by an account column such as "
-            "`segment`, merge `accounts` into `tickets` on `account_id` first."
-        )
+    require_columns(data, columns, where=f"{func}: tickets", hint=(
+        "Pass the right names as keyword arguments; to group by an account column such as "
+        "`segment`, add it with cslib.tables.with_accounts first."))
 
 
 def _datetimes(values: pd.Series, *, column: str, func: str) -> pd.Series:

@@ -118,7 +118,7 @@ def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
         ltv_cac_table(hand_mrr, hand_accounts, gross_margin=1.5)
     with pytest.raises(ParamsError, match=r"end='2027-01' is outside the MRR data"):
         ltv_cac_table(hand_mrr, hand_accounts, end="2027-01")
-    with pytest.raises(SchemaError, match=r"accounts: column\(s\) `region` not found"):
+    with pytest.raises(SchemaError, match=r"accounts has no column\(s\) `region`"):
         ltv_cac_table(hand_mrr, hand_accounts, by="region")
     with pytest.raises(SchemaError, match=r"1 `account_id` value\(s\) not in the accounts.*'E'"):
         ltv_cac_table(hand_mrr, hand_accounts[hand_accounts["account_id"] != "E"])

@@ -137,9 +137,9 @@ def test_keep_carries_first_value_per_entity(hand_mrr):
 
 
 def test_movements_errors(hand_mrr):
-    with pytest.raises(SchemaError, match=r"column\(s\) `arr` not found"):
+    with pytest.raises(SchemaError, match=r"has no column\(s\) `arr`"):
         mrr_movements(hand_mrr, amount="arr")
-    with pytest.raises(SchemaError, match=r"`segment` not found"):
+    with pytest.raises(SchemaError, match=r"has no column\(s\) `segment`"):
         mrr_movements(hand_mrr, keep="segment")
     bad = hand_mrr.copy()
     bad.loc[3, "mrr"] = -5.0
@@ -255,7 +255,7 @@ def test_bridge_errors(hand_mrr):
     with pytest.raises(ParamsError, match=r"entity column is unknown.*entity='account_id'"):
         revenue_bridge(bare)
     assert revenue_bridge(bare, entity="account_id")["end_mrr"].iloc[-1] == 660
-    with pytest.raises(SchemaError, match=r"`segment` not found"):
+    with pytest.raises(SchemaError, match=r"has no column\(s\) `segment`"):
         revenue_bridge(mv, by="segment")
     with pytest.raises(SchemaError, match=r"unknown label\(s\) \['upsell'\]"):
         revenue_bridge(mv.assign(movement="upsell"))
@@ -396,7 +396,7 @@ def test_nrr_change_decomposition_errors():
         nrr_change_decomposition(pd.concat([bridge, bridge]))
     with pytest.raises(ParamsError, match=r"period '2026-01' has no starting MRR"):
         nrr_change_decomposition(bridge.assign(start_mrr=[0.0, 0.0, 1.0, 1.0]))
-    with pytest.raises(SchemaError, match=r"`region` not found"):
+    with pytest.raises(SchemaError, match=r"has no column\(s\) `region`"):
         nrr_change_decomposition(bridge, by="region")
 
 

@@ -138,8 +138,8 @@ def test_fcr_does_not_mutate(hand_tickets):
     pd.testing.assert_frame_equal(hand_tickets, before)
 
 
-def test_fcr_missing_column_says_to_merge_accounts(hand_tickets):
-    with pytest.raises(SchemaError, match=r"no column\(s\) `segment`.*merge `accounts`"):
+def test_fcr_missing_column_says_to_add_accounts(hand_tickets):
+    with pytest.raises(SchemaError, match=r"no column\(s\) `segment`.*with_accounts"):
         first_contact_resolution(hand_tickets, by="segment")
 
 
