@@ -618,7 +618,8 @@ class _WarmKernel:
     kernel = None
 
     def __init__(self):
-        from jupyter_client.manager import KernelManager
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         # The kernel inherits fd 2; keep its chatter off the terminal.
         log = Path(tempfile.gettempdir()) / f"cslib-kernel-{os.getpid()}.log"
@@ -628,8 +629,9 @@ class _WarmKernel:
         os.dup2(log_fd, 2)
         os.close(log_fd)
         try:
-            self.km = KernelManager(kernel_name="python3")
-            self.km.start_kernel(cwd=tempfile.gettempdir())
+            # Async, as nbclient's own: a blocking client would wait on a dead kernel forever.
+            self.km = AsyncKernelManager(kernel_name="python3")
+            run_sync(self.km.start_kernel)(cwd=tempfile.gettempdir())
         finally:
             sys.stderr.flush()
             os.dup2(saved_fd2, 2)
@@ -644,8 +646,10 @@ class _WarmKernel:
 
     @classmethod
     def get(cls) -> _WarmKernel:
+        from jupyter_core.utils import run_sync
+
         if cls.kernel is not None and (cls.kernel.runs >= RUNS_PER_KERNEL
-                                       or not cls.kernel.km.is_alive()):
+                                       or not run_sync(cls.kernel.km.is_alive)()):
             cls.discard()
         if cls.kernel is None:
             cls.kernel = cls()
@@ -654,8 +658,10 @@ class _WarmKernel:
     @classmethod
     def discard(cls) -> None:
         if cls.kernel is not None:
+            from jupyter_core.utils import run_sync
+
             try:
-                cls.kernel.km.shutdown_kernel(now=True)
+                run_sync(cls.kernel.km.shutdown_kernel)(now=True)
             except Exception:
                 pass
             cls.kernel = None
