@@ -39,7 +39,7 @@ __all__ = [
     "fmt_number", "fmt_pct", "fmt_money", "fmt_money_short", "fmt_nps", "fmt_ci", "fmt_p",
     "nps_summary_sentence", "bridge_summary", "odds_ratio_sentence", "logrank_sentence",
     "correlation_sentence", "survey_sentence", "review_summary_sentence",
-    "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
+    "attempt", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
     "VIEW_COLUMNS", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
     "table_html", "show_table", "show_markdown", "callout_html", "callout",
     "verbatims_html", "show_verbatims", "capture_warnings", "WarningNotes",
@@ -60,6 +60,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "no_data": ("No account in {segment} paid in {month}: there is nothing to report.",
                 "Nenhuma conta de {segment} pagou em {month}: não há o que relatar."),
     # general
+    "not_estimated": ("Not estimated for this segment and month: {reason}",
+                      "Não estimado para este segmento e mês: {reason}"),
     "n/a": ("n/a", "n/d"),
     "yes": ("yes", "sim"),
     "no": ("no", "não"),
@@ -1103,6 +1105,34 @@ def callout(text: str, kind: str = "info"):
     from IPython.display import HTML
 
     return HTML(callout_html(text, kind))
+
+
+def attempt(func, *args, locale: str | None = None, **kwargs):
+    """``func(*args, **kwargs)``, or None with a note on the page when the data cannot support it.
+
+    A model that cannot be fitted on a small segment (a single outcome class,
+    no events, a constant covariate) raises :class:`~cslib.exceptions.ModelError`;
+    in a report that should read as a plain note, not stop the report. Other
+    errors propagate.
+
+    Examples
+    --------
+    >>> from cslib.exceptions import ModelError
+    >>> def fit():
+    ...     raise ModelError("no churn in the window")
+    >>> attempt(fit) is None  # in a notebook: a "Not estimated ..." box
+    <IPython.core.display.HTML object>
+    True
+    """
+    from IPython.display import display
+
+    from .exceptions import ModelError
+
+    try:
+        return func(*args, **kwargs)
+    except ModelError as err:
+        display(callout(t("not_estimated", locale, reason=str(err)), kind="warning"))
+        return None
 
 
 def _date_words(value, locale: str) -> str:

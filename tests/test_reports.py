@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -254,3 +255,22 @@ def test_report_in_headless_chromium_offline(batch):
         browser.close()
     assert outside == []
     assert console_errors == [] and page_errors == []
+
+
+def test_one_notebook_by_hand_with_the_papermill_command_line(batch, tmp_path):
+    params = tmp_path / "smb.yaml"
+    params.write_text(f"segment: SMB\nmonth: '2026-10'\nsource: {batch.db}\nlocale: pt-BR\n",
+                      encoding="utf-8")
+    out = tmp_path / "out.ipynb"
+    papermill = Path(sys.executable).parent / "papermill"
+    cmd = [str(papermill)] if papermill.exists() else [sys.executable, "-m", "papermill"]
+    res = subprocess.run([*cmd, str(ROOT / "notebooks" / "churn_decomposition.ipynb"),
+                          str(out), "-f", str(params), "--cwd", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    shown = "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells
+                    if c.cell_type == "code" for o in c.outputs)
+    assert "outubro de 2026" in shown  # the params file's locale reached the notebook
