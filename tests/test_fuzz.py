@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cslib import adoption, ltv, nps, retention, review, revenue, support
+from cslib import adoption, ltv, nps, retention, revenue, review, support
 from cslib.demo import generate_warehouse
 from cslib.exceptions import CslibError, SchemaError
 from cslib.periods import trailing_window
