@@ -5,7 +5,8 @@
 ``cslib render``     renders every report of a month (see :mod:`cslib.runner`).
 
 Exit codes: 0 success, 1 some reports failed, 2 bad input (data, params or
-arguments) found before any work started.
+arguments) found before any work started, or a batch stopped because its output
+could not be written (disk full, read-only folder; finished reports are kept).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = sub.add_parser("render", help="render every report of a month")
     render.add_argument("--params", default="params/monthly.yaml", help="params file")
-    render.add_argument("--month", help="month to render, YYYY-MM (default: from params)")
+    render.add_argument("--month", help="month to render, YYYY-MM, or 'latest' for the "
+                        "data's latest complete month (default: from params)")
     render.add_argument("--segments", nargs="+", help="segments to render (default: params)")
     render.add_argument("--notebooks", nargs="+", help="notebooks to render (default: params)")
     render.add_argument("--jobs", type=int, help="parallel runs (default: one per core)")

@@ -31,6 +31,15 @@ are module constants, used by the code below:
    percentage points (the 20 points go to passive). Late or missing loops
    give no lift.
 
+Close-the-loop actions follow the playbook: a call for detractors and
+passives, an e-mail for promoters (80% within the SLA, 12% late, 8% never).
+A share :data:`P_MEETING` ``= 0.25`` of detractor calls escalate to a
+``meeting`` 2-10 days after the call (a second action on the same answer).
+The meeting always comes after the call, so it changes neither when a loop
+was closed (:func:`cslib.nps.loop_closure` counts a meeting as a call and
+takes the first action) nor the planted lift; its draws come from a stream of
+their own, so the other tables do not depend on it.
+
 Other things the tables contain on purpose: every MRR movement (new,
 expansion, contraction, contract-level churn of one product while the account
 keeps paying, account churn, reactivation after 1-6 months), a few explicit
@@ -150,6 +159,9 @@ COMMENT_RATE = 0.40
 PII_RATE = 0.03
 LOOP_SLA_DAYS = 3
 LOOP_SHARES = (0.80, 0.12, 0.08)  # within the SLA, late (4-15 days), never
+#: Share of detractor calls that escalate to a meeting, held 2-10 days after the call.
+P_MEETING = 0.25
+MEETING_DAYS = (2.0, 10.0)
 DETRACTOR_SCORES = (0.03, 0.03, 0.05, 0.08, 0.12, 0.27, 0.42)  # P(0..6)
 
 TICKET_RATE = (0.25, 0.6, 1.5)  # per account and month, per segment; x2 if unhappy
@@ -360,7 +372,7 @@ def generate_warehouse(
     end = _check_params(n_accounts, n_months, end_month, nps_start_months)
     n = int(n_accounts)
     streams = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
-    rng_acc, rng_sim, rng_users, rng_usage, rng_nps, rng_tix, _, rng_text = streams
+    rng_acc, rng_sim, rng_users, rng_usage, rng_nps, rng_tix, rng_meet, rng_text = streams
 
     n_hist = max(HISTORY_MONTHS, n_months)
     t0 = end - (n_hist - 1)  # first month of the simulated timeline
@@ -380,6 +392,7 @@ def generate_warehouse(
         rng_nps, rng_text, acc, seg, sim, users, u_acc, waves.to_numpy(dtype=np.int64),
         window, n_months - min(nps_start_months, n_months), end_ts,
     )
+    loops = _meetings(rng_meet, loops, responses, end_ts)
     accounts = pd.DataFrame({k: v for k, v in acc.items() if not k.startswith("_")})
     return {
         "accounts": accounts,
@@ -697,6 +710,30 @@ def _nps(rng, rng_text, acc, seg, sim, users, u_acc, wave, window, first_k, end_
         "done_at": pd.Series(done[rows].astype("datetime64[ns]")),
     })
     return responses, invitations, loop_actions
+
+
+def _meetings(rng, loops: pd.DataFrame, responses: pd.DataFrame, end_ts) -> pd.DataFrame:
+    """Escalate a share of detractor calls to a meeting, after the call.
+
+    Draws come from their own stream (one pair per loop action, whatever the
+    outcome), so the other tables are the same as without meetings.
+    """
+    u_meet, u_days = rng.random((2, len(loops)))
+    score = responses["score"].to_numpy(dtype=np.int64)[
+        pd.Index(responses["response_id"]).get_indexer(loops["response_id"])]
+    days = MEETING_DAYS[0] + (MEETING_DAYS[1] - MEETING_DAYS[0]) * u_days
+    when = loops["done_at"].to_numpy() + (days * 86400).astype("timedelta64[s]")
+    escalate = ((loops["action"] == "call").to_numpy() & (score <= 6) & (u_meet < P_MEETING)
+                & (when <= end_ts))
+    meetings = pd.DataFrame({
+        "response_id": loops["response_id"][escalate].reset_index(drop=True),
+        "action": pd.Series(["meeting"] * int(escalate.sum()), dtype="str"),
+        "done_at": pd.Series(when[escalate].astype("datetime64[ns]")),
+    })
+    both = pd.concat([loops, meetings], ignore_index=True)
+    # each response's actions together, in time order (responses are numbered in time order)
+    order = np.lexsort((both["done_at"].to_numpy(), both["response_id"].to_numpy()))
+    return both.iloc[order].reset_index(drop=True)
 
 
 def _comments(rng, cat: np.ndarray) -> pd.Series:

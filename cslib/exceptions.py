@@ -7,7 +7,10 @@ batch can tell the kit's own, explained errors from unexpected ones.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported only when an error needs it: `cslib` starts fast
+    import pandas as pd
 
 
 class CslibError(Exception):
@@ -27,7 +30,11 @@ class SchemaError(CslibError, ValueError):
 
     def __init__(self, message: str, problems: pd.DataFrame | None = None):
         super().__init__(message)
-        self.problems = problems if problems is not None else pd.DataFrame()
+        if problems is None:
+            import pandas as pd
+
+            problems = pd.DataFrame()
+        self.problems = problems
 
 
 class SourceError(CslibError, ValueError):

@@ -14,10 +14,11 @@ import datetime as _dt
 import json
 import math
 import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENV_VAR", "record_headline", "read_headlines"]
+__all__ = ["ENV_VAR", "record_headline", "record_headlines", "read_headlines"]
 
 #: Environment variable naming the JSON file headlines are written to.
 ENV_VAR = "CSLIB_HEADLINES_PATH"
@@ -89,3 +90,17 @@ def record_headline(name: str, value: Any, *, text: str | None = None) -> None:
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp, path)
+
+
+def record_headlines(headlines: Iterable[Mapping[str, Any]]) -> None:
+    """Record several headlines, each a ``{"name", "value", "text"}`` mapping.
+
+    The ``*_headlines`` functions of :mod:`cslib.report` build such lists from
+    metric results, so a notebook records its numbers in one call.
+
+    Examples
+    --------
+    >>> record_headlines([{"name": "NRR", "value": 0.936, "text": "93.6%"}])  # no-op here
+    """
+    for h in headlines:
+        record_headline(h["name"], h.get("value"), text=h.get("text"))

@@ -13,7 +13,11 @@ CSV files are read the way real CRM exports come: UTF-8 with or without a BOM,
 or Latin-1; ``,`` ``;`` tab or ``|`` separators; decimal commas
 (``1.234,56``); ``dd/mm/yyyy`` dates. The dialect is detected per file, or
 declared with ``csv={"sep": ";", "decimal": ",", "dayfirst": True,
-"encoding": "latin-1"}`` (the ``csv:`` key of a params file).
+"encoding": "latin-1"}`` (the ``csv:`` key of a params file). A file whose
+numbers cannot tell their decimal mark (only ``1.500``-shaped values) is read
+the Brazilian way when ``;``-separated, else with a decimal point, and the
+load report says which reading was assumed and how to declare the other
+(:class:`AmbiguousDialectWarning`).
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ __all__ = [
     "Warehouse",
     "CsvDialect",
     "DuplicateRowsWarning",
+    "AmbiguousDialectWarning",
+    "DayLevelUsageWarning",
     "load",
     "read_csv",
     "detect_dialect",
@@ -53,6 +59,14 @@ _SQL_SCHEMES = ("postgresql", "postgres", "mysql", "mssql", "oracle", "sqlite", 
 
 class DuplicateRowsWarning(UserWarning):
     """Exact duplicate records were found and dropped."""
+
+
+class AmbiguousDialectWarning(UserWarning):
+    """A CSV file's numbers could be read two ways; the message says which was assumed."""
+
+
+class DayLevelUsageWarning(UserWarning):
+    """Day-level ``usage`` rows were reduced to months (:func:`cslib.usage.usage_to_months`)."""
 
 
 class Warehouse(dict):
@@ -87,7 +101,10 @@ class Warehouse(dict):
 
 @dataclass
 class CsvDialect:
-    """How a CSV file is written. ``None`` fields are detected per file."""
+    """How a CSV file is written. ``None`` fields are detected per file.
+
+    ``thousands=""`` declares that numbers have no thousands mark.
+    """
 
     sep: str | None = None
     decimal: str | None = None
@@ -117,7 +134,62 @@ class _Detected:
 
 
 _DATE_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})")
-_DECIMAL_COMMA = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
+_NUMBER = re.compile(r"^[-+]?[\d.,]*\d[\d.,]*$")
+_DOT_GROUPS = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+$")
+_COMMA_GROUPS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+$")
+
+
+@dataclass
+class _DecimalEvidence:
+    """What the numbers of a file say about their decimal mark."""
+
+    comma: int = 0  # cells only a decimal comma can explain: 1,5  1.234,56
+    dot: int = 0  # cells only a decimal point can explain: 1.5  1,234.56  1.2345
+    dot_groups: list = field(default_factory=list)  # 1.500: 1500 or 1.5
+    comma_groups: list = field(default_factory=list)  # 1,500: 1500 or 1.5
+
+
+def _decimal_evidence(cells: Iterable[str]) -> _DecimalEvidence:
+    ev = _DecimalEvidence()
+    for cell in cells:
+        cell = cell.strip().strip('"').strip()
+        if not _NUMBER.match(cell):
+            continue
+        has_dot, has_comma = "." in cell, "," in cell
+        if has_dot and has_comma:
+            if cell.rfind(",") > cell.rfind("."):
+                ev.comma += 1
+            else:
+                ev.dot += 1
+        elif has_dot:
+            if _DOT_GROUPS.match(cell):
+                ev.dot_groups.append(cell)
+            else:
+                ev.dot += 1
+        elif has_comma:
+            if _COMMA_GROUPS.match(cell):
+                ev.comma_groups.append(cell)
+            else:
+                ev.comma += 1
+    return ev
+
+
+def _choose_decimal(ev: _DecimalEvidence, sep: str) -> tuple[str, bool]:
+    """The decimal mark the evidence points to, and whether it was a guess.
+
+    A decimal comma is proven by ``1,5`` or ``1.234,56``; a decimal point by
+    ``1.5``, ``1.2345`` or ``1,234.56``. Numbers shaped like ``1.500`` or
+    ``1,500`` prove nothing: with ``;`` separators they are read the Brazilian
+    way (decimal comma, ``.`` thousands: the reason such files use ``;``),
+    otherwise with a decimal point.
+    """
+    if ev.comma and ev.comma >= ev.dot:
+        return ",", bool(ev.dot)
+    if ev.dot:
+        return ".", bool(ev.comma)
+    if ev.dot_groups or ev.comma_groups:
+        return ("," if sep == ";" else "."), True
+    return ("," if sep == ";" else "."), False
 
 
 def _read_text(path: Path, encoding: str | None) -> tuple[str, str]:
@@ -145,11 +217,22 @@ def _read_text(path: Path, encoding: str | None) -> tuple[str, str]:
 def detect_dialect(text: str, declared: CsvDialect | None = None) -> _Detected:
     """Guess the separator, decimal mark and date order of a CSV text.
 
+    The decimal mark: ``1,5`` or ``1.234,56`` mean a decimal comma; ``1.5``,
+    ``1.2345`` or ``1,234.56`` a decimal point. When the only numbers with a
+    mark look like thousands groups (``1.500``, ``2.000``), the file is
+    ambiguous: with ``;`` separators it is read the Brazilian way (``1.500`` =
+    1500), otherwise ``1.500`` = 1.5. :func:`read_csv` looks only at the
+    columns its table's contract says are numbers, and says when it guessed.
+
     Examples
     --------
     >>> d = detect_dialect("id;mrr;month\\nC1;1.234,56;01/10/2026\\n")
-    >>> (d.sep, d.decimal, d.dayfirst)
-    (';', ',', True)
+    >>> (d.sep, d.decimal, d.thousands, d.dayfirst)
+    (';', ',', '.', True)
+    >>> detect_dialect("id;mrr\\nC1;1.500\\n").decimal  # ambiguous: the Brazilian reading
+    ','
+    >>> detect_dialect("id,mrr\\nC1,1.500\\n").decimal
+    '.'
     """
     declared = declared or CsvDialect()
     sample = "\n".join(text.splitlines()[:200])
@@ -167,10 +250,8 @@ def detect_dialect(text: str, declared: CsvDialect | None = None) -> _Detected:
     cells = [c.strip().strip('"') for line in sample.splitlines()[1:] for c in line.split(sep)]
     decimal = declared.decimal
     if decimal is None:
-        decimal = "," if sep != "," and any(_DECIMAL_COMMA.match(c) for c in cells) else "."
-    thousands = declared.thousands
-    if thousands is None:
-        thousands = "." if decimal == "," else None
+        decimal, _ = _choose_decimal(_decimal_evidence(cells), sep)
+    thousands = _thousands(declared, decimal)
     dayfirst = declared.dayfirst
     if dayfirst is None:
         dates = [m for m in (_DATE_DMY.match(c) for c in cells) if m]
@@ -185,13 +266,30 @@ def detect_dialect(text: str, declared: CsvDialect | None = None) -> _Detected:
                      thousands=thousands)
 
 
+def _thousands(declared: CsvDialect, decimal: str) -> str | None:
+    """The declared thousands mark ("" = none), else the one that goes with ``decimal``."""
+    if declared.thousands is not None:
+        return declared.thousands or None
+    return "." if decimal == "," else ","
+
+
 def _to_number(text: pd.Series, decimal: str, thousands: str | None) -> pd.Series:
+    """Rewrite numbers written in the dialect with a ``.`` decimal and no thousands marks.
+
+    Values not written in the dialect (``1.5`` in a decimal-comma file) are
+    left as they are, never stripped into another number.
+    """
     s = text.astype("string").str.strip()
+    d = re.escape(decimal)
+    groups = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
+    pattern = rf"^[-+]?(?:{groups}\d+)(?:{d}\d+)?$|^[-+]?{d}\d+$"
+    fits = s.str.fullmatch(pattern).fillna(False).astype(bool)
+    out = s
     if thousands:
-        s = s.str.replace(thousands, "", regex=False)
+        out = out.str.replace(thousands, "", regex=False)
     if decimal != ".":
-        s = s.str.replace(decimal, ".", regex=False)
-    return s
+        out = out.str.replace(decimal, ".", regex=False)
+    return out.where(fits, s)
 
 
 def _to_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
@@ -251,17 +349,54 @@ def read_csv(path: str | os.PathLike, table: str | None = None,
     schema = SCHEMAS.get(table)
     if schema is None:
         return frame
+    numeric = [c.name for c in schema.columns
+               if c.kind in ("int", "float") and c.name in frame.columns]
+    decimal, thousands, note = detected.decimal, detected.thousands, None
+    if declared.decimal is None and numeric:
+        cells = (v for col in numeric for v in frame[col].dropna())
+        evidence = _decimal_evidence(cells)
+        decimal, guessed = _choose_decimal(evidence, detected.sep)
+        thousands = _thousands(declared, decimal)
+        if guessed:
+            note = _ambiguity_note(path, table, frame, numeric, evidence, detected.sep,
+                                   decimal, thousands)
     for column in schema.columns:
         if column.name not in frame.columns:
             continue
         if column.kind in ("int", "float"):
-            frame[column.name] = _to_number(frame[column.name], detected.decimal,
-                                            detected.thousands)
+            frame[column.name] = _to_number(frame[column.name], decimal, thousands)
         elif column.kind in ("date", "month", "datetime"):
             frame[column.name] = _to_dates(frame[column.name], detected.dayfirst)
-    frame.attrs["dialect"] = {"sep": detected.sep, "decimal": detected.decimal,
+    frame.attrs["dialect"] = {"sep": detected.sep, "decimal": decimal, "thousands": thousands,
                               "encoding": encoding, "dayfirst": detected.dayfirst}
+    if note:
+        frame.attrs["dialect_note"] = note
+        warnings.warn(note, AmbiguousDialectWarning, stacklevel=2)
     return frame
+
+
+def _ambiguity_note(path, table, frame, numeric, evidence, sep, decimal, thousands) -> str:
+    """Say which reading of ambiguous numbers was assumed and how to declare the other."""
+    ambiguous = evidence.dot_groups + evidence.comma_groups
+    columns = [c for c in numeric
+               if frame[c].dropna().astype(str).str.strip().isin(ambiguous).any()]
+    example = ambiguous[0] if ambiguous else ""
+    as_read = _to_number(pd.Series([example]), decimal, thousands).iloc[0] if example else ""
+    other = "." if decimal == "," else ","
+    if evidence.comma and evidence.dot:
+        why = (f"numbers are written both with a decimal comma ({evidence.comma} value(s)) "
+               f"and with a decimal point ({evidence.dot} value(s))")
+    else:
+        why = (f"the only numbers with a mark look like thousands groups (e.g. {example!r})"
+               + ("; a `;`-separated file is read the Brazilian way" if sep == ";" else ""))
+    cols = ", ".join(f"`{c}`" for c in columns) or ", ".join(f"`{c}`" for c in numeric)
+    read = f"; {example!r} was read as {as_read}" if example else ""
+    marks = f"decimal {decimal!r}, thousands " + (repr(thousands) if thousands else "none")
+    declare = {"decimal": other, "thousands": "" if other == "." else "."}
+    yaml = "{" + ", ".join(f"{k}: {v!r}" for k, v in declare.items()) + "}"
+    return (f"{path} (table `{table}`): the decimal mark of {cols} cannot be told from the "
+            f"data: {why}. Assumed {marks}{read}. If that is wrong, declare the dialect: "
+            f"`csv: {yaml}` in the params file, or load(..., csv={declare!r}).")
 
 
 def default_source() -> str:
@@ -347,7 +482,7 @@ def _read_duckdb(path: str, names: Iterable[str], segment: str | None):
 
 
 def _read_folder(folder: Path, names: Iterable[str], dialect: CsvDialect | None):
-    tables, files = {}, {}
+    tables, files, notes = {}, {}, []
     for name in names:
         for suffix in (".parquet", ".csv", ".csv.gz", ".txt"):
             path = folder / f"{name}{suffix}"
@@ -358,10 +493,15 @@ def _read_folder(folder: Path, names: Iterable[str], dialect: CsvDialect | None)
                     except Exception as err:  # pyarrow raises many types
                         raise SourceError(f"{path}: not a readable Parquet file ({err}).") from err
                 else:
-                    tables[name] = read_csv(path, name, dialect)
+                    with warnings.catch_warnings():
+                        # the ambiguity is reported once, by load(), as a note and a warning
+                        warnings.simplefilter("ignore", AmbiguousDialectWarning)
+                        tables[name] = read_csv(path, name, dialect)
+                    if "dialect_note" in tables[name].attrs:
+                        notes.append(tables[name].attrs["dialect_note"])
                 files[name] = str(path)
                 break
-    return tables, files
+    return tables, files, notes
 
 
 def _engine_url(url: str) -> str:
@@ -371,19 +511,51 @@ def _engine_url(url: str) -> str:
     return url
 
 
-def _read_sql(url: str, names: Iterable[str], schema: str | None):
+def _segment_clause(sa, name: str, columns: dict, segment: str, schema: str | None):
+    """The WHERE clause keeping ``name``'s rows of one segment's accounts (None: cannot).
+
+    The same rule as :func:`_account_filter`, in SQLAlchemy Core, so the
+    database returns only the segment's rows.
+    """
+    accounts = columns.get("accounts", set())
+    if not {"account_id", "segment"} <= accounts:
+        return None  # validation will say what is missing
+    segment_ids = (sa.select(sa.column("account_id"))
+                   .select_from(sa.table("accounts", schema=schema))
+                   .where(sa.column("segment") == sa.bindparam("segment", segment)))
+    if name == "accounts":
+        return sa.column("segment") == sa.bindparam("segment", segment)
+    if "account_id" in columns.get(name, set()):
+        return sa.column("account_id").in_(segment_ids.scalar_subquery())
+    if name == "loop_actions" and "response_id" in columns.get(name, set()) and \
+            {"response_id", "account_id"} <= columns.get("nps_responses", set()):
+        responses = (sa.select(sa.column("response_id"))
+                     .select_from(sa.table("nps_responses", schema=schema))
+                     .where(sa.column("account_id").in_(segment_ids.scalar_subquery())))
+        return sa.column("response_id").in_(responses.scalar_subquery())
+    return None
+
+
+def _read_sql(url: str, names: Iterable[str], schema: str | None, segment: str | None):
     import sqlalchemy as sa
 
     try:
         engine = sa.create_engine(_engine_url(url))
         with engine.connect() as con:
-            present = set(sa.inspect(con).get_table_names(schema=schema))
+            inspector = sa.inspect(con)
+            present = set(inspector.get_table_names(schema=schema))
+            columns = {n: {c["name"] for c in inspector.get_columns(n, schema=schema)}
+                       for n in ("accounts", "nps_responses", *names) if n in present}
             tables, files = {}, {}
             for name in names:
                 if name not in present:
                     continue
-                table = sa.table(name, schema=schema)
-                tables[name] = pd.read_sql_query(sa.select(sa.text("*")).select_from(table), con)
+                query = sa.select(sa.text("*")).select_from(sa.table(name, schema=schema))
+                if segment is not None:
+                    where = _segment_clause(sa, name, columns, segment, schema)
+                    if where is not None:
+                        query = query.where(where)
+                tables[name] = pd.read_sql_query(query, con)
                 files[name] = f"{url.split('@')[-1]}:{name}"
         engine.dispose()
     except sa.exc.SQLAlchemyError as err:
@@ -449,7 +621,11 @@ def load(
         exist).
     segment : str, optional
         Read only this segment's accounts and their rows (``None`` or
-        ``"all"``: every account). Pushed into the query for databases.
+        ``"all"``: every account). For DuckDB files and SQL databases the
+        filter is part of the query (accounts by ``segment``, the other
+        tables by ``account_id IN (...)``, loop actions through their
+        responses), so only the segment's rows are read; CSV/Parquet files
+        are read whole and filtered in pandas.
     csv : mapping or CsvDialect, optional
         Declared CSV options (``sep``, ``decimal``, ``encoding``,
         ``dayfirst``, ``thousands``); anything not declared is detected.
@@ -459,7 +635,9 @@ def load(
     Returns
     -------
     Warehouse
-        A dict of validated DataFrames with ``.notes`` about what was done.
+        A dict of validated DataFrames with ``.notes`` about what was done
+        (exact duplicates dropped, day-level usage reduced to months, CSV
+        numbers whose decimal mark had to be assumed, with how to declare it).
 
     Raises
     ------
@@ -489,24 +667,30 @@ def load(
         + (["nps_responses"] if segment and "loop_actions" in names else [])
     ))
     kind = _kind(source)
+    notes: list[str] = []
     if kind == "duckdb":
         raw, files = _read_duckdb(source, read_names, segment)
     elif kind == "folder":
         dialect = csv if isinstance(csv, CsvDialect) else CsvDialect.from_params(csv)
-        raw, files = _read_folder(Path(source), read_names, dialect)
-    else:
-        raw, files = _read_sql(source, read_names, schema)
+        raw, files, notes = _read_folder(Path(source), read_names, dialect)
         if segment is not None:
             raw = _filter_segment(raw, segment)
-    if kind == "folder" and segment is not None:
-        raw = _filter_segment(raw, segment)
-    notes = _drop_exact_duplicates(raw, files)
+    else:
+        raw, files = _read_sql(source, read_names, schema, segment)
+    for note in notes:
+        warnings.warn(note, AmbiguousDialectWarning, stacklevel=2)
+    notes += _drop_exact_duplicates(raw, files)
     require = tuple(n for n in read_names if n in REQUIRED_TABLES)
     if kind == "folder":
         for name in require:
             files.setdefault(name, str(Path(source) / f"{name}.csv"))
     clean = validate(raw, files=files, require=require, allow_empty=segment is not None)
     clean = {n: clean[n] for n in names if n in clean}
+    for frame in clean.values():
+        note = frame.attrs.get("cslib_note") if isinstance(frame, pd.DataFrame) else None
+        if note:
+            notes.append(note)
+            warnings.warn(note, DayLevelUsageWarning, stacklevel=2)
     return Warehouse(clean, source=source, files=files, notes=notes)
 
 

@@ -167,10 +167,32 @@ def ltv_cac_table(
 
     Examples
     --------
-    >>> ltv_cac_table(wh["mrr"], wh["accounts"], months=4)  # doctest: +SKIP
-      segment  accounts   arpa  ...  churn_rate     ltv  avg_cac  ltv_cac
-    0     Ent         2  168.0  ...    0.111111  1134.0    200.0     5.67
-    1     SMB         2  140.0  ...    0.166667   630.0    500.0     1.26
+    Four accounts, January (the opening balance) to April; the window is
+    February to April. SMB: A pays 100 throughout, B 100 until February.
+    Ent: C pays 500 throughout, D 300 until March.
+
+    >>> months = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
+    >>> mrr = pd.DataFrame({"account_id": ["A"] * 4 + ["B"] * 2 + ["C"] * 4 + ["D"] * 3,
+    ...     "month": pd.to_datetime(months + months[:2] + months + months[:3]),
+    ...     "mrr": [100.0] * 6 + [500.0] * 4 + [300.0] * 3})
+    >>> accounts = pd.DataFrame({"account_id": ["A", "B", "C", "D"],
+    ...     "segment": ["SMB", "SMB", "Ent", "Ent"],
+    ...     "signup_date": pd.to_datetime(["2026-02-10", "2025-05-01", "2024-01-01",
+    ...                                    "2026-03-01"]),
+    ...     "cac": [300.0, 200.0, 5000.0, 1000.0]})
+    >>> table = ltv_cac_table(mrr, accounts, months=3)
+    >>> table[["segment", "arpa", "account_months", "accounts_start", "accounts_churned"]]
+      segment   arpa  account_months  accounts_start  accounts_churned
+    0     Ent  420.0               5               6                 1
+    1     SMB  100.0               4               5                 1
+    >>> table[["segment", "churn_rate", "ltv", "avg_cac", "ltv_cac"]].round(3)
+      segment  churn_rate     ltv  avg_cac  ltv_cac
+    0     Ent       0.167  1890.0   1000.0     1.89
+    1     SMB       0.200   375.0    300.0     1.25
+
+    SMB: ARPA (3 x 100 + 100) / 4 = 100; start-of-month accounts 2 + 2 + 1,
+    B lost in March: churn 1/5; LTV 100 x 0.75 / 0.2 = 375; only A signed up
+    in the window: CAC 300.
     """
     if not (isinstance(months, (int, np.integer)) and months >= 1):
         raise ParamsError(f"ltv_cac_table: months={months!r} must be an integer >= 1.")

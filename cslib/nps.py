@@ -270,12 +270,16 @@ def nps_table(
 
     Examples
     --------
-    >>> nps_table(responses, by="segment")[["segment", "n", "nps", "ci_low", "ci_high"]]
-    ... # doctest: +SKIP
-          segment    n   nps  ci_low  ci_high
-    0  Enterprise  412  39.6    32.8     46.4
-    1  Mid-Market  655  24.1    18.3     29.9
-    2         SMB  728  10.3     4.8     15.8
+    >>> responses = pd.DataFrame({"segment": ["SMB"] * 5 + ["Enterprise"] * 4,
+    ...                           "score": [10, 9, 6, 3, 8, 10, 9, 9, 7]})
+    >>> table = nps_table(responses, by="segment", min_n=0)
+    >>> table[["segment", "n", "promoters", "detractors", "nps", "ci_low", "ci_high"]].round(1)
+          segment  n  promoters  detractors   nps  ci_low  ci_high
+    0  Enterprise  4          3           0  75.0    32.6    100.0
+    1         SMB  5          2           2   0.0   -78.4     78.4
+
+    Enterprise: p = 3/4, d = 0, var = (0.75 - 0.75^2) / 4, so the interval is
+    75 +/- 1.96 * 100 * sqrt(0.046875) = 75 +/- 42.4, clipped at 100.
     """
     func = "nps_table"
     _check_params(func, confidence=confidence, min_n=min_n)
@@ -333,9 +337,12 @@ def compare_nps(
 
     Examples
     --------
-    >>> compare_nps(responses, by="user_type_is_admin")  # doctest: +SKIP
-       group_1  group_2  n_1  nps_1  n_2  nps_2  difference   se  ci_low  ci_high     z  p_value
-    0    False     True  512   18.0  201   31.3        13.3  7.4    -1.2     27.8  1.80    0.072
+    >>> responses = pd.DataFrame({"segment": ["SMB"] * 5 + ["Enterprise"] * 4,
+    ...                           "score": [10, 9, 6, 3, 8, 10, 9, 9, 7]})
+    >>> out = compare_nps(responses, by="segment")
+    >>> out[["group_1", "group_2", "nps_1", "nps_2", "difference", "p_value"]].round(3)
+          group_1 group_2  nps_1  nps_2  difference  p_value
+    0  Enterprise     SMB   75.0    0.0       -75.0    0.099
     """
     func = "compare_nps"
     _check_params(func, confidence=confidence)
@@ -397,11 +404,13 @@ def compare_groups(
 
     Examples
     --------
-    >>> compare_groups(responses, by="user_type")  # doctest: +SKIP
-       user_type    n   nps  ci_low  ci_high  rest_n  rest_nps  difference  p_value  significant
-    0      admin  402  30.1    22.9     37.4    1393      19.9        10.3    0.013         True
-    1   end user  1108 18.4    13.9     23.0     687      27.2        -8.8    0.021         True
-    2  executive  285  24.9    16.1     33.7    1510      21.9         3.1    0.563        False
+    >>> responses = pd.DataFrame({"segment": ["SMB"] * 5 + ["Enterprise"] * 4,
+    ...                           "score": [10, 9, 6, 3, 8, 10, 9, 9, 7]})
+    >>> out = compare_groups(responses, by="segment", min_n=0)
+    >>> out[["segment", "n", "nps", "rest_nps", "difference", "p_value", "significant"]].round(3)
+          segment  n   nps  rest_nps  difference  p_value  significant
+    0  Enterprise  4  75.0       0.0        75.0    0.099        False
+    1         SMB  5   0.0      75.0       -75.0    0.099        False
     """
     func = "compare_groups"
     _check_params(func, confidence=confidence, min_n=min_n)
@@ -513,10 +522,18 @@ def window_comparison(
     Examples
     --------
     >>> from cslib.periods import trailing_window
+    >>> responses = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U1", "U2", "U4"],
+    ...     "responded_at": pd.to_datetime(["2026-06-10", "2026-07-01", "2026-07-15",
+    ...                                     "2026-09-01", "2026-09-20", "2026-10-05"]),
+    ...     "score": [6, 9, 10, 9, 10, 8]})
+    >>> trailing_window("2026-10", 90)
+    (Timestamp('2026-08-03 00:00:00'), Timestamp('2026-11-01 00:00:00'))
     >>> w = window_comparison(responses, current=trailing_window("2026-10", 90),
-    ...                       previous=trailing_window("2026-10", 90, lag=1))  # doctest: +SKIP
-    >>> w.current["nps"], w.previous["nps"], w.comparison["p_value"]  # doctest: +SKIP
-    (24.6, 19.8, 0.21)
+    ...                       previous=trailing_window("2026-10", 90, lag=1), min_n=0)
+    >>> w.current["n"], round(w.current["nps"], 1), round(w.previous["nps"], 1)
+    (3, 66.7, 33.3)
+    >>> round(w.comparison["difference"], 1), w.comparison["significant"]
+    (33.3, False)
     """
     func = "window_comparison"
     _check_params(func, confidence=confidence, min_n=min_n)
@@ -613,11 +630,20 @@ def rolling_nps(
 
     Examples
     --------
-    >>> rolling_nps(responses, freq="M").tail(3)  # doctest: +SKIP
-       period_end    n   nps  ci_low  ci_high  small_sample
-    9  2026-08-31  451  21.3    14.6     28.0         False
-    10 2026-09-30  447  22.8    16.1     29.5         False
-    11 2026-10-31  455  24.6    18.0     31.2         False
+    >>> responses = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U1", "U2", "U4"],
+    ...     "responded_at": pd.to_datetime(["2026-06-10", "2026-07-01", "2026-07-15",
+    ...                                     "2026-09-01", "2026-09-20", "2026-10-05"]),
+    ...     "score": [6, 9, 10, 9, 10, 8]})
+    >>> rolling_nps(responses, freq="M", min_n=0)[["period_end", "n", "nps"]].round({"nps": 1})
+      period_end  n    nps
+    0 2026-06-30  1 -100.0
+    1 2026-07-31  3   33.3
+    2 2026-08-31  3   33.3
+    3 2026-09-30  3  100.0
+    4 2026-10-31  3   66.7
+
+    At the end of September the window (Jul 3 - Sep 30) holds U3's 10 and the
+    latest answers of U1 (9) and U2 (10): all promoters.
     """
     func = "rolling_nps"
     _check_params(func, confidence=confidence, min_n=min_n)
@@ -692,11 +718,13 @@ def cohort_nps(
     user: str | None = "user_id",
     min_n: int = 30,
     confidence: float = 0.95,
+    by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """NPS by signup cohort (of the account) and response period, tidy for a heatmap.
 
     Inside each response period a user who answered more than once counts
-    once, with the latest answer.
+    once, with the latest answer (in whichever ``by`` group that answer
+    falls).
 
     Parameters
     ----------
@@ -713,13 +741,19 @@ def cohort_nps(
         Cells with fewer answers are flagged ``small_sample``.
     confidence : float, default 0.95
         Level of the intervals.
+    by : str or list of str, optional
+        Extra grouping column(s), e.g. ``"user_type"``: one cell per group,
+        cohort and period. Taken from ``responses``, or from ``accounts``
+        when ``responses`` does not have them (``"segment"``, ``"plan"``).
+        None (the default): cohort and period only.
 
     Returns
     -------
     pandas.DataFrame
-        ``cohort``, ``period`` (strings), ``n``, ``nps``, ``ci_low``,
-        ``ci_high``, ``small_sample``: one row per cell with answers, sorted.
-        Pivot with ``pivot(index="cohort", columns="period", values="nps")``.
+        The ``by`` columns, then ``cohort``, ``period`` (strings), ``n``,
+        ``nps``, ``ci_low``, ``ci_high``, ``small_sample``: one row per cell
+        with answers, sorted. Pivot with ``pivot(index="cohort",
+        columns="period", values="nps")`` (per ``by`` group).
 
     Warns
     -----
@@ -728,22 +762,55 @@ def cohort_nps(
     RuntimeWarning
         When answers are left out because their account has no signup date.
 
+    Raises
+    ------
+    SchemaError
+        A column is missing, or a score is outside 0-10.
+    ParamsError
+        ``cohort_freq`` or ``period_freq`` is not a period frequency, or a
+        ``by`` column is named like an output column.
+
     Examples
     --------
-    >>> cohort_nps(responses, accounts).head(3)  # doctest: +SKIP
-       cohort  period    n   nps  ci_low  ci_high  small_sample
-    0  2024Q4  2025Q4   61  19.7     0.9     38.4         False
-    1  2024Q4  2026Q1   58  22.4     3.5     41.3         False
-    2  2024Q4  2026Q2   64  17.2    -1.0     35.3         False
+    >>> accounts = pd.DataFrame({"account_id": ["A1", "A2"],
+    ...     "signup_date": pd.to_datetime(["2025-02-10", "2025-08-01"])})
+    >>> responses = pd.DataFrame({
+    ...     "user_id": ["U1", "U1", "U2", "U3", "U3"],
+    ...     "account_id": ["A1", "A1", "A1", "A2", "A2"],
+    ...     "user_type": ["admin", "admin", "end user", "admin", "admin"],
+    ...     "responded_at": pd.to_datetime(["2025-10-05", "2025-12-01", "2025-11-01",
+    ...                                     "2025-11-15", "2026-01-10"]),
+    ...     "score": [10, 3, 9, 0, 10]})
+    >>> cohort_nps(responses, accounts, min_n=0)[["cohort", "period", "n", "nps"]]
+       cohort  period  n    nps
+    0  2025Q1  2025Q4  2    0.0
+    1  2025Q3  2025Q4  1 -100.0
+    2  2025Q3  2026Q1  1  100.0
+    >>> cohort_nps(responses, accounts, min_n=0, by="user_type")[
+    ...     ["user_type", "cohort", "period", "n", "nps"]]
+      user_type  cohort  period  n    nps
+    0     admin  2025Q1  2025Q4  1 -100.0
+    1     admin  2025Q3  2025Q4  1 -100.0
+    2     admin  2025Q3  2026Q1  1  100.0
+    3  end user  2025Q1  2025Q4  1  100.0
+
+    U1 answered twice in 2025Q4: only the latest answer (3) counts.
     """
     func = "cohort_nps"
     _check_params(func, confidence=confidence, min_n=min_n)
-    if signup not in responses.columns:
+    keys = _by_list(by)
+    columns = ["cohort", "period", "n", "nps", "ci_low", "ci_high", "small_sample"]
+    clash = [c for c in keys if c in (*columns, "_cohort", "_period", "_cat")]
+    if clash:
+        raise ParamsError(f"{func}: by={clash} would clash with the output columns "
+                          f"{columns}; rename those columns first.")
+    from_accounts = [c for c in (signup, *keys) if c not in responses.columns]
+    if from_accounts:
         _require(responses, ["account_id"], func=func)
-        _require(accounts, ["account_id", signup], func=func, table="accounts")
-    data = with_accounts(responses, accounts, [signup])
-    _require(data, [date, score, signup, *([user] if user else [])], func=func)
-    frame = _scored(data, score, [date, signup, *([user] if user else [])], func=func)
+        _require(accounts, ["account_id", *from_accounts], func=func, table="accounts")
+    data = with_accounts(responses, accounts, from_accounts)
+    _require(data, [date, score, signup, *keys, *([user] if user else [])], func=func)
+    frame = _scored(data, score, [date, signup, *keys, *([user] if user else [])], func=func)
     frame[date] = _datetimes(frame[date], column=date, func=func)
     frame[signup] = _datetimes(frame[signup], column=signup, func=func)
     frame = frame.loc[frame[date].notna()]
@@ -756,9 +823,8 @@ def cohort_nps(
             stacklevel=2,
         )
         frame = frame.loc[~no_cohort]
-    columns = ["cohort", "period", "n", "nps", "ci_low", "ci_high", "small_sample"]
     if frame.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=[*keys, *columns])
     try:
         frame["_cohort"] = frame[signup].dt.to_period(cohort_freq)
         frame["_period"] = frame[date].dt.to_period(period_freq)
@@ -769,7 +835,7 @@ def cohort_nps(
         frame = frame.sort_values(date, kind="stable")
         dup = frame.duplicated([user, "_period"], keep="last") & frame[user].notna()
         frame = frame.loc[~dup]
-    out = _count(frame, ["_cohort", "_period"], confidence, min_n)
+    out = _count(frame, [*keys, "_cohort", "_period"], confidence, min_n)
     out["cohort"] = out["_cohort"].astype(str)
     out["period"] = out["_period"].astype(str)
     n_small = int(out["small_sample"].sum())
@@ -780,7 +846,7 @@ def cohort_nps(
             SmallSampleWarning,
             stacklevel=2,
         )
-    return out[columns].reset_index(drop=True)
+    return out[[*keys, *columns]].reset_index(drop=True)
 
 
 # --- the survey programme ------------------------------------------------------------------
@@ -853,18 +919,21 @@ def due_for_survey(
 ) -> pd.DataFrame:
     """The users who may be surveyed on ``on``: nobody is asked twice within the gap.
 
-    A user is due when they never answered, or their last answer up to ``on``
-    is more than ``min_gap_days`` days before ``on``. Answers after ``on``
-    are ignored (``on`` as a date means its midnight). Pass the sends
-    (``nps_invitations``, ``date="sent_at"``) to space the asks instead of
-    the answers.
+    ``on`` is a survey day (a time of day in it is ignored). A user is due
+    when they never answered by the end of that day, or their last answer is
+    more than ``min_gap_days`` days before it (counted from its midnight).
+    An answer given at any time on the day itself counts: a user who
+    answered that morning, or answers later that day, is not asked again
+    (``days_since`` 0). Answers from later days are ignored, so a past day
+    can be replayed. Pass the sends (``nps_invitations``,
+    ``date="sent_at"``) to space the asks instead of the answers.
 
     Parameters
     ----------
     users, responses : pandas.DataFrame
         The ``users`` table and the answers (or sends). Not modified.
     on : str or Timestamp
-        The survey date.
+        The survey day ("2026-10-01"); a time of day is dropped.
     min_gap_days : int, default 90
         Minimum days between two asks.
     user, date : str
@@ -874,16 +943,26 @@ def due_for_survey(
     -------
     pandas.DataFrame
         The rows of ``users`` that are due, in their order, with ``last_at``
-        (their last answer up to ``on``, NaT if none) and ``days_since``
-        (float days, NaN if none).
+        (their last answer up to the end of the day ``on``, NaT if none) and
+        ``days_since`` (float days from ``last_at`` to the midnight that
+        starts ``on``, 0 for an answer on the day itself, NaN if none).
 
     Examples
     --------
     >>> users = pd.DataFrame({"user_id": ["U1", "U2", "U3"]})
     >>> answers = pd.DataFrame({"user_id": ["U1", "U2"],
     ...     "responded_at": pd.to_datetime(["2026-09-01", "2026-06-01"])})
-    >>> due_for_survey(users, answers, "2026-10-01")["user_id"].tolist()
-    ['U2', 'U3']
+    >>> due_for_survey(users, answers, "2026-10-01")[["user_id", "days_since"]]
+      user_id  days_since
+    1      U2       122.0
+    2      U3         NaN
+
+    An answer later on the survey day itself counts as asked:
+
+    >>> later = pd.DataFrame({"user_id": ["U2"],
+    ...     "responded_at": pd.to_datetime(["2026-10-01 16:30"])})
+    >>> due_for_survey(users, pd.concat([answers, later]), "2026-10-01")["user_id"].tolist()
+    ['U3']
     """
     func = "due_for_survey"
     if not min_gap_days >= 0:
@@ -891,16 +970,16 @@ def due_for_survey(
     _require(users, [user], func=func, table="users")
     _require(responses, [user, date], func=func)
     try:
-        on = pd.Timestamp(on)
+        day = pd.Timestamp(on).normalize()
     except (ValueError, TypeError) as err:
         raise ParamsError(f"{func}: on={on!r} is not a date ({err}).") from None
     when = _datetimes(responses[date], column=date, func=func)
     past = pd.DataFrame({"_user": responses[user].to_numpy(), "_at": when.to_numpy()})
-    past = past.loc[past["_at"].notna() & (past["_at"] <= on)]
+    past = past.loc[past["_at"].notna() & (past["_at"] < day + pd.Timedelta(days=1))]
     last = past.groupby("_user")["_at"].max()
     out = users.copy()
     out["last_at"] = last.reindex(out[user].to_numpy()).to_numpy()
-    out["days_since"] = (on - out["last_at"]).dt.total_seconds() / 86400
+    out["days_since"] = ((day - out["last_at"]).dt.total_seconds() / 86400).clip(lower=0)
     due = out["last_at"].isna() | (out["days_since"] > min_gap_days)
     return out.loc[due.to_numpy()]
 
@@ -925,12 +1004,30 @@ class LoopClosure:
     sla_summary : DataFrame
         Per category: category, n, done, within_sla, share_done,
         share_within_sla.
+    within_sla_rate : float
+        The share of all answers whose loop was closed within the SLA.
     """
 
     responses: pd.DataFrame
     weekly: pd.DataFrame
     correlation: dict
     sla_summary: pd.DataFrame
+
+    @property
+    def within_sla_rate(self) -> float:
+        """Loops closed within the SLA over all answers, every category pooled.
+
+        NaN when there are no answers (not 0: nothing was late).
+
+        Examples
+        --------
+        >>> summary = pd.DataFrame({"category": ["detractor", "passive", "promoter"],
+        ...                         "n": [2, 0, 3], "within_sla": [1, 0, 3]})
+        >>> LoopClosure(None, None, {}, summary).within_sla_rate  # (1 + 0 + 3) / (2 + 0 + 3)
+        0.8
+        """
+        n = int(self.sla_summary["n"].sum())
+        return float(self.sla_summary["within_sla"].sum()) / n if n else float("nan")
 
 
 def loop_closure(
@@ -975,12 +1072,26 @@ def loop_closure(
 
     Examples
     --------
-    >>> loops = loop_closure(responses, loop_actions)  # doctest: +SKIP
-    >>> loops.sla_summary  # doctest: +SKIP
-        category    n  done  within_sla  share_done  share_within_sla
-    0  detractor  301   266         214       0.884             0.711
-    1    passive  512   431         338       0.842             0.660
-    2   promoter  982   799         702       0.814             0.715
+    >>> responses = pd.DataFrame({"response_id": ["R1", "R2", "R3"],
+    ...     "responded_at": pd.to_datetime(["2026-10-05 10:00", "2026-10-06 10:00",
+    ...                                     "2026-10-07 10:00"]),
+    ...     "score": [3, 10, 8]})
+    >>> actions = pd.DataFrame({"response_id": ["R1", "R2"], "action": ["call", "email"],
+    ...     "done_at": pd.to_datetime(["2026-10-06 09:00", "2026-10-12 10:00"])})
+    >>> loops = loop_closure(responses, actions)
+    >>> loops.responses[["response_id", "category", "required_action", "within_sla"]]
+      response_id   category required_action  within_sla
+    0          R1  detractor            call        True
+    1          R2   promoter           email       False
+    2          R3    passive            call       False
+    >>> loops.sla_summary[["category", "n", "done", "within_sla"]]
+        category  n  done  within_sla
+    0  detractor  1     1           1
+    1    passive  1     0           0
+    2   promoter  1     1           0
+
+    The detractor was called within a day; the promoter's e-mail came on day 6,
+    after the 3-day SLA; nobody called the passive.
     """
     func = "loop_closure"
     _check_params(func, confidence=confidence)
@@ -1146,10 +1257,14 @@ def verbatims(
 
     Examples
     --------
-    >>> verbatims(responses, n=2)  # doctest: +SKIP
-              responded_at  score user_type segment  plan                        comment
-    0  2026-10-30 14:02:11      3  end user     SMB  Starter  Support never solved my ticket.
-    1  2026-10-29 09:45:50      6     admin     SMB      Pro  Call me: [phone]
+    >>> responses = pd.DataFrame({
+    ...     "responded_at": pd.to_datetime(["2026-10-01", "2026-10-03", "2026-10-02"]),
+    ...     "score": [3, 10, 5],
+    ...     "comment": ["Slow support", "Great!", "Call me on (11) 91234-5678"]})
+    >>> verbatims(responses, n=2)
+      responded_at  score             comment
+    0   2026-10-02      5  Call me on [phone]
+    1   2026-10-01      3        Slow support
     """
     func = "verbatims"
     wanted = [category] if isinstance(category, str) else category

@@ -11,7 +11,8 @@ import pandas as pd
 
 from .exceptions import ParamsError
 
-__all__ = ["as_month", "month_end", "trailing_window", "in_window", "up_to", "month_label"]
+__all__ = ["as_month", "month_end", "trailing_window", "in_window", "rows_in_window", "up_to",
+           "month_label"]
 
 
 def as_month(month) -> pd.Timestamp:
@@ -59,6 +60,20 @@ def in_window(dates: pd.Series, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd
     """Boolean mask of ``dates`` inside ``[start, end)``."""
     start, end = window
     return (dates >= start) & (dates < end)
+
+
+def rows_in_window(data: pd.DataFrame, window: tuple[pd.Timestamp, pd.Timestamp], *,
+                   date: str) -> pd.DataFrame:
+    """The rows of ``data`` dated inside ``window`` ``[start, end)`` (a copy).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"at": pd.to_datetime(["2026-08-02", "2026-08-03", "2026-11-01"])})
+    >>> rows_in_window(d, trailing_window("2026-10", 90), date="at")
+              at
+    1 2026-08-03
+    """
+    return data.loc[in_window(data[date], window)].copy()
 
 
 def up_to(data: pd.DataFrame, month, *, date: str) -> pd.DataFrame:

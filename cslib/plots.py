@@ -2,8 +2,10 @@
 
 Every function takes a metric's output (never raw data: metrics are computed
 elsewhere), draws on ``ax`` (a new figure when None) and returns the Axes.
-Labels come from :func:`cslib.report.t`, in the report's locale unless one is
-passed. In a notebook, leave the call last in the cell (with ``;``) and the
+Every plot has a title (``title=`` replaces the default) and labelled axes;
+labels come from :func:`cslib.report.t`, in the report's locale unless one is
+passed. Text from the data (segment names, plans...) is drawn as typed, never
+as maths (``text.parse_math`` is off). In a notebook, leave the call last in the cell (with ``;``) and the
 inline backend shows and closes the figure.
 
 Call :func:`set_style` first (:func:`cslib.context.open_report` does): it
@@ -16,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib as mpl
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from . import report
 from ._checks import require_columns
@@ -27,7 +31,7 @@ from .exceptions import ParamsError, SchemaError
 
 __all__ = ["PALETTE", "set_style", "nps_trend", "nps_by_group", "cohort_heatmap",
            "revenue_waterfall", "rate_trend", "survival_plot", "forest_plot", "bar_rates",
-           "loop_vs_nps"]
+           "loop_vs_nps", "stratum_mix"]
 
 #: Okabe-Ito colours (colour-blind safe): blue, orange, green, vermillion, purple, sky, yellow.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
@@ -86,6 +90,43 @@ def _labels(values) -> list[str]:
     return [str(v) for v in values]
 
 
+def _finish(ax, *, title: str | None, default: str, xlabel: str | None = None,
+            ylabel: str | None = None):
+    """Title and axis labels, and every text of the figure drawn as typed (no mathtext).
+
+    ``title=None`` uses ``default``. A None label leaves that axis label as drawn.
+    """
+    ax.set_title(default if title is None else title)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    for text in ax.figure.findobj(Text):
+        text.set_parse_math(False)
+    return ax
+
+
+def _date_axis(axis) -> None:
+    """At most 5 ISO-dated ticks (locale-neutral, and legible on a phone)."""
+    axis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=5))
+    axis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+
+
+def _ratio_axis(axis, locale: str | None) -> None:
+    """Log-scale ticks at 1, 2, 5 x 10^k, written as plain numbers ("0.2", "1", "5").
+
+    Matplotlib's default log labels are mathtext (``$10^{-1}$``), which the house
+    style's ``text.parse_math = False`` would print literally.
+    """
+    def label(value, _pos):
+        digits = max(0, -int(np.floor(np.log10(value)))) if value > 0 else 0
+        return report.fmt_number(value, locale, digits)
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _percent_axis(axis) -> None:
     axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
@@ -98,7 +139,7 @@ def _band(ax, x, low, high, *, color, locale, step=None) -> None:
 
 # --------------------------------------------------------------------------- NPS
 def nps_trend(rolling: pd.DataFrame, *, x: str = "period_end", ax=None,
-              locale: str | None = None):
+              locale: str | None = None, title: str | None = None):
     """Rolling NPS with its 95% band; points with a small sample are hollow.
 
     Parameters
@@ -120,14 +161,16 @@ def nps_trend(rolling: pd.DataFrame, *, x: str = "period_end", ax=None,
         ax.scatter(data.loc[small, x], data.loc[small, "nps"].astype(float), facecolor="white",
                    edgecolor=color, zorder=3, label=report.t("axis.small", locale))
     ax.axhline(0, color=_GREY, linewidth=0.8)
-    ax.set_ylabel(report.t("axis.nps", locale))
-    ax.set_xlabel("")
+    _date_axis(ax.xaxis)
     ax.set_ylim(max(-100, np.nanmin([data["ci_low"].min(), 0]) - 5),
                 min(100, np.nanmax([data["ci_high"].max(), 0]) + 5))
-    return ax
+    return _finish(ax, title=title, default=report.t("title.nps_trend", locale),
+                   xlabel=report.t("axis.window_end", locale),
+                   ylabel=report.t("axis.nps", locale))
 
 
-def nps_by_group(table: pd.DataFrame, *, group: str, ax=None, locale: str | None = None):
+def nps_by_group(table: pd.DataFrame, *, group: str, ax=None, locale: str | None = None,
+                 title: str | None = None):
     """Each group's NPS with its 95% interval on the -100..100 scale.
 
     Parameters
@@ -154,14 +197,16 @@ def nps_by_group(table: pd.DataFrame, *, group: str, ax=None, locale: str | None
     ax.set_yticks(y)
     ax.set_yticklabels(_labels(table[group]))
     ax.set_ylim(-0.7, len(table) - 0.3)
-    ax.set_xlabel(report.t("axis.nps", locale))
-    ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
-    return ax
+    label = report.column_label(group, locale)
+    return _finish(ax, title=title, default=report.t("title.nps_by_group", locale,
+                                                     group=label.lower()),
+                   xlabel=report.t("axis.nps", locale), ylabel=label)
 
 
 def cohort_heatmap(cohorts: pd.DataFrame, *, cohort: str = "cohort", period: str = "period",
-                   value: str = "nps", ax=None):
+                   value: str = "nps", ax=None, locale: str | None = None,
+                   title: str | None = None):
     """NPS per cohort (rows) and period (columns), annotated; empty cells blank.
 
     Parameters
@@ -182,18 +227,18 @@ def cohort_heatmap(cohorts: pd.DataFrame, *, cohort: str = "cohort", period: str
     # vmin/vmax symmetric about 0, so 0 is the diverging map's white
     sns.heatmap(grid, ax=ax, annot=True, fmt=".0f", cmap="RdBu", vmin=-100, vmax=100,
                 linewidths=0.5, linecolor="white", cbar_kws={"label": "NPS"})
-    ax.set_xlabel("")
-    ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=0)
     ax.tick_params(axis="y", rotation=0)
-    return ax
+    return _finish(ax, title=title, default=report.t("title.cohort", locale),
+                   xlabel=report.t("axis.answered", locale),
+                   ylabel=report.t("axis.signup", locale))
 
 
 # --------------------------------------------------------------------------- revenue
 _STEPS = ("new", "expansion", "reactivation", "contraction", "churn")
 
 
-def revenue_waterfall(row, *, locale: str | None = None, ax=None):
+def revenue_waterfall(row, *, locale: str | None = None, ax=None, title: str | None = None):
     """The revenue bridge as a waterfall: start MRR, gains, losses, end MRR.
 
     Parameters
@@ -247,11 +292,17 @@ def revenue_waterfall(row, *, locale: str | None = None, ax=None):
                        fontsize="small")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: report.fmt_money_short(v, locale)))
     ax.grid(axis="x", visible=False)
-    return ax
+    period = row["period"] if "period" in row else ""
+    return _finish(ax, title=title,
+                   default=report.t("title.waterfall", locale,
+                                    period=report.period_words(period, locale)),
+                   xlabel=report.t("axis.movement", locale),
+                   ylabel=report.column_label("mrr", locale))
 
 
 def rate_trend(bridge: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
-               period: str = "period", ax=None, locale: str | None = None):
+               period: str = "period", ax=None, locale: str | None = None,
+               title: str | None = None):
     """Retention rates (fractions) per period, one line each, on a percent axis.
 
     Parameters
@@ -273,14 +324,17 @@ def rate_trend(bridge: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
     ax.set_xticks(x)
     ax.set_xticklabels(_labels(bridge[period]), rotation=45, ha="right")
     _percent_axis(ax.yaxis)
-    ax.set_xlabel("")
     ax.legend()
-    return ax
+    names = " / ".join(report.column_label(r, locale) for r in rates)
+    label = report.column_label(period, locale)
+    return _finish(ax, title=title, default=report.t("title.rates", locale, rates=names,
+                                                     period=label.lower()),
+                   xlabel=label, ylabel=report.column_label("rate", locale))
 
 
 # --------------------------------------------------------------------------- retention
 def survival_plot(table: pd.DataFrame, *, group: str = "group", time: str = "time", ax=None,
-                  locale: str | None = None):
+                  locale: str | None = None, title: str | None = None):
     """Kaplan-Meier step curves per group with their pointwise 95% bands.
 
     Parameters
@@ -301,14 +355,14 @@ def survival_plot(table: pd.DataFrame, *, group: str = "group", time: str = "tim
                         linewidth=0)
     ax.set_ylim(0, 1.02)
     _percent_axis(ax.yaxis)
-    ax.set_xlabel(report.t("axis.months", locale))
-    ax.set_ylabel(report.t("axis.survival", locale))
     ax.legend(title=None)
-    return ax
+    return _finish(ax, title=title, default=report.t("title.survival", locale),
+                   xlabel=report.t("axis.months", locale),
+                   ylabel=report.t("axis.survival", locale))
 
 
 def forest_plot(summary: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
-                locale: str | None = None):
+                locale: str | None = None, title: str | None = None):
     """Ratios with 95% intervals on a log axis, a reference line at 1.
 
     Parameters
@@ -333,17 +387,19 @@ def forest_plot(summary: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
     ax.errorbar(est[ok], y[ok], xerr=err[:, ok], fmt="o", color=PALETTE[0], capsize=4)
     ax.axvline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
+    _ratio_axis(ax.xaxis, locale)
     ax.set_yticks(y)
     ax.set_yticklabels(_labels(data.index))
     ax.set_ylim(-0.7, len(data) - 0.3)
-    ax.set_xlabel(report.column_label(estimate, locale))
     ax.grid(axis="y", visible=False)
-    return ax
+    label = report.column_label(estimate, locale)
+    return _finish(ax, title=title, default=report.t("title.forest", locale, estimate=label),
+                   xlabel=label, ylabel=report.column_label("term", locale))
 
 
 # --------------------------------------------------------------------------- rates
 def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
-              locale: str | None = None):
+              locale: str | None = None, title: str | None = None):
     """One bar per ``x`` with its 95% interval (``ci_low``/``ci_high``) when present.
 
     Parameters
@@ -372,14 +428,15 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
                        ha="center" if len(data) <= 6 else "right")
     _percent_axis(ax.yaxis)
     ax.set_ylim(0, 1.0 if np.nanmax(np.append(rate, 0)) > 0.5 else None)
-    ax.set_ylabel(report.column_label(y, locale))
-    ax.set_xlabel(report.column_label(x, locale))
     ax.grid(axis="x", visible=False)
-    return ax
+    x_label, y_label = report.column_label(x, locale), report.column_label(y, locale)
+    return _finish(ax, title=title, default=report.t("title.bar_rates", locale, y=y_label,
+                                                     x=x_label.lower()),
+                   xlabel=x_label, ylabel=y_label)
 
 
 def loop_vs_nps(weekly: pd.DataFrame, *, x: str = "period_end", ax=None,
-                locale: str | None = None):
+                locale: str | None = None, title: str | None = None):
     """Weekly NPS (left axis, with its band) and the share of loops closed in SLA (right).
 
     Parameters
@@ -401,7 +458,6 @@ def loop_vs_nps(weekly: pd.DataFrame, *, x: str = "period_end", ax=None,
     ax.plot(data[x], data["nps"].astype(float), color=PALETTE[0], marker="o",
             label=report.t("axis.nps", locale))
     ax.set_ylabel(report.t("axis.nps", locale), color=PALETTE[0])
-    ax.set_xlabel("")
     right = ax.twinx()
     right.plot(data[x], data["share_in_sla"].astype(float), color=PALETTE[1], marker="s",
                linestyle="--", label=report.t("axis.loops", locale))
@@ -409,8 +465,52 @@ def loop_vs_nps(weekly: pd.DataFrame, *, x: str = "period_end", ax=None,
     _percent_axis(right.yaxis)
     right.set_ylabel(report.t("axis.loops", locale), color=PALETTE[1])
     right.grid(False)
+    _date_axis(ax.xaxis)
     handles = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper center",
-              bbox_to_anchor=(0.5, -0.12), ncol=3)
-    return ax
+              bbox_to_anchor=(0.5, -0.18), ncol=3)
+    return _finish(ax, title=title, default=report.t("title.loops", locale),
+                   xlabel=report.t("axis.week_end", locale))
+
+
+# --------------------------------------------------------------------------- survey
+def stratum_mix(mix: pd.DataFrame, *, wave: str = "wave", strata: str = "user_type",
+                value: str = "share", ax=None, locale: str | None = None,
+                title: str | None = None):
+    """Each survey wave's mix of strata (user types) as 100% stacked bars.
+
+    Waves built as designed show bars of the same proportions; a wave whose
+    stripes differ from the others was not stratified like the base.
+
+    Parameters
+    ----------
+    mix : DataFrame
+        :attr:`cslib.survey.SurveyHealth.mix`: one row per wave and stratum
+        with the stratum's ``share`` of the wave's invitations.
+    wave, strata, value : str
+        Column names.
+    """
+    _require(mix, [wave, strata, value], func="stratum_mix")
+    ax = _axes(ax)
+    grid = (mix.pivot_table(index=wave, columns=strata, values=value, aggfunc="sum",
+                            observed=True)
+            .fillna(0.0).sort_index())
+    pos = np.arange(len(grid))
+    bottom = np.zeros(len(grid))
+    for i, name in enumerate(grid.columns):
+        share = grid[name].to_numpy(dtype=float)
+        ax.bar(pos, share, bottom=bottom, width=0.8, color=PALETTE[i % len(PALETTE)],
+               label=str(name), edgecolor="white", linewidth=0.5)
+        bottom += share
+    ax.set_xticks(pos)
+    ax.set_xticklabels(_labels(grid.index), rotation=0 if len(grid) <= 13 else 45)
+    ax.set_ylim(0, 1.0)
+    _percent_axis(ax.yaxis)
+    ax.grid(axis="x", visible=False)
+    if len(grid.columns):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                  title=report.column_label(strata, locale))
+    return _finish(ax, title=title, default=report.t("title.mix", locale),
+                   xlabel=report.column_label(wave, locale),
+                   ylabel=report.t("axis.share_of_wave", locale))

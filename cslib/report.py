@@ -8,6 +8,9 @@ Portuguese:
   :func:`fmt_nps`, :func:`fmt_ci`, :func:`fmt_p`), with babel;
 - sentences that state a number with its uncertainty
   (:func:`nps_summary_sentence`, :func:`bridge_summary`...), as Markdown;
+- headline lists for the batch's overview page (:func:`bridge_headlines`,
+  :func:`review_headlines`, :func:`adoption_headlines`), so notebooks record
+  results without computing on them;
 - display helpers for notebooks (:func:`show_markdown`, :func:`show_table`,
   :func:`show_verbatims`, :func:`callout`, :func:`capture_warnings`), each
   built on a pure ``*_html`` function that tests can call.
@@ -33,239 +36,25 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ParamsError
+from .i18n import LOCALES
+from .i18n import TEXT as _TEXT
+from .i18n import text as _text
 
 __all__ = [
     "LOCALES", "check_locale", "t",
     "fmt_number", "fmt_pct", "fmt_money", "fmt_money_short", "fmt_nps", "fmt_ci", "fmt_p",
-    "nps_summary_sentence", "bridge_summary", "odds_ratio_sentence", "logrank_sentence",
-    "correlation_sentence", "survey_sentence", "review_summary_sentence",
-    "attempt", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
+    "window_words", "period_words", "nps_summary_sentence", "bridge_summary", "odds_ratio_sentence",
+    "adoption_summary", "logrank_sentence", "correlation_sentence", "survey_sentence",
+    "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
+    "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
     "VIEW_COLUMNS", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
     "table_html", "show_table", "show_markdown", "callout_html", "callout",
     "verbatims_html", "show_verbatims", "capture_warnings", "WarningNotes",
 ]
 
-#: Report languages.
-LOCALES = ("en", "pt-BR")
 _BABEL = {"en": "en_US", "pt-BR": "pt_BR"}
 _CURRENCY = {"en": "USD", "pt-BR": "BRL"}
 _state = {"locale": "en"}
-
-# --------------------------------------------------------------------------- text catalogue
-#: key -> (English, Portuguese). Keys starting with "col." are table headers.
-_TEXT: dict[str, tuple[str, str]] = {
-    # context.py
-    "no_accounts": ("Segment {segment} has no accounts: there is nothing to report.",
-                    "O segmento {segment} não tem contas: não há o que relatar."),
-    "no_data": ("No account in {segment} paid in {month}: there is nothing to report.",
-                "Nenhuma conta de {segment} pagou em {month}: não há o que relatar."),
-    # general
-    "not_estimated": ("Not estimated for this segment and month: {reason}",
-                      "Não estimado para este segmento e mês: {reason}"),
-    "n/a": ("n/a", "n/d"),
-    "yes": ("yes", "sim"),
-    "no": ("no", "não"),
-    "ci": ("{level} CI {low} to {high}", "IC {level} {low} a {high}"),
-    "ci_na": ("{level} CI {na}", "IC {level} {na}"),
-    "range": ("{low} to {high}", "{low} a {high}"),
-    "significant": ("significant at 5%", "significativo a 5%"),
-    "not significant": ("not significant at 5%", "não significativo a 5%"),
-    "previous_window": ("the previous {days} days", "nos {days} dias anteriores"),
-    "rows_shown": ("Showing {shown} of {total} rows.", "Mostrando {shown} de {total} linhas."),
-    "no_rows": ("No rows.", "Nenhuma linha."),
-    "no_caveats": ("No caveats: every estimate rests on enough data.",
-                   "Sem ressalvas: todas as estimativas têm dados suficientes."),
-    "no_comments": ("No comments in the window.", "Nenhum comentário no período."),
-    "score": ("score {score}", "nota {score}"),
-    # NPS sentence
-    "nps_none": ("No NPS answers in the window.", "Nenhuma resposta de NPS no período."),
-    "nps_head": ("NPS {nps} ({ci}, {n} answers)", "NPS {nps} ({ci}, {n} respostas)"),
-    "nps_no_previous": ("; no answers in {period} to compare with.",
-                        "; sem respostas {period} para comparar."),
-    "nps_above": (", {d} points above {period} ({ci}); {sig}.",
-                  ", {d} pontos acima do NPS {period} ({ci}); {sig}."),
-    "nps_below": (", {d} points below {period} ({ci}); {sig}.",
-                  ", {d} pontos abaixo do NPS {period} ({ci}); {sig}."),
-    "nps_same": (", the same as {period} ({ci}); {sig}.",
-                 ", igual ao NPS {period} ({ci}); {sig}."),
-    "nps_small": (" Fewer answers than the minimum in a window: read the intervals, "
-                  "not the point values.",
-                  " Menos respostas que o mínimo em uma janela: leia os intervalos, "
-                  "não os valores pontuais."),
-    # revenue
-    "bridge_none": ("No revenue bridge for the month.", "Sem ponte de receita para o mês."),
-    "bridge_month": ("In {period}, NRR was **{nrr}** and GRR {grr}; net revenue churn "
-                     "{nrc} and logo churn {logo} ({lost} of {accounts} paying accounts "
-                     "lost).",
-                     "Em {period}, o NRR foi **{nrr}** e o GRR {grr}; churn líquido de "
-                     "receita {nrc} e churn de logos {logo} ({lost} de {accounts} contas "
-                     "pagantes perdidas)."),
-    "bridge_mrr": (" MRR went from {start} to {end} (new business {new}, reactivations "
-                   "{react}, which are not part of NRR or GRR).",
-                   " O MRR foi de {start} para {end} (novos negócios {new}, reativações "
-                   "{react}, que não entram no NRR nem no GRR)."),
-    "bridge_change_up": (" NRR was {d} points above the previous month ({prev}).",
-                         " O NRR ficou {d} pontos acima do mês anterior ({prev})."),
-    "bridge_change_down": (" NRR was {d} points below the previous month ({prev}).",
-                           " O NRR ficou {d} pontos abaixo do mês anterior ({prev})."),
-    "bridge_change_same": (" NRR was the same as the previous month ({prev}).",
-                           " O NRR ficou igual ao do mês anterior ({prev})."),
-    "bridge_trailing": (" Over the {months} months from {start} to {end}, NRR was {nrr} "
-                        "and GRR {grr}.",
-                        " Nos {months} meses de {start} a {end}, o NRR foi {nrr} "
-                        "e o GRR {grr}."),
-    # adoption
-    "odds": ("Accounts using at least {k} of the {m} key features had **{or_} times the odds** "
-             "of churning the next month ({ci}; {p}), holding the model's other variables "
-             "fixed, over {n} account-months with {events} churns.",
-             "Contas que usam pelo menos {k} dos {m} recursos-chave tiveram **{or_} vezes a "
-             "chance** de churn no mês seguinte ({ci}; {p}), mantidas fixas as demais "
-             "variáveis do modelo, em {n} contas-mês com {events} churns."),
-    "odds_crosses": (" The interval includes 1, so the data are also compatible with no "
-                     "association.",
-                     " O intervalo inclui 1: os dados também são compatíveis com nenhuma "
-                     "associação."),
-    "odds_auc": (" The model's AUC is {auc}.", " A AUC do modelo é {auc}."),
-    "association": (" This is an association, not proof of cause.",
-                    " É uma associação, não prova de causa."),
-    "odds_none": ("The model could not estimate an odds ratio for key-feature adoption.",
-                  "O modelo não conseguiu estimar a razão de chances da adoção dos "
-                  "recursos-chave."),
-    # survival
-    "logrank_one": ("Only one group: there is nothing to compare.",
-                    "Só um grupo: não há o que comparar."),
-    "logrank_nan": ("No churn events: the curves cannot be compared.",
-                    "Sem eventos de churn: as curvas não podem ser comparadas."),
-    "logrank_differ": ("The survival curves of the {k} groups differ by more than chance "
-                       "would readily explain (log-rank chi² = {stat}, df = {df}, {p}).",
-                       "As curvas de sobrevivência dos {k} grupos diferem mais do que o "
-                       "acaso explicaria (log-rank qui² = {stat}, gl = {df}, {p})."),
-    "logrank_same": ("The survival curves of the {k} groups do not differ by more than "
-                     "chance would explain (log-rank chi² = {stat}, df = {df}, {p}).",
-                     "As curvas de sobrevivência dos {k} grupos não diferem mais do que o "
-                     "acaso explicaria (log-rank qui² = {stat}, gl = {df}, {p})."),
-    # loops
-    "corr_few": ("Too few weeks with answers ({n}) to relate weekly NPS and loop closure.",
-                 "Poucas semanas com respostas ({n}) para relacionar o NPS semanal e o "
-                 "fechamento de loops."),
-    "corr_together": ("Weekly NPS and the share of loops closed within the SLA moved "
-                      "together (Pearson r = {r} over {n} weeks, {p}).",
-                      "O NPS semanal e a parcela de loops fechados no SLA andaram juntos "
-                      "(r de Pearson = {r} em {n} semanas, {p})."),
-    "corr_opposite": ("Weekly NPS and the share of loops closed within the SLA moved in "
-                      "opposite directions (Pearson r = {r} over {n} weeks, {p}).",
-                      "O NPS semanal e a parcela de loops fechados no SLA andaram em "
-                      "direções opostas (r de Pearson = {r} em {n} semanas, {p})."),
-    "corr_none": ("Weekly NPS and the share of loops closed within the SLA show no clear "
-                  "relationship (Pearson r = {r} over {n} weeks, {p}).",
-                  "O NPS semanal e a parcela de loops fechados no SLA não mostram relação "
-                  "clara (r de Pearson = {r} em {n} semanas, {p})."),
-    "correlation": (" A correlation is not proof that one drives the other.",
-                    " Correlação não prova que um cause o outro."),
-    # survey
-    "survey_none": ("No invitations were sent in the window.",
-                    "Nenhum convite foi enviado no período."),
-    "survey": ("{sent} invitations in {waves} waves; {responded} answered within 30 days, a "
-               "response rate of **{rate}** ({ci}).",
-               "{sent} convites em {waves} ondas; {responded} respondidos em até 30 dias, "
-               "taxa de resposta de **{rate}** ({ci})."),
-    "survey_mix": (" The largest gap between a wave's user-type mix and the whole base is "
-                   "{gap} points.",
-                   " A maior diferença entre o mix de tipos de usuário de uma onda e a base "
-                   "toda é de {gap} pontos."),
-    # review
-    "review": ("Of {total} paying accounts, **{risk}** ({risk_pct}) look like churn risks and "
-               "{attention} ({attention_pct}) need more meetings; {expand} ({expand_pct}) "
-               "have room to expand.",
-               "Das {total} contas pagantes, **{risk}** ({risk_pct}) parecem risco de churn e "
-               "{attention} ({attention_pct}) precisam de mais reuniões; {expand} "
-               "({expand_pct}) têm espaço para expandir."),
-    "review_ltv": (" LTV/CAC: {items}.", " LTV/CAC: {items}."),
-    "review_fcr": (" First-contact resolution is {rate} ({ci}, {n} resolved tickets).",
-                   " A resolução no primeiro contato é de {rate} ({ci}, {n} tickets "
-                   "resolvidos)."),
-    "in": ("{value} in {group}", "{value} em {group}"),
-    # plots
-    "axis.nps": ("NPS", "NPS"),
-    "axis.share": ("Share", "Parcela"),
-    "axis.survival": ("Share still paying", "Parcela ainda pagante"),
-    "axis.months": ("Months since first payment", "Meses desde o primeiro pagamento"),
-    "axis.loops": ("Loops closed in SLA", "Loops fechados no SLA"),
-    "axis.answers": ("answers", "respostas"),
-    "axis.small": ("small sample", "amostra pequena"),
-    "ci_band": ("95% CI", "IC 95%"),
-    # table headers
-    "col.ci": ("95% CI", "IC 95%"),
-    "col.n": ("Answers", "Respostas"),
-    "col.answers": ("Answers", "Respostas"),
-    "col.nps": ("NPS", "NPS"),
-    "col.ci_low": ("95% CI low", "IC 95% inferior"),
-    "col.ci_high": ("95% CI high", "IC 95% superior"),
-    "col.rest_n": ("Answers (rest)", "Respostas (demais)"),
-    "col.rest_nps": ("NPS (rest)", "NPS (demais)"),
-    "col.difference": ("Difference", "Diferença"),
-    "col.p_value": ("p-value", "valor-p"),
-    "col.significant": ("Significant", "Significativo"),
-    "col.small_sample": ("Small sample", "Amostra pequena"),
-    "col.user_type": ("User type", "Tipo de usuário"),
-    "col.segment": ("Segment", "Segmento"),
-    "col.plan": ("Plan", "Plano"),
-    "col.region": ("Region", "Região"),
-    "col.feature": ("Feature", "Recurso"),
-    "col.wave": ("Wave", "Onda"),
-    "col.category": ("Category", "Categoria"),
-    "col.done": ("Loops closed", "Loops fechados"),
-    "col.within_sla": ("Closed within SLA", "Fechados no SLA"),
-    "col.share_done": ("Share closed", "Parcela fechada"),
-    "col.share_within_sla": ("Share within SLA", "Parcela no SLA"),
-    "col.period": ("Period", "Período"),
-    "col.start_mrr": ("Start MRR", "MRR inicial"),
-    "col.new": ("New", "Novos"),
-    "col.expansion": ("Expansion", "Expansão"),
-    "col.contraction": ("Contraction", "Contração"),
-    "col.churn": ("Churn", "Churn"),
-    "col.reactivation": ("Reactivation", "Reativação"),
-    "col.end_mrr": ("End MRR", "MRR final"),
-    "col.grr": ("GRR", "GRR"),
-    "col.nrr": ("NRR", "NRR"),
-    "col.net_revenue_churn": ("Net revenue churn", "Churn líquido de receita"),
-    "col.logo_churn": ("Logo churn", "Churn de logos"),
-    "col.accounts_start": ("Paying accounts at start", "Contas pagantes no início"),
-    "col.accounts_churned": ("Accounts lost", "Contas perdidas"),
-    "col.view": ("View", "Visão"),
-    "col.component": ("Component", "Componente"),
-    "col.effect": ("Effect on NRR", "Efeito no NRR"),
-    "col.base": ("From", "De"),
-    "col.current": ("To", "Para"),
-    "col.name": ("Account", "Conta"),
-    "col.account_id": ("Account ID", "ID da conta"),
-    "col.movement": ("Movement", "Movimento"),
-    "col.previous_mrr": ("Previous MRR", "MRR anterior"),
-    "col.mrr": ("MRR", "MRR"),
-    "col.change": ("Change", "Variação"),
-    "col.class": ("Class", "Classe"),
-    "col.label": ("Review class", "Classe da revisão"),
-    "col.accounts": ("Accounts", "Contas"),
-    "col.share": ("Share", "Parcela"),
-    "col.rule": ("Why", "Motivo"),
-    "col.rate": ("Rate", "Taxa"),
-    "col.response_rate": ("Response rate", "Taxa de resposta"),
-    "col.sent": ("Sent", "Enviados"),
-    "col.responded": ("Answered", "Respondidos"),
-    "col.active_accounts": ("Active accounts", "Contas ativas"),
-    "col.fcr": ("Resolved at first contact", "Resolvidos no primeiro contato"),
-    "col.term": ("Term", "Termo"),
-    "col.coef": ("Coefficient", "Coeficiente"),
-    "col.se": ("Std. error", "Erro padrão"),
-    "col.odds_ratio": ("Odds ratio", "Razão de chances"),
-    "col.hazard_ratio": ("Hazard ratio", "Razão de riscos"),
-    "col.arpa": ("ARPA", "ARPA"),
-    "col.churn_rate": ("Monthly churn", "Churn mensal"),
-    "col.ltv": ("LTV", "LTV"),
-    "col.avg_cac": ("Mean CAC", "CAC médio"),
-    "col.ltv_cac": ("LTV/CAC", "LTV/CAC"),
-}
-
 
 def check_locale(locale: str) -> str:
     """Check a report locale and make it the default for calls without one.
@@ -322,13 +111,7 @@ def t(key: str, locale: str | None = None, **fields) -> str:
     >>> t("previous_window", "pt-BR", days=90)
     'nos 90 dias anteriores'
     """
-    try:
-        pair = _TEXT[key]
-    except KeyError:
-        raise KeyError(f"report.t: unknown text key {key!r}; add it to report._TEXT "
-                       "in both languages.") from None
-    text = pair[LOCALES.index(_loc(locale))]
-    return text.format(**fields) if fields else text
+    return _text(key, _loc(locale), **fields)
 
 
 # --------------------------------------------------------------------------- escaping
@@ -543,6 +326,36 @@ def _range(low, high, locale: str, kind: str) -> str:
     return t("range", locale, low=_fmt(low, kind, locale), high=_fmt(high, kind, locale))
 
 
+def _window_fields(window, locale: str) -> dict[str, str]:
+    from babel.dates import format_date
+
+    start, end = (pd.Timestamp(x) for x in window)
+    days = round((end - start) / pd.Timedelta(days=1))
+    last = (end - pd.Timedelta(1, "ns")).normalize()  # the window is [start, end)
+    pattern = "d 'de' MMM 'de' y" if locale == "pt-BR" else "d MMM y"
+    return {"days": fmt_number(days, locale),
+            "end": format_date(last.date(), pattern, locale=_BABEL[locale])}
+
+
+def window_words(window: tuple, locale: str | None = None) -> str:
+    """A window ``[start, end)`` in words, naming its last day.
+
+    Parameters
+    ----------
+    window : (start, end)
+        As :func:`cslib.periods.trailing_window` gives (``end`` excluded).
+    locale : str
+
+    Examples
+    --------
+    >>> window = (pd.Timestamp("2026-08-03"), pd.Timestamp("2026-11-01"))
+    >>> window_words(window, "en"), window_words(window, "pt-BR")
+    ('the 90 days to 31 Oct 2026', 'os 90 dias até 31 de out. de 2026')
+    """
+    locale = _loc(locale)
+    return t("window_to", locale, **_window_fields(window, locale))
+
+
 # --------------------------------------------------------------------------- sentences
 def _get(row, key, default=np.nan):
     if row is None:
@@ -566,7 +379,10 @@ def nps_summary_sentence(current: Mapping, previous: Mapping | None, comparison:
     ----------
     current, previous : dict-like
         :func:`cslib.nps.nps_table` rows (``n``, ``nps``, ``ci_low``,
-        ``ci_high``, ``small_sample``); ``previous`` may be None.
+        ``ci_high``, ``small_sample``); ``previous`` may be None. When
+        ``current`` has ``start`` and ``end`` (as
+        :attr:`cslib.nps.WindowComparison.current` does), the sentence names
+        the window ("in the 90 days to 31 Oct 2026").
     comparison : dict-like
         ``difference``, ``ci_low``, ``ci_high``, ``p_value``, ``significant``.
     locale : str
@@ -586,6 +402,11 @@ def nps_summary_sentence(current: Mapping, previous: Mapping | None, comparison:
     ...     {"difference": 8.3, "ci_low": 2.0, "ci_high": 14.6, "p_value": 0.01,
     ...      "significant": True}, locale="en", period="the previous 90 days")
     'NPS **42** (95% CI 35 to 49, 312 answers), 8 points above the previous 90 days (95% CI 2 to 15); significant at 5%.'
+    >>> nps_summary_sentence({"n": 312, "nps": 42.3, "ci_low": 35.1, "ci_high": 49.4,
+    ...                       "start": pd.Timestamp("2026-08-03"),
+    ...                       "end": pd.Timestamp("2026-11-01")}, None, None, locale="en",
+    ...                      period="the previous 90 days")
+    'NPS **42** (95% CI 35 to 49, 312 answers) in the 90 days to 31 Oct 2026; no answers in the previous 90 days to compare with.'
     """
     locale = _loc(locale)
     n = _get(current, "n", 0)
@@ -594,6 +415,9 @@ def nps_summary_sentence(current: Mapping, previous: Mapping | None, comparison:
     ci = fmt_ci(_get(current, "ci_low"), _get(current, "ci_high"), locale, kind="nps")
     text = t("nps_head", locale, nps=f"**{fmt_nps(current['nps'], locale)}**", ci=ci,
              n=fmt_number(n, locale))
+    start, end = _get(current, "start"), _get(current, "end")
+    if not _missing(start) and not _missing(end):
+        text += t("nps_window", locale, **_window_fields((start, end), locale))
     period = _escape(period, markdown=True)
     small = t("nps_small", locale) if (bool(_get(current, "small_sample", False))
                                        or bool(_get(previous, "small_sample", False))) else ""
@@ -622,6 +446,23 @@ def _month_words(period: str, locale: str) -> str:
         return str(period)
 
 
+def period_words(period, locale: str | None = None) -> str:
+    """A bridge period in words: ``"2026-10"`` -> ``"October 2026"``, and
+    ``"2025-11 to 2026-10"`` -> ``"November 2025 to October 2026"``.
+
+    Examples
+    --------
+    >>> period_words("2025-11 to 2026-10", "pt-BR")
+    'novembro de 2025 a outubro de 2026'
+    """
+    locale = _loc(locale)
+    parts = str(period).split(" to ")
+    words = [_month_words(part, locale) for part in parts]
+    if len(words) == 2:
+        return t("range", locale, low=words[0], high=words[1])
+    return words[0] if len(words) == 1 else str(period)
+
+
 def bridge_summary(month_row, previous_row, trailing, *, locale: str | None = None) -> str:
     """The month's NRR, GRR, net revenue churn and logo churn, with MRR and trend.
 
@@ -629,7 +470,11 @@ def bridge_summary(month_row, previous_row, trailing, *, locale: str | None = No
     ----------
     month_row, previous_row : pandas.Series or dict
         :func:`cslib.revenue.bridge_row` of the month and of the month before
-        (either may be None).
+        (either may be None). Logo churn is given with its 95% interval
+        (``logo_churn_ci_low``/``logo_churn_ci_high`` when the row has them,
+        else :func:`cslib.revenue.logo_churn_interval`); NRR,
+        GRR and net revenue churn are census figures of every account and the
+        sentence says so instead of giving them an interval.
     trailing : pandas.Series or dict or None
         :func:`cslib.revenue.trailing_bridge` (``period`` like
         ``"2025-11 to 2026-10"``).
@@ -653,12 +498,19 @@ def bridge_summary(month_row, previous_row, trailing, *, locale: str | None = No
     if month_row is None:
         return t("bridge_none", locale)
     period = _escape(_month_words(_get(month_row, "period", ""), locale), markdown=True)
+    lost, accounts = _get(month_row, "accounts_churned"), _get(month_row, "accounts_start")
+    low, high = _get(month_row, "logo_churn_ci_low"), _get(month_row, "logo_churn_ci_high")
+    if _missing(low) and _missing(high):
+        from .revenue import logo_churn_interval
+
+        low, high = logo_churn_interval(lost, accounts)
     text = t("bridge_month", locale, period=period, nrr=fmt_pct(_get(month_row, "nrr"), locale),
              grr=fmt_pct(_get(month_row, "grr"), locale),
              nrc=fmt_pct(_get(month_row, "net_revenue_churn"), locale),
              logo=fmt_pct(_get(month_row, "logo_churn"), locale),
-             lost=fmt_number(_get(month_row, "accounts_churned"), locale),
-             accounts=fmt_number(_get(month_row, "accounts_start"), locale))
+             lost=fmt_number(lost, locale), accounts=fmt_number(accounts, locale),
+             logo_ci=fmt_ci(low, high, locale, kind="pct"))
+    text += t("bridge_census", locale)
     text += t("bridge_mrr", locale, start=_md_money(_get(month_row, "start_mrr"), locale),
               end=_md_money(_get(month_row, "end_mrr"), locale),
               new=_md_money(_get(month_row, "new"), locale),
@@ -728,6 +580,51 @@ def odds_ratio_sentence(row, diagnostics: Mapping | None = None, *, locale: str 
     if not _missing(auc):
         text += t("odds_auc", locale, auc=fmt_ratio(auc, locale))
     return text + t("association", locale)
+
+
+def _plain_reason(reason: str) -> str:
+    """The first sentence of a :class:`~cslib.exceptions.ModelError` message, without the
+    function-name prefix and the advice to analysts."""
+    text = re.sub(r"^[\w.]+: ", "", " ".join(str(reason).split()))
+    text = re.split(r"(?<=[.!?])\s+(?=[A-Z])", text, maxsplit=1)[0]
+    return text.rstrip(".") or str(reason)
+
+
+def adoption_summary(model, reason: str | None = None, *, locale: str | None = None,
+                     min_features: int = 2, n_features: int | None = None) -> str:
+    """The Summary of the adoption report: the odds ratio, or why there is none.
+
+    Parameters
+    ----------
+    model : cslib.adoption.RetentionRegression or None
+        Fitted (its ``adoption`` term's row is used), or None when it could not
+        be fitted (see :func:`try_fit`).
+    reason : str, optional
+        Why the model could not be fitted (the :class:`~cslib.exceptions.ModelError`
+        message).
+    min_features, n_features
+        See :func:`odds_ratio_sentence`.
+
+    Returns
+    -------
+    str
+        Markdown: :func:`odds_ratio_sentence`, or one sentence saying why the
+        model is missing and what the report shows instead.
+
+    Examples
+    --------
+    >>> text = adoption_summary(None, "retention_regression: no account churned in the "
+    ...                         "window. Use a longer window.", locale="en")
+    >>> text[:100]
+    'The churn model could not be fitted for this segment and month: no account churned in the window; in'
+    """
+    locale = _loc(locale)
+    if model is None:
+        why = _escape(_plain_reason(reason), markdown=True) if reason else t("n/a", locale)
+        return t("odds_unfitted", locale, reason=why)
+    return odds_ratio_sentence(model.summary.loc[model.adoption], model.diagnostics,
+                               locale=locale, min_features=min_features,
+                               n_features=n_features)
 
 
 def logrank_sentence(logrank: Mapping | None, *, locale: str | None = None) -> str:
@@ -835,7 +732,7 @@ def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | Non
         Markdown.
     """
     locale = _loc(locale)
-    counts = summary.groupby("class")["accounts"].sum()
+    counts = _class_counts(summary)
     total = int(counts.sum())
 
     def part(cls: int) -> tuple[str, str]:
@@ -859,6 +756,78 @@ def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | Non
                   ci=fmt_ci(_get(first, "ci_low"), _get(first, "ci_high"), locale, kind="pct"),
                   n=fmt_number(_get(first, "n"), locale))
     return text
+
+
+# --------------------------------------------------------------------------- headlines
+def _headline(name: str, value, text: str | None = None) -> dict:
+    return {"name": name, "value": value, "text": text}
+
+
+def bridge_headlines(month_row, *, locale: str | None = None) -> list[dict]:
+    """The month's NRR, GRR, net revenue churn and logo churn for the overview page.
+
+    Parameters
+    ----------
+    month_row : pandas.Series or dict or None
+        :func:`cslib.revenue.bridge_row` of the month (None: no headlines).
+
+    Returns
+    -------
+    list of dict
+        ``{"name", "value", "text"}``, for :func:`cslib.headlines.record_headlines`.
+
+    Examples
+    --------
+    >>> [h["text"] for h in bridge_headlines({"nrr": 0.9357, "grr": 0.8786,
+    ...     "net_revenue_churn": 0.0643, "logo_churn": 0.02}, locale="en")]
+    ['93.6%', '87.9%', '6.4%', '2.0%']
+    """
+    locale = _loc(locale)
+    if month_row is None:
+        return []
+    names = {"nrr": "NRR", "grr": "GRR", "net_revenue_churn": "Net revenue churn",
+             "logo_churn": "Logo churn"}
+    return [_headline(label, _get(month_row, col), fmt_pct(_get(month_row, col), locale))
+            for col, label in names.items()]
+
+
+def adoption_headlines(model, *, locale: str | None = None) -> list[dict]:
+    """The adoption odds ratio for the overview page (none when the model is None)."""
+    locale = _loc(locale)
+    if model is None:
+        return []
+    odds = _get(model.summary.loc[model.adoption], "odds_ratio")
+    return [_headline("Adoption odds ratio", odds, fmt_ratio(odds, locale))]
+
+
+def _class_counts(summary: pd.DataFrame) -> pd.Series:
+    """Accounts per review class, summed over any ``by`` columns."""
+    return summary.groupby("class")["accounts"].sum()
+
+
+def review_headlines(summary: pd.DataFrame, fcr: pd.DataFrame | None, *,
+                     locale: str | None = None) -> list[dict]:
+    """Churn-risk accounts (class 4) and first-contact resolution for the overview page.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`cslib.review.review_summary` (``class``, ``accounts``).
+    fcr : DataFrame or None
+        :func:`cslib.support.first_contact_resolution` without ``by``.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({"class": [1, 4, 4], "accounts": [10, 2, 3]})
+    >>> fcr = pd.DataFrame({"n": [80], "rate": [0.725]})
+    >>> [(h["name"], h["value"]) for h in review_headlines(summary, fcr, locale="en")]
+    [('Churn risk accounts', 5), ('FCR', 0.725)]
+    """
+    locale = _loc(locale)
+    risk = int(_class_counts(summary).get(4, 0))
+    rate = fcr["rate"].iloc[0] if fcr is not None and len(fcr) and "rate" in fcr else np.nan
+    return [_headline("Churn risk accounts", risk),
+            _headline("FCR", None if _missing(rate) else float(rate), fmt_pct(rate, locale))]
 
 
 # --------------------------------------------------------------------------- tables
@@ -1107,6 +1076,38 @@ def callout(text: str, kind: str = "info"):
     return HTML(callout_html(text, kind))
 
 
+def try_fit(func, *args, **kwargs) -> tuple[object | None, str | None]:
+    """``(func(*args, **kwargs), None)``, or ``(None, reason)`` when the data cannot support it.
+
+    A model that cannot be fitted on a small segment (a single outcome class,
+    no events, a constant covariate) raises :class:`~cslib.exceptions.ModelError`;
+    its message is returned so the report can say why (see
+    :func:`adoption_summary`, :func:`show_not_estimated`). Other errors propagate.
+
+    Examples
+    --------
+    >>> from cslib.exceptions import ModelError
+    >>> def fit():
+    ...     raise ModelError("no churn in the window")
+    >>> try_fit(fit)
+    (None, 'no churn in the window')
+    >>> try_fit(lambda: 42)
+    (42, None)
+    """
+    from .exceptions import ModelError
+
+    try:
+        return func(*args, **kwargs), None
+    except ModelError as err:
+        return None, str(err)
+
+
+def show_not_estimated(reason: str | None, *, locale: str | None = None) -> None:
+    """Display the "Not estimated for this segment and month: ..." box (nothing if no reason)."""
+    if reason:
+        _display(callout(t("not_estimated", locale, reason=str(reason)), kind="warning"))
+
+
 def attempt(func, *args, locale: str | None = None, **kwargs):
     """``func(*args, **kwargs)``, or None with a note on the page when the data cannot support it.
 
@@ -1124,15 +1125,9 @@ def attempt(func, *args, locale: str | None = None, **kwargs):
     <IPython.core.display.HTML object>
     True
     """
-    from IPython.display import display
-
-    from .exceptions import ModelError
-
-    try:
-        return func(*args, **kwargs)
-    except ModelError as err:
-        display(callout(t("not_estimated", locale, reason=str(err)), kind="warning"))
-        return None
+    result, reason = try_fit(func, *args, **kwargs)
+    show_not_estimated(reason, locale=locale)
+    return result
 
 
 def _date_words(value, locale: str) -> str:
@@ -1145,9 +1140,15 @@ def _date_words(value, locale: str) -> str:
 
 def verbatims_html(data: pd.DataFrame, *, locale: str | None = None,
                    comment: str = "comment", date: str = "responded_at",
-                   score: str = "score") -> str:
-    """Comments as an escaped quote list, each with its date, score and context."""
+                   score: str = "score", masked: bool | None = None) -> str:
+    """Comments as an escaped quote list, each with its date, score and context.
+
+    ``masked`` (the notebook's ``mask_pii``) adds a line saying whether e-mail
+    addresses and phone numbers were masked; None says nothing.
+    """
     locale = _loc(locale)
+    note = "" if masked is None else (
+        f'<p class="cs-muted">{_escape(t("pii_masked" if masked else "pii_shown", locale))}</p>')
     rows = data.loc[data[comment].notna()] if comment in data else data.iloc[:0]
     if rows.empty:
         return f'<p class="cs-muted">{_escape(t("no_comments", locale))}</p>'
@@ -1162,7 +1163,7 @@ def verbatims_html(data: pd.DataFrame, *, locale: str | None = None,
                    f'border-left:3px solid #d0d7de">{_escape(r[comment])}</blockquote>'
                    f'<span class="cs-muted">{_escape(meta_text)}</span></li>')
     out.append("</ul>")
-    return "".join(out)
+    return note + "".join(out)
 
 
 def show_verbatims(data: pd.DataFrame, *, locale: str | None = None, **kwargs) -> None:

@@ -6,7 +6,8 @@ meaning 0), :func:`mrr_movements` labels every entity-month as ``new``,
 account level (the "360°" customer view, contracts summed) or at contract
 level. :func:`revenue_bridge` adds the movements up per month, quarter or year
 so that ``start_mrr + new + expansion + contraction + churn + reactivation ==
-end_mrr`` and derives the retention ratios from those sums.
+end_mrr``, and derives the retention ratios from the accounts paying at the
+start of each period (see the conventions below).
 
 Conventions (see ``DOMAIN.md``):
 
@@ -16,6 +17,13 @@ Conventions (see ``DOMAIN.md``):
   Churn (ChartMogul's NRR convention). ChartMogul's "net MRR churn rate"
   subtracts reactivation as well, so it reads lower than ours whenever
   churned customers come back.
+- Over a quarter, a year or a trailing window the ratios follow the *start
+  cohort*, the entities paying at the start of the period: their MRR at the
+  end of the period against their MRR at the start (GRR caps each entity's
+  end at its start; NRR does not). An account that is new, or comes back,
+  inside the period is not in the cohort, so the churn and contraction of
+  accounts that joined mid-quarter never enter GRR or NRR. For one month
+  this is the month's churn, contraction and expansion over its start.
 - The first month of the data is an opening balance: nothing is known
   before it, so it gets no movement rows; its MRR is the ``previous_mrr`` of
   the second month.
@@ -50,6 +58,7 @@ __all__ = [
     "mrr_movements",
     "revenue_bridge",
     "net_revenue_churn",
+    "logo_churn_interval",
     "nrr_change_decomposition",
     "top_movers",
     "bridge_row",
@@ -250,6 +259,61 @@ def _check_freq(freq: str) -> str:
     return freq
 
 
+_COHORT_COLUMNS = ("_c_churn", "_c_contraction", "_c_expansion", "accounts_start",
+                   "accounts_churned")
+
+
+def _start_cohort(mv: pd.DataFrame, keys: list[str], entity: str, at_first: pd.Series,
+                  at_last: pd.Series) -> pd.DataFrame:
+    """Per group of ``keys``, how the entities paying at the start ended the period.
+
+    The start cohort is the entities with ``previous_mrr > 0`` in the group's first
+    month (``at_first``); each one's end is its ``mrr`` in the group's last month
+    (``at_last``), 0 when it has no row then. Its change ``end - start`` is summed
+    as ``_c_churn`` (end 0), ``_c_contraction`` (0 < end < start) or
+    ``_c_expansion`` (end > start); ``accounts_start`` counts the cohort and
+    ``accounts_churned`` those with end 0. Entities that are new or come back
+    inside the period are not in the cohort, so they are in none of these.
+
+    For a single month (``at_first`` is ``at_last``) the cohort's changes are the
+    month's churn, contraction and expansion movements, summed in the same row
+    order as the bridge sums them, so the ratios come out bit for bit the same.
+    """
+    on = [*keys, entity]
+    starts = mv.loc[at_first & (mv["previous_mrr"] > 0), [*on, "previous_mrr"]].rename(
+        columns={"previous_mrr": "_s"})
+    ends = mv.loc[at_last, [*on, "mrr"]]
+    cohort = ends.merge(starts, on=on, how="left")  # a left merge keeps the row order
+    gone = starts.merge(ends[on].assign(_seen=True), on=on, how="left")
+    gone = gone.loc[gone["_seen"].isna(), [*on, "_s"]].assign(mrr=0.0)
+    if len(gone):
+        cohort = pd.concat([cohort, gone[cohort.columns]], ignore_index=True)
+    s, e = cohort["_s"], cohort["mrr"]
+    member = s.gt(0)
+    delta = e - s
+    cohort["_c_churn"] = delta.where(member & (e == 0), 0.0)
+    cohort["_c_contraction"] = delta.where(member & (e > 0) & (e < s), 0.0)
+    cohort["_c_expansion"] = delta.where(member & (e > s), 0.0)
+    cohort["accounts_start"] = member.astype("int64")
+    cohort["accounts_churned"] = (member & (e == 0)).astype("int64")
+    return cohort.groupby(keys, dropna=False, sort=True)[list(_COHORT_COLUMNS)].sum()
+
+
+def _add_ratios(sums: pd.DataFrame) -> None:
+    """GRR, NRR, Net Revenue Churn and logo churn from ``start_mrr`` and the cohort sums
+    (in place; drops the private cohort columns)."""
+    start = sums["start_mrr"].where(sums["start_mrr"] > 0)
+    churn, contraction = sums.pop("_c_churn"), sums.pop("_c_contraction")
+    expansion = sums.pop("_c_expansion")
+    sums["grr"] = (sums["start_mrr"] + churn + contraction) / start
+    sums["nrr"] = (sums["start_mrr"] + churn + contraction + expansion) / start
+    sums["net_revenue_churn"] = (-churn - contraction - expansion) / start
+    for col in ("accounts_start", "accounts_churned"):
+        sums[col] = sums[col].astype("int64")
+    n_start = sums["accounts_start"].where(sums["accounts_start"] > 0)
+    sums["logo_churn"] = sums["accounts_churned"] / n_start
+
+
 def revenue_bridge(
     movements: pd.DataFrame,
     *,
@@ -270,8 +334,9 @@ def revenue_bridge(
     freq : {"M", "Q", "Y"}, default "M"
         Period length. Quarters and years roll the months up: start MRR of the
         first month, end MRR of the last month, movements summed, ratios
-        recomputed from the sums (never averaged). The first period of the
-        data starts at the opening-balance month and may be partial.
+        recomputed over the whole period from its start cohort (never
+        averaged over months). The first period of the data starts at the
+        opening-balance month and may be partial.
     month : str, default "month"
         Month column of ``movements``.
     entity : str, optional
@@ -289,17 +354,34 @@ def revenue_bridge(
         ``accounts_churned``.
 
         ``contraction`` and ``churn`` are negative, so ``start_mrr + new +
-        expansion + contraction + churn + reactivation == end_mrr``.
-        ``grr = (start + churn + contraction) / start``, ``nrr = (start +
-        churn + contraction + expansion) / start`` and ``net_revenue_churn =
-        1 - nrr``; new business and reactivation are left out of all three
-        (ChartMogul's "net MRR churn rate" also subtracts reactivation).
-        ``accounts_start`` counts the entities (accounts or contracts) paying
-        at the end of the previous period and ``accounts_churned`` those of
-        them not paying at the end of this one; over a quarter or a year an
-        entity that churns and comes back inside the period is not counted,
-        one that joins and leaves inside the period neither.
-        Ratios are NaN when the start is 0.
+        expansion + contraction + churn + reactivation == end_mrr``: the
+        movement columns are the sums of the monthly movements of every
+        entity, new and reactivated ones included.
+
+        The ratios follow the start cohort, the entities paying at the end
+        of the previous period (``accounts_start`` of them, ``start_mrr``
+        between them). With ``start_i`` and ``end_i`` an entity's MRR at the
+        start and at the end of the period (0 when it is not paying then):
+
+        - ``grr = sum(min(end_i, start_i)) / sum(start_i)`` (0 to 1);
+        - ``nrr = sum(end_i) / sum(start_i)``;
+        - ``net_revenue_churn = 1 - nrr``;
+        - ``logo_churn = accounts_churned / accounts_start``, where
+          ``accounts_churned`` counts the cohort's entities with ``end_i == 0``.
+
+        For a month this is exactly ``grr = (start + churn + contraction) /
+        start`` and ``nrr = (start + churn + contraction + expansion) /
+        start``. Over a quarter or a year it is not the same as putting the
+        summed movement columns in those formulas: entities that are new or
+        reactivated inside the period are not in the cohort, so their later
+        expansion, contraction or churn is left out (an account new in
+        January that churns in March moves ``new`` and ``churn`` but not the
+        ratios), and an entity of the cohort that churns and comes back
+        inside the period counts with its MRR at the end. New business and
+        reactivation are never part of GRR, NRR or Net Revenue Churn.
+        ChartMogul's "net MRR churn rate" differs: it subtracts reactivation
+        MRR as well, so it reads lower than ours whenever churned customers
+        come back. Ratios are NaN when the start is 0.
 
     Raises
     ------
@@ -310,11 +392,19 @@ def revenue_bridge(
 
     Examples
     --------
-    >>> bridge = revenue_bridge(mrr_movements(mrr), freq="Q")  # doctest: +SKIP
-    >>> bridge[["period", "start_mrr", "churn", "end_mrr", "nrr", "logo_churn"]]  # doctest: +SKIP
-       period  start_mrr    churn  end_mrr       nrr  logo_churn
-    0  2026Q1      650.0   -200.0    550.0  0.661538    0.333333
-    1  2026Q2      550.0    -40.0    660.0  0.927273    0.250000
+    A pays 100 all quarter; B is new in January at 1000 and churns in March.
+    B's churn is in the ``churn`` column, but not in GRR or NRR, which follow
+    A alone (the only account paying at the start):
+
+    >>> mrr = pd.DataFrame({
+    ...     "account_id": ["A"] * 4 + ["B"] * 2,
+    ...     "month": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01",
+    ...                              "2026-03-01", "2026-01-01", "2026-02-01"]),
+    ...     "mrr": [100.0, 100.0, 100.0, 100.0, 1000.0, 1000.0]})
+    >>> bridge = revenue_bridge(mrr_movements(mrr), freq="Q")
+    >>> bridge[["period", "start_mrr", "new", "churn", "end_mrr", "grr", "nrr"]]
+       period  start_mrr     new   churn  end_mrr  grr  nrr
+    0  2026Q1      100.0  1000.0 -1000.0    100.0  1.0  1.0
     """
     by = _as_list(by)
     freq = _check_freq(freq)
@@ -354,28 +444,53 @@ def revenue_bridge(
     sums = mv.groupby(keys, dropna=False, sort=True)[
         ["start_mrr", *MOVEMENTS[:-1], "end_mrr"]].sum()
 
-    # Logo churn over the whole period: paying at its start, not paying at its end.
-    # A group's first (last) month with no rows means nobody in it paid then, so
-    # the first (last) month present gives the right sets.
-    paying_start = mv.loc[at_first & (mv["previous_mrr"] > 0), [*keys, entity]]
-    paying_end = mv.loc[at_last & (mv["mrr"] > 0), [*keys, entity]].assign(_kept=True)
-    logos = paying_start.merge(paying_end, on=[*keys, entity], how="left")
-    logos["_lost"] = logos["_kept"].isna()
-    counts = logos.groupby(keys, dropna=False, sort=True)["_lost"].agg(["size", "sum"])
-    sums["accounts_start"] = counts["size"].reindex(sums.index).fillna(0).astype("int64")
-    sums["accounts_churned"] = counts["sum"].reindex(sums.index).fillna(0).astype("int64")
-
-    start = sums["start_mrr"].where(sums["start_mrr"] > 0)
-    sums["grr"] = (sums["start_mrr"] + sums["churn"] + sums["contraction"]) / start
-    sums["nrr"] = (sums["start_mrr"] + sums["churn"] + sums["contraction"]
-                   + sums["expansion"]) / start
-    sums["net_revenue_churn"] = (-sums["churn"] - sums["contraction"] - sums["expansion"]) / start
-    n_start = sums["accounts_start"].where(sums["accounts_start"] > 0)
-    sums["logo_churn"] = sums["accounts_churned"] / n_start
+    # GRR, NRR, Net Revenue Churn and logo churn follow the start cohort. A group's
+    # first (last) month with no rows means nobody in it paid then, so the first
+    # (last) month present gives the right start and end.
+    cohort = _start_cohort(mv, keys, entity, at_first, at_last)
+    sums = sums.join(cohort.reindex(sums.index).fillna(0))
+    _add_ratios(sums)
 
     out = sums.reset_index()
     out["period"] = out["period"].astype(str)
     return out[out_cols]
+
+
+def logo_churn_interval(accounts_churned, accounts_start, *,
+                        confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson interval of logo churn, ``accounts_churned / accounts_start``.
+
+    A month's logo churn is a proportion of the accounts paying at its start;
+    read as the churn risk of an account like them, it carries binomial
+    uncertainty, which matters for small segments. (GRR, NRR and Net Revenue
+    Churn are sums over every account: census figures with no sampling
+    interval.)
+
+    Parameters
+    ----------
+    accounts_churned, accounts_start : int
+        A bridge row's ``accounts_churned`` and ``accounts_start``.
+    confidence : float, default 0.95
+        Level of the interval.
+
+    Returns
+    -------
+    (float, float)
+        Lower and upper bound (0 to 1); NaN when there are no accounts at start.
+
+    Examples
+    --------
+    >>> low, high = logo_churn_interval(3, 150)
+    >>> round(low, 4), round(high, 4)
+    (0.0068, 0.0571)
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    if pd.isna(accounts_churned) or pd.isna(accounts_start) or float(accounts_start) <= 0:
+        return np.nan, np.nan
+    low, high = proportion_confint(float(accounts_churned), float(accounts_start),
+                                   alpha=1 - confidence, method="wilson")
+    return float(low), float(high)
 
 
 def net_revenue_churn(churn: float, contraction: float, expansion: float, start: float) -> float:
@@ -473,11 +588,22 @@ def nrr_change_decomposition(
 
     Examples
     --------
-    >>> nrr_change_decomposition(bridge)  # doctest: +SKIP
-          component segment   effect     base  current
-    0           mix     NaN -0.05625  2026-01  2026-02
-    1  rate: Ent     Ent   0.00000  2026-01  2026-02
-    2     rate: SMB     SMB -0.01875  2026-01  2026-02
+    SMB keeps 90 of 100 in January and 170 of 200 in February; Ent keeps
+    330 of 300 both months (NRR 1.1). Overall NRR falls from 420 / 400 = 1.05
+    to 390 / 400 = 0.975, mostly because SMB's share of the start grew:
+
+    >>> bridge = pd.DataFrame({
+    ...     "period": ["2026-01", "2026-01", "2026-02", "2026-02"],
+    ...     "segment": ["SMB", "Ent", "SMB", "Ent"],
+    ...     "start_mrr": [100.0, 300.0, 200.0, 200.0],
+    ...     "churn": [-10.0, 0.0, -30.0, -20.0],
+    ...     "contraction": [-5.0, -15.0, -10.0, 0.0],
+    ...     "expansion": [5.0, 45.0, 10.0, 40.0]})
+    >>> nrr_change_decomposition(bridge).round(5)
+       component segment   effect     base  current
+    0        mix     NaN -0.05625  2026-01  2026-02
+    1  rate: SMB     SMB -0.01875  2026-01  2026-02
+    2  rate: Ent     Ent  0.00000  2026-01  2026-02
     """
     _require_columns(bridge, [by, period, "start_mrr", "churn", "contraction", "expansion"],
                      table="bridge")
@@ -580,10 +706,14 @@ def top_movers(
 
     Examples
     --------
-    >>> top_movers(mrr_movements(mrr), n=2, month="2026-03")  # doctest: +SKIP
-      account_id      month  mrr  previous_mrr  change     movement
-    0          B 2026-03-01  0.0         200.0  -200.0        churn
-    1          A 2026-03-01  100.0       150.0   -50.0  contraction
+    >>> mrr = pd.DataFrame({
+    ...     "account_id": ["A", "A", "B", "B", "C", "C"],
+    ...     "month": pd.to_datetime(["2026-02-01", "2026-03-01"] * 3),
+    ...     "mrr": [150.0, 100.0, 200.0, 0.0, 80.0, 90.0]})
+    >>> top_movers(mrr_movements(mrr), n=2, month="2026-03")
+      account_id      month    mrr  previous_mrr  change     movement
+    0          B 2026-03-01    0.0         200.0  -200.0        churn
+    1          A 2026-03-01  100.0         150.0   -50.0  contraction
     """
     kinds = _as_list(kinds)
     unknown = [k for k in kinds if k not in MOVEMENTS]
@@ -609,8 +739,24 @@ def top_movers(
 def bridge_row(bridge: pd.DataFrame, month, *, lag: int = 0, period: str = "period"):
     """The bridge row(s) of a month (``lag`` months earlier with ``lag=1``...).
 
-    Returns one row as a Series for an ungrouped monthly bridge, the group rows as
-    a DataFrame for a grouped one, and ``None`` when the month is not in the bridge.
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        A monthly bridge, the output of :func:`revenue_bridge` with
+        ``freq="M"`` (``period`` like "2026-10"). Not modified.
+    month : str or Timestamp
+        The month, "YYYY-MM" or any date inside it.
+    lag : int, default 0
+        How many months before ``month`` to look (1: the month before).
+    period : str, default "period"
+        Period column of ``bridge``.
+
+    Returns
+    -------
+    pandas.Series or pandas.DataFrame or None
+        One row as a Series for an ungrouped bridge, the group rows as a
+        DataFrame (index reset) when ``bridge`` has text columns such as a
+        ``by`` segment, and ``None`` when the month is not in the bridge.
 
     Examples
     --------
@@ -630,6 +776,24 @@ def last_periods(bridge: pd.DataFrame, month, n: int = 12, *,
                  period: str = "period") -> pd.DataFrame:
     """The ``n`` monthly bridge rows up to and including ``month``.
 
+    Parameters
+    ----------
+    bridge : pandas.DataFrame
+        A monthly bridge (:func:`revenue_bridge` with ``freq="M"``). Not
+        modified.
+    month : str or Timestamp
+        The last month kept, "YYYY-MM" or any date inside it.
+    n : int, default 12
+        Number of months kept, ``month`` included: months ``month - n + 1``
+        to ``month``. Months missing from the bridge are simply absent.
+    period : str, default "period"
+        Period column of ``bridge``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Those rows of ``bridge``, in its order, index reset.
+
     Examples
     --------
     >>> b = pd.DataFrame({"period": ["2026-08", "2026-09", "2026-10"], "nrr": [1, 2, 3]})
@@ -647,13 +811,38 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     """One bridge over the ``months`` months ending with ``month``.
 
     Rolled up like a quarter in :func:`revenue_bridge`: start of the first month,
-    end of the last, movements summed, ratios recomputed; logo churn counts the
-    entities paying at the start of the window and not at its end.
+    end of the last, movements summed; GRR, NRR, Net Revenue Churn and logo
+    churn follow the start cohort (the entities paying at the start of the
+    window: their MRR at its end against their MRR at its start), so accounts
+    new or reactivated inside the window are not in them.
+
+    Parameters
+    ----------
+    movements : pandas.DataFrame
+        Output of :func:`mrr_movements`. Not modified.
+    month : str or Timestamp
+        The window's last month, "YYYY-MM" or any date inside it.
+    months : int, default 12
+        Window length in months, ``month`` included.
+    entity : str, optional
+        Entity column; defaults to ``movements.attrs["entity"]``.
+    month_column : str, default "month"
+        Month column of ``movements``.
 
     Returns
     -------
     pandas.Series
         The bridge columns, ``period`` reading e.g. ``"2025-11 to 2026-10"``.
+        A window whose first month is the data's first month (only an
+        opening balance, with no movement rows) or earlier has ``start_mrr``
+        0 and NaN ratios.
+
+    Raises
+    ------
+    ParamsError
+        The entity column is unknown.
+    SchemaError
+        A column is missing.
 
     Examples
     --------
@@ -664,6 +853,8 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     >>> row = trailing_bridge(mrr_movements(mrr), "2026-10", months=2)
     >>> row[["start_mrr", "expansion", "churn", "end_mrr"]].tolist()
     [150.0, 50.0, -50.0, 150.0]
+    >>> round(row["grr"], 4), round(row["nrr"], 4)  # (100 + 0) / 150, (150 + 0) / 150
+    (0.6667, 1.0)
     """
     entity = entity or movements.attrs.get("entity")
     if entity is None:
@@ -673,22 +864,21 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     start = end - (months - 1)
     periods = _month_periods(movements[month_column], column=month_column, table="movements")
     inside = (periods >= start) & (periods <= end)
-    mv, periods = movements.loc[inside], periods[inside]
+    mv = movements.loc[inside, [entity, *_MOVEMENT_COLUMNS]].assign(_w=0)
+    periods = periods[inside]
     at_first, at_last = periods == start, periods == end
     sums = {kind: float(mv["change"].where(mv["movement"] == kind, 0.0).sum())
             for kind in MOVEMENTS[:-1]}
     start_mrr = float(mv.loc[at_first, "previous_mrr"].sum())
     end_mrr = float(mv.loc[at_last, "mrr"].sum())
-    paying_start = set(mv.loc[at_first & (mv["previous_mrr"] > 0), entity])
-    paying_end = set(mv.loc[at_last & (mv["mrr"] > 0), entity])
-    churned = len(paying_start - paying_end)
-    base = start_mrr if start_mrr > 0 else np.nan
+    cohort = _start_cohort(mv, ["_w"], entity, at_first, at_last)
+    cohort = cohort.reindex([0]).fillna(0).assign(start_mrr=start_mrr)
+    _add_ratios(cohort)
+    ratios = cohort.iloc[0]
     row = {"period": f"{start} to {end}", "start_mrr": start_mrr, **sums, "end_mrr": end_mrr,
-           "grr": (start_mrr + sums["churn"] + sums["contraction"]) / base,
-           "nrr": (start_mrr + sums["churn"] + sums["contraction"] + sums["expansion"]) / base,
-           "net_revenue_churn": (-sums["churn"] - sums["contraction"] - sums["expansion"]) / base,
-           "logo_churn": churned / len(paying_start) if paying_start else np.nan,
-           "accounts_start": len(paying_start), "accounts_churned": churned}
+           **{c: float(ratios[c]) for c in ("grr", "nrr", "net_revenue_churn", "logo_churn")},
+           "accounts_start": int(ratios["accounts_start"]),
+           "accounts_churned": int(ratios["accounts_churned"])}
     return pd.Series(row)
 
 
@@ -696,15 +886,41 @@ def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, month, *,
                   month_column: str = "month") -> pd.DataFrame:
     """The month's bridge in the contract view and the account view, side by side.
 
+    Losing one of two products is churn in the contract view and contraction
+    in the account ("360°") view; a second product bought by an account is new
+    business by contract and expansion by account. So GRR, NRR and logo churn
+    can differ between the views (an account that drops one product while
+    another grows nets the two by account, not by contract).
+
     Parameters
     ----------
-    contracts, accounts : DataFrame
-        :func:`mrr_movements` at ``entity="contract_id"`` and ``entity="account_id"``.
+    contracts, accounts : pandas.DataFrame
+        :func:`mrr_movements` at ``entity="contract_id"`` and
+        ``entity="account_id"``. Not modified.
+    month : str or Timestamp
+        The month compared, "YYYY-MM" or any date inside it.
+    month_column : str, default "month"
+        Month column of both movement tables.
 
     Returns
     -------
-    DataFrame
-        One row per view (``view``) with the bridge columns of ``month``.
+    pandas.DataFrame
+        One row per view (``view``: "contracts", then "accounts") with the
+        monthly bridge columns of ``month`` (all but ``period``); a view whose
+        bridge has no row for ``month`` is left out.
+
+    Examples
+    --------
+    >>> mrr = pd.DataFrame({
+    ...     "contract_id": ["C1", "C1", "C2", "C2"], "account_id": ["A1"] * 4,
+    ...     "month": pd.to_datetime(["2026-09-01", "2026-10-01"] * 2),
+    ...     "mrr": [100.0, 100.0, 50.0, 0.0]})
+    >>> views = compare_views(mrr_movements(mrr, entity="contract_id"),
+    ...                       mrr_movements(mrr), "2026-10")
+    >>> views[["view", "contraction", "churn", "grr", "accounts_start", "logo_churn"]]
+            view  contraction  churn       grr  accounts_start  logo_churn
+    0  contracts          0.0  -50.0  0.666667               2         0.5
+    1   accounts        -50.0    0.0  0.666667               1         0.0
     """
     rows = []
     for view, mv, entity in (("contracts", contracts, "contract_id"),
@@ -712,4 +928,4 @@ def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, month, *,
         row = bridge_row(revenue_bridge(mv, entity=entity, month=month_column), month)
         if row is not None:
             rows.append(pd.concat([pd.Series({"view": view}), row.drop(labels=["period"])]))
-    return pd.DataFrame(rows).reset_index(drop=True)
+    return pd.DataFrame(rows).reset_index(drop=True).infer_objects()

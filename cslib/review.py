@@ -19,12 +19,15 @@ and :func:`review_summary` counts the classes per segment.
 
 Examples
 --------
->>> ev = account_evidence(accounts, mrr, nps_responses, usage, tickets,
-...                       month="2026-10")  # doctest: +SKIP
->>> success_review(ev)[["account_id", "class", "label", "rule"]]  # doctest: +SKIP
-  account_id  class                       label                                        rule
-0    A000001      4                  Churn risk                          NPS -60 (≤ -20)
-1    A000002      2  Mature, room to expand MRR  no risk or attention signal (NPS 45, ...
+>>> from cslib.demo import generate_warehouse
+>>> wh = generate_warehouse(200, seed=1)
+>>> ev = account_evidence(wh["accounts"], wh["mrr"], wh["nps_responses"], wh["usage"],
+...                       wh["tickets"], month=wh["mrr"]["month"].max())
+>>> summary = review_summary(success_review(ev), by=None)
+>>> summary.columns.tolist()
+['class', 'label', 'accounts', 'share']
+>>> int(summary["accounts"].sum()) == len(ev), float(summary["share"].sum())
+(True, 1.0)
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ import pandas as pd
 
 from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError
+from .support import first_contact_flags
+from .usage import feature_used
 
 __all__ = [
     "CLASS_KEYS",
@@ -70,7 +75,7 @@ _LABELS = {"en": LABELS, "pt-BR": LABELS_PT}
 
 EVIDENCE_COLUMNS = [
     "account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
-    "nps_answers", "nps", "adoption", "tickets", "fcr_rate",
+    "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate",
 ]
 
 
@@ -144,11 +149,14 @@ def account_evidence(
           ``month`` (from the first of the next month minus 90 days, to the
           end of ``month``) and the account NPS over them, -100..100 (NaN
           with no answers);
-        - ``adoption``: share of ``key_features`` with ``active_users > 0``
+        - ``adoption``: share of ``key_features`` used (``active_users > 0``, or
+          ``events > 0`` when the table has no ``active_users``)
           in ``month`` (0 with no usage rows);
         - ``tickets``: tickets opened in the look-back window;
-        - ``fcr_rate``: among those tickets resolved by the end of ``month``,
-          the share resolved at the first contact (NaN when none).
+        - ``fcr_tickets``: those of them resolved by the end of ``month``,
+          the tickets ``fcr_rate`` is computed on;
+        - ``fcr_rate``: the share of the ``fcr_tickets`` resolved at the first
+          contact (NaN when there are none).
 
     Raises
     ------
@@ -159,12 +167,34 @@ def account_evidence(
 
     Examples
     --------
-    >>> account_evidence(accounts, mrr, nps_responses, usage, tickets,
-    ...                  month="2026-10")  # doctest: +SKIP
-      account_id   name segment   plan     mrr  mrr_change_pct  products  nps_answers    nps
-    0    A000001  Acme      SMB  Starter  290.0       -0.350000         1            5  -60.0
-    1    A000002  Beta      SMB   Growth  790.0        0.000000         2            0    NaN
-    (plus ``adoption``, ``tickets`` and ``fcr_rate``)
+    A1 went from 1000 in July to 650 in October (-35%), answered 3 and 5,
+    uses one key feature of three and had 2 tickets, 1 resolved at the third
+    contact; A2 is new, with two products:
+
+    >>> accounts = pd.DataFrame({"account_id": ["A1", "A2"], "name": ["Padaria", "Banco"],
+    ...     "segment": ["SMB", "Enterprise"], "plan": ["Starter", "Enterprise"]})
+    >>> mrr = pd.DataFrame({"contract_id": ["C1", "C1", "C2", "C3"],
+    ...     "account_id": ["A1", "A1", "A2", "A2"],
+    ...     "month": pd.to_datetime(["2026-07-01", "2026-10-01", "2026-10-01", "2026-10-01"]),
+    ...     "mrr": [1000.0, 650.0, 3000.0, 500.0]})
+    >>> nps = pd.DataFrame({"account_id": ["A1", "A1", "A2"],
+    ...     "responded_at": pd.to_datetime(["2026-09-10", "2026-10-01", "2026-10-02"]),
+    ...     "score": [3, 5, 10]})
+    >>> usage = pd.DataFrame({"account_id": ["A1", "A2", "A2"],
+    ...     "feature": ["dashboards", "dashboards", "automations"],
+    ...     "month": pd.to_datetime(["2026-10-01"] * 3), "active_users": [2, 9, 4]})
+    >>> tickets = pd.DataFrame({"account_id": ["A1", "A1"],
+    ...     "opened_at": pd.to_datetime(["2026-09-01", "2026-10-20"]),
+    ...     "resolved_at": pd.to_datetime(["2026-09-03", None]), "contacts": [3, 1]})
+    >>> ev = account_evidence(accounts, mrr, nps, usage, tickets, month="2026-10")
+    >>> ev[["account_id", "mrr", "mrr_change_pct", "products", "nps", "adoption"]].round(3)
+      account_id     mrr  mrr_change_pct  products    nps  adoption
+    0         A1   650.0           -0.35         1 -100.0     0.333
+    1         A2  3500.0             NaN         2  100.0     0.667
+    >>> ev[["account_id", "tickets", "fcr_tickets", "fcr_rate"]]
+      account_id  tickets  fcr_tickets  fcr_rate
+    0         A1        2            1       0.0
+    1         A2        0            0       NaN
     """
     func = "account_evidence"
     if not (isinstance(months, (int, np.integer)) and months >= 1):
@@ -176,9 +206,8 @@ def account_evidence(
     _require(mrr, ["contract_id", "account_id", "month", "mrr"], table="mrr", func=func)
     _require(nps_responses, ["account_id", "responded_at", "score"], table="nps_responses",
              func=func)
-    _require(usage, ["account_id", "feature", "month", "active_users"], table="usage", func=func)
-    _require(tickets, ["account_id", "opened_at", "resolved_at", "contacts"], table="tickets",
-             func=func)
+    _require(usage, ["account_id", "feature", "month"], table="usage", func=func)
+    _require(tickets, ["account_id", "opened_at", "resolved_at"], table="tickets", func=func)
 
     now = _review_month(month)
     then = now - months
@@ -224,20 +253,20 @@ def account_evidence(
 
     # Adoption breadth over the key features in the month.
     u_period = _dates(usage["month"], column="month", table="usage").dt.to_period("M")
-    active = pd.to_numeric(usage["active_users"], errors="coerce").fillna(0)
-    used = usage.loc[(u_period == now) & (active > 0) & usage["feature"].isin(key_features)]
+    used = usage.loc[(u_period == now) & feature_used(usage)
+                     & usage["feature"].isin(key_features)]
     breadth = used.groupby("account_id")["feature"].nunique() / len(set(key_features))
     out["adoption"] = breadth.reindex(ids).fillna(0.0).astype(float)
 
     # Tickets opened in the window; FCR over those resolved by the end of the month.
     opened = _dates(tickets["opened_at"], column="opened_at", table="tickets")
     resolved = _dates(tickets["resolved_at"], column="resolved_at", table="tickets")
-    contacts = pd.to_numeric(tickets["contacts"], errors="coerce")
+    first_contact = first_contact_flags(tickets).fillna(False).to_numpy(dtype=bool)
     in_window = (opened >= window_start) & (opened < month_end)
     t = pd.DataFrame({
         "account_id": tickets["account_id"][in_window].to_numpy(),
         "_resolved": (resolved.notna() & (resolved < month_end))[in_window].to_numpy(),
-        "_first": (contacts == 1).fillna(False)[in_window].to_numpy(dtype=bool),
+        "_first": first_contact[in_window.to_numpy()],
     })
     tg = t.groupby("account_id")
     out["tickets"] = tg.size().reindex(ids).fillna(0).astype("int64")
@@ -245,6 +274,7 @@ def account_evidence(
     n_fcr = t[t["_resolved"] & t["_first"]].groupby("account_id").size()
     n_res = n_res.reindex(ids).fillna(0)
     n_fcr = n_fcr.reindex(ids).fillna(0)
+    out["fcr_tickets"] = n_res.astype("int64")
     out["fcr_rate"] = (n_fcr / n_res.where(n_res > 0)).astype(float)
 
     return out.reset_index()[EVIDENCE_COLUMNS]
@@ -260,17 +290,20 @@ class ReviewThresholds:
 
     4. **churn risk** if any of: ``nps <= churn_nps``; ``adoption <
        churn_adoption`` and ``mrr_change_pct <= churn_mrr_change``;
-       ``fcr_rate < churn_fcr`` on at least ``min_tickets`` tickets.
+       ``fcr_rate < churn_fcr`` on at least ``min_tickets`` resolved tickets.
     3. **needs attention** if any of: ``nps < attention_nps``; ``adoption <
        attention_adoption``; ``mrr_change_pct <= attention_mrr_change``;
-       ``fcr_rate < attention_fcr`` on at least ``min_tickets`` tickets.
+       ``fcr_rate < attention_fcr`` on at least ``min_tickets`` resolved tickets.
     2. **mature, room to expand** if ``products < max_products`` or ``plan``
        is not in ``top_plans``;
     1. **mature, no room to grow** otherwise.
 
     A missing value never triggers a rule: an account with no NPS answers is
     classified on its other evidence (its rule says "no NPS answers"), and a
-    new account (no MRR ``months`` ago) has no MRR trend.
+    new account (no MRR ``months`` ago) has no MRR trend. The FCR rules count
+    the tickets the rate is computed on (``fcr_tickets``, those resolved),
+    not every ticket opened: 5 opened of which 1 resolved is an FCR on 1
+    ticket, too few to call.
 
     Attributes
     ----------
@@ -281,7 +314,8 @@ class ReviewThresholds:
     churn_mrr_change : float, default -0.2
         ... together with MRR down by 20% or more is a churn risk.
     churn_fcr : float, default 0.5
-        FCR below this, on ``min_tickets`` tickets or more, is a churn risk.
+        FCR below this, on ``min_tickets`` resolved tickets or more, is a
+        churn risk.
     attention_nps : float, default 30
         Account NPS below this needs attention.
     attention_adoption : float, default 0.6
@@ -290,9 +324,11 @@ class ReviewThresholds:
     attention_mrr_change : float, default -0.1
         MRR down by 10% or more needs attention.
     attention_fcr : float, default 0.7
-        FCR below this, on ``min_tickets`` tickets or more, needs attention.
+        FCR below this, on ``min_tickets`` resolved tickets or more, needs
+        attention.
     min_tickets : int, default 5
-        Fewest tickets in the window for FCR to count.
+        Fewest resolved tickets in the window (``fcr_tickets``, the
+        denominator of ``fcr_rate``) for FCR to count.
     max_products : int, default 3
         Products on offer; fewer contracts leave room to cross-sell.
     top_plans : tuple of str, default ("Enterprise",)
@@ -353,7 +389,7 @@ def _change(x: float) -> str:
 
 def _classify(row, th: ReviewThresholds) -> tuple[int, str]:
     nps, adoption, change = row["nps"], row["adoption"], row["mrr_change_pct"]
-    fcr, tickets = row["fcr_rate"], row["tickets"]
+    fcr, tickets = row["fcr_rate"], row["fcr_tickets"]
     has_nps = pd.notna(nps) and row["nps_answers"] > 0
     has_change = pd.notna(change)
     has_fcr = pd.notna(fcr) and pd.notna(tickets) and tickets >= th.min_tickets
@@ -361,7 +397,7 @@ def _classify(row, th: ReviewThresholds) -> tuple[int, str]:
     no_nps = "no NPS answers"
 
     def fcr_text(limit: float) -> str:
-        return (f"FCR {_pct(fcr)} (< {_pct(limit)}) on {int(tickets)} tickets "
+        return (f"FCR {_pct(fcr)} (< {_pct(limit)}) on {int(tickets)} resolved tickets "
                 f"(≥ {th.min_tickets})")
 
     def with_nps(reasons: list[str]) -> str:
@@ -447,11 +483,28 @@ def success_review(
 
     Examples
     --------
-    >>> success_review(ev)[["account_id", "class", "rule"]]  # doctest: +SKIP
-      account_id  class                                               rule
-    0         A1      4  NPS -60 (≤ -20); adoption 0% (< 34%) and MRR down 35% (≤ -20%)
-    1         A2      3                         adoption 33.3% (< 60%); no NPS answers
-    2         A3      2  no risk or attention signal (NPS 50, adoption 100%, MRR up 10%); ...
+    >>> ev = pd.DataFrame({
+    ...     "account_id": ["A1", "A2", "A3"], "name": ["Padaria", "Oficina", "Banco"],
+    ...     "segment": ["SMB", "SMB", "Enterprise"],
+    ...     "plan": ["Starter", "Growth", "Enterprise"], "mrr": [650.0, 700.0, 3000.0],
+    ...     "mrr_change_pct": [-0.35, 0.4, 0.1], "products": [1, 2, 3],
+    ...     "nps_answers": [3, 0, 4], "nps": [-60.0, None, 50.0],
+    ...     "adoption": [0.0, 1 / 3, 1.0], "tickets": [6, 0, 2], "fcr_tickets": [1, 0, 2],
+    ...     "fcr_rate": [0.0, None, 1.0]})
+    >>> review = success_review(ev)
+    >>> review[["account_id", "class", "class_key"]]
+      account_id  class        class_key
+    0         A1      4       churn_risk
+    1         A2      3  needs_attention
+    2         A3      1   mature_no_room
+    >>> for rule in review["rule"]:
+    ...     print(rule)
+    NPS -60 (≤ -20); adoption 0% (< 34%) and MRR down 35% (≤ -20%)
+    adoption 33.3% (< 60%); no NPS answers
+    no risk or attention signal (NPS 50, adoption 100%, MRR up 10%); no room: 3 of 3 products on top plan Enterprise
+
+    A1's FCR of 0% rests on 1 resolved ticket (of 6 opened), fewer than
+    ``min_tickets``, so it is not a reason.
     """
     th = ReviewThresholds.from_any(thresholds)
     if locale not in _LABELS:
@@ -495,12 +548,18 @@ def review_summary(
 
     Examples
     --------
-    >>> review_summary(success_review(ev))  # doctest: +SKIP
-       segment  class                         label  accounts  share
-    0      SMB      1       Mature, no room to grow         3   0.03
-    1      SMB      2    Mature, room to expand MRR        41   0.41
-    2      SMB      3  Not satisfied: more meetings        38   0.38
-    3      SMB      4                    Churn risk        18   0.18
+    >>> review = pd.DataFrame({"segment": ["SMB", "SMB", "SMB", "Enterprise"],
+    ...                        "class": [4, 3, 3, 1]})
+    >>> review_summary(review).round(3)
+          segment  class                         label  accounts  share
+    0  Enterprise      1       Mature, no room to grow         1  1.000
+    1  Enterprise      2    Mature, room to expand MRR         0  0.000
+    2  Enterprise      3  Not satisfied: more meetings         0  0.000
+    3  Enterprise      4                    Churn risk         0  0.000
+    4         SMB      1       Mature, no room to grow         0  0.000
+    5         SMB      2    Mature, room to expand MRR         0  0.000
+    6         SMB      3  Not satisfied: more meetings         2  0.667
+    7         SMB      4                    Churn risk         1  0.333
     """
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     _require(review, [*keys, "class"], table="review", func="review_summary")

@@ -11,15 +11,24 @@ and writes, under ``reports/<month>/``::
     index.html                        the overview: headline numbers, links
     manifest.json                     params, status, provenance, cache keys
 
-Unchanged runs (same notebook, params, data and package versions) are skipped
-unless ``--force``; failed runs are always re-run. Notebooks report headline
-numbers with :func:`record_headline` (from :mod:`cslib.headlines`).
+Unchanged runs (same notebook, params, data, package versions and kit code) are
+skipped unless ``--force``; failed runs are always re-run. Notebooks report
+headline numbers with :func:`record_headline` (from :mod:`cslib.headlines`).
+
+An unattended batch must fail cleanly: it checks the free space on the output
+disk before any kernel starts (:data:`SPACE_PER_RUN`, :data:`SPACE_MARGIN`),
+stops with exit 2 and a plain message when a write fails (disk full, read-only
+folder), holds ``reports/<month>/.lock`` with ``flock`` (released by the kernel
+if the batch dies), and takes its workers and their Jupyter kernels down with
+it when it is killed.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import errno
+import functools
 import hashlib
 import html
 import json
@@ -42,6 +51,12 @@ from urllib.parse import quote
 
 import nbformat
 
+try:  # POSIX: the month lock is an flock, which the kernel drops when its holder dies
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+from . import i18n
 from .exceptions import ParamsError, RenderError
 from .headlines import ENV_VAR, read_headlines, record_headline
 from .params import (
@@ -62,6 +77,8 @@ __all__ = [
     "render_html",
     "render_index",
     "cache_key",
+    "kit_code_hash",
+    "latest_complete_month",
     "package_versions",
     "git_commit",
 ]
@@ -74,28 +91,28 @@ SUCCESS = (OK, NO_DATA)
 #: Packages whose versions key the cache and go into the manifest.
 PACKAGES = ("cslib", "pandas", "numpy", "statsmodels", "seaborn", "papermill", "nbconvert",
             "duckdb")
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
 TEMPLATE_NAME = "cslib"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
+#: Free space the batch asks of the output disk before any kernel starts: per report to
+#: render (its HTML page and its executed notebook, both with the plots inlined; the
+#: kit's reports take 0.2 to 2 MB each) ...
+SPACE_PER_RUN = 4 * 2**20
+#: ... plus this margin for the manifest, the overview and the data cache.
+SPACE_MARGIN = 32 * 2**20
+#: Dated event columns that say how far the data goes (its "as of" time), which
+#: decides whether the last month is complete (see :func:`latest_complete_month`).
+EVENT_COLUMNS = (("nps_responses", "responded_at"), ("nps_invitations", "sent_at"),
+                 ("tickets", "opened_at"), ("tickets", "resolved_at"),
+                 ("loop_actions", "done_at"))
+#: Prefixes of the batch's files in the system temporary folder; a killed batch's
+#: leftovers are removed by the next batch (see :func:`_clean_stale_tmp`).
+RUN_DIR_PREFIX, KERNEL_LOG_PREFIX = "cslib-run-", "cslib-kernel-"
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 _ERROR_TAG = "papermill-error-cell-tag"
-_STATUS_TEXT = {NO_DATA: "Nothing to report.", FAILED: "This run failed.", TIMED_OUT: "This run timed out.",
-                KERNEL_DIED: "The kernel died during this run."}
-#: The page's own text around the notebook's outputs, per report locale.
-PAGE_TEXT = {
-    "en": {"overview": "overview", "segment": "Segment", "month": "Month",
-           "data_as_of": "Data as of", "contents": "Contents", "provenance": "Provenance",
-           "status": "Status", "notebook": "Notebook", "fingerprint": "Data fingerprint",
-           "kit": "Kit version", "commit": "Git commit", "parameters": "Parameters",
-           "failing_cell": "Go to the failing cell"},
-    "pt-BR": {"overview": "visão geral", "segment": "Segmento", "month": "Mês",
-              "data_as_of": "Dados até", "contents": "Conteúdo", "provenance": "Proveniência",
-              "status": "Status", "notebook": "Notebook", "fingerprint": "Impressão dos dados",
-              "kit": "Versão do kit", "commit": "Commit Git", "parameters": "Parâmetros",
-              "failing_cell": "Ir para a célula que falhou"},
-}
 _DROP_MIMETYPES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
                    "application/vnd.jupyter.widget-state+json")
 
@@ -104,18 +121,26 @@ _DROP_MIMETYPES = ("application/javascript", "application/vnd.jupyter.widget-vie
 def slugify(name: str, *, max_length: int = 60) -> str:
     """A safe file name for a segment: ASCII, lowercase, ``[a-z0-9_-]`` only.
 
-    Never empty, never ``.`` or ``..``, never starts with a dot. Different
-    names can share a slug; :func:`segment_slugs` makes them unique.
+    Never empty, never ``.`` or ``..``, never starts with a dot, never a name
+    Windows reserves for a device (``con``, ``nul``, ``com1``...: ``con.html``
+    cannot be created there). Different names can share a slug;
+    :func:`segment_slugs` makes them unique.
 
     Examples
     --------
-    >>> slugify("São Paulo"), slugify("../../x"), slugify("🚀")
-    ('sao-paulo', 'x', 'segment')
+    >>> slugify("São Paulo"), slugify("../../x"), slugify("🚀"), slugify("CON")
+    ('sao-paulo', 'x', 'segment', 'con_')
     """
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
     text = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
     text = text[:max_length].strip("-_")
+    if text in _WINDOWS_RESERVED:
+        text += "_"
     return text or "segment"
+
+
+_WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                               *(f"lpt{i}" for i in range(10))])
 
 
 def _short_hash(name: str, n: int) -> str:
@@ -194,11 +219,33 @@ def _json(obj: Any, **kw) -> str:
     return json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False, **kw)
 
 
+def kit_code_hash(root: str | os.PathLike = PACKAGE_DIR) -> str:
+    """sha256 of the kit's own code: every ``*.py`` file and every template file.
+
+    Part of every cache key, so editing the kit without bumping its version still
+    re-renders the reports. Computed once per batch (about a millisecond).
+
+    Examples
+    --------
+    >>> len(kit_code_hash())
+    64
+    """
+    root = Path(root)
+    files = sorted(
+        p for p in [*root.rglob("*.py"), *(root / "templates").rglob("*")]
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith("."))
+    digest = hashlib.sha256()
+    for path in dict.fromkeys(files):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def cache_key(notebook_hash: str, params: Mapping, fingerprint: str,
-              versions: Mapping[str, str]) -> str:
-    """sha256 of what a report depends on: notebook, params, data and package versions."""
+              versions: Mapping[str, str], kit_code: str = "") -> str:
+    """sha256 of what a report depends on: notebook, params, data, package versions, kit code."""
     payload = _json({"notebook": notebook_hash, "params": params, "data": fingerprint,
-                     "versions": versions})
+                     "versions": versions, "kit_code": kit_code})
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -206,17 +253,61 @@ def _mask_url(source: str | None) -> str | None:
     return re.sub(r"//[^@/]*@", "//***@", source) if source else source
 
 
+def _atomic_write_all(items: Iterable[tuple[Path, str | bytes]]) -> None:
+    """Write each ``(path, data)`` to a temporary file beside it, then rename them all.
+
+    Never a partial file: if any write fails (disk full...), every temporary file
+    is removed, no target is touched, and the ``OSError`` (naming the target
+    path) propagates.
+    """
+    done: list[tuple[Path, Path]] = []
+    try:
+        for path, data in items:
+            tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+            done.append((tmp, path))
+            try:
+                with open(tmp, "wb") as fh:
+                    fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as exc:  # name the file the user knows, not the temporary one
+                raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        for tmp, path in done:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in done:
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+        raise
+
+
 def _atomic_write(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename: never a partial file."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write to a temporary file beside ``path``, then rename: never a partial file.
+
+    On failure the temporary file is removed and the ``OSError`` propagates.
+    """
+    _atomic_write_all([(path, data)])
 
 
-# --------------------------------------------------------------------------- lock
+# --------------------------------------------------------------------------- processes
+def _proc_start(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot, from ``/proc``), or None.
+
+    With the PID it names a process for good: a PID can be reused, not both.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2:].split()
+    if fields and fields[0] == b"Z":  # a zombie is as good as dead
+        return None
+    return fields[19].decode() if len(fields) > 19 else None
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -229,36 +320,205 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+_SELF_TAG: dict[int, str] = {}
+
+
+def _tmp_tag() -> str:
+    """``<pid>-<start time>`` of this process, for the names of its temporary files."""
+    pid = os.getpid()
+    if pid not in _SELF_TAG:
+        _SELF_TAG[pid] = f"{pid}-{_proc_start(pid) or 0}"
+    return _SELF_TAG[pid]
+
+
+_TMP_NAME = re.compile(rf"^(?:{RUN_DIR_PREFIX}(\d+)-(\d+)-.*|{KERNEL_LOG_PREFIX}(\d+)(?:-(\d+))?"
+                       r"\.log)$")
+
+
+def _clean_stale_tmp(tmpdir: str | os.PathLike | None = None) -> int:
+    """Remove the temporary run folders and kernel logs of batch workers that are gone.
+
+    Their names carry the worker's PID and start time; a folder whose process no
+    longer runs (a batch killed with SIGKILL leaves them) is removed. Returns how
+    many were removed.
+    """
+    tmpdir = Path(tmpdir or tempfile.gettempdir())
+    removed = 0
+    try:
+        entries = list(os.scandir(tmpdir))
+    except OSError:
+        return 0
+    for entry in entries:
+        m = _TMP_NAME.match(entry.name)
+        if not m:
+            continue
+        pid = int(m.group(1) or m.group(3))
+        start = m.group(2) or m.group(4)
+        now = _proc_start(pid)
+        if now is None and not os.path.exists("/proc/self/stat"):
+            alive = _pid_alive(pid)  # no /proc: the PID is all there is
+        else:
+            alive = now is not None and (start in (None, "0") or now == start)
+        if alive:
+            continue
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _prctl():
+    """libc's ``prctl`` (Linux), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent_preexec():
+    """A ``preexec_fn`` that has the child killed when this process dies (Linux), or None."""
+    prctl = _prctl()  # looked up before the fork: the child only calls it
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def preexec():
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return preexec
+
+
+_KM_CLASS: list = []
+
+
+def _kernel_manager_class():
+    """jupyter_client's AsyncKernelManager, but its kernels die with the worker.
+
+    The kernel is started in its own session (jupyter_client does that so an
+    interrupt reaches its whole process group), so it would not get the signal
+    that kills the batch's process group; and ipykernel only polls for its parent
+    once a second. ``PR_SET_PDEATHSIG`` has the kernel killed the moment its
+    worker dies (the worker itself dies with the batch the same way). Workers
+    start kernels from their main thread, which lives as long as the worker.
+    """
+    if not _KM_CLASS:
+        from jupyter_client.manager import AsyncKernelManager
+
+        class DyingKernelManager(AsyncKernelManager):
+            async def _async_launch_kernel(self, kernel_cmd, **kw):
+                preexec = _die_with_parent_preexec()
+                if preexec is not None:
+                    kw.setdefault("preexec_fn", preexec)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+        _KM_CLASS.append(DyingKernelManager)
+    return _KM_CLASS[0]
+
+
+# --------------------------------------------------------------------------- lock
 class _MonthLock:
-    """``reports/<month>/.lock`` holding our PID; a stale lock (dead PID) is taken over."""
+    """``reports/<month>/.lock``: held by one batch at a time, holding its PID.
+
+    On POSIX the lock is an ``flock`` on that file, which the operating system
+    releases when its holder dies however it dies: a lock file nobody holds is
+    stale and is taken over, atomically (two batches that find it stale cannot
+    both take it), and a reused PID cannot keep a lock alive. Without ``fcntl``
+    (Windows) the file is created with ``O_EXCL`` and a dead PID marks it stale.
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self.fd: int | None = None
+
+    def _holder(self) -> str:
+        try:
+            pid = self.path.read_text(encoding="utf-8").split()[0]
+        except (OSError, IndexError, UnicodeDecodeError):
+            return "unknown"
+        return pid if pid.isdigit() else "unknown"
+
+    def _refuse(self, pid: str) -> RenderError:
+        return RenderError(
+            f"{self.path.parent} is being rendered by another batch (PID {pid}, lock file "
+            f"{self.path}). Wait for it to finish; if that process is not a cslib batch, "
+            "stop it or delete the lock file.")
 
     def __enter__(self):
+        if fcntl is None:  # pragma: no cover - Windows
+            return self._enter_exclusive()
+        for _ in range(10):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise self._refuse(self._holder()) from None
+            except OSError:
+                os.close(fd)
+                raise
+            # The holder before us unlinks the file before it lets go of the lock: make
+            # sure the file we locked is still the one at the path, else start again.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except FileNotFoundError:
+                same = False
+            if not same:
+                os.close(fd)
+                continue
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError:
+                self._release(fd)
+                raise
+            self.fd = fd
+            return self
+        raise RenderError(f"Could not take the lock {self.path}; other batches keep taking "
+                          "it. Try again.")
+
+    def _enter_exclusive(self):  # pragma: no cover - Windows
         for _ in range(3):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                try:
-                    pid = int(self.path.read_text().strip() or 0)
-                except (OSError, ValueError):
-                    pid = 0
-                if pid > 0 and _pid_alive(pid):
-                    raise RenderError(
-                        f"{self.path.parent} is being rendered by another batch (PID {pid}, "
-                        f"lock file {self.path}). Wait for it to finish; if that process is "
-                        "not a cslib batch, delete the lock file.") from None
-                self.path.unlink(missing_ok=True)  # stale: its process is gone
+                pid = self._holder()
+                if pid != "unknown" and _pid_alive(int(pid)):
+                    raise self._refuse(pid) from None
+                self.path.unlink(missing_ok=True)
                 continue
             with os.fdopen(fd, "w") as fh:
                 fh.write(str(os.getpid()))
             return self
-        raise RenderError(f"Could not take the lock {self.path}; another batch keeps "
-                          "taking it. Try again.")
+        raise RenderError(f"Could not take the lock {self.path}; other batches keep taking "
+                          "it. Try again.")
+
+    def _release(self, fd: int) -> None:
+        try:
+            self.path.unlink(missing_ok=True)  # while still holding it: see __enter__
+        except OSError:
+            pass
+        os.close(fd)
 
     def __exit__(self, *exc):
-        try:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            self._release(fd)
+            return
+        try:  # pragma: no cover - Windows
             if self.path.read_text().strip() == str(os.getpid()):
                 self.path.unlink()
         except OSError:
@@ -396,8 +656,31 @@ def _toc(body: str, label: str = "Contents") -> str:
             '</ol></nav>')
 
 
+_CSS: dict[str, str] = {}
+
+
 def _css() -> str:
-    return (TEMPLATE_DIR / TEMPLATE_NAME / "static" / "cslib.css").read_text(encoding="utf-8")
+    if "css" not in _CSS:  # read once per process: the overview is written after every run
+        _CSS["css"] = (TEMPLATE_DIR / TEMPLATE_NAME / "static" / "cslib.css").read_text(
+            encoding="utf-8")
+    return _CSS["css"]
+
+
+@functools.cache
+def _html_exporter():
+    """The kit's HTML exporter, made once per process (its templates load once)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        mathjax_url="",
+        require_js_url="",
+        embed_images=True,
+    )
 
 
 def render_html(nb, *, context: Mapping[str, Any]) -> str:
@@ -417,15 +700,14 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
     str
         The page. Same notebook and context give the same bytes.
     """
-    from nbconvert import HTMLExporter
-
     status = context.get("status", OK)
+    status_key = re.sub(r"[^a-z]+", "_", str(status))
     if status == NO_DATA:
         nb = _cut_at_stop(nb)
     clean, title = _clean_for_html(nb, failed=status not in SUCCESS)
     params = context.get("params", {})
     locale = str(params.get("locale") or context.get("locale") or "en")
-    locale = locale if locale in PAGE_TEXT else "en"
+    locale = locale if locale in i18n.LOCALES else "en"
     ctx = {
         "title": context.get("title") or title or context.get("notebook", "Report"),
         "segment": str(context.get("segment", "")),
@@ -433,7 +715,9 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         "data_date": str(context.get("data_date") or "unknown"),
         "status": status,
         "status_class": re.sub(r"[^a-z]+", "-", status),
-        "status_text": _STATUS_TEXT.get(status, f"This run ended: {status}."),
+        "status_text": (_t(f"page.status.{status_key}", locale)
+                        if f"page.status.{status_key}" in i18n.TEXT
+                        else _t("page.status.other", locale, status=status)),
         "error": context.get("error") or "",
         "has_error_cell": status not in SUCCESS and _stopped_cell(nb) is not None,
         "notebook": context.get("notebook", ""),
@@ -443,114 +727,173 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         "git_commit": context.get("git_commit", "unknown"),
         "params_text": _json(params, indent=2),
         "locale": locale,
-        "text": PAGE_TEXT[locale],
+        "text": {k[len("page."):]: _t(k, locale) for k in i18n.TEXT
+                 if k.startswith("page.") and not k.startswith("page.status.")},
         "css": _css(),
     }
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        mathjax_url="",
-        require_js_url="",
-        embed_images=True,
-    )
-    body, _ = exporter.from_notebook_node(clean, resources={"cslib": ctx})
-    body = body.replace("<!-- cslib:toc -->", _toc(body, PAGE_TEXT[locale]["contents"]), 1)
+    body, _ = _html_exporter().from_notebook_node(clean, resources={"cslib": ctx})
+    body = body.replace("<!-- cslib:toc -->", _toc(body, _t("page.contents", locale)), 1)
     return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
 
 
-def _fmt_value(h: Mapping[str, Any]) -> str:
+
+
+def _t(key: str, locale: str, **fields) -> str:
+    """The overview's text ``key`` in ``locale`` (``"en"`` or ``"pt-BR"``)."""
+    return i18n.text(key, locale, **fields)
+
+
+_PT_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def _fmt_number(v: float, locale: str, digits: int | None = None) -> str:
+    """``1,234.5`` (en) or ``1.234,5`` (pt-BR); ``digits=None``: 3 significant digits."""
+    text = f"{v:.3g}" if digits is None else f"{v:,.{digits}f}"
+    return text.translate(_PT_SEPARATORS) if locale == "pt-BR" else text
+
+
+def _fmt_value(h: Mapping[str, Any], locale: str = "en") -> str:
     if h.get("text") not in (None, ""):
         return str(h["text"])
     v = h.get("value")
     if v is None:
-        return "n/a"
+        return _t("n/a", locale)
     if isinstance(v, bool):
-        return "yes" if v else "no"
+        return _t("yes" if v else "no", locale)
     if isinstance(v, int):
-        return f"{v:,}"
+        return _fmt_number(v, locale, 0)
     if isinstance(v, float):
-        return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.3g}"
+        return _fmt_number(v, locale, 2) if abs(v) >= 1 else _fmt_number(v, locale)
     return str(v)
 
 
+def _status_label(status: str, locale: str) -> str:
+    key = "status." + re.sub(r"[^a-z]+", "_", str(status))
+    return _t(key, locale) if key in i18n.TEXT else str(status)
+
+
 def render_index(month: str, runs: list[Mapping[str, Any]], *,
-                 context: Mapping[str, Any] | None = None) -> str:
-    """The month's overview page: every run's headline numbers and links to its report.
+                 context: Mapping[str, Any] | None = None, locale: str = "en") -> str:
+    """The month's overview page: every run's headline numbers, links, and the run log.
 
     Parameters
     ----------
     month : str
     runs : list of mapping
         Manifest entries (``notebook``, ``title``, ``segment``, ``status``,
-        ``error``, ``html``, ``ipynb``, ``headlines``).
+        ``error``, ``html``, ``ipynb``, ``headlines``, ``duration_s``,
+        ``data_fingerprint``).
     context : mapping, optional
-        ``data_date``, ``fingerprint``, ``kit_version``, ``git_commit``.
+        ``data_date``, ``fingerprint``, ``kit_version``, ``kit_code``, ``git_commit``.
+    locale : {"en", "pt-BR"}
+        Language of the page's own text and numbers (the params file's top-level
+        ``locale``); any other value falls back to English.
+
+    Returns
+    -------
+    str
+        The page. Every value from the manifest (names, errors) is escaped.
     """
     context = dict(context or {})
+    locale = locale if locale in i18n.LOCALES else "en"
     e = html.escape
+
+    def t(key, **fields):
+        return e(_t(key, locale, **fields))
+
     bad = [r for r in runs if r.get("status") not in SUCCESS]
+    title = f"{t('index.title')} &middot; {e(month)}"
     parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="{e(locale)}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Customer Success reports &middot; {e(month)}</title>",
+        f"<title>{title}</title>",
         f"<style>\n{_css()}\n</style>", "</head>", "<body>", '<main class="cs-report">',
         '<header class="cs-header">',
-        f"<h1>Customer Success reports &middot; {e(month)}</h1>",
-        f'<p class="cs-meta"><span>Month: <strong>{e(month)}</strong></span>'
-        f'<span>Data as of: <strong>{e(str(context.get("data_date") or "unknown"))}'
-        f"</strong></span><span>{len(runs)} reports, {len(bad)} not rendered cleanly"
-        "</span></p>",
+        f"<h1>{title}</h1>",
+        f'<p class="cs-meta"><span>{t("index.month")}: <strong>{e(month)}</strong></span>'
+        f'<span>{t("index.data_as_of")}: <strong>'
+        f'{e(str(context.get("data_date") or _t("n/a", locale)))}</strong></span><span>'
+        + t("index.summary", n=_fmt_number(len(runs), locale, 0),
+            bad=_fmt_number(len(bad), locale, 0))
+        + "</span></p>",
     ]
     if bad:
         items = "".join(
             f'<li><a href="{e(quote(r["html"]))}">{e(r.get("title") or r["notebook"])} '
-            f'&middot; {e(r["segment"])}</a>: {e(r["status"])}'
+            f'&middot; {e(r["segment"])}</a>: {e(_status_label(r["status"], locale))}'
             + (f" ({e(r['error'])})" if r.get("error") else "")
-            + f' &middot; <a href="{e(quote(r["ipynb"]))}">executed notebook</a></li>'
+            + f' &middot; <a href="{e(quote(r["ipynb"]))}">{t("index.executed_notebook")}'
+            "</a></li>"
             for r in bad)
-        parts.append(f'<div class="cs-banner cs-failed" role="alert"><strong>{len(bad)} '
-                     f"run(s) did not finish.</strong><ul>{items}</ul></div>")
+        parts.append(f'<div class="cs-banner cs-failed" role="alert"><strong>'
+                     f"{t('index.not_finished', n=_fmt_number(len(bad), locale, 0))}"
+                     f"</strong><ul>{items}</ul></div>")
     parts.append("</header>")
     by_nb: dict[str, list[Mapping[str, Any]]] = {}
     for r in runs:
         by_nb.setdefault(r["notebook"], []).append(r)
     for nb_name, nb_runs in by_nb.items():
-        title = next((r.get("title") for r in nb_runs if r.get("title")), nb_name)
+        nb_title = next((r.get("title") for r in nb_runs if r.get("title")), nb_name)
         names = list(dict.fromkeys(h["name"] for r in nb_runs for h in r.get("headlines") or []))
         head = "".join(f'<th scope="col">{e(n)}</th>' for n in names)
-        parts.append(f'<section><h2 id="nb-{e(slugify(nb_name))}">{e(title)}</h2>')
-        parts.append('<div class="cs-table-wrap"><table><thead><tr><th scope="col">Segment'
-                     f'</th>{head}<th scope="col">Status</th><th scope="col">Report</th>'
-                     "</tr></thead><tbody>")
+        parts.append(f'<section><h2 id="nb-{e(slugify(nb_name))}">{e(nb_title)}</h2>')
+        parts.append(f'<div class="cs-table-wrap"><table><thead><tr><th scope="col">'
+                     f'{t("index.segment")}</th>{head}<th scope="col">{t("index.status")}</th>'
+                     f'<th scope="col">{t("index.report")}</th></tr></thead><tbody>')
         for r in nb_runs:
             values = {h["name"]: h for h in r.get("headlines") or []}
             ok = r.get("status") in SUCCESS
-            cells = "".join(f"<td>{e(_fmt_value(values[n]))}</td>" if n in values
+            cells = "".join(f"<td>{e(_fmt_value(values[n], locale))}</td>" if n in values
                             else '<td class="cs-muted">&ndash;</td>' for n in names)
-            status = e(r.get("status", "")).upper() if not ok else e(r.get("status", OK))
+            label = _status_label(r.get("status", OK), locale)
+            status = e(label.upper() if not ok else label)
             status_cell = (f'<td class="cs-status cs-status-{"ok" if ok else "bad"}"'
                            + (f' title="{e(r.get("error") or "")}"' if not ok else "")
                            + f">{status}</td>")
-            links = (f'<a href="{e(quote(r["html"]))}">report</a> &middot; '
-                     f'<a href="{e(quote(r["ipynb"]))}">notebook</a>')
+            links = (f'<a href="{e(quote(r["html"]))}">{t("index.report_link")}</a> &middot; '
+                     f'<a href="{e(quote(r["ipynb"]))}">{t("index.notebook_link")}</a>')
             parts.append(f'<tr class="cs-run-{"ok" if ok else "bad"}"><th scope="row">'
                          f'{e(r["segment"])}</th>{cells}{status_cell}<td>{links}</td></tr>')
         parts.append("</tbody></table></div></section>")
+    parts.append(_runs_section(runs, locale))
     parts += [
-        '<footer class="cs-provenance"><h2 id="provenance">Provenance</h2><dl>',
-        f'<dt>Data fingerprint</dt><dd><code>{e(str(context.get("fingerprint", "")))}'
+        f'<footer class="cs-provenance"><h2 id="provenance">{t("index.provenance")}</h2><dl>',
+        f'<dt>{t("index.fingerprint")}</dt><dd><code>{e(str(context.get("fingerprint", "")))}'
         "</code></dd>",
-        f'<dt>Kit version</dt><dd>cslib {e(str(context.get("kit_version", "")))}</dd>',
-        f'<dt>Git commit</dt><dd><code>{e(str(context.get("git_commit", "unknown")))}'
+        f'<dt>{t("index.kit")}</dt><dd>cslib {e(str(context.get("kit_version", "")))}</dd>',
+        f'<dt>{t("index.kit_code")}</dt><dd><code>{e(str(context.get("kit_code", "")))}'
         "</code></dd>",
-        "<dt>Details</dt><dd>manifest.json beside this page lists every run's params, "
-        "status and package versions.</dd>",
+        f'<dt>{t("index.commit")}</dt><dd><code>'
+        f'{e(str(context.get("git_commit", "unknown")))}</code></dd>',
+        f'<dt>{t("index.details")}</dt><dd>{t("index.details_text")}</dd>',
         "</dl></footer>", "</main>", "</body>", "</html>", "",
     ]
     return "\n".join(parts)
+
+
+def _runs_section(runs: list[Mapping[str, Any]], locale: str) -> str:
+    """The manifest viewer: one row per run (notebook, segment, status, duration, data, error)."""
+    e = html.escape
+    head = "".join(f'<th scope="col">{e(_t(k, locale))}</th>' for k in (
+        "index.notebook", "index.segment", "index.status", "index.duration",
+        "index.fingerprint", "index.error"))
+    rows = []
+    for r in runs:
+        duration = r.get("duration_s")
+        shown = (_t("index.seconds", locale, s=_fmt_number(float(duration), locale, 1))
+                 if isinstance(duration, int | float) and not isinstance(duration, bool)
+                 else "\u2013")
+        ok = r.get("status") in SUCCESS
+        rows.append(
+            f'<tr class="cs-log-{"ok" if ok else "bad"}"><td>{e(str(r.get("notebook", "")))}'
+            f'</td><th scope="row">{e(str(r.get("segment", "")))}</th>'
+            f'<td>{e(_status_label(r.get("status", ""), locale))}</td><td>{e(shown)}</td>'
+            f'<td><code>{e(str(r.get("data_fingerprint") or ""))}</code></td>'
+            f'<td>{e(str(r.get("error") or ""))}</td></tr>')
+    return (f'<section class="cs-runs"><h2 id="runs">{e(_t("index.runs", locale))}</h2>'
+            f'<p>{e(_t("index.runs_intro", locale))}</p><div class="cs-table-wrap"><table>'
+            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+            "</section>")
 
 
 # --------------------------------------------------------------------------- one run
@@ -585,6 +928,12 @@ for _k in ("backend", "backend_fallback", "interactive"):  # setting them resets
     _rc.pop(_k, None)
 _c._warm_state = (list(_w.filters), _rc)
 del _il, _w, _mpl, _m, _c, _rc, _k
+# The libraries' objects live as long as the kernel: move them out of the collector's
+# reach, so the full collections that `%reset` (and the reports) trigger stay cheap.
+import gc as _gc
+_gc.collect()
+_gc.freeze()
+del _gc
 """
 
 # Run before every report on a warm kernel: an empty namespace, the run's folder and
@@ -618,20 +967,26 @@ class _WarmKernel:
     kernel = None
 
     def __init__(self):
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        # The kernel inherits fd 2; keep its chatter off the terminal.
-        log = Path(tempfile.gettempdir()) / f"cslib-kernel-{os.getpid()}.log"
+        # The kernel inherits fd 2; keep its chatter off the terminal. The next batch
+        # removes the log once this worker is gone (see _clean_stale_tmp).
+        log = Path(tempfile.gettempdir()) / f"{KERNEL_LOG_PREFIX}{_tmp_tag()}.log"
         sys.stderr.flush()
         saved_fd2 = os.dup(2)
         log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(log_fd, 2)
         os.close(log_fd)
+        # Async, as nbclient's own: a blocking client would wait on a dead kernel forever.
+        self.km = _kernel_manager_class()(kernel_name="python3")
         try:
-            # Async, as nbclient's own: a blocking client would wait on a dead kernel forever.
-            self.km = AsyncKernelManager(kernel_name="python3")
             run_sync(self.km.start_kernel)(cwd=tempfile.gettempdir())
+        except BaseException:  # e.g. the run's time ran out while the kernel started
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:
+                pass
+            raise
         finally:
             sys.stderr.flush()
             os.dup2(saved_fd2, 2)
@@ -695,10 +1050,16 @@ def _warm_engine():
                 raise RuntimeError(f"warm kernel set-up failed: {detail}")
 
     class WarmEngine(NBClientEngine):
+        #: The notebook being executed, outputs so far included: a run that stops on
+        #: a timeout or a dead kernel is reported from it (the batch asks papermill
+        #: not to save the notebook after every cell).
+        notebook = None
+
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
                                      stdout_file=None, stderr_file=None, start_timeout=60,
                                      execution_timeout=None, setup_code="", **kwargs):
+            cls.notebook = nb_man.nb
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             client = WarmClient(nb_man, **merge_kwargs(
                 kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
@@ -720,17 +1081,17 @@ def _worker_init() -> None:
     An ``MPLBACKEND`` set in the user's shell (``Agg`` is common) would otherwise
     reach the kernels and silently drop every plot from the reports. On Linux,
     without ``PR_SET_PDEATHSIG`` a SIGKILLed batch would leave workers (and
-    their kernels) running and writing into a month it no longer holds the lock for.
+    their kernels) running and writing into a month it no longer holds the lock for;
+    the kernels get the same signal when their worker dies (see
+    :func:`_kernel_manager_class`).
     """
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
+    prctl = _prctl()
+    if prctl is not None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        parent = multiprocessing.parent_process()
+        if parent is not None and os.getppid() != parent.pid:  # the batch died before prctl
+            os._exit(1)
 
 
 def _on_alarm(signum, frame):
@@ -738,13 +1099,20 @@ def _on_alarm(signum, frame):
 
 
 def _execute_run(spec: dict) -> dict:
-    """Execute one notebook for one segment and write its .ipynb and .html (worker side)."""
+    """Execute one notebook for one segment and write its .ipynb and .html (worker side).
+
+    A failure of the notebook (error, timeout, dead kernel) is a report of the
+    failure. A failure to *write* the report (disk full, read-only folder) is
+    returned as ``write_error`` (path, errno, text) and nothing is written: the
+    batch stops on it.
+    """
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     start = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="cslib-run-"))
+    # Named after this worker, so the next batch can remove it if this one is killed.
+    work = Path(tempfile.mkdtemp(prefix=f"{RUN_DIR_PREFIX}{_tmp_tag()}-"))
     executed = work / "executed.ipynb"
     headlines_path = work / "headlines.json"
     old_env = {k: os.environ.get(k) for k in (ENV_VAR, "CSLIB_SOURCE")}
@@ -763,20 +1131,27 @@ def _execute_run(spec: dict) -> dict:
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(spec["run_timeout"]))
-    warm, cell_error = None, False
+    warm, cell_error, engine = None, False, None
     try:
         extra = {}
         if os.environ.get(FRESH_KERNELS_ENV) != "1":
             from papermill.engines import papermill_engines
 
-            papermill_engines.register("cslib-warm", _warm_engine())
+            engine = _warm_engine()
+            engine.notebook = None
+            papermill_engines.register("cslib-warm", engine)
             warm = _WarmKernel.get()
             code = warm.setup_code(str(work),
                                    {k: os.environ[k] for k in old_env if k in os.environ},
                                    [k for k in old_env if k not in os.environ])
-            extra = {"engine_name": "cslib-warm", "km": warm.km, "setup_code": code}
+            extra = {"engine_name": "cslib-warm", "km": warm.km, "setup_code": code,
+                     "request_save_on_cell_execute": False}
+        else:  # a fresh kernel, which dies with this worker all the same
+            extra = {"kernel_manager_class": _kernel_manager_class()}
+        # A warm run keeps its notebook in memory (engine.notebook); a fresh one saves it.
         pm.execute_notebook(
-            spec["input"], str(executed), parameters=spec["params"], kernel_name="python3",
+            spec["input"], None if engine is not None else str(executed),
+            parameters=spec["params"], kernel_name="python3",
             cwd=str(work), execution_timeout=spec.get("timeout"), progress_bar=False,
             log_output=False, start_timeout=120, **extra,
         )
@@ -787,12 +1162,14 @@ def _execute_run(spec: dict) -> dict:
         else:
             status, error = FAILED, f"{err.ename}: {_ANSI.sub('', str(err.evalue))}"
     except CellTimeoutError:
-        status, error = TIMED_OUT, f"a cell ran longer than the {spec.get('timeout')} s limit"
+        status, error = TIMED_OUT, (f"a cell ran longer than the per-cell limit `timeout` "
+                                    f"({spec.get('timeout')} s)")
     except _RunTimeout:
-        status, error = TIMED_OUT, f"the run took longer than the {spec['run_timeout']} s limit"
+        status, error = TIMED_OUT, (f"the whole run took longer than the per-run limit "
+                                    f"`run_timeout` ({spec['run_timeout']} s)")
     except DeadKernelError:
-        status, error = KERNEL_DIED, ("the kernel died (out of memory, os._exit or a crash in "
-                                      "native code)")
+        status, error = KERNEL_DIED, ("the kernel died (out of memory, killed, os._exit or a "
+                                      "crash in native code)")
     except Exception as err:  # anything else still leaves a report of the failure
         status, error = FAILED, f"{type(err).__name__}: {_ANSI.sub('', str(err))}"
     finally:
@@ -809,30 +1186,45 @@ def _execute_run(spec: dict) -> dict:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    duration = round(time.monotonic() - start, 2)
     error = error.splitlines()[0][:300] if error else None
-    result = {"status": status, "error": error, "duration_s": duration,
-              "headlines": read_headlines(headlines_path)}
+    result = {"status": status, "error": error, "headlines": read_headlines(headlines_path)}
+    files = None
     try:
-        source_nb = executed if executed.exists() else Path(spec["input"])
-        nb = nbformat.read(source_nb, as_version=4)
+        if engine is not None and engine.notebook is not None:
+            nb = engine.notebook  # executed in this process: no need to read it back
+        else:
+            source_nb = executed if executed.exists() else Path(spec["input"])
+            nb = nbformat.read(source_nb, as_version=4)
         if status in (TIMED_OUT, KERNEL_DIED):
             _mark_stopped(nb, status, error or status)
         data_date = next((h.get("text") or h.get("value") for h in result["headlines"]
                           if h.get("name") == "data_date"), None) or spec.get("data_date")
         page = render_html(nb, context={**spec["context"], "status": status, "error": error,
                                         "data_date": data_date})
-        html_path, ipynb_path = Path(spec["html_path"]), Path(spec["ipynb_path"])
-        html_path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(ipynb_path, nbformat.writes(nb))
-        _atomic_write(html_path, page)
+        # the input was valid and papermill only adds outputs: skip re-validating it
+        files = [(Path(spec["ipynb_path"]), nbformat.v4.nbjson.writes(nb)),
+                 (Path(spec["html_path"]), page)]
     except Exception as err:
         result.update(status=FAILED if status == OK else status,
                       error=error or f"rendering failed: {type(err).__name__}: {err}")
+    try:
+        if files:
+            files[0][0].parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write_all(files)
+    except OSError as err:
+        result["write_error"] = _os_error_info(err, spec["html_path"])
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result["headlines"] = [h for h in result["headlines"] if h.get("name") != "data_date"]
+    # Everything a report costs in this worker: set-up, execution, HTML export, writing.
+    result["duration_s"] = round(time.monotonic() - start, 2)
     return result
+
+
+def _os_error_info(err: OSError, default_path: str | os.PathLike) -> dict:
+    return {"path": str(err.filename or default_path), "errno": err.errno,
+            "code": errno.errorcode.get(err.errno or 0, "unknown"),
+            "text": err.strerror or str(err)}
 
 
 # --------------------------------------------------------------------------- the batch
@@ -911,7 +1303,126 @@ def _read_manifest(path: Path) -> dict:
 
 def _clean_leftovers(month_dir: Path) -> None:
     for tmp in month_dir.rglob(".*.tmp-*"):
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _data_facts(wh) -> dict:
+    """What the batch needs to know about the data, cached per data version."""
+    import pandas as pd
+
+    as_of, where = None, None
+    for table, column in EVENT_COLUMNS:
+        frame = wh.get(table)
+        if frame is None or column not in frame.columns or frame.empty:
+            continue
+        value = frame[column].max()
+        if pd.notna(value) and (as_of is None or value > as_of):
+            as_of, where = pd.Timestamp(value), f"{table}.{column}"
+    last = wh.data_date
+    return {"data_date": last.strftime("%Y-%m") if last is not None else None,
+            "as_of": as_of.isoformat(sep=" ") if as_of is not None else None,
+            "as_of_column": where,
+            "segments": sorted({str(s) for s in wh["accounts"]["segment"].dropna()})}
+
+
+def latest_complete_month(mrr_month: str | None, as_of, *,
+                          where: str | None = None) -> tuple[str | None, str]:
+    """The latest complete month of the data, ``"YYYY-MM"``, and why.
+
+    A month is complete when the data reaches its last day: the data's "as of"
+    time, its latest dated event (an NPS answer or invitation, a ticket opened or
+    resolved, a close-the-loop action: :data:`EVENT_COLUMNS`), falls on or after
+    the month's last calendar day. The MRR table is a monthly snapshot and says
+    nothing about days, so it only caps the answer (the month must have MRR).
+    Without any dated event, the MRR table's latest month is taken as it is.
+
+    Parameters
+    ----------
+    mrr_month : str or None
+        The MRR table's latest month, ``"YYYY-MM"``.
+    as_of : str, Timestamp or None
+        The latest dated event.
+    where : str, optional
+        Where ``as_of`` was found (``"table.column"``), for the explanation.
+
+    Returns
+    -------
+    (str or None, str)
+        The month (None without MRR) and a sentence saying why.
+
+    Examples
+    --------
+    >>> latest_complete_month("2026-10", "2026-10-31 10:18")[0]
+    '2026-10'
+    >>> latest_complete_month("2026-10", "2026-10-15 09:00")
+    ('2026-09', 'the latest complete month: 2026-10 is partial (the last dated event is 2026-10-15 09:00)')
+    """
+    import pandas as pd
+
+    if mrr_month is None:
+        return None, "the data has no MRR"
+    if as_of is None:
+        return mrr_month, ("the latest month with MRR; there are no dated events (NPS answers, "
+                           "tickets, loop actions) to tell whether it is complete")
+    as_of = pd.Timestamp(as_of)
+    stamp = as_of.strftime("%Y-%m-%d %H:%M") + (f", {where}" if where else "")
+    month = as_of.to_period("M")
+    if as_of.day < month.days_in_month:
+        month -= 1
+    mrr = pd.Period(mrr_month, "M")
+    if mrr < month:
+        return str(mrr), (f"the latest complete month: the dated events run to {stamp}, "
+                          f"but MRR only to {mrr}")
+    if month < mrr:
+        return str(month), (f"the latest complete month: {month + 1} is partial (the last "
+                            f"dated event is {stamp})")
+    return str(month), (f"the latest complete month: the last dated event ({stamp}) is on "
+                        "or after its last day")
+
+
+def _mib(n: float) -> str:
+    return f"{n / 2**20:,.1f} MiB"
+
+
+def _check_free_space(month_dir: Path, n_runs: int) -> None:
+    """Stop before any kernel starts if the output disk cannot hold ``n_runs`` reports."""
+    needed = n_runs * SPACE_PER_RUN + SPACE_MARGIN
+    try:
+        free = shutil.disk_usage(month_dir).free
+    except OSError:
+        return  # cannot tell: the writes themselves will say
+    if free < needed:
+        raise RenderError(
+            f"Not enough free space to render {n_runs} report(s) into {month_dir}: "
+            f"{_mib(free)} free, about {_mib(needed)} needed ({_mib(SPACE_PER_RUN)} per report "
+            f"plus {_mib(SPACE_MARGIN)} for the manifest, the overview and the data cache). "
+            "Free some space on that disk, write the reports to another disk with --output, "
+            "or render fewer reports (--notebooks, --segments). Nothing was run.")
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the runs not started and end the running ones now (their kernels die too)."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
+def _write_failed_message(info: Mapping[str, Any], *, manifest: Path, written: int,
+                          left: int) -> str:
+    full = info.get("errno") in (errno.ENOSPC, errno.EDQUOT)
+    what = ("Free some space on that disk" if full else "Make that folder writable")
+    return (
+        f"Stopped: cannot write {info['path']} ({info['text']}, errno {info['code']}). "
+        f"{written} report(s) were written in this batch before that and {left} run(s) were "
+        f"not finished; every report listed in {manifest} is complete and is kept, and no "
+        f"temporary file is left. {what} (or write to another disk with --output), then run "
+        "the same command again: finished reports are skipped and only the rest runs.")
 
 
 def render(
@@ -953,7 +1464,9 @@ def render(
     ParamsError, SchemaError, SourceError
         Bad params or data (nothing was executed).
     RenderError
-        The month is locked by another batch, or the output folder is unwritable.
+        The month is locked by another batch, the output disk lacks the space for
+        the runs (nothing was executed), or a write failed mid-batch (disk full,
+        read-only folder): the batch stopped, finished reports are kept.
     """
     from . import __version__
     from .io import fingerprint, load
@@ -976,19 +1489,17 @@ def render(
 
     source = _resolve_source(params.source)
     fp = fingerprint(source)
-    facts_path = Path(output) / ".cache" / f"data-{fp}-{__version__}.json"
+    kit_code = kit_code_hash()  # once per batch: part of every cache key
+    facts_path = Path(output) / ".cache" / f"data-{fp}-{kit_code[:16]}.json"
     try:
         facts = json.loads(facts_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         facts = None
-    if facts is None or facts.get("csv") != params.csv:
+    if not isinstance(facts, dict) or facts.get("csv") != params.csv or "as_of" not in facts:
         wh = load(source, csv=params.csv)  # validates every table once: bad data -> SchemaError
         for note in wh.notes:
             print(f"note: {note}", file=err)
-        last = wh.data_date
-        facts = {"csv": params.csv,
-                 "data_date": last.strftime("%Y-%m") if last is not None else None,
-                 "segments": sorted({str(s) for s in wh["accounts"]["segment"].dropna()})}
+        facts = {"csv": params.csv, **_data_facts(wh)}
         del wh
         if not dry_run:  # the same data need not be validated again (fast re-runs)
             try:
@@ -997,16 +1508,22 @@ def render(
             except OSError:
                 pass
     data_date = facts["data_date"]
+    complete, why_complete = latest_complete_month(data_date, facts["as_of"],
+                                                   where=facts.get("as_of_column"))
     month = params.month
     if month == "latest":
-        if data_date is None:
+        if complete is None:
             raise ParamsError("`month: latest` needs MRR data to find the latest month; the "
                               "`mrr` table is empty. Set `month` to 'YYYY-MM'.")
-        month = data_date
+        month, why = complete, f"`month: latest` is {why_complete}"
     elif data_date is not None and month > data_date:
         raise ParamsError(f"`month` {month} is after the data's last month {data_date} "
                           f"({_mask_url(source)}). Pick a month up to {data_date} or 'latest'.")
-
+    else:
+        why = "as asked"
+        if complete is not None and month > complete:
+            why += (f"; note: the data's latest complete month is {complete}, so {month} "
+                    "is partial")
     known = ["all", *facts["segments"]]
     if params.segments == "all":
         segments = known
@@ -1043,7 +1560,7 @@ def render(
             run_params.update({k: v for k, v in params.parameters.items() if k in names})
             run_params.update({k: v for k, v in params.overrides.get(seg, {}).items()
                                if k in names})
-            key = cache_key(nb_hash, run_params, fp, versions)
+            key = cache_key(nb_hash, run_params, fp, versions, kit_code)
             html_rel = f"{nb_name}/{slugs[seg]}.html"
             ipynb_rel = f"{nb_name}/{slugs[seg]}.ipynb"
             html_path = _inside(output, month_dir / html_rel)
@@ -1053,7 +1570,7 @@ def render(
                 "notebook": nb_name, "title": title, "segment": seg, "slug": slugs[seg],
                 "params": shown, "html": html_rel, "ipynb": ipynb_rel,
                 "data_fingerprint": fp, "notebook_sha256": nb_hash, "versions": versions,
-                "git_commit": commit, "cache_key": key,
+                "kit_code_sha256": kit_code, "git_commit": commit, "cache_key": key,
             }
             old = previous.get((nb_name, seg))
             if (not force and old and old.get("status") in SUCCESS
@@ -1079,6 +1596,7 @@ def render(
                   str(month_dir / s["entry"]["html"]), "would run") for s in specs]
         widths = [max([len(h)] + [len(r[i]) for r in rows])
                   for i, h in enumerate(("notebook", "segment", "output"))]
+        print(f"month {month}: {why}", file=out)
         print(f"{'notebook':<{widths[0]}}  {'segment':<{widths[1]}}  "
               f"{'output':<{widths[2]}}  status", file=out)
         for r in rows:
@@ -1098,11 +1616,13 @@ def render(
         raise RenderError(f"Cannot write to the output folder {month_dir} ({reason}). "
                           "Choose another folder with --output or fix its permissions."
                           ) from exc
+    if specs:
+        _check_free_space(month_dir, len(specs))
 
     nb_rank = {n: i for i, n in enumerate(configured)}
     seg_rank = {s: i for i, s in enumerate(known)}
     month_context = {"data_date": data_date, "fingerprint": fp, "kit_version": __version__,
-                     "git_commit": commit}
+                     "kit_code": kit_code, "git_commit": commit}
 
     def write_month(done: list[dict]) -> list[dict]:
         # Called after every finished run, so a batch killed at any point leaves a
@@ -1114,19 +1634,30 @@ def render(
             nb_rank.get(r["notebook"], len(nb_rank)), r["notebook"],
             seg_rank.get(r["segment"], len(seg_rank)), r["segment"]))
         manifest = {"month": month, "source": _mask_url(source), "data_fingerprint": fp,
-                    "data_date": data_date, "kit_version": __version__, "git_commit": commit,
-                    "versions": versions, "runs": runs}
+                    "data_date": data_date, "data_as_of": facts["as_of"],
+                    "kit_version": __version__, "kit_code_sha256": kit_code,
+                    "git_commit": commit, "locale": params.locale, "versions": versions,
+                    "runs": runs}
         _atomic_write(manifest_path, _json(manifest, indent=1) + "\n")
-        _atomic_write(month_dir / "index.html", render_index(month, runs,
-                                                             context=month_context))
+        _atomic_write(month_dir / "index.html", render_index(
+            month, runs, context=month_context, locale=params.locale))
         return runs
 
-    with _MonthLock(month_dir / LOCK):
+    stop: dict | None = None  # a write that failed (disk full...): the batch ends there
+    try:
+        lock = _MonthLock(month_dir / LOCK)
+        lock.__enter__()
+    except OSError as exc:
+        raise RenderError(f"Cannot write the lock file {month_dir / LOCK} "
+                          f"({exc.strerror or exc}). Free some space or fix the folder's "
+                          "permissions, then run the same command again.") from None
+    try:
         _clean_leftovers(month_dir)
+        _clean_stale_tmp()  # what killed batches left in the system's temporary folder
         results: list[dict] = []
         if specs:
             jobs = min(params.jobs or os.cpu_count() or 1, len(specs))
-            print(f"rendering {len(specs)} run(s) for {month} with {jobs} job(s)"
+            print(f"rendering {len(specs)} run(s) for {month} ({why}) with {jobs} job(s)"
                   + (f"; {len(cached)} unchanged" if cached else ""), file=err)
             progress = _Progress(len(specs), err)
             ctx = multiprocessing.get_context("spawn")
@@ -1141,13 +1672,35 @@ def render(
                         except Exception as exc:  # a worker process itself died
                             res = {"status": FAILED, "duration_s": None, "headlines": [],
                                    "error": f"worker crashed: {type(exc).__name__}: {exc}"}
+                        if res.get("write_error"):
+                            stop = res["write_error"]
+                            _stop_pool(pool)
+                            break
                         results.append({**spec["entry"], **res})
-                        write_month(results)
+                        try:
+                            write_month(results)
+                        except OSError as exc:
+                            stop = _os_error_info(exc, manifest_path)
+                            _stop_pool(pool)
+                            break
                         progress.update(res["status"] in SUCCESS)
                 except KeyboardInterrupt:
                     pool.shutdown(wait=False, cancel_futures=True)
                     raise
-        runs = write_month(results)
+        if stop is None:
+            try:
+                runs = write_month(results)
+            except OSError as exc:
+                stop = _os_error_info(exc, manifest_path)
+        if stop is not None:
+            _clean_leftovers(month_dir)  # temporary files of runs stopped mid-write
+            raise RenderError(_write_failed_message(
+                stop, manifest=manifest_path, written=len(results),
+                left=len(specs) - len(results))) from None
+    finally:
+        lock.__exit__(None, None, None)
+        if specs:
+            _clean_stale_tmp()  # the workers are gone: their kernel logs can go
 
     bad = [r for r in results if r["status"] not in SUCCESS]
     counts = {s: sum(r["status"] == s for r in results) for s in (OK, NO_DATA, FAILED,
@@ -1168,7 +1721,8 @@ def main(args) -> int:
     """``cslib render``: run the batch from parsed command-line arguments; returns the exit code.
 
     Exit codes: 0 every run succeeded, 1 some runs failed, 2 bad input found before
-    any kernel started (raised as a :class:`~cslib.exceptions.CslibError`).
+    any kernel started, or the batch stopped because the output could not be written
+    (both raised as a :class:`~cslib.exceptions.CslibError`).
     """
     where = getattr(args, "params", None) or "params/monthly.yaml"
     raw = read_params_file(where)

@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -82,7 +82,13 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A table contract: its columns, key and references to other tables."""
+    """A table contract: its columns, key and references to other tables.
+
+    ``one_of`` lists groups of alternative columns: at least one column of
+    each group must be present (``usage`` needs ``active_users`` and/or
+    ``events``). ``aliases`` maps other names a column is read under
+    (``day`` -> ``date``).
+    """
 
     name: str
     columns: tuple[Column, ...]
@@ -90,6 +96,8 @@ class Table:
     references: Mapping[str, str] = field(default_factory=dict)
     required: bool = True
     description: str = ""
+    one_of: tuple[tuple[str, ...], ...] = ()
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> list[str]:
@@ -172,15 +180,23 @@ SCHEMAS: dict[str, Table] = {
             (
                 Column("account_id", "str", description="Account"),
                 Column("feature", "str", description="Product feature"),
-                Column("month", "month", description="Month (first day)"),
-                Column("active_users", "int", nullable=True, min=0,
-                       description="Distinct users of the feature that month"),
+                Column("month", "month", required=False,
+                       description="Month (first day); other days are read as day-level rows"),
+                Column("date", "date", required=False,
+                       description="Day of a day-level row; such rows are reduced to months"),
+                Column("active_users", "int", required=False, nullable=True, min=0,
+                       description="Distinct users of the feature that month (or day)"),
                 Column("events", "int", required=False, nullable=True, min=0,
-                       description="Events that month (optional)"),
+                       description="Events that month (or day)"),
             ),
             key=("account_id", "feature", "month"),
             references={"account_id": "accounts"},
-            description="Per account, feature and month; raw events are reduced to this.",
+            one_of=(("month", "date"), ("active_users", "events")),
+            aliases={"day": "date"},
+            description="Per account, feature and month (or day): active users and/or events. "
+            "Day-level rows are reduced to months: events summed, active_users the highest "
+            "daily count (a lower bound of the month's distinct users; reduce raw events "
+            "with cslib.usage for exact counts).",
         ),
         Table(
             "tickets",
@@ -190,12 +206,17 @@ SCHEMAS: dict[str, Table] = {
                 Column("opened_at", "datetime", description="When the ticket was opened"),
                 Column("resolved_at", "datetime", nullable=True,
                        description="When it was resolved (empty if open)"),
-                Column("contacts", "int", min=1,
+                Column("contacts", "int", required=False, min=1,
                        description="Contacts until resolution (1 = first-contact resolution)"),
+                Column("first_contact_resolved", "bool", required=False, nullable=True,
+                       description="Solved at the first contact (true/false, 1/0, yes/no, "
+                       "sim/não)"),
             ),
             key=("ticket_id",),
             references={"account_id": "accounts"},
-            description="Support tickets.",
+            one_of=(("contacts", "first_contact_resolved"),),
+            description="Support tickets; first-contact resolution as a count of contacts "
+            "or a flag.",
         ),
         Table(
             "loop_actions",
@@ -232,6 +253,8 @@ _FIX = {
     "missing_table": "Export the table as `{table}` (a file {table}.csv or {table}.parquet, "
     "or a table of that name in the database).",
     "missing_column": "Add the column to the export, or rename the column that holds it.",
+    "missing_one_of": "The table needs at least one of these columns: add one to the export, "
+    "or rename the column that holds it.",
     "empty_table": "Check the export's filters: the table has a header but no rows.",
     "null": "Fill the missing values or drop those rows.",
     "type": "Fix those values in the export (expected {kind}).",
@@ -262,9 +285,12 @@ class Problem:
         if self.file:
             where += f" (table `{self.table}`)"
         col = f": column `{self.column}`" if self.column else ""
+        if self.check == "missing_one_of":
+            col = ": columns " + " and ".join(f"`{c}`" for c in self.column.split(", "))
         what = {
             "missing_table": "is missing",
             "missing_column": "is missing",
+            "missing_one_of": "are missing (at least one of them is needed)",
             "empty_table": "has no rows",
             "null": f"has {self.n} missing value(s)",
             "type": f"has {self.n} value(s) that cannot be read",
@@ -345,6 +371,11 @@ def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     if kind == "bool":
         if pd.api.types.is_bool_dtype(series):
             return series.astype("boolean"), pd.Series(False, index=series.index)
+        if pd.api.types.is_numeric_dtype(series):  # 1/0, also as floats with NaN
+            out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+            out[(series == 1).fillna(False)] = True
+            out[(series == 0).fillna(False)] = False
+            return out, present & out.isna()
         text = series.astype("string").str.lower()
         out = pd.Series(pd.NA, index=series.index, dtype="boolean")
         out[text.isin(_TRUE).fillna(False)] = True
@@ -373,7 +404,11 @@ def validate_table(
     -------
     clean : pandas.DataFrame
         The contract's columns (and any extra ones, untouched) with types
-        coerced; unreadable values become missing.
+        coerced; unreadable values become missing. Day-level ``usage`` (a
+        ``date`` or ``day`` column, or ``month`` values that are not first
+        days) is checked row by row, then reduced to months with
+        :func:`cslib.usage.usage_to_months` (extra columns dropped), and
+        ``clean.attrs["cslib_note"]`` says so.
     problems : list of Problem
         Every rule the table breaks (references to other tables are checked
         by :func:`validate`).
@@ -387,6 +422,13 @@ def validate_table(
     >>> print(problems[0].message())  # doctest: +ELLIPSIS
     mrr.csv (table `mrr`): column `mrr` has 1 value(s) below the minimum (rows 1; e.g. -5.0)...
     """
+    clean, problems, day = _check_table(name, data, file=file, allow_empty=allow_empty)
+    return _reduce_days(clean, name, day, file), problems
+
+
+def _check_table(name: str, data: pd.DataFrame, *, file: str | None, allow_empty: bool
+                 ) -> tuple[pd.DataFrame, list[Problem], str | None]:
+    """:func:`validate_table` before day-level usage is reduced; also returns the day column."""
     schema = SCHEMAS[name]
     problems: list[Problem] = []
 
@@ -400,7 +442,17 @@ def validate_table(
     clean = data.copy()
     clean.columns = [str(c).strip() for c in clean.columns]
     clean = clean.reset_index(drop=True)
-    for column in schema.columns:
+    renames = {alias: target for alias, target in schema.aliases.items()
+               if alias in clean.columns and target not in clean.columns}
+    clean = clean.rename(columns=renames)
+    columns = schema.columns
+    day = _usage_day_column(clean) if name == "usage" else None
+    if day == "month":  # a `month` column holding days: read them as days
+        columns = tuple(replace(c, kind="date") if c.name == "month" else c for c in columns)
+    for group in schema.one_of:
+        if not any(c in clean.columns for c in group):
+            add(", ".join(group), "missing_one_of")
+    for column in columns:
         if column.name not in clean.columns:
             if column.required:
                 add(column.name, "missing_column")
@@ -428,8 +480,10 @@ def validate_table(
                 add(column.name, "allowed", wrong, list(coerced[wrong].head(MAX_EXAMPLES)),
                     allowed=", ".join(column.allowed))
         clean[column.name] = coerced
-    key = [k for k in schema.key if k in clean.columns]
-    if key and len(key) == len(schema.key) and len(clean):
+    key = list(schema.key)
+    if day is not None:  # day-level rows: one per account, feature and day
+        key = [day if k == "month" else k for k in key]
+    if all(k in clean.columns for k in key) and key and len(clean):
         dup = clean.duplicated(key, keep="first")
         if dup.any():
             examples = clean.loc[dup, key].head(MAX_EXAMPLES)
@@ -437,7 +491,48 @@ def validate_table(
                 "/".join(str(v) for v in row) for row in examples.itertuples(index=False)
             ]
             add(", ".join(key), "duplicate_key", dup, values, key="(" + ", ".join(key) + ")")
-    return clean, problems
+    return clean, problems, day
+
+
+def _reduce_days(clean: pd.DataFrame, name: str, day: str | None, file: str | None
+                 ) -> pd.DataFrame:
+    if day is None or not {"account_id", "feature"} <= set(clean.columns) or not any(
+            c in clean.columns for c in ("active_users", "events")):
+        return clean
+    return _usage_days_to_months(clean, day, file or f"table `{name}`")
+
+
+def _usage_day_column(frame: pd.DataFrame) -> str | None:
+    """The column holding days if ``usage`` is day-level (``date``, or ``month`` with days)."""
+    if "date" in frame.columns:
+        return "date"
+    if "month" in frame.columns:
+        stamps, _ = _coerce(frame["month"], Column("month", "datetime"))
+        if (stamps.dt.day.fillna(1) != 1).any():
+            return "month"
+    return None
+
+
+def _usage_days_to_months(clean: pd.DataFrame, day: str, where: str) -> pd.DataFrame:
+    """Reduce validated day-level usage to months, noting it in ``attrs["cslib_note"]``."""
+    from .usage import usage_to_months
+
+    out = usage_to_months(clean, day=day)
+    dropped = [c for c in clean.columns
+               if c not in ("account_id", "feature", "month", day, "active_users", "events")]
+    if len(out) < len(clean) or dropped:
+        counted = "events summed, " if "events" in out.columns else ""
+        users = ("active_users is the highest daily count, a lower bound of the month's "
+                 "distinct users (reduce raw events with cslib.usage.usage_from_events or "
+                 "reduce_usage_events for exact counts)") if "active_users" in out.columns \
+            else ""
+        how = (counted + users).rstrip(", ")
+        extra = (f"; column(s) {', '.join(f'`{c}`' for c in dropped)} dropped"
+                 if dropped else "")
+        out.attrs["cslib_note"] = (
+            f"{where}: {len(clean)} day-level usage row(s) reduced to {len(out)} "
+            f"account-feature-month row(s): {how}{extra}.")
+    return out
 
 
 def validate(
@@ -485,6 +580,7 @@ def validate(
     files = dict(files or {})
     problems: list[Problem] = []
     clean: dict[str, pd.DataFrame] = {}
+    days: dict[str, str | None] = {}
     for name in require:
         if name not in tables:
             problems.append(
@@ -495,8 +591,8 @@ def validate(
         if name not in SCHEMAS:
             clean[name] = frame
             continue
-        clean[name], found = validate_table(name, frame, file=files.get(name),
-                                            allow_empty=allow_empty)
+        clean[name], found, days[name] = _check_table(name, frame, file=files.get(name),
+                                                      allow_empty=allow_empty)
         problems.extend(found)
     for name, schema in SCHEMAS.items():
         if name not in clean:
@@ -518,7 +614,9 @@ def validate(
                 )
     if problems:
         raise SchemaError(format_problems(problems), _problem_frame(problems))
-    return clean
+    # day-level usage is reduced after its references were checked row by row
+    return {name: _reduce_days(frame, name, days.get(name), files.get(name))
+            for name, frame in clean.items()}
 
 
 def format_problems(problems: list[Problem]) -> str:
@@ -539,10 +637,16 @@ def _problem_frame(problems: list[Problem]) -> pd.DataFrame:
 
 
 def contract_markdown() -> str:
-    """The data contracts as a Markdown table (used to write the README)."""
+    """The data contracts as a Markdown table (the README's table is this text).
+
+    A column that can stand in for another (``usage``: ``active_users`` or
+    ``events``; ``tickets``: ``contacts`` or ``first_contact_resolved``) is
+    required as "yes (or `other`)".
+    """
     lines = ["| table | column | type | required | rule | meaning |",
              "|---|---|---|---|---|---|"]
     for table in SCHEMAS.values():
+        aliases = {target: alias for alias, target in table.aliases.items()}
         for c in table.columns:
             rule = []
             if c.min is not None:
@@ -557,7 +661,16 @@ def contract_markdown() -> str:
                 rule.append("key")
             if c.name in table.references:
                 rule.append(f"in `{table.references[c.name]}`")
-            req = "yes" if (c.required and table.required) else "optional"
+            if c.name in aliases:
+                rule.append(f"also read from `{aliases[c.name]}`")
+            others = [o for group in table.one_of if c.name in group for o in group
+                      if o != c.name]
+            if not table.required:
+                req = "optional"
+            elif others:
+                req = "yes (or " + ", ".join(f"`{o}`" for o in others) + ")"
+            else:
+                req = "yes" if c.required else "optional"
             lines.append(f"| {table.name} | {c.name} | {c.kind} | {req} | "
                          f"{', '.join(rule)} | {c.description} |")
     return "\n".join(lines)

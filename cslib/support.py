@@ -1,10 +1,15 @@
 """Support metrics: first contact resolution (FCR) and resolution times.
 
-FCR is the share of support tickets solved at the first contact (``contacts ==
-1``). It is not a CS metric, but it predicts satisfaction, renewal, expansion
-and churn (see ``DOMAIN.md``), so the success review reads it per account and
-the reports read it per segment. Only resolved tickets count: an open ticket
-has not been resolved at any contact yet.
+FCR is the share of support tickets solved at the first contact. It is not a
+CS metric, but it predicts satisfaction, renewal, expansion and churn (see
+``DOMAIN.md``), so the success review reads it per account and the reports
+read it per segment. Only resolved tickets count: an open ticket has not been
+resolved at any contact yet.
+
+Help desks export it either as a count of contacts (``contacts == 1`` is a
+first-contact resolution) or as a flag (``first_contact_resolved``: true/false,
+1/0, yes/no, sim/não); :func:`first_contact_flags` reads either, and every
+function here works with either.
 
 Group by any column of ``tickets``. To cut by a column of ``accounts`` (for
 example ``segment``), merge it in first::
@@ -35,8 +40,9 @@ from statsmodels.stats.proportion import proportion_confint
 from ._checks import as_list as _by_list
 from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError, SmallSampleWarning
+from .schemas import Column, _coerce
 
-__all__ = ["first_contact_resolution", "resolution_times"]
+__all__ = ["first_contact_flags", "first_contact_resolution", "resolution_times"]
 
 
 def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> None:
@@ -53,6 +59,67 @@ def _datetimes(values: pd.Series, *, column: str, func: str) -> pd.Series:
             f"{func}: tickets column `{column}` cannot be read as dates ({err}). Load the "
             "table with cslib.io.load or convert it with pd.to_datetime."
         ) from None
+
+
+def first_contact_flags(
+    tickets: pd.DataFrame,
+    *,
+    contacts: str = "contacts",
+    flag: str = "first_contact_resolved",
+) -> pd.Series:
+    """Was each ticket solved at the first contact? From a count of contacts or a flag.
+
+    Parameters
+    ----------
+    tickets : pandas.DataFrame
+        The ``tickets`` table. Not modified.
+    contacts : str, default "contacts"
+        Number of contacts the ticket took (``1`` = first contact).
+    flag : str, default "first_contact_resolved"
+        A yes/no column: ``True``/``False``, ``1``/``0`` or the text ``true``/``false``,
+        ``yes``/``no``, ``sim``/``não`` (any case).
+
+    Returns
+    -------
+    pandas.Series
+        ``boolean``, aligned with ``tickets``: ``contacts == 1`` where the
+        count is known, else the flag; missing where neither says.
+
+    Raises
+    ------
+    SchemaError
+        Neither column is present, or the flag holds a value that is not yes/no.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"first_contact_resolved": ["sim", "não", "TRUE", None]})
+    >>> first_contact_flags(t).tolist()
+    [True, False, True, <NA>]
+    """
+    func = "first_contact_flags"
+    if contacts not in tickets.columns and flag not in tickets.columns:
+        have = ", ".join(f"`{c}`" for c in tickets.columns)
+        raise SchemaError(
+            f"{func}: tickets has neither `{contacts}` (contacts until resolution) nor "
+            f"`{flag}` (solved at the first contact, yes/no) (columns are: {have}). Add one "
+            "of them, or pass their names as `contacts=` / `flag=`.")
+    out = pd.Series(pd.NA, index=tickets.index, dtype="boolean")
+    if flag in tickets.columns:
+        values, bad = _coerce(tickets[flag], Column(flag, "bool"))
+        if bad.any():
+            rows = (np.flatnonzero(bad.to_numpy()) + 1)[:5].tolist()
+            examples = tickets[flag][bad].head(3).tolist()
+            raise SchemaError(
+                f"{func}: tickets column `{flag}` has {int(bad.sum())} value(s) that are not "
+                f"yes/no (rows {rows}; e.g. {examples}). Use true/false, 1/0, yes/no or "
+                "sim/não.")
+        out = values.astype("boolean")
+    if contacts in tickets.columns:
+        n_contacts = pd.to_numeric(tickets[contacts], errors="coerce")
+        known = n_contacts.notna()
+        out = out.copy()
+        out[known] = (n_contacts[known] == 1).to_numpy()
+    return out
 
 
 def _grouped(frame: pd.DataFrame, keys: list[str]):
@@ -74,6 +141,7 @@ def first_contact_resolution(
     *,
     by: str | Sequence[str] | None = None,
     contacts: str = "contacts",
+    flag: str = "first_contact_resolved",
     resolved: str = "resolved_at",
     confidence: float = 0.95,
     min_n: int = 30,
@@ -90,6 +158,10 @@ def first_contact_resolution(
         ``accounts`` into ``tickets`` on ``account_id`` first.
     contacts : str, default "contacts"
         Number of contacts the ticket took; ``1`` is a first-contact resolution.
+    flag : str, default "first_contact_resolved"
+        Used instead of ``contacts`` when the export has a yes/no flag (see
+        :func:`first_contact_flags`); with both columns, the count wins
+        where it is filled.
     resolved : str, default "resolved_at"
         Resolution timestamp; missing (NaT) means the ticket is still open and
         it is left out.
@@ -119,7 +191,8 @@ def first_contact_resolution(
     Raises
     ------
     SchemaError
-        A column is missing, or a resolved ticket has no ``contacts``.
+        A column is missing (neither ``contacts`` nor ``flag`` present), or a
+        resolved ticket has neither a count nor a flag.
     ParamsError
         ``confidence`` outside (0, 1) or ``min_n < 0``.
 
@@ -138,21 +211,27 @@ def first_contact_resolution(
     if not min_n >= 0:
         raise ParamsError(f"{func}: min_n={min_n!r} must be >= 0.")
     keys = _by_list(by)
-    _require(tickets, [*keys, contacts, resolved], func=func)
+    _require(tickets, [*keys, resolved], func=func)
 
     is_resolved = _datetimes(tickets[resolved], column=resolved, func=func).notna()
-    n_contacts = pd.to_numeric(tickets[contacts], errors="coerce")
-    bad = is_resolved & n_contacts.isna()
+    first = first_contact_flags(tickets, contacts=contacts, flag=flag)
+    bad = is_resolved & first.isna()
     if bad.any():
         rows = (np.flatnonzero(bad.to_numpy()) + 1)[:5].tolist()
-        raise SchemaError(
-            f"{func}: {int(bad.sum())} resolved ticket(s) have no number in `{contacts}` "
-            f"(rows {rows}). Fill the column (1 = resolved at first contact) or drop them."
-        )
+        if contacts in tickets.columns:
+            what = f"no number in `{contacts}`"
+            fill = "Fill the column (1 = resolved at first contact) or drop them."
+            if flag in tickets.columns:
+                what += f" nor a value in `{flag}`"
+        else:
+            what = f"no value in `{flag}`"
+            fill = "Fill the flag (yes = resolved at the first contact) or drop them."
+        raise SchemaError(f"{func}: {int(bad.sum())} resolved ticket(s) have {what} "
+                          f"(rows {rows}). {fill}")
 
     frame = tickets[keys].copy()
     frame["_n"] = is_resolved.to_numpy().astype("int64")
-    frame["_fcr"] = (is_resolved & (n_contacts == 1)).to_numpy().astype("int64")
+    frame["_fcr"] = (is_resolved & first.fillna(False)).to_numpy().astype("int64")
     out = _grouped(frame, keys)[["_n", "_fcr"]].sum().rename(columns={"_n": "n", "_fcr": "fcr"})
     out = _finish(out, keys)
     out["n"] = out["n"].fillna(0).astype("int64")

@@ -25,11 +25,13 @@ class SurveyHealth:
     waves : DataFrame
         Per wave: sent, responded, response_rate, ci_low, ci_high (fractions).
     mix : DataFrame
-        Per wave and stratum: sent and share of the wave's sends.
+        Per wave and stratum (every stratum of the sends in every wave, 0
+        when the wave has none of it): sent and share of the wave's sends.
     overall : dict
-        sent, responded, response_rate, ci_low, ci_high, max_mix_gap (the
-        largest distance, in share points, between a wave's stratum share and
-        the stratum's share of all sends).
+        sent, responded, response_rate, ci_low, ci_high, waves (how many),
+        max_mix_gap (the largest distance, as a fraction, between a wave's
+        stratum share and the stratum's share of all sends; a stratum absent
+        from a wave counts with share 0).
     """
 
     waves: pd.DataFrame
@@ -57,18 +59,35 @@ def survey_health(
 
     Parameters
     ----------
-    invitations, responses, users : DataFrame
-        The ``nps_invitations``, ``nps_responses`` and ``users`` tables.
+    invitations : pandas.DataFrame
+        The ``nps_invitations`` table: one row per send, with ``user``,
+        ``wave`` and ``sent``. Not modified.
+    responses : pandas.DataFrame
+        The ``nps_responses`` table, with ``user``, ``wave`` and
+        ``responded``; answers with no wave number match no send. Not modified.
+    users : pandas.DataFrame
+        The ``users`` table, with ``user`` and ``strata``; a send whose user
+        is not there (or has no stratum) falls in the stratum "unknown". Not
+        modified.
     window : (start, end), optional
-        Only sends in ``[start, end)``.
-    strata : str
+        Only sends with ``start <= sent < end``; default every send.
+    strata : str, default "user_type"
         Column of ``users`` the waves are stratified on.
-    confidence : float
-        Level of the Wilson intervals.
+    user : str, default "user_id"
+        User id column of the three tables.
+    wave : str, default "wave"
+        Wave number column of ``invitations`` and ``responses``.
+    sent : str, default "sent_at"
+        Send time column of ``invitations``.
+    responded : str, default "responded_at"
+        Answer time column of ``responses``.
+    confidence : float, default 0.95
+        Level of the Wilson intervals of the response rates.
 
     Returns
     -------
     SurveyHealth
+        ``waves``, ``mix`` and ``overall`` (see :class:`SurveyHealth`).
 
     Examples
     --------
@@ -79,10 +98,13 @@ def survey_health(
     ...     "responded_at": pd.to_datetime(["2026-10-02"])})
     >>> users = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4"],
     ...     "user_type": ["admin", "end user", "admin", "end user"]})
-    >>> survey_health(inv, resp, users).waves[["wave", "sent", "responded"]]
-       wave  sent  responded
-    0     1     2          1
-    1     2     2          0
+    >>> health = survey_health(inv, resp, users)
+    >>> health.waves[["wave", "sent", "responded", "response_rate"]]
+       wave  sent  responded  response_rate
+    0     1     2          1            0.5
+    1     2     2          0            0.0
+    >>> health.overall["max_mix_gap"]  # both waves: 1 admin, 1 end user
+    0.0
     """
     inv = invitations[[user, wave, sent]].copy()
     if window is not None:
@@ -102,7 +124,10 @@ def survey_health(
     waves["response_rate"], waves["ci_low"], waves["ci_high"] = _rate(
         waves["responded"], waves["sent"], confidence)
 
-    mix = inv.groupby([wave, strata]).size().rename("sent").reset_index()
+    # Every stratum in every wave: a stratum a wave has no sends of has share 0 there.
+    counts = inv.groupby([wave, strata]).size().unstack(strata, fill_value=0)
+    mix = counts.stack().rename("sent").reset_index()
+    mix["sent"] = mix["sent"].astype("int64")
     mix["share"] = mix["sent"] / mix.groupby(wave)["sent"].transform("sum")
     total_share = inv[strata].value_counts(normalize=True)
     gap = (mix["share"] - mix[strata].map(total_share)).abs()

@@ -44,5 +44,22 @@ def with_accounts(data: pd.DataFrame, accounts: pd.DataFrame,
 
 def with_users(data: pd.DataFrame, users: pd.DataFrame,
                columns: Sequence[str] = ("user_type",), *, key: str = "user_id") -> pd.DataFrame:
-    """``data`` with user attributes (by default ``user_type``) added (a copy)."""
+    """``data`` with user attributes (by default ``user_type``) added (a copy; rows and
+    order kept).
+
+    Columns already in ``data`` are left as they are; a user missing from
+    ``users`` gets missing attributes.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> responses = pd.DataFrame({"response_id": ["R1", "R2", "R3"],
+    ...                           "user_id": ["U2", "U1", "U9"], "score": [9, 4, 7]})
+    >>> users = pd.DataFrame({"user_id": ["U1", "U2"], "user_type": ["admin", "end user"]})
+    >>> with_users(responses, users)
+      response_id user_id  score user_type
+    0          R1      U2      9  end user
+    1          R2      U1      4     admin
+    2          R3      U9      7       NaN
+    """
     return _attach(data, users, key, columns)

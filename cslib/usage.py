@@ -2,11 +2,17 @@
 
 Product analytics exports one row per event: ``(account_id, user_id, feature,
 occurred_at)``. The kit's ``usage`` contract table has one row per account,
-feature and month with the distinct active users and the event count.
+feature and month with the distinct active users and/or the event count.
 :func:`usage_from_events` does the reduction in pandas; :func:`reduce_usage_events`
 does it inside a DuckDB file (for tables too large for memory), and
 :func:`events_from_usage` / :func:`write_usage_events` go the other way, to build
 synthetic raw events consistent with a ``usage`` table (tests and ``cslib.bench``).
+
+Exports that are already counted per day go through :func:`usage_to_months`
+(:func:`cslib.io.load` does it for a day-level ``usage`` table): events are
+summed, but distinct users cannot be added up across days, so the month's
+``active_users`` is the highest daily count, a lower bound of the month's
+distinct users. For exact counts, export the raw events and reduce them here.
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ __all__ = [
     "EVENT_COLUMNS",
     "USAGE_COLUMNS",
     "usage_from_events",
+    "usage_to_months",
+    "feature_used",
     "reduce_usage_events",
     "events_from_usage",
     "write_usage_events",
@@ -35,6 +43,44 @@ EVENT_COLUMNS = ("account_id", "user_id", "feature", "occurred_at")
 USAGE_COLUMNS = ("account_id", "feature", "month", "active_users", "events")
 
 _DAY_S = 86_400
+
+
+def feature_used(usage: pd.DataFrame) -> pd.Series:
+    """Was the feature used in each row? ``active_users > 0``, else ``events > 0``.
+
+    The ``usage`` contract allows ``active_users``, ``events`` or both; a row
+    counts as use when the active users are above zero, or, where the table has
+    no ``active_users`` column, when the events are.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame
+        The ``usage`` table. Not modified.
+
+    Returns
+    -------
+    pandas.Series
+        Booleans aligned with ``usage`` (missing counts read as no use).
+
+    Raises
+    ------
+    SchemaError
+        The table has neither ``active_users`` nor ``events``.
+
+    Examples
+    --------
+    >>> feature_used(pd.DataFrame({"active_users": [0, 3, None]})).tolist()
+    [False, True, False]
+    >>> feature_used(pd.DataFrame({"events": [5, 0]})).tolist()
+    [True, False]
+    """
+    column = next((c for c in ("active_users", "events") if c in usage.columns), None)
+    if column is None:
+        have = ", ".join(f"`{c}`" for c in usage.columns)
+        raise SchemaError(f"usage has neither `active_users` nor `events` (columns are: "
+                          f"{have}); add one of them to the usage export.")
+    counts = pd.to_numeric(usage[column], errors="coerce").fillna(0)
+    return pd.Series(counts.to_numpy() > 0, index=usage.index, name="used")
 
 
 def _require(frame: pd.DataFrame, columns: dict[str, str], where: str) -> None:
@@ -109,6 +155,98 @@ def usage_from_events(
            .agg(active_users="nunique", events="size")
            .reset_index())
     return out.astype({"active_users": "Int64", "events": "Int64"})
+
+
+def usage_to_months(
+    usage: pd.DataFrame,
+    *,
+    day: str = "date",
+    account: str = "account_id",
+    feature: str = "feature",
+    active_users: str = "active_users",
+    events: str = "events",
+) -> pd.DataFrame:
+    """Reduce day-level usage counts to the monthly ``usage`` table.
+
+    Parameters
+    ----------
+    usage : pandas.DataFrame
+        One row per account, feature and day, with ``active_users`` and/or
+        ``events`` counts. Not modified.
+    day : str, default "date"
+        The day of each row (a date or timestamp; the month is its first day).
+    account, feature, active_users, events : str
+        Column names. At least one of ``active_users`` and ``events`` must be
+        present; the other may be absent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``account_id``, ``feature``, ``month`` (first day, ``datetime64[ns]``)
+        and whichever of ``active_users`` and ``events`` the input has
+        (``Int64``), one row per account, feature and month, sorted by them:
+
+        - ``events``: the sum of the days' events (missing if every day is);
+        - ``active_users``: the **highest daily** count. Users active on
+          several days cannot be told apart in daily counts, so this is a
+          lower bound of the month's distinct users (the true count lies
+          between it and the sum of the daily counts). Reduce raw events
+          with :func:`usage_from_events` or :func:`reduce_usage_events` for
+          exact counts.
+
+    Raises
+    ------
+    SchemaError
+        A column is missing, or a day cannot be read as a date.
+
+    Examples
+    --------
+    >>> daily = pd.DataFrame({"account_id": ["A1", "A1", "A1"], "feature": ["api"] * 3,
+    ...                       "date": pd.to_datetime(["2026-09-01", "2026-09-02",
+    ...                                               "2026-10-05"]),
+    ...                       "active_users": [2, 3, 1], "events": [5, 4, 7]})
+    >>> usage_to_months(daily)
+      account_id feature      month  active_users  events
+    0         A1     api 2026-09-01             3       9
+    1         A1     api 2026-10-01             1       7
+    """
+    _require(usage, {"account": account, "feature": feature, "day": day}, "usage_to_months")
+    counts = [c for c in (active_users, events) if c in usage.columns]
+    if not counts:
+        raise SchemaError(f"usage_to_months: none of `{active_users}`, `{events}` is present "
+                          f"(columns present: {list(map(str, usage.columns))}); usage needs "
+                          "active users and/or events.")
+    try:
+        days = pd.to_datetime(usage[day])
+    except (ValueError, TypeError) as err:
+        raise SchemaError(f"usage_to_months: column `{day}` cannot be read as dates ({err}). "
+                          "Load the table with cslib.io.load or convert it with "
+                          "pd.to_datetime.") from None
+    if days.dt.tz is not None:
+        days = days.dt.tz_localize(None)
+    frame = pd.DataFrame({
+        "account_id": usage[account].to_numpy(),
+        "feature": usage[feature].to_numpy(),
+        "month": days.to_numpy().astype("datetime64[M]").astype("datetime64[ns]"),
+    })
+    for col in ("account_id", "feature"):
+        frame[col] = frame[col].astype(usage[account if col == "account_id" else feature].dtype)
+    aggs = []
+    if active_users in usage.columns:
+        frame["active_users"] = pd.to_numeric(usage[active_users]).to_numpy()
+        aggs.append("active_users")
+    if events in usage.columns:
+        frame["events"] = pd.to_numeric(usage[events]).to_numpy()
+        aggs.append("events")
+    g = frame.groupby(["account_id", "feature", "month"], sort=True, dropna=False,
+                      observed=True)
+    parts = []
+    if "active_users" in aggs:
+        parts.append(g["active_users"].max())
+    if "events" in aggs:
+        parts.append(g["events"].sum(min_count=1))
+    out = pd.concat(parts, axis=1).reset_index()
+    return out.astype({c: "Int64" for c in aggs})
 
 
 def _connect(database):

@@ -1,8 +1,10 @@
 """Start a throw-away PostgreSQL server on loopback for the source tests.
 
 The Debian package is installed when missing (the test machine runs as root).
-Anything that prevents the server from starting becomes a skip with the
-reason, shown in pytest's summary (``-ra``), never a silent pass.
+Anything that prevents the server from starting (no ``postgres`` user, initdb,
+pg_ctl or createdb failing) becomes a skip with the reason, shown in pytest's
+summary (``-ra``), never a silent pass; a server that started is stopped again
+when the database cannot be created.
 """
 
 from __future__ import annotations
@@ -63,27 +65,37 @@ def start() -> tuple[str, callable]:
     sockdir = workdir / "sock"
     sockdir.mkdir(parents=True, exist_ok=True)
     as_user: list[str] = []
-    if os.geteuid() == 0:  # postgres refuses to run as root
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(workdir, "postgres")
-        shutil.chown(sockdir, "postgres")
-        os.chmod(workdir, 0o755)
     port = _free_port()
+    started = False
+
+    def pg_ctl_stop():
+        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast",
+                        "stop"], capture_output=True, timeout=60)
+
     try:
+        if os.geteuid() == 0:  # postgres refuses to run as root
+            as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(workdir, "postgres")  # LookupError if there is no postgres user
+            shutil.chown(sockdir, "postgres")
+            os.chmod(workdir, 0o755)
         _run([*as_user, str(bindir / "initdb"), "-D", str(datadir), "-U", "kit",
               "--auth=trust", "-E", "UTF8"], timeout=120)
         _run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-w", "-t", "60",
               "-o", f"-h 127.0.0.1 -p {port} -k {sockdir}", "-l", str(workdir / "pg.log"),
               "start"], timeout=120)
+        started = True
         _run([*as_user, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
               "-U", "kit", "cs"], timeout=60)
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as err:
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError,
+            LookupError) as err:
+        if started or (datadir / "postmaster.pid").exists():  # the server runs: stop it
+            pg_ctl_stop()
+        shutil.rmtree(workdir, ignore_errors=True)
         detail = getattr(err, "stderr", "") or ""
         raise ServerUnavailable(f"PostgreSQL did not start: {err} {detail}".strip()) from err
 
     def stop():
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast",
-                        "stop"], capture_output=True, timeout=60)
+        pg_ctl_stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     time.sleep(0.2)

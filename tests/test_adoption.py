@@ -157,10 +157,16 @@ def test_adoption_rates_by_hand():
 
 def test_adoption_rates_by_segment_default_features():
     usage, _, accounts = _tiny()
+    before = usage.copy(deep=True), accounts.copy(deep=True)
     # Feb, by segment. SMB active: A1, A3 -> dashboards 2/2, reports 0/2.
     # Enterprise active: A2 -> dashboards 0/1, reports 1/1. Features used in Feb:
     # dashboards (key, first) then reports.
     rates = ad.adoption_rates(usage, accounts, month="2026-02")
+    # neither table is modified (the segment join works on a copy of `accounts`)
+    pd.testing.assert_frame_equal(usage, before[0], check_exact=True)
+    pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
+    ad.adoption_rates(usage, accounts, by=["segment", "plan"], month="2026-02")
+    pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
     assert rates[["segment", "feature", "accounts", "active_accounts"]].values.tolist() == [
         ["Enterprise", "dashboards", 0, 1], ["Enterprise", "reports", 1, 1],
         ["SMB", "dashboards", 2, 2], ["SMB", "reports", 0, 2],
@@ -179,7 +185,9 @@ def test_adoption_rates_default_month_is_latest_and_unknown_month_errors():
 
 def test_adoption_score_by_hand():
     usage, _, _ = _tiny()
+    before = usage.copy(deep=True)
     score = ad.adoption_score(usage)  # latest month: Mar
+    pd.testing.assert_frame_equal(usage, before, check_exact=True)
     # A1: dashboards 2, automations 1, integrations 4 -> 3 used, breadth 1, depth 7/3
     # A3: integrations 2 (api is not key) -> 1 used, breadth 1/3, depth 2
     assert score["account_id"].tolist() == ["A1", "A3"]
@@ -190,6 +198,22 @@ def test_adoption_score_by_hand():
     feb = ad.adoption_score(usage, month="2026-02").set_index("account_id")
     assert feb.loc["A2", "features_used"] == 0
     assert np.isnan(feb.loc["A2", "depth"])
+
+
+def test_events_only_usage_gives_the_same_adoption():
+    # The usage contract allows `events` without `active_users`: a row is use when its
+    # events are above 0. Events = 5 x active users keeps the same rows "used", so the
+    # rates match the hand-checked ones above and depth is 5 x the user depth.
+    usage, mrr, accounts = _tiny()
+    events_only = usage.drop(columns="active_users").assign(events=usage["active_users"] * 5)
+    pd.testing.assert_frame_equal(
+        ad.adoption_rates(events_only, accounts, by=None, month="2026-02"),
+        ad.adoption_rates(usage, accounts, by=None, month="2026-02"))
+    score = ad.adoption_score(events_only)
+    assert score["breadth"].tolist() == pytest.approx([1.0, 1 / 3])
+    assert score["depth"].tolist() == pytest.approx([5 * 7 / 3, 5 * 2.0])
+    pd.testing.assert_frame_equal(ad.adoption_panel(events_only, mrr, accounts),
+                                  ad.adoption_panel(usage, mrr, accounts))
 
 
 def test_adoption_band_labels():
@@ -258,6 +282,35 @@ def test_logistic_matches_statsmodels_logit(logit_data):
     diff = p[y][:, None] - p[~y][None, :]
     assert d["auc"] == pytest.approx(((diff > 0).sum() + 0.5 * (diff == 0).sum()) / diff.size)
 
+
+
+def test_logistic_matches_published_spector_mazzeo_estimates():
+    # Spector & Mazzeo (1980): did a teaching method (PSI) improve 32 students' grades
+    # (GRADE), controlling for GPA and an economics pre-test (TUCE)? The data ship with
+    # statsmodels (offline). Logit estimates (standard errors) published in W. H. Greene,
+    # Econometric Analysis, 5th ed. (2003), Table 21.1:
+    #   constant -13.021 (4.931), GPA 2.826 (1.263), TUCE 0.095 (0.142), PSI 2.379 (1.065);
+    # the same as Stata 11 to every digit shown (the reference statsmodels tests against).
+    data = sm.datasets.spector.load_pandas().data
+    before = data.copy()
+    model = ad.retention_regression(data, outcome="GRADE", adoption="PSI",
+                                    controls=["GPA", "TUCE"])
+    pd.testing.assert_frame_equal(data, before)
+    published = {"PSI": (2.379, 1.065), "GPA": (2.826, 1.263), "TUCE": (0.095, 0.142)}
+    s = model.summary
+    assert s.index.tolist() == ["PSI", "GPA", "TUCE"]
+    for term, (coef, se) in published.items():
+        assert s.loc[term, "coef"] == pytest.approx(coef, abs=5e-4), term
+        assert s.loc[term, "se"] == pytest.approx(se, abs=5e-4), term
+        assert s.loc[term, "odds_ratio"] == pytest.approx(np.exp(coef), rel=1e-3), term
+    assert model.diagnostics["intercept"] == pytest.approx(-13.021, abs=5e-4)
+    assert model.results_.bse["Intercept"] == pytest.approx(4.931, abs=5e-4)
+    # 11 of the 32 improved their grade
+    assert (model.diagnostics["n"], model.diagnostics["events"]) == (32, 11)
+    # Wald interval of PSI on the odds-ratio scale: exp(2.379 +/- 1.96 * 1.065)
+    z = norm.ppf(0.975)
+    assert s.loc["PSI", "ci_low"] == pytest.approx(np.exp(2.379 - z * 1.065), rel=2e-3)
+    assert s.loc["PSI", "ci_high"] == pytest.approx(np.exp(2.379 + z * 1.065), rel=2e-3)
 
 def test_logistic_drops_missing_rows(logit_data):
     data = logit_data.copy()

@@ -6,6 +6,8 @@ Every check recomputes what it needs from the generated tables with plain pandas
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -315,17 +317,42 @@ def test_loop_actions(big):
     resp, loops = big["nps_responses"], big["loop_actions"]
     m = loops.merge(resp[["response_id", "score", "responded_at"]], on="response_id")
     assert len(m) == len(loops)
-    assert (m.loc[m["score"] <= 8, "action"] == "call").all()
-    assert (m.loc[m["score"] >= 9, "action"] == "email").all()
-    delay = m["done_at"] - m["responded_at"]
+    assert set(loops["action"]) == {"call", "email", "meeting"}
+    # the playbook action: one per answer acted on; a call below 9, an e-mail from 9
+    playbook = m[m["action"] != "meeting"]
+    assert not playbook["response_id"].duplicated().any()
+    assert (playbook.loc[playbook["score"] <= 8, "action"] == "call").all()
+    assert (playbook.loc[playbook["score"] >= 9, "action"] == "email").all()
+    delay = playbook["done_at"] - playbook["responded_at"]
     assert (delay > pd.Timedelta(0)).all()
     in_sla = (delay <= pd.Timedelta(days=3)).sum() / len(resp)
     late = (delay > pd.Timedelta(days=3)).sum() / len(resp)
-    never = 1 - len(loops) / len(resp)
+    never = 1 - len(playbook) / len(resp)
     assert in_sla == pytest.approx(0.80, abs=0.03)
     assert late == pytest.approx(0.12, abs=0.03)
     assert never == pytest.approx(0.08, abs=0.03)
     assert delay.max() <= pd.Timedelta(days=15)
+
+
+def test_some_detractor_calls_escalate_to_a_meeting(big):
+    resp, loops = big["nps_responses"], big["loop_actions"]
+    m = loops.merge(resp[["response_id", "score"]], on="response_id")
+    meetings = m[m["action"] == "meeting"]
+    calls = m[m["action"] == "call"]
+    assert len(meetings) > 100
+    # only detractors (0-6) escalate, and only after a call on the same answer
+    assert (meetings["score"] <= 6).all()
+    pair = meetings.merge(calls[["response_id", "done_at"]], on="response_id",
+                          suffixes=("", "_call"), validate="one_to_one")
+    assert len(pair) == len(meetings)
+    gap = pair["done_at"] - pair["done_at_call"]
+    assert gap.min() >= pd.Timedelta(days=2) and gap.max() <= pd.Timedelta(days=10)
+    # about a quarter of detractor calls (those whose meeting would fall after the data's
+    # end, 2026-10-31, cannot have one: count only calls made before 2026-10-21)
+    early = calls[(calls["score"] <= 6) & (calls["done_at"] < pd.Timestamp("2026-10-21"))]
+    share = early["response_id"].isin(meetings["response_id"]).mean()
+    assert share == pytest.approx(0.25, abs=0.04)
+    assert (meetings["done_at"] <= pd.Timestamp("2026-10-31 23:59:59")).all()
 
 
 # --- tickets ---------------------------------------------------------------------------------
@@ -477,6 +504,11 @@ def test_write_duckdb_replaces_the_file(tmp_path):
         con.close()
 
 
+def _as_written(frame: pd.DataFrame) -> pd.DataFrame:
+    """What write_duckdb's docstring says comes back: Int64 as int64 (no missing values)."""
+    return frame.astype({c: "int64" for c in frame.columns if frame[c].dtype == "Int64"})
+
+
 def test_write_demo_data(tmp_path):
     path = write_demo_data(tmp_path / "demo.duckdb", n_accounts=60, n_months=6, seed=3)
     con = duckdb.connect(str(path), read_only=True)
@@ -486,4 +518,39 @@ def test_write_demo_data(tmp_path):
         con.close()
     validate(tables)
     expected = generate_warehouse(60, n_months=6, seed=3)
-    assert len(tables["mrr"]) == len(expected["mrr"])
+    assert sorted(tables) == sorted(expected)
+    for name in TABLES:
+        # every column and every value, as generate_warehouse made them
+        pd.testing.assert_frame_equal(tables[name], _as_written(expected[name]),
+                                      check_dtype=False, obj=name)
+        assert list(tables[name].columns) == list(expected[name].columns)
+    assert len(tables["accounts"]) == 60
+    months = pd.DatetimeIndex(sorted(tables["mrr"]["month"].unique()))
+    # 6 months ending at the default end month 2026-10: May .. October 2026
+    assert list(months) == list(pd.date_range("2026-05-01", "2026-10-01", freq="MS"))
+
+
+def test_demo_data_console_command_writes_a_valid_warehouse(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from cslib.io import load
+
+    script = Path(sys.executable).parent / "cslib"
+    assert script.exists(), f"the `cslib` console script is not installed next to {sys.executable}"
+    path = tmp_path / "out" / "demo.duckdb"
+    done = subprocess.run([str(script), "demo-data", "--path", str(path), "--accounts", "60",
+                           "--months", "6", "--seed", "4"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"demo warehouse written to {path}" in done.stdout
+    # the command validates what it wrote and lists every table as valid
+    for name in TABLES:
+        assert re.search(rf"^\s+{name}\s+[\d,]+ rows\s+valid$", done.stdout, re.M), name
+    wh = load(path)
+    expected = validate(generate_warehouse(60, n_months=6, seed=4))
+    assert len(wh["accounts"]) == 60
+    for name in TABLES:
+        assert len(wh[name]) == len(expected[name]), name
+    assert wh.data_date == pd.Timestamp("2026-10-01")

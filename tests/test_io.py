@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -9,7 +10,9 @@ import pytest
 
 from cslib.exceptions import SchemaError, SourceError
 from cslib.io import (
+    AmbiguousDialectWarning,
     CsvDialect,
+    DayLevelUsageWarning,
     DuplicateRowsWarning,
     detect_dialect,
     load,
@@ -20,12 +23,15 @@ from cslib.schemas import SCHEMAS, validate
 
 
 def _assert_same_tables(left, right):
+    """Same tables, same columns (all of them, in the same order), same rows and values."""
     assert set(left) == set(right)
     for name in left:
+        assert list(left[name].columns) == list(right[name].columns), (
+            name, sorted(set(left[name].columns) ^ set(right[name].columns)))
         key = list(SCHEMAS[name].key)
         a = left[name].sort_values(key).reset_index(drop=True)
         b = right[name].sort_values(key).reset_index(drop=True)
-        pd.testing.assert_frame_equal(a, b[a.columns], check_dtype=True, obj=name)
+        pd.testing.assert_frame_equal(a, b, check_dtype=True, obj=name)
 
 
 def test_duckdb_source_loads_the_generated_tables(demo_db, demo_tables):
@@ -47,16 +53,56 @@ def test_duckdb_segment_slice_only_holds_that_segment(demo_db, demo_tables):
     assert len(wh["loop_actions"]) == full["response_id"].isin(responses).sum()
 
 
+def _row(raw: bytes, first_field: str) -> list[bytes]:
+    """The ``;``-separated fields of the line of ``raw`` whose first field is ``first_field``."""
+    lines = [line for line in raw.splitlines() if line.split(b";")[0] == first_field.encode()]
+    assert len(lines) == 1, first_field
+    return lines[0].split(b";")
+
+
 def test_brazilian_csv_folder_loads_to_the_same_frames(demo_db, tmp_path):
-    reference = load(demo_db)
+    reference = dict(load(demo_db))
+    accounts = reference["accounts"].copy()
+    accounts.loc[0, "name"] = "Padaria São João Ltda"
+    accounts.loc[0, "signup_date"] = pd.Timestamp("2025-01-15")
+    mrr = reference["mrr"].copy()
+    mrr.loc[0, "mrr"] = 1234.56
+    reference["accounts"], reference["mrr"] = accounts, mrr
     folder = write_csv_folder(reference, tmp_path / "export", brazilian=True)
+
+    raw = (folder / "accounts.csv").read_bytes()
+    header = raw.splitlines()[0].split(b";")
+    assert header == [c.encode() for c in accounts.columns]  # `;` separators
+    row = _row(raw, accounts.loc[0, "account_id"])
+    # Latin-1: "ã" is the single byte 0xE3, which is not valid UTF-8
+    assert row[header.index(b"name")] == b"Padaria S\xe3o Jo\xe3o Ltda"
+    assert row[header.index(b"name")].decode("latin-1") == "Padaria São João Ltda"
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert row[header.index(b"signup_date")] == b"15/01/2025"  # dd/mm/yyyy
+
     raw = (folder / "mrr.csv").read_bytes()
-    assert b";" in raw.splitlines()[0]
-    assert b"/20" in raw  # dd/mm/yyyy
+    header = raw.splitlines()[0].split(b";")
+    assert header == [b"contract_id", b"account_id", b"product", b"month", b"mrr"]
+    rows = [line.split(b";") for line in raw.splitlines()[1:]]
+    assert all(len(r) == 5 for r in rows)
+    first = mrr.iloc[0]
+    # the amount set above, with a decimal comma and `.` thousands
+    assert [r[4] for r in rows if r[0] == first["contract_id"].encode()].count(b"1.234,56") == 1
+    # months dd/mm/yyyy: the demo's 24 months run from November 2024 to October 2026
+    months = {r[3] for r in rows}
+    assert all(re.fullmatch(rb"01/(0[1-9]|1[0-2])/20\d\d", m) for m in months)
+    assert {b"01/11/2024", b"01/10/2026"} <= months and len(months) == 24
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", DuplicateRowsWarning)
+        warnings.simplefilter("error", AmbiguousDialectWarning)
         from_csv = load(folder)
-    _assert_same_tables(from_csv, reference)
+    _assert_same_tables(from_csv, validate(reference))
+    assert from_csv["mrr"].set_index(["contract_id", "month"]).loc[
+        (first["contract_id"], first["month"]), "mrr"] == 1234.56
+    assert from_csv["accounts"].set_index("account_id").loc[
+        accounts.loc[0, "account_id"], "name"] == "Padaria São João Ltda"
 
 
 def test_csv_dialect_detection_by_hand(tmp_path):
@@ -92,6 +138,151 @@ def test_declared_dialect_wins(tmp_path):
 def test_detect_dialect_semicolon_decimal_comma():
     d = detect_dialect("a;b\n1,5;02/03/2026\n")
     assert (d.sep, d.decimal, d.dayfirst) == (";", ",", True)
+
+
+def _mrr_csv(path, sep, values, encoding="latin-1"):
+    q = '"' if sep == "," else ""
+    lines = [sep.join(["contract_id", "account_id", "product", "month", "mrr"])]
+    lines += [sep.join([f"C{i}", "A1", "Gestão", "2026-10-01", f"{q}{v}{q}"])
+              for i, v in enumerate(values)]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("sep", "values", "expected", "decimal", "guessed"),
+    [
+        # Brazilian thousands and no decimal comma anywhere: `;` means the Brazilian reading
+        (";", ["1.500", "2.000"], [1500.0, 2000.0], ",", True),
+        # the same numbers in a comma-separated file: decimal point
+        (",", ["1.500", "2.000"], [1.5, 2.0], ".", True),
+        # a comma decimal 250 rows down settles it: no guess
+        (";", ["1.500"] * 250 + ["1.234,56"], [1500.0] * 250 + [1234.56], ",", False),
+        # a dot not followed by exactly three digits is a decimal point, even with `;`
+        (";", ["1.5", "2.000"], [1.5, 2.0], ".", False),
+        (";", ["1.2345", "2.000"], [1.2345, 2.0], ".", False),
+        # \d,\d is a decimal comma
+        (";", ["1,5", "2.000"], [1.5, 2000.0], ",", False),
+        ("\t", ["0,25", "12"], [0.25, 12.0], ",", False),
+        # US thousands in a quoted comma-separated export
+        (",", ["1,234.56", "7"], [1234.56, 7.0], ".", False),
+        # integers only: nothing to guess
+        (";", ["12", "7"], [12.0, 7.0], ",", False),
+    ],
+)
+def test_decimal_mark_detection_by_hand(tmp_path, sep, values, expected, decimal, guessed):
+    path = _mrr_csv(tmp_path / "mrr.csv", sep, values)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = read_csv(path)
+    assert frame.attrs["dialect"]["decimal"] == decimal
+    clean = validate({"mrr": frame}, require=("mrr",))["mrr"]
+    assert clean["mrr"].tolist() == pytest.approx(expected)
+    ambiguous = [w for w in caught if issubclass(w.category, AmbiguousDialectWarning)]
+    assert bool(ambiguous) == guessed
+    assert ("dialect_note" in frame.attrs) == guessed
+
+
+def test_ambiguous_numbers_say_what_was_assumed_and_how_to_declare(tmp_path):
+    path = _mrr_csv(tmp_path / "mrr.csv", ";", ["1.500", "2.000"])
+    with pytest.warns(AmbiguousDialectWarning) as caught:
+        read_csv(path)
+    message = str(caught[0].message)
+    assert message.startswith(f"{path} (table `mrr`): the decimal mark of `mrr` cannot be told")
+    assert "e.g. '1.500'" in message
+    assert "Assumed decimal ',', thousands '.'; '1.500' was read as 1500." in message
+    assert "`csv: {decimal: '.', thousands: ''}` in the params file" in message
+    # the same note is in the load report
+    folder = tmp_path
+    with pytest.warns(AmbiguousDialectWarning):
+        with pytest.raises(SchemaError):  # only mrr.csv is there
+            load(folder, tables=["mrr", "accounts"])
+
+
+def test_numbers_written_both_ways_are_not_stripped_into_other_numbers(tmp_path):
+    # 1,5 (comma) and 2.25 (point) in one file: the comma wins 1-1 and 2.25 stays 2.25,
+    # not 225; the file is reported as ambiguous
+    path = _mrr_csv(tmp_path / "mrr.csv", ";", ["1,5", "2.25"])
+    with pytest.warns(AmbiguousDialectWarning, match=r"written both with a decimal comma"):
+        frame = read_csv(path)
+    clean = validate({"mrr": frame}, require=("mrr",))["mrr"]
+    assert clean["mrr"].tolist() == [1.5, 2.25]
+
+
+def test_load_report_notes_the_assumed_dialect(tmp_path, tiny_tables):
+    write_csv_folder(tiny_tables, tmp_path)
+    # accounts.cac as a Brazilian export writes round amounts: 1.200 and 35.000
+    text = (tmp_path / "accounts.csv").read_text()
+    lines = text.splitlines()
+    header = lines[0].split(",")
+    rows = [dict(zip(header, line.split(","), strict=True)) for line in lines[1:]]
+    rows[0]["cac"], rows[1]["cac"] = "1.200", "35.000"
+    body = "\n".join(";".join(r[c] for c in header) for r in rows)
+    (tmp_path / "accounts.csv").write_text(";".join(header) + "\n" + body + "\n")
+    with pytest.warns(AmbiguousDialectWarning):
+        wh = load(tmp_path)
+    assert wh["accounts"]["cac"].tolist() == [1200.0, 35000.0]
+    notes = [n for n in wh.notes if "accounts.csv (table `accounts`)" in n]
+    assert len(notes) == 1
+    assert "`cac`" in notes[0] and "Assumed decimal ','" in notes[0]
+
+
+def test_dialect_declared_in_the_params_file_reads_an_undetectable_file(tmp_path, tiny_tables):
+    from cslib.params import load_params
+
+    folder = tmp_path / "export"
+    write_csv_folder(tiny_tables, folder)
+    # `;`-separated, yet written with a decimal point and month-first dates: 1.500 is 1.5 and
+    # 09/01/2026 is September 1st. Nothing in the file can tell: every date has both numbers
+    # <= 12 and every amount looks like Brazilian thousands.
+    (folder / "mrr.csv").write_text(
+        "contract_id;account_id;product;month;mrr\n"
+        "C1;A1;CRM;09/01/2026;1.500\n"
+        "C1;A1;CRM;10/02/2026;2.250\n"
+        "C2;A2;CRM;10/03/2026;3.000\n")
+    params = tmp_path / "monthly.yaml"
+    params.write_text(f"source: {folder}\n"
+                      "csv: {decimal: '.', thousands: '', dayfirst: false}\n")
+    declared = load_params(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AmbiguousDialectWarning)
+        wh = load(declared.source, csv=declared.csv)
+    mrr = wh["mrr"].sort_values(["contract_id", "month"])
+    assert mrr["mrr"].tolist() == [1.5, 2.25, 3.0]
+    assert mrr["month"].tolist() == [pd.Timestamp("2026-09-01"), pd.Timestamp("2026-10-01"),
+                                     pd.Timestamp("2026-10-01")]
+    # undeclared, the same file reads the Brazilian way, and the load report says so
+    with pytest.warns(AmbiguousDialectWarning, match=r"mrr\.csv \(table `mrr`\)"):
+        guessed = load(folder)
+    mrr = guessed["mrr"].sort_values(["contract_id", "month"])
+    assert mrr["mrr"].tolist() == [1500.0, 2250.0, 3000.0]
+    assert mrr["month"].tolist() == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01"),
+                                     pd.Timestamp("2026-03-01")]
+    assert any("mrr.csv" in n and "Assumed decimal ','" in n for n in guessed.notes)
+
+
+def test_day_level_usage_is_reduced_to_months_on_load(tmp_path, tiny_tables):
+    tiny_tables["usage"] = pd.DataFrame({
+        "account_id": ["A1", "A1", "A2", "A2"],
+        "feature": ["dashboards", "dashboards", "api", "api"],
+        "day": ["2026-10-01", "2026-10-15", "2026-10-02", "2026-09-30"],
+        "active_users": [2, 3, 4, 1],
+        "events": [10, 5, 100, 7],
+    })
+    write_csv_folder(tiny_tables, tmp_path)
+    with pytest.warns(DayLevelUsageWarning, match=r"4 day-level usage row\(s\) reduced to 3"):
+        wh = load(tmp_path)
+    usage = wh["usage"].sort_values(["account_id", "feature", "month"]).reset_index(drop=True)
+    # A1 dashboards Oct: users max(2, 3) = 3, events 10 + 5 = 15
+    # A2 api Sep (the 30th): 1 user, 7 events; A2 api Oct: 4 users, 100 events
+    assert usage[["account_id", "feature"]].values.tolist() == [
+        ["A1", "dashboards"], ["A2", "api"], ["A2", "api"]]
+    assert usage["month"].tolist() == [pd.Timestamp("2026-10-01"), pd.Timestamp("2026-09-01"),
+                                       pd.Timestamp("2026-10-01")]
+    assert usage["active_users"].tolist() == [3, 1, 4]
+    assert usage["events"].tolist() == [15, 7, 100]
+    note = [n for n in wh.notes if "day-level" in n][0]
+    assert "usage.csv" in note and "lower bound" in note and "cslib.usage" in note
 
 
 def test_nul_bytes_and_mixed_line_endings(tmp_path):
@@ -142,6 +333,83 @@ def test_unknown_csv_option_is_rejected(tmp_path, tiny_tables):
         load(tmp_path, csv={"delimiter": ";"})
 
 
+def test_sql_source_pushes_the_segment_filter_into_the_queries(demo_db, tmp_path):
+    import sqlalchemy as sa
+
+    reference = load(demo_db)
+    url = f"sqlite:///{tmp_path / 'wh.sqlite'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as con:
+        for name, frame in reference.items():
+            frame.to_sql(name, con, index=False)
+    engine.dispose()
+
+    statements = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        statements.append((" ".join(statement.split()), parameters))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", capture)
+    try:
+        enterprise = load(url, segment="Enterprise")
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", capture)
+    for name in reference:
+        reads = [(q, p) for q, p in statements
+                 if re.match(rf'SELECT \* FROM "?{name}"?( |$)', q)]
+        assert len(reads) == 1, name
+        query, params = reads[0]
+        # every table is filtered by the database, through the accounts' segment
+        assert " WHERE " in query and "segment = ?" in query, query
+        assert "Enterprise" in params
+    _assert_same_tables(enterprise, load(demo_db, segment="Enterprise"))
+    assert set(enterprise["accounts"]["segment"]) == {"Enterprise"}
+    _assert_same_tables(load(url), reference)
+
+
+def _fake_postgres(monkeypatch, fail_on=None):
+    """pg_server with every command recorded instead of run; ``fail_on`` one fails."""
+    import subprocess
+    from pathlib import Path
+
+    import pg_server
+
+    calls = []
+
+    def run(cmd, **kw):
+        calls.append(list(cmd))
+        if fail_on and any(str(c).endswith(fail_on) for c in cmd):
+            raise subprocess.CalledProcessError(1, cmd, stderr=f"{fail_on}: failed")
+
+    monkeypatch.setattr(pg_server, "_install", lambda: Path("/usr/lib/postgresql/99/bin"))
+    monkeypatch.setattr(pg_server, "_run", run)
+    monkeypatch.setattr(pg_server.subprocess, "run", lambda cmd, **kw: calls.append(cmd))
+    return pg_server, calls
+
+
+def test_pg_server_stops_the_server_when_createdb_fails(monkeypatch):
+    pg_server, calls = _fake_postgres(monkeypatch, fail_on="createdb")
+    monkeypatch.setattr(pg_server.os, "geteuid", lambda: 1000)  # not root: no runuser
+    with pytest.raises(pg_server.ServerUnavailable, match="createdb: failed"):
+        pg_server.start()
+    programs = [next(c for c in cmd if "/bin/" in str(c)).rsplit("/", 1)[1] for cmd in calls]
+    assert programs == ["initdb", "pg_ctl", "createdb", "pg_ctl"]
+    assert calls[1][-1] == "start" and calls[-1][-1] == "stop"
+
+
+def test_pg_server_without_a_postgres_user_is_a_skip_reason(monkeypatch):
+    pg_server, calls = _fake_postgres(monkeypatch)
+    monkeypatch.setattr(pg_server.os, "geteuid", lambda: 0)
+
+    def chown(path, user):
+        raise LookupError(f"no such user: {user!r}")
+
+    monkeypatch.setattr(pg_server.shutil, "chown", chown)
+    with pytest.raises(pg_server.ServerUnavailable, match="no such user: 'postgres'"):
+        pg_server.start()
+    assert calls == []  # nothing was started
+
+
 @pytest.fixture(scope="module")
 def postgres():
     import pg_server
@@ -169,6 +437,7 @@ def test_postgres_source_loads_the_same_frames(postgres, demo_db):
     _assert_same_tables(load(postgres), reference)
     enterprise = load(postgres, segment="Enterprise")
     assert set(enterprise["accounts"]["segment"]) == {"Enterprise"}
+    _assert_same_tables(enterprise, load(demo_db, segment="Enterprise"))
 
 
 @pytest.mark.postgres

@@ -125,8 +125,54 @@ def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
 
 
 def test_ltv_cac_table_on_demo(demo_tables):
-    out = ltv_cac_table(demo_tables["mrr"], demo_tables["accounts"])
-    assert set(out["segment"]) <= set(demo_tables["accounts"]["segment"])
+    mrr, accounts = demo_tables["mrr"], demo_tables["accounts"]
+    before = (mrr.copy(deep=True), accounts.copy(deep=True))
+    out = ltv_cac_table(mrr, accounts, gross_margin=0.62).set_index("segment")
+    pd.testing.assert_frame_equal(mrr, before[0], check_exact=True)
+    pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
+
+    # Independently, with plain pandas: account MRR per month (contracts summed, a month
+    # with no row is 0), the 12 months ending with the last month of the data.
+    wide = (mrr.assign(_p=mrr["month"].dt.to_period("M"))
+            .groupby(["account_id", "_p"])["mrr"].sum().unstack(fill_value=0.0))
+    periods = pd.period_range(wide.columns.min(), wide.columns.max(), freq="M")
+    wide = wide.reindex(columns=periods, fill_value=0.0)
+    last = periods.max()
+    window = [p for p in periods if p > last - 12]
+    segment = accounts.set_index("account_id")["segment"]
+    # ARPA: mean MRR over the paying account-months of the window
+    cells = wide[window].stack()
+    cells = cells[cells > 0]
+    arpa = cells.groupby(segment.reindex(cells.index.get_level_values(0)).to_numpy()).mean()
+    # monthly logo churn: accounts paying in the month before, and of them those paying
+    # nothing in the month, summed over the window (the data's first month has no month
+    # before it)
+    starts, lost = pd.Series(0, index=arpa.index), pd.Series(0, index=arpa.index)
+    for p in window:
+        if p - 1 < periods.min():
+            continue
+        paying = wide[p - 1] > 0
+        seg = segment.reindex(wide.index)
+        starts = starts.add(paying.groupby(seg).sum(), fill_value=0)
+        lost = lost.add((paying & (wide[p] == 0)).groupby(seg).sum(), fill_value=0)
+    churn = lost / starts
+    signed = accounts["signup_date"].dt.to_period("M")
+    recent = accounts[(signed >= window[0]) & (signed <= last)]
+    avg_cac = recent.groupby("segment")["cac"].mean()
+
+    assert sorted(out.index) == sorted(arpa.index)
+    assert_allclose(out["arpa"], arpa.reindex(out.index), rtol=1e-12)
+    assert (out["accounts_start"] == starts.reindex(out.index)).all()
+    assert (out["accounts_churned"] == lost.reindex(out.index)).all()
+    assert_allclose(out["churn_rate"], churn.reindex(out.index), rtol=1e-12)
     ok = out["churn_rate"] > 0
-    assert_allclose(out.loc[ok, "ltv"], out.loc[ok, "arpa"] * 0.75 / out.loc[ok, "churn_rate"])
+    assert ok.any()
+    expected_ltv = arpa * 0.62 / churn
+    assert_allclose(out.loc[ok, "ltv"], expected_ltv.reindex(out.index[ok]), rtol=1e-12)
+    assert_allclose(out["avg_cac"], avg_cac.reindex(out.index), rtol=1e-12)
+    assert_allclose(out.loc[ok, "ltv_cac"],
+                    (expected_ltv / avg_cac).reindex(out.index[ok]), rtol=1e-12)
     assert (out.loc[ok, "ltv_low"] <= out.loc[ok, "ltv"]).all()
+    assert (out.loc[ok, "ltv"] <= out.loc[ok, "ltv_high"]).all()
+    paying_now = (wide[last] > 0).groupby(segment.reindex(wide.index)).sum()
+    assert (out["accounts"] == paying_now.reindex(out.index)).all()

@@ -334,6 +334,44 @@ def test_cohort_warns_about_unknown_accounts(cohort_frames):
     assert out["n"].sum() == 3
 
 
+
+def test_cohort_by_user_type_by_hand(cohort_frames):
+    responses, accounts = cohort_frames
+    responses = responses.assign(user_type=["admin", "admin", "end user", "admin", "admin"])
+    before = responses.copy()
+    out = nps.cohort_nps(responses, accounts, min_n=0, by="user_type")
+    pd.testing.assert_frame_equal(responses, before)
+    # admin: U1 (A1, cohort 2025Q1) latest in 2025Q4 is 3 -> -100;
+    #        U3 (A2, cohort 2025Q3) 0 in 2025Q4 -> -100, 10 in 2026Q1 -> 100.
+    # end user: U2 (A1) 9 in 2025Q4 -> 100.
+    assert list(out.columns) == ["user_type", "cohort", "period", "n", "nps", "ci_low",
+                                 "ci_high", "small_sample"]
+    assert out[["user_type", "cohort", "period", "n"]].values.tolist() == [
+        ["admin", "2025Q1", "2025Q4", 1], ["admin", "2025Q3", "2025Q4", 1],
+        ["admin", "2025Q3", "2026Q1", 1], ["end user", "2025Q1", "2025Q4", 1]]
+    assert out["nps"].tolist() == [-100, -100, 100, 100]
+    # the groups add up to the ungrouped cells
+    whole = nps.cohort_nps(responses, accounts, min_n=0)
+    summed = out.groupby(["cohort", "period"])["n"].sum().tolist()
+    assert summed == whole["n"].tolist() == [2, 1, 1]
+
+
+def test_cohort_by_an_account_column_and_errors(cohort_frames):
+    responses, accounts = cohort_frames
+    accounts = accounts.assign(segment=["SMB", "Enterprise"])
+    # segment comes from accounts: A1 (SMB) cohort 2025Q1, A2 (Enterprise) 2025Q3
+    out = nps.cohort_nps(responses, accounts, min_n=0, by=["segment"])
+    assert out[["segment", "cohort", "period", "n", "nps"]].values.tolist() == [
+        ["Enterprise", "2025Q3", "2025Q4", 1, -100.0],
+        ["Enterprise", "2025Q3", "2026Q1", 1, 100.0],
+        ["SMB", "2025Q1", "2025Q4", 2, 0.0]]
+    with pytest.raises(SchemaError, match=r"accounts has no column\(s\) `plan`"):
+        nps.cohort_nps(responses, accounts, by="plan")
+    with pytest.raises(ParamsError, match=r"by=\['period'\] would clash"):
+        nps.cohort_nps(responses.assign(period="x"), accounts, by="period")
+    empty = nps.cohort_nps(responses.iloc[:0], accounts, by="segment")
+    assert list(empty.columns[:3]) == ["segment", "cohort", "period"] and len(empty) == 0
+
 # --- survey_waves and due_for_survey -------------------------------------------------------
 
 @settings(max_examples=60, deadline=None)
@@ -379,6 +417,34 @@ def test_due_by_hand():
     assert out["user_id"].tolist() == ["U2", "U3", "U5"]
     assert out["days_since"].iloc[0] == 91
     assert out["last_at"].iloc[1:].isna().all()
+
+
+def test_due_counts_answers_later_on_the_survey_day():
+    # The rule: `on` is a day. An answer at any time that day counts as asked (days_since 0),
+    # an answer the next day is ignored; a time in `on` is dropped.
+    users = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4"], "team": list("abcd")})
+    answers_ = pd.DataFrame({
+        "user_id": ["U1", "U1", "U2", "U2", "U3", "U4"],
+        "responded_at": pd.to_datetime([
+            "2026-01-05 10:00", "2026-10-01 16:30",  # U1: long ago, and later on the day
+            "2026-01-05 10:00", "2026-10-02 00:00",  # U2: long ago, and the next day
+            "2026-10-01 00:00",                      # U3: the first instant of the day
+            "2026-07-03 01:00",                      # U4: 89 days 23 h before the day
+        ]),
+    })
+    before = users.copy()
+    for on in ("2026-10-01", pd.Timestamp("2026-10-01 09:00"), "2026-10-01 23:59:59"):
+        out = nps.due_for_survey(users, answers_, on).set_index("user_id")
+        # U1 and U3 answered on the day -> not due; U2's next-day answer is ignored and
+        # its last one, Jan 5 10:00, is 14 h + 268 days (Jan 6 - Sep 30) before the day ->
+        # due; U4: 23 h + 89 days (Jul 4 - Sep 30) -> not due (needs more than 90).
+        assert out.index.tolist() == ["U2"], on
+        assert out.loc["U2", "days_since"] == pytest.approx(268 + 14 / 24)
+        assert out.loc["U2", "team"] == "b"
+    pd.testing.assert_frame_equal(users, before)
+    # With no gap at all, an answer on the day itself still blocks a second ask that day:
+    assert nps.due_for_survey(users, answers_, "2026-10-01", min_gap_days=0)[
+        "user_id"].tolist() == ["U2", "U4"]
 
 
 @settings(max_examples=60, deadline=None)

@@ -30,17 +30,65 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
     assert "-e ." in pip_section
 
 
+def _readme_test_command(readme: str) -> list[str]:
+    """The quick start's test line, as its `&&`-separated commands (comment dropped)."""
+    block = readme.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    tests = [line for line in lines if line.endswith("nox -s tests")]
+    assert len(tests) == 1, block
+    return [" ".join(part.split()) for part in tests[0].split("&&")]
+
+
+def _without_pip_flags(command: str) -> str:
+    """``python -m pip install --quiet nox`` -> ``python -m pip install nox``."""
+    words = command.split()
+    if words[:4] == ["python", "-m", "pip", "install"]:
+        words = words[:4] + [w for w in words[4:] if not w.startswith("-")]
+    return " ".join(words)
+
+
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
-    ci = (ROOT / ".ci" / "run").read_text()
-    assert "nox -s tests" in readme
-    assert "nox -s tests" in ci
+    assert _readme_test_command(readme) == ["python -m pip install nox", "nox -s tests"]
     assert "nox -s demo" in readme
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert ci[0].startswith("#!")
+    setup = ("set ", "cd ")  # shell options and going to the project root, nothing else
+    commands = [" ".join(line.split()) for line in ci[1:]
+                if line.strip() and not line.lstrip().startswith("#")
+                and not line.lstrip().startswith(setup)]
+    assert [_without_pip_flags(c) for c in commands] == _readme_test_command(readme)
 
 
 def test_reports_folder_holds_no_committed_output():
-    ignored = (ROOT / ".gitignore").read_text()
+    import shutil
+    import subprocess
+
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
     assert "reports/*" in ignored
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed: cannot list the committed files")
+    listed = subprocess.run(["git", "ls-files", "reports"], cwd=ROOT, capture_output=True,
+                            text=True)
+    if listed.returncode != 0:
+        pytest.skip(f"not a git checkout: {listed.stderr.strip()}")
+    committed = set(listed.stdout.split())
+    assert committed <= {"reports/README.md", "reports/.gitkeep"}, sorted(committed)
+
+
+def test_readme_contracts_table_is_the_schemas_table():
+    from cslib.schemas import contract_markdown
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### The data contracts", 1)[1]
+    lines = section.strip().splitlines()
+    table = []
+    for line in lines:
+        if not line.startswith("|"):
+            break
+        table.append(line)
+    assert table == contract_markdown().splitlines(), (
+        "README's contracts table is out of date: paste cslib.schemas.contract_markdown()")
 
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -167,6 +167,11 @@ def test_forest_plot_drops_the_intercept():
     ax = plots.forest_plot(summary)
     assert _ticks(ax.get_yticklabels()) == ["key_adopter", "segment[T.SMB]"]
     assert ax.get_xscale() == "log"
+    ax.figure.canvas.draw()
+    # intervals from 0.41 to 1.9: ticks at 0.5, 1 and 2 (1-2-5 steps), plain numbers
+    shown = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()
+             and ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]]
+    assert shown == ["0.5", "1", "2"]
     assert any(list(ln.get_xdata()) == [1, 1] for ln in ax.lines)
     hazard = summary.rename(columns={"odds_ratio": "hazard_ratio"}).reset_index()
     assert plots.forest_plot(hazard, estimate="hazard_ratio").get_xlabel() == "Hazard ratio"
@@ -205,3 +210,88 @@ def test_labels_follow_the_report_locale():
                                            "ci_low": [np.nan], "ci_high": [np.nan]}))
     assert ax.get_ylabel() == "Parcela ainda pagante"
     report.check_locale("en")
+
+
+def test_stratum_mix_stacks_each_waves_shares():
+    mix = pd.DataFrame({"wave": [1, 1, 2, 2, 2], "user_type": ["admin", "$x$", "admin", "$x$",
+                                                                 "exec"],
+                        "sent": [2, 6, 1, 2, 1], "share": [0.25, 0.75, 0.25, 0.5, 0.25]})
+    before = mix.copy()
+    ax = plots.stratum_mix(mix)
+    pd.testing.assert_frame_equal(mix, before)
+    # one bar per wave and stratum, a stratum absent from a wave drawn with height 0;
+    # strata in sorted order: "$x$", "admin", "exec"
+    assert [p.get_height() for p in ax.patches] == [0.75, 0.5, 0.25, 0.25, 0.0, 0.25]
+    assert [p.get_y() for p in ax.patches] == [0, 0, 0.75, 0.5, 1.0, 0.75]
+    assert _ticks(ax.get_xticklabels()) == ["1", "2"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["$x$", "admin", "exec"]
+    assert ax.get_legend().get_title().get_text() == "User type"
+    assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    with pytest.raises(SchemaError, match="`share`"):
+        plots.stratum_mix(mix.drop(columns="share"))
+    empty = plots.stratum_mix(mix.iloc[:0])
+    assert empty.get_legend() is None and empty.get_title("left")
+
+
+_WEEKLY = pd.DataFrame({"period_end": pd.to_datetime(["2026-10-04", "2026-10-11"]),
+                        "n": [30, 35], "nps": [20.0, 28.0], "ci_low": [5.0, 14.0],
+                        "ci_high": [35.0, 42.0], "loops_closed_in_sla": [10, 20],
+                        "share_in_sla": [0.4, 0.7]})
+_ROW = pd.Series({"period": "2026-10", "start_mrr": 700.0, "new": 10.0, "expansion": 40.0,
+                  "reactivation": 5.0, "contraction": -5.0, "churn": -80.0, "end_mrr": 670.0})
+# Every helper, with a "$x$" in its data labels where the data has labels.
+EVERY_PLOT = {
+    "nps_trend": lambda: plots.nps_trend(ROLLING),
+    "nps_by_group": lambda: plots.nps_by_group(GROUPS, group="plan"),
+    "cohort_heatmap": lambda: plots.cohort_heatmap(pd.DataFrame({
+        "cohort": ["$x$", "2025Q2"], "period": ["2026Q3", "2026Q3"], "nps": [10.0, 20.0]})),
+    "revenue_waterfall": lambda: plots.revenue_waterfall(_ROW),
+    "rate_trend": lambda: plots.rate_trend(pd.DataFrame({
+        "period": ["$x$", "2026-10"], "grr": [0.9, 0.95], "nrr": [1.0, 1.02]})),
+    "survival_plot": lambda: plots.survival_plot(pd.DataFrame({
+        "group": ["$x$", "$x$", "2-3"], "time": [0, 3, 0], "survival": [1.0, 0.8, 1.0],
+        "ci_low": [np.nan, 0.6, np.nan], "ci_high": [np.nan, 0.9, np.nan]})),
+    "forest_plot": lambda: plots.forest_plot(pd.DataFrame(
+        {"odds_ratio": [0.5, 1.3], "ci_low": [0.4, 0.9], "ci_high": [0.7, 1.9]},
+        index=pd.Index(["key_adopter", "plan[T.$x$]"], name="term"))),
+    "bar_rates": lambda: plots.bar_rates(pd.DataFrame({"plan": ["$x$", "Pro"],
+                                                       "rate": [0.7, 0.8]}), x="plan"),
+    "loop_vs_nps": lambda: plots.loop_vs_nps(_WEEKLY),
+    "stratum_mix": lambda: plots.stratum_mix(pd.DataFrame({
+        "wave": [1, 1], "user_type": ["$x$", "admin"], "share": [0.5, 0.5]})),
+}
+
+
+def test_every_plot_helper_is_listed():
+    assert sorted(EVERY_PLOT) == sorted(set(plots.__all__) - {"PALETTE", "set_style"})
+
+
+@pytest.mark.parametrize("name", sorted(EVERY_PLOT))
+def test_every_plot_has_a_title_labelled_axes_and_literal_text(name):
+    with matplotlib.rc_context({"text.parse_math": True}):  # even without set_style's switch
+        ax = EVERY_PLOT[name]()
+        ax.figure.canvas.draw()
+    assert ax.get_title("left"), name
+    assert ax.get_xlabel() and ax.get_ylabel(), (name, ax.get_xlabel(), ax.get_ylabel())
+    texts = [t for t in ax.figure.findobj(matplotlib.text.Text) if t.get_text()]
+    assert all(t.get_parse_math() is False for t in texts), name
+    # no label meant as mathtext either: it would print as "$\mathdefault{10^{0}}$"
+    assert not [t.get_text() for t in texts if "mathdefault" in t.get_text()], name
+    if name not in ("nps_trend", "revenue_waterfall", "loop_vs_nps"):  # no text from data
+        assert any("$x$" in t.get_text() for t in texts), name
+    # the house style: the figure size and the palette of set_style
+    assert tuple(ax.figure.get_size_inches()) == (8.0, 4.0)
+
+
+def test_titles_can_be_replaced_and_follow_the_locale():
+    assert plots.bar_rates(pd.DataFrame({"plan": ["a"], "rate": [0.5]}), x="plan",
+                           title="Custom").get_title("left") == "Custom"
+    report.check_locale("pt-BR")
+    ax = plots.revenue_waterfall(pd.Series(dict(_ROW, period="2025-11 to 2026-10")))
+    assert ax.get_title("left") == "Ponte de receita: novembro de 2025 a outubro de 2026"
+    assert ax.get_xlabel() == "Movimento" and ax.get_ylabel() == "MRR"
+    assert plots.nps_by_group(GROUPS, group="plan").get_title("left") == "NPS por plano com IC 95%"
+    report.check_locale("en")
+    assert plots.forest_plot(pd.DataFrame({"hazard_ratio": [0.5], "ci_low": [0.4],
+                                           "ci_high": [0.7]}, index=["a"]),
+                             estimate="hazard_ratio").get_title("left") == "Hazard ratios with 95% CI"

@@ -372,3 +372,145 @@ def test_review_summary_sentence():
     assert "30 (30.0%) need more meetings; 20 (20.0%) have room to expand" in text
     assert "3.2 in SMB" in text and "n/a in &lt;script&gt;" in text
     assert "First-contact resolution is 72.0% (95% CI 68.0% to 76.0%, 540 resolved" in text
+
+
+# --------------------------------------------------------------------------- windows, census
+WINDOW = (pd.Timestamp("2026-08-03"), pd.Timestamp("2026-11-01"))  # trailing_window("2026-10")
+
+
+def test_nps_sentence_names_the_window_it_covers():
+    assert report.window_words(WINDOW, "en") == "the 90 days to 31 Oct 2026"
+    assert report.window_words(WINDOW, "pt-BR") == "os 90 dias até 31 de out. de 2026"
+    cmp = {"difference": 8.3, "ci_low": 2.0, "ci_high": 14.6, "p_value": 0.01,
+           "significant": True}
+    current = dict(CURRENT, start=WINDOW[0], end=WINDOW[1])
+    text = report.nps_summary_sentence(current, PREVIOUS, cmp, locale="en",
+                                       period=report.t("previous_window", "en", days=90))
+    assert text == ("NPS **42** (95% CI 35 to 49, 312 answers) in the 90 days to 31 Oct 2026, "
+                    "8 points above the previous 90 days (95% CI 2 to 15); significant at 5%.")
+    pt = report.nps_summary_sentence(current, PREVIOUS, cmp, locale="pt-BR",
+                                     period=report.t("previous_window", "pt-BR", days=90))
+    assert "312 respostas) nos 90 dias até 31 de out. de 2026, 8 pontos acima" in pt
+
+
+def test_period_words():
+    assert report.period_words("2026-10", "en") == "October 2026"
+    assert report.period_words("2025-11 to 2026-10", "en") == "November 2025 to October 2026"
+    assert report.period_words("2025-11 to 2026-10", "pt-BR") == \
+        "novembro de 2025 a outubro de 2026"
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson's score interval from its formula (independent of statsmodels)."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def test_bridge_summary_gives_logo_churn_an_interval_and_calls_the_rest_a_census():
+    # 3 of 150: p = 0.02; centre (0.02 + 0.0128) / 1.0256 = 0.0320, half 0.0252
+    low, high = _wilson(3, 150)
+    assert (round(low, 4), round(high, 4)) == (0.0068, 0.0571)
+    text = report.bridge_summary(_bridge_row(), None, None, locale="en")
+    assert "logo churn 2.0% (3 of 150 paying accounts lost; 95% CI 0.7% to 5.7%)" in text
+    assert "count all accounts, not a sample" in text and "no sampling interval" in text
+    pt = report.bridge_summary(_bridge_row(), None, None, locale="pt-BR")
+    assert "perdidas; IC 95% 0,7% a 5,7%)" in pt and "não uma amostra" in pt
+    # a bridge row that carries its own interval wins over the interim one
+    own = report.bridge_summary(_bridge_row(logo_churn_ci_low=0.01, logo_churn_ci_high=0.05),
+                                None, None, locale="en")
+    assert "95% CI 1.0% to 5.0%" in own
+    none = report.bridge_summary(_bridge_row(accounts_start=0, accounts_churned=0,
+                                             logo_churn=np.nan), None, None, locale="en")
+    assert "95% CI n/a" in none
+
+
+# --------------------------------------------------------------------------- models
+class _Model:
+    """What adoption_summary reads from a fitted RetentionRegression."""
+
+    adoption = "key_adopter"
+    summary = pd.DataFrame({"odds_ratio": [0.523, 1.4], "ci_low": [0.41, 0.9],
+                            "ci_high": [0.66, 2.1], "p_value": [1e-5, 0.2]},
+                           index=pd.Index(["key_adopter", "plan[T.Pro]"], name="term"))
+    diagnostics = {"n": 4210, "events": 180, "auc": 0.71}
+
+
+SINGLE_CLASS = ("retention_regression: the outcome `churned_next` has a single class (0 in "
+                "all 40 rows), so there is nothing to explain. Use a longer window or a larger "
+                "group.")
+
+
+def test_adoption_summary_reads_the_adoption_term_or_says_why_there_is_none():
+    fitted = report.adoption_summary(_Model(), None, locale="en", min_features=2,
+                                     n_features=3)
+    assert fitted == report.odds_ratio_sentence(_Model.summary.iloc[0], _Model.diagnostics,
+                                                locale="en", min_features=2, n_features=3)
+    assert "**0.52 times the odds**" in fitted
+    text = report.adoption_summary(None, SINGLE_CLASS, locale="en")
+    assert text.startswith("The churn model could not be fitted for this segment and month: "
+                           r"the outcome \`churned\_next\` has a single class (0 in all 40 "
+                           "rows), so there is nothing to explain; instead of an adjusted odds "
+                           "ratio, the report shows the share of accounts using each feature")
+    assert "Use a longer window" not in text and "retention_regression" not in text
+    assert text.count(". ") == 0 and text.endswith("tenure.")  # one sentence
+    pt = report.adoption_summary(None, SINGLE_CLASS, locale="pt-BR")
+    assert pt.startswith("O modelo de churn não pôde ser ajustado") and "sobrevivência" in pt
+    assert report.adoption_summary(None, None, locale="en").startswith(
+        "The churn model could not be fitted for this segment and month: n/a;")
+
+
+def test_try_fit_returns_the_reason_and_attempt_shows_it(monkeypatch):
+    from cslib.exceptions import ModelError
+
+    def fails():
+        raise ModelError(SCRIPT)
+
+    assert report.try_fit(lambda a, b=0: a + b, 1, b=2) == (3, None)
+    assert report.try_fit(fails) == (None, SCRIPT)
+    with pytest.raises(ZeroDivisionError):
+        report.try_fit(lambda: 1 / 0)
+    shown = []
+    monkeypatch.setattr(report, "_display", shown.append)
+    assert report.attempt(fails, locale="en") is None
+    assert "Not estimated for this segment and month: &lt;script&gt;" in shown[0].data
+    report.show_not_estimated(None)
+    assert len(shown) == 1  # nothing to say, nothing shown
+
+
+# --------------------------------------------------------------------------- headlines
+def test_bridge_headlines():
+    heads = report.bridge_headlines(_bridge_row(), locale="pt-BR")
+    assert [h["name"] for h in heads] == ["NRR", "GRR", "Net revenue churn", "Logo churn"]
+    # 655/700 = 93.57%, 615/700 = 87.86%, 45/700 = 6.43%, 3/150 = 2%
+    assert [h["text"] for h in heads] == ["93,6%", "87,9%", "6,4%", "2,0%"]
+    assert heads[0]["value"] == pytest.approx(655 / 700)
+    assert report.bridge_headlines(None) == []
+
+
+def test_review_headlines_sum_class_4_over_groups():
+    summary = pd.DataFrame({"segment": ["SMB"] * 4 + ["Ent"] * 4, "class": [1, 2, 3, 4] * 2,
+                            "accounts": [5, 10, 15, 20, 5, 10, 15, 7]})
+    fcr = pd.DataFrame({"n": [540], "fcr": [389], "rate": [389 / 540]})
+    risk, rate = report.review_headlines(summary, fcr, locale="en")
+    assert risk == {"name": "Churn risk accounts", "value": 27, "text": None}  # 20 + 7
+    assert rate["name"] == "FCR" and rate["value"] == pytest.approx(389 / 540)
+    assert rate["text"] == "72.0%"  # 389 / 540 = 72.04%
+    _, missing = report.review_headlines(summary.iloc[:0], fcr.iloc[:0], locale="en")
+    assert missing == {"name": "FCR", "value": None, "text": "n/a"}
+
+
+def test_adoption_headlines():
+    assert report.adoption_headlines(_Model(), locale="pt-BR") == [
+        {"name": "Adoption odds ratio", "value": 0.523, "text": "0,52"}]
+    assert report.adoption_headlines(None) == []
+
+
+def test_verbatims_say_whether_contacts_are_masked():
+    quotes = pd.DataFrame({"responded_at": [pd.Timestamp("2026-10-03")], "score": [3],
+                           "comment": ["slow"]})
+    assert "are masked" in report.verbatims_html(quotes, locale="en", masked=True)
+    assert "mask_pii is off" in report.verbatims_html(quotes, locale="en", masked=False)
+    assert "mascarados" in report.verbatims_html(quotes, locale="pt-BR", masked=True)
+    assert "mask" not in report.verbatims_html(quotes, locale="en")

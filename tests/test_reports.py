@@ -3,14 +3,14 @@
 The warehouse carries hostile data (a ``<script>`` NPS comment, an e-mail and a
 phone number in a comment, a 100,000-character comment, account names with
 HTML), SMB renders in English and Enterprise in pt-BR. One module-scoped batch,
-its unchanged re-run and a ``--force`` re-run feed the tests; the browser test
-opens one of the reports in headless Chromium.
+its unchanged re-run and a ``--force`` re-run feed the tests; a second, small
+batch renders SMB's cohort_nps with ``mask_pii: false`` and adoption_retention
+with a model that cannot be fitted; the browser test opens one of the reports
+in headless Chromium, on a laptop, on a phone and as a PDF.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import re
 import shutil
@@ -22,8 +22,8 @@ from types import SimpleNamespace
 import duckdb
 import pandas as pd
 import pytest
+from cli_run import run_cli
 
-from cslib import cli
 from cslib.demo import generate_warehouse, write_duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,13 +34,6 @@ LONG_COMMENT = "Muito lento. " * 7693  # 100,009 characters
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports")]
 
-
-def _cli(project: Path, *argv: str) -> SimpleNamespace:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(project), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main(list(argv))
-    return SimpleNamespace(code=code, out=out.getvalue(), err=err.getvalue())
 
 
 def _hostile_warehouse() -> dict[str, pd.DataFrame]:
@@ -80,12 +73,12 @@ timeout: 300
 """, encoding="utf-8")
     args = ["render", "--params", "p.yaml", "--output", "reports"]
     month_dir = proj / "reports" / "2026-10"
-    first = _cli(proj, *args)
+    first = run_cli(proj, *args)
     html = {p.relative_to(month_dir).as_posix(): p.read_bytes()
             for p in sorted(month_dir.glob("*/*.html"))}
     index = (month_dir / "index.html").read_bytes()
-    again = _cli(proj, *args)
-    forced = _cli(proj, *args, "--force")
+    again = run_cli(proj, *args)
+    forced = run_cli(proj, *args, "--force")
     html_forced = {p.relative_to(month_dir).as_posix(): p.read_bytes()
                    for p in sorted(month_dir.glob("*/*.html"))}
     return SimpleNamespace(proj=proj, db=db, month_dir=month_dir, first=first, again=again,
@@ -93,8 +86,36 @@ timeout: 300
                            manifest=json.loads((month_dir / "manifest.json").read_text()))
 
 
+@pytest.fixture(scope="module")
+def unmasked(batch):
+    """SMB's cohort_nps with ``mask_pii: false``, and adoption_retention asked for more key
+    features than there are (``min_features: 4`` of 3), so no account is a key adopter and
+    the churn model cannot be fitted: the small-segment case, on purpose."""
+    (batch.proj / "unmasked.yaml").write_text(f"""
+month: "2026-10"
+source: {batch.db}
+segments: [SMB]
+notebooks: [cohort_nps, adoption_retention]
+mask_pii: false
+parameters: {{min_features: 4}}
+jobs: 2
+timeout: 300
+""", encoding="utf-8")
+    res = run_cli(batch.proj, "render", "--params", "unmasked.yaml", "--output", "unmasked")
+    assert res.code == 0, res.out + res.err
+    month_dir = batch.proj / "unmasked" / "2026-10"
+    return {p.relative_to(month_dir).as_posix(): p.read_text(encoding="utf-8")
+            for p in sorted(month_dir.glob("*/*.html"))}
+
+
 def _text(page: bytes) -> str:
     return page.decode("utf-8")
+
+
+def _summary(page: str) -> str:
+    """The Summary section's text, tags removed, spaces collapsed."""
+    section = page.split('id="Summary"', 1)[1].split("</h2>", 1)[1].split("<h2", 1)[0]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)).replace("¶", "").strip()
 
 
 def test_every_notebook_renders_for_every_segment(batch):
@@ -120,6 +141,43 @@ def test_the_summary_comes_first_with_numbers_and_intervals(batch):
         re.search(r"NPS -?\d+ \(95% CI -?\d+ to -?\d+", re.sub(r"<[^>]+>", "", summary))
 
 
+def test_every_summary_states_numbers_intervals_and_what_they_cover(batch):
+    def summary(name):
+        return _summary(_text(batch.html[name]))
+
+    assert "in the 90 days to 31 Oct 2026" in summary("cohort_nps/smb.html")
+    assert re.search(r"points (above|below)|the same as", summary("cohort_nps/smb.html"))
+    assert "nos 90 dias até 31 de out. de 2026" in summary("cohort_nps/enterprise.html")
+    churn = summary("churn_decomposition/smb.html")
+    assert re.search(r"logo churn \d+\.\d% \(\d+ of \d+ paying accounts lost; "
+                     r"95% CI \d+\.\d% to \d+\.\d%\)", churn), churn
+    assert "all accounts, not a sample" in churn and "previous month" in churn
+    churn_pt = summary("churn_decomposition/enterprise.html")
+    assert re.search(r"contas pagantes perdidas; IC 95% \d+,\d% a \d+,\d%\)", churn_pt)
+    assert "não uma amostra" in churn_pt
+    assert "times the odds" in summary("adoption_retention/smb.html")
+    assert "95% CI" in summary("adoption_retention/smb.html")
+    assert "IC 95%" in summary("adoption_retention/enterprise.html")
+    assert "95% CI" in summary("account_review/smb.html")
+
+
+def test_cohort_nps_shows_each_waves_stratum_mix(batch):
+    page = _text(batch.html["cohort_nps/smb.html"])
+    section = page.split('id="The-stratum-mix-of-each-wave"', 1)[1].split("<h2", 1)[0]
+    assert re.search(r'<img [^>]*src="data:image/png;base64,', section)
+    assert "largest gap between a wave" in _text(batch.html["cohort_nps/smb.html"])
+
+
+def test_adoption_summary_says_why_when_the_model_cannot_be_fitted(unmasked):
+    page = unmasked["adoption_retention/smb.html"]
+    text = _summary(page)
+    assert text.startswith("The churn model could not be fitted for this segment and month:")
+    assert "key_adopter" in text and "survival curves by adoption band" in text
+    assert "Traceback" not in page
+    regression = page.split('id="Logistic-regression:-churn-next-month"', 1)[1]
+    assert "Not estimated for this segment and month" in regression.split("<h2", 1)[0]
+
+
 def test_overview_links_every_report_with_headlines(batch):
     index = _text(batch.index)
     for name in batch.html:
@@ -142,7 +200,7 @@ def test_forced_rerender_is_byte_identical(batch):
 
 def test_warm_kernels_give_the_same_report_as_fresh_ones(batch, monkeypatch):
     monkeypatch.setenv("CSLIB_FRESH_KERNELS", "1")
-    res = _cli(batch.proj, "render", "--params", "p.yaml", "--output", "fresh",
+    res = run_cli(batch.proj, "render", "--params", "p.yaml", "--output", "fresh",
                "--notebooks", "cohort_nps", "churn_decomposition", "--segments", "SMB")
     assert res.code == 0, res.out + res.err
     for nb in ("cohort_nps", "churn_decomposition"):
@@ -166,8 +224,17 @@ def test_verbatims_mask_contacts_and_keep_a_huge_comment(batch):
     page = _text(batch.html["cohort_nps/smb.html"])
     assert "ana.souza@example.com" not in page
     assert "91234-5678" not in page
-    assert "Liguem:" in page
+    assert "Liguem: [e-mail] ou [phone]" in page  # mask_pii is on by default
+    assert "E-mail addresses and phone numbers are masked." in page
     assert page.count("Muito lento.") >= 7693  # the whole comment, not cut or lost
+
+
+def test_mask_pii_false_shows_contacts_as_written(unmasked):
+    page = unmasked["cohort_nps/smb.html"]
+    assert "Liguem: ana.souza@example.com ou +55 11 91234-5678" in page
+    assert "[e-mail]" not in page and "[phone]" not in page
+    assert "shown as written (mask_pii is off)" in page
+    assert "<script>alert(1)</script>" not in page  # still escaped
 
 
 def _brl(x: float) -> str:
@@ -196,7 +263,7 @@ def test_pt_br_report_formats_money_from_the_data(batch):
 
 
 def test_a_month_before_the_data_renders_a_short_no_data_report(batch):
-    res = _cli(batch.proj, "render", "--params", "p.yaml", "--output", "early",
+    res = run_cli(batch.proj, "render", "--params", "p.yaml", "--output", "early",
                "--month", "2023-01", "--notebooks", "cohort_nps", "--segments", "SMB")
     assert res.code == 0, res.out + res.err
     assert "1 no data" in res.out
@@ -217,6 +284,21 @@ def _chromium() -> str:
         except (OSError, subprocess.SubprocessError) as exc:
             pytest.skip(f"Debian's chromium could not be installed with apt-get: {exc}")
     return path
+
+
+def _pdf_pages_with_outline_entry(pdf: bytes, title: str) -> list[int]:
+    """Object numbers of the PDF pages that the outline entry ``title`` points to.
+
+    Chromium's ``outline=True`` writes one outline entry per heading, with the
+    heading's text as its ``/Title`` and the page it is on as ``/Dest [n 0 R ...]``.
+    """
+    pages = []
+    entry = rb"/Title \(" + re.escape(title.encode()) + rb"\)\s*/Dest \[(\d+) 0 R"
+    for number in re.findall(entry, pdf):
+        obj = re.search(rb"(?:^|\n)" + number + rb" 0 obj\s*<<(.*?)>>\s*endobj", pdf, re.S)
+        if obj and re.search(rb"/Type\s*/Page\b", obj.group(1)):
+            pages.append(int(number))
+    return pages
 
 
 @pytest.mark.browser
@@ -249,12 +331,32 @@ def test_report_in_headless_chromium_offline(batch):
         assert page.evaluate(
             "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
         page.screenshot(path=str(ARTIFACTS / "cohort_nps_smb.png"), full_page=True)
+
         page.set_viewport_size({"width": 390, "height": 844})  # a phone
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        # every plot fits the screen: drawn at 800 px, shown at most as wide as the page
+        widths = page.evaluate("""Array.from(document.images).map(i => ({
+            natural: i.naturalWidth, shown: i.getBoundingClientRect().width,
+            right: i.getBoundingClientRect().right}))""")
+        assert widths and all(w["right"] <= 390 + 1 for w in widths), widths
+        assert all(w["shown"] < w["natural"] for w in widths if w["natural"] > 390), widths
+        assert summary.is_visible()
         page.screenshot(path=str(ARTIFACTS / "cohort_nps_smb_phone.png"))
+
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.emulate_media(media="print")
+        assert summary.is_visible()
+        assert page.locator(".jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "cohort_nps_smb_print.png"))
+        pdf = page.pdf(format="A4", print_background=True, outline=True, tagged=True)
+        (ARTIFACTS / "cohort_nps_smb.pdf").write_bytes(pdf)
         browser.close()
     assert outside == []
     assert console_errors == [] and page_errors == []
+    assert pdf.startswith(b"%PDF-")
+    n_pages = len(re.findall(rb"/Type\s*/Page\b", pdf))  # \b: not /Pages
+    assert n_pages >= 2, n_pages  # a report with 7 plots does not fit on one A4 page
+    assert _pdf_pages_with_outline_entry(pdf, "Summary"), "no page holds the Summary heading"
 
 
 def test_one_notebook_by_hand_with_the_papermill_command_line(batch, tmp_path):

@@ -275,6 +275,55 @@ def test_cox_matches_published_rossi_coefficients():
     assert cox.diagnostics["events"] == 114
 
 
+
+# 20 subjects with tied times, from statsmodels' PHReg test suite
+# (statsmodels/duration/tests/results/survival_data_20_1.csv: time, status, x).
+TIES_20 = pd.DataFrame({
+    "time": [0.7, 0.6, 1.4, 0.8, 0.4, 0.7, 0.4, 1.2, 1.2, 0.3,
+             0.5, 0.4, 0.3, 1.1, 0.5, 1.5, 0.1, 0.2, 1.3, 0.7],
+    "status": [1, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1, 0],
+    "x": [-0.80807, -0.10099, -0.34916, 1.32464, -1.51983, 0.75329, 0.13835, 0.97574,
+          1.15109, -0.07403, -1.10065, -0.64876, 0.76335, 0.86522, -0.27593, 0.24884,
+          0.33618, 0.39894, 0.19641, 0.70037],
+})
+
+
+def test_cox_breslow_ties_match_r_coxph():
+    # R survival::coxph(Surv(time, status) ~ x, ties=...) on TIES_20, as recorded in
+    # statsmodels/duration/tests/results/survival_r_results.py:
+    #   breslow coef -0.9185611, se 0.4706831; efron coef -0.9975319, se 0.4792421.
+    bre = rt.hazard_model(TIES_20, duration="time", event="status", covariates=["x"],
+                          ties="breslow")
+    efr = rt.hazard_model(TIES_20, duration="time", event="status", covariates=["x"])
+    assert bre.summary.loc["x", "coef"] == pytest.approx(-0.9185611, abs=1e-6)
+    assert bre.summary.loc["x", "se"] == pytest.approx(0.4706831, abs=1e-6)
+    assert efr.summary.loc["x", "coef"] == pytest.approx(-0.9975319, abs=1e-6)
+    assert efr.summary.loc["x", "se"] == pytest.approx(0.4792421, abs=1e-6)
+    assert bre.ties == "breslow" and efr.ties == "efron"
+
+
+def test_cox_breslow_matches_phreg_on_rossi():
+    # Weekly arrest times: many ties, so Breslow and Efron differ.
+    rossi = pd.read_csv(DATA / "rossi.csv")
+    covariates = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+    before = rossi.copy()
+    cox = rt.hazard_model(rossi, duration="week", event="arrest", covariates=covariates,
+                          ties="breslow")
+    pd.testing.assert_frame_equal(rossi, before)
+    ref = PHReg(rossi["week"].to_numpy(float), rossi[covariates].to_numpy(float),
+                status=rossi["arrest"].to_numpy(float), ties="breslow").fit()
+    s = cox.summary
+    assert s.index.tolist() == covariates
+    assert s["coef"].to_numpy() == pytest.approx(ref.params, rel=1e-6)
+    assert s["se"].to_numpy() == pytest.approx(ref.bse, rel=1e-6)
+    assert s["p_value"].to_numpy() == pytest.approx(ref.pvalues, rel=1e-6)
+    assert cox.diagnostics["log_likelihood"] == pytest.approx(ref.llf, rel=1e-9)
+    efron = rt.hazard_model(rossi, duration="week", event="arrest", covariates=covariates)
+    assert not np.allclose(s["coef"], efron.summary["coef"], rtol=1e-4)
+    with pytest.raises(ValueError, match=r"ties='exact' must be 'efron' or 'breslow'"):
+        rt.hazard_model(rossi, duration="week", event="arrest", covariates=covariates,
+                        ties="exact")
+
 def test_cox_errors():
     data = pd.DataFrame({"t": [1, 2, 3, 4], "e": [0, 0, 0, 0], "x": [1.0, 2, 3, 4],
                          "seg": ["SMB"] * 4})

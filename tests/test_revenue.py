@@ -11,14 +11,20 @@ from numpy.testing import assert_allclose
 
 from cslib.exceptions import ParamsError, SchemaError
 from cslib.revenue import (
+    bridge_row,
+    compare_views,
+    last_periods,
+    logo_churn_interval,
     mrr_movements,
     net_revenue_churn,
     nrr_change_decomposition,
     revenue_bridge,
     top_movers,
+    trailing_bridge,
 )
 
 MOVES = ["new", "expansion", "contraction", "churn", "reactivation"]
+MOVEMENTS_ALL = [*MOVES, "flat"]
 
 # Hand-made MRR, Jan-May 2026 (Jan is the opening balance). None = no row.
 #                 Jan  Feb  Mar  Apr  May
@@ -222,16 +228,27 @@ def test_bridge_quarter_and_year_by_hand(hand_mrr):
         "2026Q1": [650, 120, 30, -50, -200, 0, 550, 3, 1],
         "2026Q2": [550, 0, 20, -20, -40, 150, 660, 4, 1],
     })
-    # ratios recomputed from the sums, not averaged over months
-    assert_allclose(q["grr"], [(650 - 250) / 650, (550 - 60) / 550])
-    assert_allclose(q["nrr"], [(650 - 250 + 30) / 650, (550 - 60 + 20) / 550])
+    # Ratios over the whole quarter, from the start cohort (never averaged over months):
+    # Q1 cohort (end of Jan): A 150, B 200, E 300 = 650 -> end of Mar: A 100, B 0, E 330.
+    #   GRR = (min(100,150) + 0 + min(330,300)) / 650 = 400 / 650; NRR = 430 / 650.
+    #   (C and D are new in Q1: their later moves stay out.)
+    # Q2 cohort (end of Mar): A 100, C 80, D 40, E 330 = 550 -> end of May: A 120, C 60,
+    #   D 0, E 330. GRR = (100 + 60 + 0 + 330) / 550 = 490 / 550; NRR = 510 / 550.
+    #   (B's reactivation is not in the cohort.)
+    assert_allclose(q["grr"], [400 / 650, 490 / 550])
+    assert_allclose(q["nrr"], [430 / 650, 510 / 550])
     assert_allclose(q["net_revenue_churn"], [220 / 650, 40 / 550])
     assert_allclose(q["logo_churn"], [1 / 3, 1 / 4])
     y = revenue_bridge(mv, freq="Y")
     # 2026: 650 + 120 + 50 - 70 - 240 + 150 = 660. Paying at start A, B, E; all paying at
     # the end of May (B came back): no logo lost over the year.
     _check(y, {"2026": [650, 120, 50, -70, -240, 150, 660, 3, 0]})
-    assert_allclose(y["nrr"], (650 - 310 + 50) / 650)
+    # Cohort A 150, B 200, E 300 -> end of May A 120, B 150 (churned in Mar, back in May:
+    # it counts with its end MRR, as it does for logo churn), E 330.
+    # GRR = (120 + 150 + 300) / 650 = 570 / 650; NRR = (120 + 150 + 330) / 650 = 600 / 650.
+    assert_allclose(y["grr"], 570 / 650)
+    assert_allclose(y["nrr"], 600 / 650)
+    assert_allclose(y["net_revenue_churn"], 50 / 650)
 
 
 def test_bridge_by_segment(hand_mrr):
@@ -244,6 +261,160 @@ def test_bridge_by_segment(hand_mrr):
     total = revenue_bridge(mrr_movements(data), freq="Q")
     summed = bridge.groupby("period")[BRIDGE_COLS].sum()
     assert_allclose(summed.to_numpy(float), total.set_index("period")[BRIDGE_COLS].to_numpy(float))
+
+
+# ---------------------------------------------------------------- roll-ups: the start cohort
+
+
+def test_rollup_leaves_out_an_account_new_inside_the_quarter():
+    # A pays 100 from Dec (the opening balance) to Mar; B is new in Jan at 1000 and churns
+    # in Mar. Q1: start 100 (A), new +1000, churn -1000, end 100.
+    # Start cohort = {A}: 100 -> 100, so GRR = NRR = 100 / 100 = 1 and nothing is lost.
+    # (Summing the movements would give (100 - 1000) / 100 = -9.)
+    mrr = pd.DataFrame({
+        "account_id": ["A"] * 4 + ["B"] * 2,
+        "month": pd.to_datetime(["2025-12-01", "2026-01-01", "2026-02-01", "2026-03-01",
+                                 "2026-01-01", "2026-02-01"]),
+        "mrr": [100.0, 100.0, 100.0, 100.0, 1000.0, 1000.0],
+    })
+    mv = mrr_movements(mrr)
+    q = revenue_bridge(mv, freq="Q")
+    _check(q, {"2026Q1": [100, 1000, 0, 0, -1000, 0, 100, 1, 0]})
+    assert q[["grr", "nrr", "net_revenue_churn", "logo_churn"]].iloc[0].tolist() == [
+        1.0, 1.0, 0.0, 0.0]
+    t = trailing_bridge(mv, "2026-03", months=3)
+    assert t["period"] == "2026-01 to 2026-03"
+    assert t[["start_mrr", "new", "churn", "end_mrr", "grr", "nrr", "accounts_start",
+              "accounts_churned"]].tolist() == [100, 1000, -1000, 100, 1, 1, 1, 0]
+    # In March alone B is paying at the start: GRR = NRR = (1100 - 1000) / 1100.
+    march = bridge_row(revenue_bridge(mv), "2026-03")
+    assert march["grr"] == pytest.approx(100 / 1100)
+    assert march["nrr"] == pytest.approx(100 / 1100)
+    assert march["logo_churn"] == pytest.approx(1 / 2)
+
+
+# Every movement type inside one quarter (Nov 2025 is the opening balance; Q1 = Jan-Mar).
+#                Nov  Dec  Jan  Feb  Mar
+QUARTER = {
+    ("X", "X1"): [100, 100, 100, 100, 130],     # expands in Mar
+    ("X", "X2"): [50, 50, 50, 0, None],         # X drops its second product in Feb
+    ("Y", "Y1"): [200, 200, 0, None, 120],      # churns in Jan, back in Mar lower
+    ("Z", "Z1"): [300, 300, 250, 250, 0],       # downsell in Jan, churns in Mar
+    ("W", "W1"): [80, 80, 80, 100, 90],         # up in Feb, down in Mar
+    ("N", "N1"): [None, None, 60, 90, 0],       # new in Jan, expands, churns in Mar
+    ("R", "R1"): [70, 0, None, 70, 70],         # churned in Dec, reactivated in Feb
+    ("V", "V1"): [40, 40, 40, 40, 40],
+    ("V", "V2"): [None, None, None, 25, 25],    # cross-sell in Feb
+}
+# Account level:  Nov  Dec  Jan  Feb  Mar
+#   X             150  150  150  100  130
+#   Y             200  200    0    0  120
+#   Z             300  300  250  250    0
+#   W              80   80   80  100   90
+#   N               -    -   60   90    0
+#   R              70    0    0   70   70
+#   V              40   40   40   65   65
+#   total         840  770  580  675  475
+
+
+@pytest.fixture
+def quarter_mrr() -> pd.DataFrame:
+    months = pd.date_range("2025-11-01", periods=5, freq="MS")
+    return pd.DataFrame([
+        {"contract_id": c, "account_id": a, "month": m, "mrr": float(v)}
+        for (a, c), vals in QUARTER.items()
+        for m, v in zip(months, vals, strict=True)
+        if v is not None
+    ])
+
+
+def test_quarter_every_movement_account_level_by_hand(quarter_mrr):
+    mv = mrr_movements(quarter_mrr)
+    assert set(mv["movement"]) == set(MOVEMENTS_ALL)
+    q = revenue_bridge(mv, freq="Q").set_index("period")
+    # Monthly account movements:
+    #   Jan: Y churn -200, Z contraction -50, N new +60                       -> 580
+    #   Feb: X contraction -50, W exp +20, N exp +30, R react +70, V exp +25  -> 675
+    #   Mar: X exp +30, Y react +120, Z churn -250, W contr -10, N churn -90  -> 475
+    # Q1: new 60; exp 20+30+25+30 = 105; contr -50-50-10 = -110; churn -200-250-90 = -540;
+    #   react 70+120 = 190. 770 + 60 + 105 - 110 - 540 + 190 = 475.
+    # Start cohort (paying end of Dec): X 150, Y 200, Z 300, W 80, V 40 = 770 (5 accounts).
+    # End of Mar: X 130, Y 120, Z 0, W 90, V 65.
+    #   GRR = (130 + 120 + 0 + 80 + 40) / 770 = 370 / 770   (W and V capped at their start)
+    #   NRR = (130 + 120 + 0 + 90 + 65) / 770 = 405 / 770; NRC = 365 / 770
+    #   logo churn: Z only (Y came back) -> 1 / 5.
+    # (Summing the movements would give GRR (770 - 540 - 110) / 770 = 120 / 770.)
+    row = q.loc["2026Q1"]
+    assert_allclose(row[BRIDGE_COLS].to_numpy(float),
+                    [770, 60, 105, -110, -540, 190, 475, 5, 1])
+    assert_allclose(row[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
+                    [370 / 770, 405 / 770, 365 / 770, 1 / 5])
+    # Q4 2025 is Dec alone (Nov is the opening balance): R churns, 840 -> 770.
+    assert_allclose(q.loc["2025Q4", ["start_mrr", "churn", "end_mrr", "grr", "nrr"]]
+                    .to_numpy(float), [840, -70, 770, 770 / 840, 770 / 840])
+    t = trailing_bridge(mv, "2026-03", months=3)
+    assert_allclose(t[BRIDGE_COLS].to_numpy(float), row[BRIDGE_COLS].to_numpy(float))
+    assert_allclose(t[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
+                    [370 / 770, 405 / 770, 365 / 770, 1 / 5])
+
+
+def test_quarter_every_movement_contract_level_by_hand(quarter_mrr):
+    mv = mrr_movements(quarter_mrr, entity="contract_id", keep="account_id")
+    q = revenue_bridge(mv, freq="Q").set_index("period")
+    # Monthly contract movements:
+    #   Jan: Y1 churn -200, Z1 contraction -50, N1 new +60
+    #   Feb: X2 churn -50, W1 exp +20, N1 exp +30, R1 react +70, V2 new +25
+    #   Mar: X1 exp +30, Y1 react +120, Z1 churn -250, W1 contr -10, N1 churn -90
+    # Q1: new 85; exp 80; contr -60; churn -590; react 190. 770+85+80-60-590+190 = 475.
+    # Start cohort: X1 100, X2 50, Y1 200, Z1 300, W1 80, V1 40 = 770 (6 contracts).
+    # End of Mar: X1 130, X2 0, Y1 120, Z1 0, W1 90, V1 40 (V2 is new: not in the cohort).
+    #   GRR = (100 + 0 + 120 + 0 + 80 + 40) / 770 = 340 / 770
+    #   NRR = (130 + 0 + 120 + 0 + 90 + 40) / 770 = 380 / 770
+    #   logo churn: X2 and Z1 -> 2 / 6.
+    # Lower than the account view: X's lost product is churn here, offset at account level
+    # by X1's expansion; V2's cross-sell is new business here, expansion there.
+    row = q.loc["2026Q1"]
+    assert_allclose(row[BRIDGE_COLS].to_numpy(float),
+                    [770, 85, 80, -60, -590, 190, 475, 6, 2])
+    assert_allclose(row[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
+                    [340 / 770, 380 / 770, 390 / 770, 2 / 6])
+    t = trailing_bridge(mv, "2026-03", months=3)
+    assert_allclose(t[["grr", "nrr", "accounts_start", "accounts_churned"]].to_numpy(float),
+                    [340 / 770, 380 / 770, 6, 2])
+
+
+def test_quarter_by_segment_uses_each_segments_cohort(quarter_mrr):
+    seg = {"X": "SMB", "Y": "SMB", "N": "SMB", "Z": "Ent", "W": "Ent", "R": "Ent", "V": "Ent"}
+    data = quarter_mrr.assign(segment=quarter_mrr["account_id"].map(seg))
+    b = revenue_bridge(mrr_movements(data, keep="segment"), by="segment", freq="Q")
+    # SMB cohort X 150, Y 200 = 350 -> X 130, Y 120: GRR = NRR = 250 / 350 (N is new).
+    # Ent cohort Z 300, W 80, V 40 = 420 -> Z 0, W 90, V 65: GRR = (0 + 80 + 40) / 420,
+    #   NRR = (0 + 90 + 65) / 420 (R's reactivation is not in it).
+    smb, ent = _row(b, period="2026Q1", segment="SMB"), _row(b, period="2026Q1", segment="Ent")
+    assert_allclose([smb["grr"], smb["nrr"], smb["logo_churn"]], [250 / 350, 250 / 350, 0])
+    assert_allclose([ent["grr"], ent["nrr"], ent["logo_churn"]], [120 / 420, 155 / 420, 1 / 3])
+
+
+def test_bridge_row_last_periods_and_compare_views(quarter_mrr):
+    accounts = mrr_movements(quarter_mrr)
+    contracts = mrr_movements(quarter_mrr, entity="contract_id")
+    bridge = revenue_bridge(accounts)
+    assert bridge_row(bridge, "2026-02")["end_mrr"] == 675
+    assert bridge_row(bridge, pd.Timestamp("2026-02-17"), lag=1)["end_mrr"] == 580
+    assert bridge_row(bridge, "2025-11") is None  # the opening balance has no row
+    assert last_periods(bridge, "2026-02", 2)["period"].tolist() == ["2026-01", "2026-02"]
+    assert last_periods(bridge, "2026-03", 12)["period"].tolist() == [
+        "2025-12", "2026-01", "2026-02", "2026-03"]
+    views = compare_views(contracts, accounts, "2026-02").set_index("view")
+    # Feb: X's second product is churn (-50) by contract, contraction by account;
+    # V2 is new (+25) by contract, expansion by account. GRR = (580 - 50) / 580 in both.
+    assert views.index.tolist() == ["contracts", "accounts"]
+    assert views.loc["contracts", ["new", "expansion", "contraction", "churn"]].tolist() == [
+        25, 50, 0, -50]
+    assert views.loc["accounts", ["new", "expansion", "contraction", "churn"]].tolist() == [
+        0, 75, -50, 0]
+    assert_allclose(views["grr"], [530 / 580, 530 / 580])
+    assert views["accounts_start"].dtype == "int64"
 
 
 def test_bridge_errors(hand_mrr):
@@ -329,6 +500,37 @@ def test_bridge_identity_property(mrr):
             last = by_month.groupby(by_month.index.asfreq(freq)).last()
             got = b.set_index("period")["end_mrr"]
             assert (got == last.rename(index=str).reindex(got.index)).all()
+        # One month: the ratios are exactly the movement formulas.
+        m = revenue_bridge(mv)
+        start = m["start_mrr"].where(m["start_mrr"] > 0)
+        assert m["grr"].equals((m["start_mrr"] + m["churn"] + m["contraction"]) / start)
+        assert m["nrr"].equals(
+            (m["start_mrr"] + m["churn"] + m["contraction"] + m["expansion"]) / start)
+        # Rolled up: the start cohort, against a plain computation on the wide table.
+        wide = (mrr.assign(_p=mrr["month"].dt.to_period("M"))
+                .pivot_table(index=entity, columns="_p", values="mrr", aggfunc="sum")
+                .reindex(columns=by_month.index).fillna(0.0))
+        first_month = by_month.index.min()
+        for freq in ("Q", "Y"):
+            b = revenue_bridge(mv, freq=freq)
+            ok = b["start_mrr"] > 0
+            assert ((b.loc[ok, "grr"] >= 0) & (b.loc[ok, "grr"] <= 1 + 1e-12)).all()
+            assert (b.loc[ok, "grr"] <= b.loc[ok, "nrr"] + 1e-12).all()
+            for _, row in b.loc[ok].iterrows():
+                period = pd.Period(row["period"], freq=freq)
+                s_col = max(period.asfreq("M", "start") - 1, first_month)
+                e_col = min(period.asfreq("M", "end"), by_month.index.max())
+                s, e = wide[s_col], wide[e_col]
+                cohort = s > 0
+                assert row["accounts_start"] == cohort.sum()
+                assert row["accounts_churned"] == (cohort & (e == 0)).sum()
+                assert row["grr"] == pytest.approx(
+                    np.minimum(s, e)[cohort].sum() / s[cohort].sum(), rel=1e-12)
+                assert row["nrr"] == pytest.approx(e[cohort].sum() / s[cohort].sum(), rel=1e-12)
+        end = by_month.index.max()
+        t = trailing_bridge(mv, end, months=3)
+        if t["start_mrr"] > 0:
+            assert 0 <= t["grr"] <= t["nrr"] + 1e-12 and t["grr"] <= 1 + 1e-12
 
 
 # ---------------------------------------------------------------- NRR decomposition
@@ -425,3 +627,17 @@ def test_top_movers_errors(hand_mrr):
         top_movers(mv, n=0)
     with pytest.raises(ParamsError, match=r"month '2027-01' is outside"):
         top_movers(mv, month="2027-01")
+
+
+def test_logo_churn_interval_is_wilson_by_hand():
+    # Wilson, 3 of 150, z = 1.96: centre (p + z^2/2n) / (1 + z^2/n),
+    # half-width z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n)
+    n, k, z = 150, 3, 1.959963984540054
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    low, high = logo_churn_interval(k, n)
+    assert (low, high) == pytest.approx((centre - half, centre + half))
+    assert low < p < high
+    assert logo_churn_interval(0, 10)[0] == 0.0
+    assert np.isnan(logo_churn_interval(0, 0)[0])

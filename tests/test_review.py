@@ -108,10 +108,25 @@ def test_account_evidence_by_hand(warehouse):
         "adoption": [1 / 3, 2 / 3, 1.0],
         # A1: T2, T3, T4, T5 opened Aug-Oct; resolved by Oct 31: T2 (1 contact), T3 -> 1/2.
         "tickets": [4, 0, 1],
+        "fcr_tickets": [2, 0, 1],
         "fcr_rate": [0.5, np.nan, 1.0],
     })
     pd.testing.assert_frame_equal(ev, expected, check_dtype=False)
     assert ev["products"].dtype == "int64" and ev["tickets"].dtype == "int64"
+    assert ev["fcr_tickets"].dtype == "int64"
+
+
+def test_account_evidence_from_events_only_usage_and_a_first_contact_flag(warehouse):
+    # The contract allows usage with `events` only and tickets with a yes/no flag: the
+    # same facts written that way give the same evidence as the hand table above.
+    w = dict(warehouse)
+    users = w["usage"]["active_users"]
+    w["usage"] = w["usage"].drop(columns="active_users").assign(events=users * 7)
+    contacts = w["tickets"]["contacts"]
+    w["tickets"] = w["tickets"].drop(columns="contacts").assign(
+        first_contact_resolved=contacts.map({1: "sim", 3: "não"}))
+    pd.testing.assert_frame_equal(evidence_of(w, month="2026-10"),
+                                  evidence_of(warehouse, month="2026-10"))
 
 
 def test_account_evidence_month_as_timestamp_and_shorter_lookback(warehouse):
@@ -123,6 +138,7 @@ def test_account_evidence_month_as_timestamp_and_shorter_lookback(warehouse):
     assert b.loc["A3", "mrr_change_pct"] == 0
     assert b.loc[["A1", "A2"], "mrr_change_pct"].isna().all()
     assert b.loc["A1", "tickets"] == 2 and np.isnan(b.loc["A1", "fcr_rate"])
+    assert b.loc["A1", "fcr_tickets"] == 0
     # the NPS window does not depend on `months`
     assert b.loc["A1", "nps_answers"] == 3
 
@@ -134,10 +150,12 @@ def test_account_evidence_key_features(warehouse):
 
 
 def test_account_evidence_does_not_mutate(warehouse):
-    before = {k: v.copy() for k, v in warehouse.items()}
-    evidence_of(warehouse, month="2026-10")
+    before = {k: v.copy(deep=True) for k, v in warehouse.items()}
+    columns = {k: list(v.columns) for k, v in warehouse.items()}
+    evidence_of(warehouse, month="2026-10", months=2, key_features=("dashboards",))
     for k, v in warehouse.items():
-        pd.testing.assert_frame_equal(v, before[k])
+        assert list(v.columns) == columns[k], k  # no helper column left behind
+        pd.testing.assert_frame_equal(v, before[k], check_exact=True)
 
 
 def test_account_evidence_errors(warehouse):
@@ -148,15 +166,21 @@ def test_account_evidence_errors(warehouse):
     with pytest.raises(ParamsError, match="key_features is empty"):
         evidence_of(warehouse, month="2026-10", key_features=())
     w = dict(warehouse, usage=warehouse["usage"].drop(columns="active_users"))
-    with pytest.raises(SchemaError, match=r"usage has no column\(s\) `active_users`"):
+    with pytest.raises(SchemaError, match=r"usage has neither `active_users` nor `events`"):
+        evidence_of(w, month="2026-10")
+    w = dict(warehouse, tickets=warehouse["tickets"].drop(columns="contacts"))
+    with pytest.raises(SchemaError, match=r"neither `contacts`.*nor\s+`first_contact_resolved`"):
         evidence_of(w, month="2026-10")
 
 
 def test_account_evidence_on_demo_matches_plain_pandas(demo_tables):
     t = demo_tables
     month = t["mrr"]["month"].max()
-    ev = account_evidence(t["accounts"], t["mrr"], t["nps_responses"], t["usage"],
-                          t["tickets"], month=month).set_index("account_id")
+    names = ("accounts", "mrr", "nps_responses", "usage", "tickets")
+    before = {k: t[k].copy(deep=True) for k in names}
+    ev = account_evidence(*(t[k] for k in names), month=month).set_index("account_id")
+    for k in names:
+        pd.testing.assert_frame_equal(t[k], before[k], check_exact=True)
     now = t["mrr"][t["mrr"]["month"] == month].groupby("account_id")["mrr"].sum()
     now = now[now > 0]
     assert sorted(ev.index) == sorted(now.index)
@@ -175,9 +199,10 @@ def make_evidence(rows: list[dict]) -> pd.DataFrame:
     base = {"name": "x", "segment": "SMB", "plan": "Enterprise", "mrr": 1000.0,
             "mrr_change_pct": 0.0, "products": 3, "nps_answers": 4, "nps": 50.0,
             "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
-    return pd.DataFrame([{**base, **r} for r in rows])[
+    rows = [{**base, "fcr_tickets": r.get("tickets", 0), **r} for r in rows]
+    return pd.DataFrame(rows)[
         ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
-         "nps_answers", "nps", "adoption", "tickets", "fcr_rate"]]
+         "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate"]]
 
 
 @pytest.fixture
@@ -220,8 +245,8 @@ def test_other_churn_and_attention_rules():
     out = success_review(ev).set_index("account_id")
     assert out["class"].to_dict() == {"a": 4, "b": 4, "c": 1, "d": 3, "e": 3, "f": 3}
     assert out.loc["a", "rule"] == "adoption 0% (< 34%) and MRR down 25% (≤ -20%)"
-    assert out.loc["b", "rule"] == "FCR 40% (< 50%) on 5 tickets (≥ 5)"
-    assert out.loc["d", "rule"] == "FCR 60% (< 70%) on 6 tickets (≥ 5)"
+    assert out.loc["b", "rule"] == "FCR 40% (< 50%) on 5 resolved tickets (≥ 5)"
+    assert out.loc["d", "rule"] == "FCR 60% (< 70%) on 6 resolved tickets (≥ 5)"
     assert out.loc["e", "rule"] == "adoption 33.3% (< 60%)"
     assert out.loc["f", "rule"] == "MRR down 15% (≤ -10%)"
 
@@ -277,6 +302,45 @@ def test_labels_and_columns(one_per_class):
 def test_review_missing_evidence_column(one_per_class):
     with pytest.raises(SchemaError, match=r"evidence has no column\(s\) `fcr_rate`"):
         success_review(one_per_class.drop(columns="fcr_rate"))
+    with pytest.raises(SchemaError, match=r"evidence has no column\(s\) `fcr_tickets`"):
+        success_review(one_per_class.drop(columns="fcr_tickets"))
+
+
+def test_fcr_minimum_counts_the_resolved_tickets():
+    # The rate is over resolved tickets, so the minimum counts resolved tickets too.
+    ev = make_evidence([
+        # 5 opened, 1 resolved (at 2 contacts): FCR 0 / 1 = 0% on 1 ticket < 5 -> no signal
+        {"account_id": "one", "tickets": 5, "fcr_tickets": 1, "fcr_rate": 0.0},
+        # 9 opened, 5 resolved, 2 at the first contact: 40% on 5 >= 5 -> churn risk
+        {"account_id": "five", "tickets": 9, "fcr_tickets": 5, "fcr_rate": 0.4},
+    ])
+    out = success_review(ev).set_index("account_id")
+    assert out.loc["one", "class"] == 1
+    assert "FCR" not in out.loc["one", "rule"]
+    assert out.loc["five", "class"] == 4
+    assert out.loc["five", "rule"] == "FCR 40% (< 50%) on 5 resolved tickets (≥ 5)"
+
+
+def test_fcr_minimum_from_the_tickets_table(warehouse):
+    # A3 gets 5 tickets in Oct: 4 still open, 1 resolved at the second contact.
+    # tickets = 1 (T6) + 5 = 6 opened; resolved T6 (1 contact) and one at 2 contacts ->
+    # fcr_tickets = 2, fcr_rate = 1/2. Opened tickets (6) would pass min_tickets=5 and
+    # make 50% < 70% an attention signal; the 2 resolved do not.
+    extra = pd.DataFrame({
+        "ticket_id": ["T7", "T8", "T9", "T10", "T11"], "account_id": ["A3"] * 5,
+        "opened_at": pd.to_datetime(["2026-10-05 09:00"] * 5),
+        "resolved_at": pd.to_datetime(["2026-10-06 09:00", None, None, None, None]),
+        "contacts": pd.array([2, 1, 1, 1, 1], dtype="Int64"),
+    })
+    w = dict(warehouse, tickets=pd.concat([warehouse["tickets"], extra], ignore_index=True))
+    ev = evidence_of(w, month="2026-10").set_index("account_id")
+    assert ev.loc["A3", ["tickets", "fcr_tickets"]].tolist() == [6, 2]
+    assert ev.loc["A3", "fcr_rate"] == 0.5
+    out = success_review(ev.reset_index()).set_index("account_id")
+    # A3: NPS 50, adoption 1, new (no trend), FCR on 2 resolved tickets ignored; 1 product
+    assert out.loc["A3", "class"] == 2 and "FCR" not in out.loc["A3", "rule"]
+    assert success_review(ev.reset_index(), thresholds={"min_tickets": 2}).set_index(
+        "account_id").loc["A3", "rule"] == "FCR 50% (< 70%) on 2 resolved tickets (≥ 2)"
 
 
 def test_review_does_not_mutate(one_per_class, warehouse):
@@ -307,6 +371,7 @@ evidence_rows = st.fixed_dictionaries({
     "nps": st.one_of(st.none(), st.floats(-100, 100)),
     "adoption": st.floats(0, 1),
     "tickets": st.integers(0, 12),
+    "fcr_tickets": st.integers(0, 12),
     "fcr_rate": st.one_of(st.none(), st.floats(0, 1)),
 })
 

@@ -9,8 +9,9 @@ few kernels: batch A (3 notebooks x 2 segments), its unchanged re-run, one
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import hashlib
+import html
 import io
 import json
 import math
@@ -25,12 +26,15 @@ from types import SimpleNamespace
 import duckdb
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
+from cli_run import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cslib
-from cslib import cli
+from cslib import runner
 from cslib.demo import generate_warehouse, write_demo_data, write_duckdb
 from cslib.exceptions import ParamsError, RenderError
 from cslib.headlines import ENV_VAR, read_headlines, record_headline
@@ -42,7 +46,18 @@ from cslib.params import (
     notebook_parameters,
     parse_params,
 )
-from cslib.runner import _inside, render, render_html, render_index, segment_slugs, slugify
+from cslib.runner import (
+    _atomic_write,
+    _inside,
+    _MonthLock,
+    kit_code_hash,
+    latest_complete_month,
+    render,
+    render_html,
+    render_index,
+    segment_slugs,
+    slugify,
+)
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "notebooks"
@@ -66,14 +81,6 @@ def _params(root: Path, text: str, name: str = "p.yaml") -> Path:
     path.write_text(text, encoding="utf-8")
     return path
 
-
-def _cli(project: Path, *argv: str) -> SimpleNamespace:
-    """Run `cslib ...` in ``project``; returns exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.chdir(project), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
-        code = cli.main(list(argv))
-    return SimpleNamespace(code=code, out=out.getvalue(), err=err.getvalue())
 
 
 def _dead_pid() -> int:
@@ -136,7 +143,7 @@ def test_params_problems_are_reported_together():
 
 def test_monthly_params_file_is_valid_and_names_the_four_notebooks():
     params = load_params(ROOT / "params" / "monthly.yaml")
-    assert params.month == "2026-10"
+    assert params.month == "latest"  # the data's latest complete month
     assert params.segments == "all"
     assert params.source == "data/demo.duckdb"
     assert params.locale == "en"
@@ -171,6 +178,9 @@ def test_unknown_parameter_key_lists_the_valid_ones():
     ("..", "segment"),
     (".hidden", "hidden"),
     ("Mid-Market", "mid-market"),
+    ("con", "con_"),  # Windows reserves CON, NUL, COM1... whatever the extension
+    ("NUL", "nul_"),
+    ("COM¹", "com1_"),  # NFKD turns ¹ into 1
 ])
 def test_slugify(name, expected):
     assert slugify(name) == expected
@@ -276,11 +286,153 @@ def test_overview_escapes_data_and_marks_failed_runs():
     assert not EXTERNAL.search(page)
 
 
+def _log_rows(page: str) -> list[list[str]]:
+    """The cells of the overview's run log (the manifest viewer), row by row."""
+    section = re.search(r'<section class="cs-runs">.*?</section>', page, re.S).group(0)
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row)
+            for row in re.findall(r'<tr class="cs-log-(?:ok|bad)">(.*?)</tr>', section, re.S)]
+
+
+def test_overview_lists_every_run_of_the_manifest_escaped():
+    hostile = "<script>alert(1)</script>"
+    base = {"notebook": "ok", "title": "OK", "headlines": [], "data_fingerprint": "f00d"}
+    runs = [
+        {**base, "segment": hostile, "status": "failed", "error": f"ValueError: {hostile}",
+         "duration_s": 2.34, "html": "ok/script.html", "ipynb": "ok/script.ipynb"},
+        {**base, "segment": "SMB", "status": "ok", "error": None, "duration_s": 12,
+         "html": "ok/smb.html", "ipynb": "ok/smb.ipynb"},
+        {**base, "notebook": "nps", "segment": "SMB", "status": "no data", "duration_s": None,
+         "error": "No account in SMB paid in October 2026", "data_fingerprint": "beef",
+         "html": "nps/smb.html", "ipynb": "nps/smb.ipynb"},
+    ]
+    page = render_index("2026-10", runs)
+    assert "<script" not in page
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert _log_rows(page) == [
+        ["ok", escaped, "failed", "2.3 s", "<code>f00d</code>", f"ValueError: {escaped}"],
+        ["ok", "SMB", "ok", "12.0 s", "<code>f00d</code>", ""],
+        ["nps", "SMB", "no data", "\u2013", "<code>beef</code>",
+         "No account in SMB paid in October 2026"],
+    ]
+
+
+def _locale_runs():
+    return [
+        {"notebook": "nps", "title": "NPS", "segment": "SMB", "status": "ok", "error": None,
+         "duration_s": 1234.56, "data_fingerprint": "f00d", "html": "nps/smb.html",
+         "ipynb": "nps/smb.ipynb",
+         "headlines": [{"name": "Accounts", "value": 1200, "text": None},
+                       {"name": "NPS", "value": 32.456, "text": None},
+                       {"name": "Share", "value": 0.01234, "text": None},
+                       {"name": "Active", "value": True, "text": None},
+                       {"name": "Churn", "value": None, "text": None}]},
+        {"notebook": "nps", "title": "NPS", "segment": "Enterprise", "status": "timed out",
+         "error": "too slow", "duration_s": 3.0, "data_fingerprint": "f00d",
+         "html": "nps/enterprise.html", "ipynb": "nps/enterprise.ipynb", "headlines": []},
+    ]
+
+
+def test_overview_follows_the_pt_br_locale():
+    page = render_index("2026-10", _locale_runs(), context={"data_date": "2026-10"},
+                        locale="pt-BR")
+    assert '<html lang="pt-BR">' in page
+    # pt-BR groups thousands with "." and writes decimals with ",":
+    # 1200 -> 1.200; 32.456 -> 32,46; 0.01234 (3 significant digits) -> 0,0123;
+    # 1234.56 s (one decimal) -> 1.234,6 s
+    row = re.search(r'scope="row">SMB</th>(.*?)</tr>', page).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", row)[:5] == ["1.200", "32,46", "0,0123", "sim", "n/d"]
+    assert "<td>1.234,6 s</td>" in page and "<td>3,0 s</td>" in page
+    for text in ("Relatórios de Customer Success", "Mês: <strong>2026-10</strong>",
+                 "Dados até: <strong>2026-10</strong>", "2 relatórios, 1 com problemas",
+                 "1 execução(ões) não terminaram.", ">Segmento</th>", ">Relatório</th>",
+                 ">relatório</a>", ">notebook executado</a>", ">Execuções</h2>",
+                 ">Duração</th>", ">Erro</th>", ">Proveniência</h2>", ">TEMPO ESGOTADO<",
+                 ">tempo esgotado</td>"):
+        assert text in page, text
+    for text in ("Customer Success reports", "Month:", "Data as of", ">Segment<", "Provenance",
+                 "Duration", "TIMED OUT", "not rendered", ">report</a>"):
+        assert text not in page, text
+
+
+def test_overview_in_english_by_default_and_for_unknown_locales():
+    for page in (render_index("2026-10", _locale_runs()),
+                 render_index("2026-10", _locale_runs(), locale="fr")):
+        assert '<html lang="en">' in page
+        row = re.search(r'scope="row">SMB</th>(.*?)</tr>', page).group(1)
+        assert re.findall(r"<td>([^<]*)</td>", row)[:5] == ["1,200", "32.46", "0.0123", "yes",
+                                                           "n/a"]
+        assert "<td>1,234.6 s</td>" in page and ">TIMED OUT<" in page
+        assert "2 reports, 1 not rendered cleanly" in page
+
+
+def test_kit_code_hash_follows_the_code_and_templates_only(tmp_path):
+    pkg = tmp_path / "cslib"
+    (pkg / "templates" / "cslib").mkdir(parents=True)
+    (pkg / "runner.py").write_text("x = 1\n")
+    template = pkg / "templates" / "cslib" / "index.html.j2"
+    template.write_text("<html>")
+    first = kit_code_hash(pkg)
+    assert re.fullmatch(r"[0-9a-f]{64}", first)
+    (pkg / "__pycache__").mkdir()
+    (pkg / "__pycache__" / "runner.cpython-311.pyc").write_bytes(b"\0")
+    (pkg / "notes.txt").write_text("not code")
+    assert kit_code_hash(pkg) == first  # byte code and other files do not count
+    template.write_text("<html lang>")
+    assert kit_code_hash(pkg) != first
+    template.write_text("<html>")
+    assert kit_code_hash(pkg) == first
+    (pkg / "runner.py").write_text("x = 2\n")
+    assert kit_code_hash(pkg) != first
+    assert re.fullmatch(r"[0-9a-f]{64}", kit_code_hash())  # the installed kit's own
+
+
+@pytest.mark.parametrize("mrr_month, as_of, expected", [
+    ("2026-10", "2026-10-31 10:18", "2026-10"),  # the data reaches October's last day
+    ("2026-10", "2026-10-30 23:59", "2026-09"),  # October has 31 days: the 31st is missing
+    ("2026-02", "2026-02-28 00:00", "2026-02"),  # 2026 is not a leap year: 28 days
+    ("2024-02", "2024-02-28 12:00", "2024-01"),  # 2024 is: the 29th is missing
+    ("2026-09", "2026-10-31 10:00", "2026-09"),  # events go further than the MRR: MRR caps
+    ("2026-10", "2026-06-30 08:00", "2026-06"),  # events stopped long before the MRR
+    ("2026-10", None, "2026-10"),  # nothing dated: the MRR's last month as it is
+    (None, "2026-10-31 10:00", None),  # no MRR: no month
+])
+def test_latest_complete_month(mrr_month, as_of, expected):
+    assert latest_complete_month(mrr_month, as_of)[0] == expected
+
+
+def test_atomic_write_removes_its_temporary_file_when_the_disk_is_full(tmp_path, monkeypatch):
+    target = tmp_path / "manifest.json"
+    target.write_text("old and complete")
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        _atomic_write(target, "new")
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]  # no temporary file
+    assert target.read_text() == "old and complete"
+
+
+def test_free_space_check_uses_the_documented_estimate(tmp_path, monkeypatch):
+    # 3 runs x 4 MiB + 32 MiB margin = 44 MiB
+    needed = 3 * 4 * 2**20 + 32 * 2**20
+    for free, refused in ((needed, False), (needed - 1, True)):
+        monkeypatch.setattr(runner.shutil, "disk_usage",
+                            lambda path, free=free: SimpleNamespace(total=2**40, free=free))
+        if refused:
+            with pytest.raises(RenderError, match=r"about 44\.0 MiB needed"):
+                runner._check_free_space(tmp_path, 3)
+        else:
+            runner._check_free_space(tmp_path, 3)
+
+
 # --------------------------------------------------------------------------- checks before any kernel
 def test_unknown_parameter_key_is_rejected_before_any_kernel(project, warehouse):
     params = _params(project, f"source: {warehouse}\nnotebooks: [ok, with_params]\n"
                               "parameters: {thresold: 3}\n")
-    res = _cli(project, "render", "--params", str(params), "--output", "out")
+    res = run_cli(project, "render", "--params", str(params), "--output", "out")
     assert res.code == 2
     assert "`parameters` has unknown key(s) ['thresold']" in res.err
     assert "Valid parameter keys are ['counter', 'label', 'locale', 'mask_pii', 'threshold']" \
@@ -290,10 +442,10 @@ def test_unknown_parameter_key_is_rejected_before_any_kernel(project, warehouse)
 
 def test_unknown_top_level_key_and_object_tag_exit_2(project, warehouse):
     params = _params(project, f"source: {warehouse}\nsegmens: all\n")
-    res = _cli(project, "render", "--params", str(params))
+    res = run_cli(project, "render", "--params", str(params))
     assert res.code == 2 and "unknown key(s) ['segmens']; valid keys are" in res.err
     params = _params(project, "source: !!python/object:os.system {}\n")
-    res = _cli(project, "render", "--params", str(params))
+    res = run_cli(project, "render", "--params", str(params))
     assert res.code == 2 and "not allowed" in res.err
 
 
@@ -304,7 +456,7 @@ def test_bad_data_exits_2_with_the_schema_message(project, tmp_path):
     tables["nps_responses"] = nps
     bad = write_duckdb(tables, tmp_path / "bad.duckdb")
     params = _params(project, f"source: {bad}\nnotebooks: [ok]\n")
-    res = _cli(project, "render", "--params", str(params), "--output", "out")
+    res = run_cli(project, "render", "--params", str(params), "--output", "out")
     assert res.code == 2
     assert "column `score` has 1 value(s) above the maximum" in res.err
     assert not (project / "out").exists()
@@ -312,30 +464,163 @@ def test_bad_data_exits_2_with_the_schema_message(project, tmp_path):
 
 def test_unknown_segment_and_month_after_the_data_exit_2(project, warehouse):
     params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nsegments: [SMBB]\n")
-    res = _cli(project, "render", "--params", str(params))
+    res = run_cli(project, "render", "--params", str(params))
     assert res.code == 2 and "Segment(s) ['SMBB'] not found" in res.err and "'SMB'" in res.err
     params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nmonth: '2027-01'\n")
-    res = _cli(project, "render", "--params", str(params))
+    res = run_cli(project, "render", "--params", str(params))
     assert res.code == 2 and "after the data's last month 2026-10" in res.err
 
 
 def test_unwritable_output_folder_is_a_clear_error(project, warehouse):
     (project / "blocker").write_text("a file where the reports folder should be")
     params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nsegments: [SMB]\n")
-    res = _cli(project, "render", "--params", str(params), "--output", "blocker")
+    res = run_cli(project, "render", "--params", str(params), "--output", "blocker")
     assert res.code == 2 and "Cannot write to the output folder" in res.err
 
 
-def test_a_locked_month_is_refused(project, warehouse):
+_HOLD_LOCK = """
+import sys
+from pathlib import Path
+from cslib.runner import _MonthLock
+lock = _MonthLock(Path(sys.argv[1]))
+lock.__enter__()
+print("locked", flush=True)
+sys.stdin.read()  # hold it until the test closes stdin (or kills us)
+lock.__exit__(None, None, None)
+"""
+
+
+def _hold_lock(path: Path) -> subprocess.Popen:
+    """Another process (a batch, as far as the lock can tell) that holds ``path``."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(path)], text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_locked_month_is_refused_then_taken_over_once_its_holder_dies(project, warehouse):
     lock = project / "out" / "2026-10" / ".lock"
     lock.parent.mkdir(parents=True)
-    lock.write_text(str(os.getpid()))  # a live process holds it
-    params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nsegments: [SMB]\n")
-    res = _cli(project, "render", "--params", str(params), "--output", "out")
+    holder = _hold_lock(lock)
+    try:
+        params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nsegments: [SMB]\n")
+        res = run_cli(project, "render", "--params", str(params), "--output", "out")
+        assert res.code == 2
+        assert f"being rendered by another batch (PID {holder.pid}" in res.err
+        assert lock.read_text().strip() == str(holder.pid)
+        assert not (project / "out" / "2026-10" / "ok").exists()
+    finally:
+        holder.kill()  # SIGKILL: no clean-up, the lock file stays behind with its PID
+        holder.wait()
+    assert lock.read_text().strip() == str(holder.pid)
+    with _MonthLock(lock):  # the system dropped the dead holder's lock: taken over
+        assert lock.read_text().strip() == str(os.getpid())
+    assert not lock.exists()
+
+
+def test_a_stale_lock_from_a_dead_pid_is_taken_over(tmp_path):
+    lock = tmp_path / ".lock"
+    lock.write_text(str(_dead_pid()))
+    with _MonthLock(lock):
+        assert lock.read_text().strip() == str(os.getpid())
+        with pytest.raises(RenderError, match=rf"another batch \(PID {os.getpid()},"):
+            _MonthLock(lock).__enter__()  # held, even by this very process
+    assert not lock.exists()
+
+
+_CONTEND = """
+import sys, time
+from pathlib import Path
+from cslib.exceptions import RenderError
+from cslib.runner import _MonthLock
+lock, go, done = (Path(a) for a in sys.argv[1:4])
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.001)
+try:
+    _MonthLock(lock).__enter__()
+except RenderError:
+    print("refused", flush=True)
+    sys.exit(0)
+print("won", flush=True)
+while not done.exists():  # hold the lock until every contender has tried
+    time.sleep(0.01)
+"""
+
+
+def test_batches_that_find_the_same_stale_lock_cannot_both_take_it(tmp_path):
+    lock, go, done = tmp_path / ".lock", tmp_path / "go", tmp_path / "done"
+    lock.write_text(str(_dead_pid()))
+    procs = [subprocess.Popen([sys.executable, "-c", _CONTEND, str(lock), str(go), str(done)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    try:
+        for proc in procs:
+            assert proc.stdout.readline().strip() == "ready"
+        go.touch()  # all four find the stale lock at the same moment
+        outcomes = sorted(proc.stdout.readline().strip() for proc in procs)
+    finally:
+        done.touch()
+        for proc in procs:
+            proc.wait(timeout=60)
+    assert outcomes == ["refused", "refused", "refused", "won"]
+
+
+def test_too_little_free_space_stops_before_any_kernel(project, warehouse, monkeypatch):
+    counter = project / "counter.txt"
+    params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\n"
+                              f"segments: [SMB, Enterprise]\nparameters: {{counter: {counter}}}\n")
+    asked = []
+
+    def disk_usage(path):
+        asked.append(Path(path).as_posix())
+        return SimpleNamespace(total=100 * 2**20, used=90 * 2**20, free=10 * 2**20)
+
+    monkeypatch.setattr(runner.shutil, "disk_usage", disk_usage)
+    res = run_cli(project, "render", "--params", str(params), "--output", "out")
     assert res.code == 2
-    assert f"being rendered by another batch (PID {os.getpid()}" in res.err
-    assert lock.read_text() == str(os.getpid())
+    # 2 runs x 4 MiB per report + 32 MiB margin = 40 MiB needed, 10 MiB free
+    assert ("Not enough free space to render 2 report(s) into out/2026-10: 10.0 MiB free, "
+            "about 40.0 MiB needed") in res.err
+    assert "--output" in res.err and "Nothing was run." in res.err
+    assert asked == ["out/2026-10"]
+    assert not counter.exists()  # no kernel ran
     assert not (project / "out" / "2026-10" / "ok").exists()
+
+
+def test_month_latest_skips_a_partial_last_month_and_says_why(project, tmp_path):
+    tables = generate_warehouse(60)
+    cut = pd.Timestamp("2026-10-15 12:00")  # the export stops mid-October
+    nps = tables["nps_responses"]
+    nps = nps[pd.to_datetime(nps["responded_at"]) <= cut]
+    loops = tables["loop_actions"]
+    loops = loops[loops["response_id"].isin(nps["response_id"])
+                  & (pd.to_datetime(loops["done_at"]) <= cut)]
+    tickets = tables["tickets"].copy()
+    tickets = tickets[pd.to_datetime(tickets["opened_at"]) <= cut]
+    tickets.loc[pd.to_datetime(tickets["resolved_at"]) > cut, "resolved_at"] = None
+    invitations = tables["nps_invitations"]
+    invitations = invitations[pd.to_datetime(invitations["sent_at"]) <= cut]
+    tables.update(nps_responses=nps, loop_actions=loops, tickets=tickets,
+                  nps_invitations=invitations)
+    db = write_duckdb(tables, tmp_path / "partial.duckdb")
+    # The latest dated event left, computed here from the tables written:
+    as_of = max(pd.to_datetime(frame[col]).max() for frame, col in (
+        (nps, "responded_at"), (loops, "done_at"), (tickets, "opened_at"),
+        (tickets, "resolved_at"), (invitations, "sent_at")))
+    assert as_of.strftime("%Y-%m") == "2026-10" and as_of.day <= 15  # October is partial...
+    assert pd.to_datetime(tables["mrr"]["month"]).max() == pd.Timestamp("2026-10-01")  # ...MRR not
+    params = _params(project, f"month: latest\nsource: {db}\nnotebooks: [ok]\nsegments: [SMB]\n")
+    res = run_cli(project, "render", "--params", str(params), "--output", "out", "--dry-run")
+    assert res.code == 0, res.err
+    assert ("month 2026-09: `month: latest` is the latest complete month: 2026-10 is partial "
+            f"(the last dated event is {as_of:%Y-%m-%d %H:%M}, ") in res.out
+    assert re.search(r"ok\s+SMB\s+out/2026-09/ok/smb\.html\s+would run", res.out)
+    # October can still be asked for by name; the run says it is partial.
+    res = run_cli(project, "render", "--params", str(params), "--output", "out", "--dry-run",
+               "--month", "2026-10")
+    assert res.code == 0, res.err
+    assert ("month 2026-10: as asked; note: the data's latest complete month is 2026-09, so "
+            "2026-10 is partial") in res.out
 
 
 def test_dry_run_prints_the_matrix_with_hostile_segment_names(project, tmp_path):
@@ -346,7 +631,7 @@ def test_dry_run_prints_the_matrix_with_hostile_segment_names(project, tmp_path)
     tables["accounts"] = acc
     db = write_duckdb(tables, tmp_path / "hostile.duckdb")
     params = _params(project, f"source: {db}\nnotebooks: [ok]\n")
-    res = _cli(project, "render", "--params", str(params), "--output", "out", "--dry-run")
+    res = run_cli(project, "render", "--params", str(params), "--output", "out", "--dry-run")
     assert res.code == 0, res.err
     paths = re.findall(r"(\S+\.html)\s+would run", res.out)
     assert len(paths) == len(names) + 1  # every segment plus "all"
@@ -377,28 +662,31 @@ jobs: 2
 """)
     args = ["render", "--params", str(params), "--output", "reports"]
     month_dir = proj / "reports" / "2026-10"
-    a = _cli(proj, *args)
-    snap = SimpleNamespace(
-        a=a, month_dir=month_dir, proj=proj,
-        manifest_a=json.loads((month_dir / "manifest.json").read_text()),
-        html={p.relative_to(month_dir).as_posix(): p.read_text(encoding="utf-8")
-              for p in month_dir.glob("*/*.html")},
-        ipynb={p.relative_to(month_dir).as_posix(): p.read_text(encoding="utf-8")
-               for p in month_dir.glob("*/*.ipynb")},
-        index=(month_dir / "index.html").read_text(encoding="utf-8"),
-        counter_a=counter.read_text().splitlines(),
-        files_a=sorted(p.relative_to(month_dir).as_posix() for p in month_dir.rglob("*")),
-        mtimes_a={p: p.stat().st_mtime_ns for p in month_dir.glob("*/*.html")},
-    )
-    (month_dir / ".lock").write_text(str(_dead_pid()))
-    snap.b = _cli(proj, *args)
-    snap.manifest_b = json.loads((month_dir / "manifest.json").read_text())
-    snap.counter_b = counter.read_text().splitlines()
-    snap.mtimes_b = {p: p.stat().st_mtime_ns for p in month_dir.glob("*/*.html")}
-    snap.lock_after_b = (month_dir / ".lock").exists()
-    snap.c = _cli(proj, *args, "--force", "--notebooks", "ok", "--segments", "SMB")
-    snap.counter_c = counter.read_text().splitlines()
-    snap.html_c = (month_dir / "ok" / "smb.html").read_text(encoding="utf-8")
+    code = kit_code_hash()  # the kit's code as it is now, even if a file is saved meanwhile
+    with pytest.MonkeyPatch.context() as pin:
+        pin.setattr(runner, "kit_code_hash", lambda: code)
+        a = run_cli(proj, *args)
+        snap = SimpleNamespace(
+            a=a, month_dir=month_dir, proj=proj,
+            manifest_a=json.loads((month_dir / "manifest.json").read_text()),
+            html={p.relative_to(month_dir).as_posix(): p.read_text(encoding="utf-8")
+                  for p in month_dir.glob("*/*.html")},
+            ipynb={p.relative_to(month_dir).as_posix(): p.read_text(encoding="utf-8")
+                   for p in month_dir.glob("*/*.ipynb")},
+            index=(month_dir / "index.html").read_text(encoding="utf-8"),
+            counter_a=counter.read_text().splitlines(),
+            files_a=sorted(p.relative_to(month_dir).as_posix() for p in month_dir.rglob("*")),
+            mtimes_a={p: p.stat().st_mtime_ns for p in month_dir.glob("*/*.html")},
+        )
+        (month_dir / ".lock").write_text(str(_dead_pid()))
+        snap.b = run_cli(proj, *args)
+        snap.manifest_b = json.loads((month_dir / "manifest.json").read_text())
+        snap.counter_b = counter.read_text().splitlines()
+        snap.mtimes_b = {p: p.stat().st_mtime_ns for p in month_dir.glob("*/*.html")}
+        snap.lock_after_b = (month_dir / ".lock").exists()
+        snap.c = run_cli(proj, *args, "--force", "--notebooks", "ok", "--segments", "SMB")
+        snap.counter_c = counter.read_text().splitlines()
+        snap.html_c = (month_dir / "ok" / "smb.html").read_text(encoding="utf-8")
     return snap
 
 
@@ -509,6 +797,8 @@ def test_manifest_records_provenance(batch, warehouse):
     assert set(run["versions"]) == {"cslib", "pandas", "numpy", "statsmodels", "seaborn",
                                      "papermill", "nbconvert", "duckdb"}
     assert re.fullmatch(r"[0-9a-f]{64}", run["cache_key"])
+    assert re.fullmatch(r"[0-9a-f]{64}", run["kit_code_sha256"])
+    assert batch.manifest_a["kit_code_sha256"] == run["kit_code_sha256"]
     assert run["git_commit"] == "unknown"  # the temporary project is not a git checkout
     assert run["params"]["segment"] == "SMB" and run["params"]["source"] == str(warehouse)
     assert [h["name"] for h in run["headlines"]] == ["Accounts", "Share promoters"]
@@ -543,7 +833,7 @@ def test_force_rerenders_byte_identical_html(batch):
 def test_hang_times_out_and_a_dead_kernel_is_reported(tmp_path, warehouse):
     proj = _project(tmp_path / "proj", notebooks=("hang", "die"))
     params = _params(proj, f"source: {warehouse}\nsegments: [SMB]\ntimeout: 2\njobs: 2\n")
-    res = _cli(proj, "render", "--params", str(params), "--output", "reports")
+    res = run_cli(proj, "render", "--params", str(params), "--output", "reports")
     assert res.code == 1, res.err
     manifest = json.loads((proj / "reports" / "2026-10" / "manifest.json").read_text())
     status = {r["notebook"]: r["status"] for r in manifest["runs"]}
@@ -557,6 +847,137 @@ def test_hang_times_out_and_a_dead_kernel_is_reported(tmp_path, warehouse):
     index = (proj / "reports" / "2026-10" / "index.html").read_text()
     assert "TIMED OUT" in index and "KERNEL DIED" in index
     assert math.isfinite(_run(manifest, "hang", "SMB")["duration_s"])
+
+
+@pytest.mark.slow
+def test_run_timeout_stops_a_run_whose_cells_are_each_quick(tmp_path, warehouse):
+    proj = _project(tmp_path / "proj", notebooks=("steps",))
+    # Six cells of 1 s each: 6 s in all, over run_timeout (3 s); each far under timeout (30 s).
+    params = _params(proj, f"source: {warehouse}\nsegments: [SMB]\ntimeout: 30\n"
+                           "run_timeout: 3\n")
+    res = run_cli(proj, "render", "--params", str(params), "--output", "reports")
+    assert res.code == 1, res.err
+    month_dir = proj / "reports" / "2026-10"
+    run = _run(json.loads((month_dir / "manifest.json").read_text()), "steps", "SMB")
+    assert run["status"] == "timed out"
+    assert run["error"] == "the whole run took longer than the per-run limit `run_timeout` (3 s)"
+    assert "TIMED OUT: steps / SMB: the whole run took longer" in res.out
+    page = (month_dir / "steps" / "smb.html").read_text(encoding="utf-8")
+    assert "This run timed out." in page and "`run_timeout` (3 s)" in page
+    assert "per-cell limit" not in page and "step 6 done" not in page
+
+
+@pytest.mark.slow
+def test_a_full_disk_while_writing_the_manifest_ends_the_batch_cleanly(project, warehouse,
+                                                                        monkeypatch):
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell which file an fsync is for")
+    monkeypatch.setattr(runner, "kit_code_hash", lambda: "c" * 64)  # others may edit the kit
+    params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\n"
+                              "segments: [SMB, Enterprise]\njobs: 1\n")
+    real_fsync = os.fsync
+
+    def fsync(fd):  # the disk fills up when the manifest is written (in this process)
+        if ".manifest.json.tmp-" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    res = run_cli(project, "render", "--params", str(params), "--output", "out")
+    month_dir = project / "out" / "2026-10"
+    assert res.code == 2, res.out + res.err
+    errors = [line for line in res.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and res.err.rstrip().endswith(errors[0])  # one paragraph, last
+    assert errors[0].startswith("error: Stopped: cannot write out/2026-10/manifest.json (No "
+                                "space left on device, errno ENOSPC).")
+    assert "run the same command again" in errors[0]
+    assert "Traceback" not in res.out + res.err
+    assert not [p for p in project.rglob("*") if ".tmp-" in p.name]
+    assert not (month_dir / "manifest.json").exists() and not (month_dir / ".lock").exists()
+    pages = sorted(month_dir.glob("ok/*.html"))
+    assert pages  # the first run had finished: its report is kept, whole
+    for page in pages:
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+        nbformat.read(page.with_suffix(".ipynb"), as_version=4)
+
+    monkeypatch.setattr(os, "fsync", real_fsync)  # space freed: the same command resumes
+    again = run_cli(project, "render", "--params", str(params), "--output", "out")
+    assert again.code == 0, again.err
+    manifest = json.loads((month_dir / "manifest.json").read_text())
+    assert sorted((r["segment"], r["status"]) for r in manifest["runs"]) == [
+        ("Enterprise", "ok"), ("SMB", "ok")]
+
+
+@pytest.mark.slow
+def test_a_change_in_the_kit_code_re_renders_an_unchanged_month(project, warehouse,
+                                                                 monkeypatch):
+    counter = project / "counter.txt"
+    params = _params(project, f"month: latest\nsource: {warehouse}\nnotebooks: [ok]\n"
+                              f"segments: [SMB]\nlocale: pt-BR\n"
+                              f"parameters: {{counter: {counter}}}\n")
+    args = ("render", "--params", str(params), "--output", "out")
+    monkeypatch.setattr(runner, "kit_code_hash", lambda: "a" * 64)
+    first = run_cli(project, *args)
+    again = run_cli(project, *args)
+    monkeypatch.setattr(runner, "kit_code_hash", lambda: "b" * 64)  # the kit was edited
+    edited = run_cli(project, *args)
+    assert (first.code, again.code, edited.code) == (0, 0, 0), first.err + edited.err
+    assert "0 run(s) executed" in again.out and "unchanged, skipped 1" in again.out
+    assert "1 run(s) executed (1 ok)" in edited.out
+    assert counter.read_text().splitlines() == ["SMB", "SMB"]  # first and edited ran it
+    month_dir = project / "out" / "2026-10"
+    manifest = json.loads((month_dir / "manifest.json").read_text())
+    assert manifest["kit_code_sha256"] == "b" * 64
+    assert _run(manifest, "ok", "SMB")["kit_code_sha256"] == "b" * 64
+    # `month: latest` picked the demo data's last month (it reaches 31 October) and said why.
+    assert ("rendering 1 run(s) for 2026-10 (`month: latest` is the latest complete month: "
+            "the last dated event (2026-10-31") in first.err
+    # The overview follows the params' locale.
+    index = (month_dir / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="pt-BR">' in index and "Relatórios de Customer Success" in index
+    assert _log_rows(index)[0][:3] == ["ok", "SMB", "ok"]
+
+
+HOSTILE = ["../../x", "a/b", "São Paulo", "sao paulo", "Ünïcode 🚀", "con", "<b>x</b>"]
+
+
+@pytest.mark.slow
+def test_hostile_segment_names_render_inside_the_month_folder(project, tmp_path):
+    tables = generate_warehouse(60)
+    acc = tables["accounts"].copy()
+    acc["segment"] = [HOSTILE[i % len(HOSTILE)] for i in range(len(acc))]
+    tables["accounts"] = acc
+    db = write_duckdb(tables, tmp_path / "hostile.duckdb")
+    params = project / "p.yaml"
+    params.write_text(yaml.safe_dump({"month": "2026-10", "source": str(db), "notebooks": ["ok"],
+                                      "segments": HOSTILE, "jobs": 1}, allow_unicode=True),
+                      encoding="utf-8")
+    before = set(tmp_path.rglob("*"))
+    res = run_cli(project, "render", "--params", str(params), "--output", "out")
+    assert res.code == 0, res.out + res.err
+    month_dir = (project / "out" / "2026-10").resolve()
+    cache = (project / "out" / ".cache").resolve()
+    new = [p.resolve() for p in set(tmp_path.rglob("*")) - before if p.is_file()]
+    assert new and [p for p in new if month_dir not in p.parents and cache not in p.parents] == []
+
+    def h(name):
+        return hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+
+    expected = {"../../x": "x", "a/b": "a-b", "São Paulo": f"sao-paulo-{h('São Paulo')}",
+                "sao paulo": f"sao-paulo-{h('sao paulo')}", "Ünïcode 🚀": "unicode",
+                "con": "con_", "<b>x</b>": "b-x-b"}
+    assert sorted(p.name for p in (month_dir / "ok").iterdir()) == sorted(
+        f"{slug}{ext}" for slug in expected.values() for ext in (".html", ".ipynb"))
+    manifest = json.loads((month_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert {r["segment"]: r["slug"] for r in manifest["runs"]} == expected
+    assert {r["status"] for r in manifest["runs"]} == {"ok"}
+    index = (month_dir / "index.html").read_text(encoding="utf-8")
+    assert "<b>x</b>" not in index
+    for name, slug in expected.items():
+        assert f'href="ok/{slug}.html"' in index
+        assert f'<th scope="row">{html.escape(name)}</th>' in index
+        page = (month_dir / "ok" / f"{slug}.html").read_text(encoding="utf-8")
+        assert f"Segment: <strong>{html.escape(name)}</strong>" in page
 
 
 def test_render_api_dry_run_returns_without_writing(tmp_path, warehouse):

@@ -14,7 +14,7 @@ from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
 from cslib.exceptions import ParamsError, SchemaError, SmallSampleWarning
-from cslib.support import first_contact_resolution, resolution_times
+from cslib.support import first_contact_flags, first_contact_resolution, resolution_times
 
 
 @pytest.fixture
@@ -213,3 +213,66 @@ def test_resolution_times_rejects_resolved_before_opened(hand_tickets):
     t.loc[0, "resolved_at"] = pd.Timestamp("2026-09-30")
     with pytest.raises(SchemaError, match=r"`resolved_at` before `opened_at` \(rows \[1\]\)"):
         resolution_times(t)
+
+
+# --- first contact as a flag -----------------------------------------------------------------
+
+def _as_flag(tickets: pd.DataFrame, yes="sim", no="não") -> pd.DataFrame:
+    """The same tickets exported with a yes/no flag instead of a count of contacts."""
+    flag = np.where(tickets["contacts"].to_numpy() == 1, yes, no)
+    return tickets.drop(columns="contacts").assign(first_contact_resolved=flag)
+
+
+@pytest.mark.parametrize(("yes", "no"), [("sim", "não"), ("true", "false"), ("1", "0"),
+                                         (True, False), (1, 0), ("Yes", "NO")])
+def test_fcr_with_a_flag_equals_fcr_with_contacts(hand_tickets, yes, no):
+    by_count = first_contact_resolution(hand_tickets, by="team", min_n=0)
+    by_flag = first_contact_resolution(_as_flag(hand_tickets, yes, no), by="team", min_n=0)
+    pd.testing.assert_frame_equal(by_flag, by_count)
+    # by hand: A 3 of 5, B 1 of 2, C none resolved
+    assert by_flag.set_index("team")[["n", "fcr"]].to_dict("index") == {
+        "A": {"n": 5, "fcr": 3}, "B": {"n": 2, "fcr": 1}, "C": {"n": 0, "fcr": 0}}
+
+
+def test_first_contact_flags_by_hand():
+    t = pd.DataFrame({"contacts": pd.array([1, 3, pd.NA, pd.NA], dtype="Int64"),
+                      "first_contact_resolved": ["não", "sim", "sim", None]})
+    # the count wins where it is filled (rows 1-2); the flag fills the gaps (row 3)
+    assert first_contact_flags(t).tolist() == [True, False, True, pd.NA]
+    assert first_contact_flags(t.drop(columns="contacts")).tolist() == [False, True, True, pd.NA]
+    assert first_contact_flags(t.drop(columns="first_contact_resolved")).tolist() == [
+        True, False, pd.NA, pd.NA]
+
+
+def test_fcr_resolved_ticket_without_flag(hand_tickets):
+    t = _as_flag(hand_tickets).astype({"first_contact_resolved": object})
+    t.loc[1, "first_contact_resolved"] = None
+    with pytest.raises(SchemaError, match=r"1 resolved ticket\(s\) have no value in "
+                                          r"`first_contact_resolved` \(rows \[2\]\)"):
+        first_contact_resolution(t)
+
+
+def test_fcr_flag_that_is_not_yes_or_no(hand_tickets):
+    t = _as_flag(hand_tickets).astype({"first_contact_resolved": object})
+    t.loc[2, "first_contact_resolved"] = "talvez"
+    with pytest.raises(SchemaError, match=r"`first_contact_resolved` has 1 value\(s\) that are "
+                                          r"not yes/no \(rows \[3\]; e\.g\. \['talvez'\]\)"):
+        first_contact_resolution(t)
+
+
+def test_fcr_without_contacts_or_flag_names_both(hand_tickets):
+    with pytest.raises(SchemaError, match=r"neither `contacts` .* nor `first_contact_resolved`"):
+        first_contact_resolution(hand_tickets.drop(columns="contacts"))
+
+
+def test_fcr_with_a_flag_on_loaded_tickets(tiny_tables, tmp_path):
+    from cslib.io import AmbiguousDialectWarning, load, write_csv_folder
+
+    tickets = tiny_tables["tickets"].drop(columns="contacts")
+    tickets["first_contact_resolved"] = ["sim", "não"]  # T2 is still open
+    write_csv_folder(dict(tiny_tables, tickets=tickets), tmp_path, brazilian=True)
+    with pytest.warns(AmbiguousDialectWarning, match="`cac`"):  # 1.200 and 35.000
+        wh = load(tmp_path)
+    out = first_contact_resolution(wh["tickets"], min_n=0)
+    # one resolved ticket (T1), solved at the first contact
+    assert (out.loc[0, "n"], out.loc[0, "fcr"], out.loc[0, "rate"]) == (1, 1, 1.0)

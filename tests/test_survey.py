@@ -61,6 +61,31 @@ def test_mix_gap_detects_an_unbalanced_wave(programme):
     assert health.overall["max_mix_gap"] == pytest.approx(0.5)
 
 
+
+def test_mix_gap_counts_a_stratum_missing_from_a_wave():
+    # Strata a, b, d. Wave 1 sends a, b (no d); wave 2 sends a, b, d, d.
+    # All sends: a 2/6, b 2/6, d 2/6.
+    # Wave 1 shares: a 1/2, b 1/2, d 0 -> gaps 1/6, 1/6, 1/3.
+    # Wave 2 shares: a 1/4, b 1/4, d 1/2 -> gaps 1/12, 1/12, 1/6.
+    # Largest gap: wave 1's missing d, 1/3 (leaving it out would give 1/6).
+    inv = pd.DataFrame({
+        "user_id": ["U1", "U2", "U3", "U4", "U5", "U6"],
+        "wave": [1, 1, 2, 2, 2, 2],
+        "sent_at": pd.to_datetime(["2026-09-01"] * 2 + ["2026-09-08"] * 4),
+    })
+    users = pd.DataFrame({"user_id": ["U1", "U2", "U3", "U4", "U5", "U6"],
+                          "user_type": ["a", "b", "a", "b", "d", "d"]})
+    resp = pd.DataFrame({"user_id": pd.Series([], dtype=object), "wave": [],
+                         "responded_at": pd.to_datetime(pd.Series([], dtype=object))})
+    health = survey_health(inv, resp, users)
+    assert health.overall["max_mix_gap"] == pytest.approx(1 / 3)
+    mix = health.mix.set_index(["wave", "user_type"])
+    assert len(mix) == 6  # every stratum in every wave
+    assert mix.loc[(1, "d"), "sent"] == 0 and mix.loc[(1, "d"), "share"] == 0
+    assert mix.loc[(2, "d"), ["sent", "share"]].tolist() == [2, 0.5]
+    assert mix.groupby("wave")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
+    assert health.overall["responded"] == 0
+
 def test_periods():
     assert as_month("2026-10-17") == pd.Timestamp("2026-10-01")
     assert month_end("2026-12") == pd.Timestamp("2027-01-01")

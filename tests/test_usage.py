@@ -14,6 +14,7 @@ from cslib.usage import (
     events_from_usage,
     reduce_usage_events,
     usage_from_events,
+    usage_to_months,
     write_usage_events,
 )
 
@@ -27,8 +28,8 @@ def events() -> pd.DataFrame:
         "feature": ["api", "api", "api", "dashboards", "api", "api", "api", "api"],
         "occurred_at": pd.to_datetime([
             "2026-09-01 00:00:00", "2026-09-15 12:00:00", "2026-09-30 23:59:59",
-            "2026-09-10 00:00:00", "2026-10-01 00:00:00", "2026-10-05 00:00:00", "2026-10-31 23:00:00",
-            "2026-10-20 00:00:00",
+            "2026-09-10 00:00:00", "2026-10-01 00:00:00", "2026-10-05 00:00:00",
+            "2026-10-31 23:00:00", "2026-10-20 00:00:00",
         ]),
     })
 
@@ -225,3 +226,75 @@ def test_round_trip_property(rows, seed):
     ev = events_from_usage(usage, users, seed=seed, chunk_rows=7)
     pd.testing.assert_frame_equal(usage_from_events(ev), usage)
     assert np.all(ev.occurred_at.dt.day <= 28)
+
+
+# --- day-level counts -> months --------------------------------------------------------------
+
+def test_usage_to_months_from_daily_counts_of_the_events(events):
+    # Daily counts of the fixture's events, by hand:
+    # A1 api: Sep 1 (U1), Sep 15 (U2), Sep 30 (U1), Oct 1 (U1) -> 1 user and 1 event each day
+    # A1 dashboards: Sep 10 (U1); A2 api: Oct 5 (U9), Oct 31 (U9), Oct 20 (U8)
+    daily = pd.DataFrame({
+        "account_id": ["A1", "A1", "A1", "A1", "A1", "A2", "A2", "A2"],
+        "feature": ["api", "api", "api", "api", "dashboards", "api", "api", "api"],
+        "date": pd.to_datetime(["2026-09-01", "2026-09-15", "2026-09-30", "2026-10-01",
+                                "2026-09-10", "2026-10-05", "2026-10-31", "2026-10-20"]),
+        "active_users": [1] * 8,
+        "events": [1] * 8,
+    })
+    before = daily.copy()
+    got = usage_to_months(daily)
+    pd.testing.assert_frame_equal(daily, before)
+    exact = _expected_by_hand()
+    # events add up exactly; active users are the highest daily count: A1 api September had
+    # 2 distinct users (U1, U2) but never more than 1 a day, so the lower bound reads 1
+    assert got["events"].tolist() == exact["events"].tolist() == [3, 1, 1, 3]
+    assert got["active_users"].tolist() == [1, 1, 1, 1]
+    assert (got["active_users"] <= exact["active_users"]).all()
+    pd.testing.assert_frame_equal(got.drop(columns=["active_users", "events"]),
+                                  exact.drop(columns=["active_users", "events"]))
+
+
+def test_usage_to_months_with_one_count_only():
+    daily = pd.DataFrame({"account_id": ["A1", "A1"], "feature": ["api", "api"],
+                          "day": ["2026-10-01", "2026-10-02"], "events": [3, 4]})
+    got = usage_to_months(daily, day="day")
+    assert list(got.columns) == ["account_id", "feature", "month", "events"]
+    assert got["events"].tolist() == [7]
+    got = usage_to_months(daily.rename(columns={"events": "active_users"}), day="day")
+    assert list(got.columns) == ["account_id", "feature", "month", "active_users"]
+    assert got["active_users"].tolist() == [4]  # max(3, 4)
+
+
+def test_usage_to_months_errors():
+    daily = pd.DataFrame({"account_id": ["A1"], "feature": ["api"], "date": ["2026-10-01"]})
+    with pytest.raises(SchemaError, match=r"none of `active_users`, `events` is present"):
+        usage_to_months(daily)
+    with pytest.raises(SchemaError, match=r"`day` \(day\)"):
+        usage_to_months(daily.assign(events=1), day="day")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1), st.integers(0, 60)),
+                min_size=1, max_size=60))
+def test_usage_to_months_bounds_property(rows):
+    # raw events (user, feature, day offset) -> daily counts (plain pandas) -> months
+    ev = pd.DataFrame({
+        "account_id": "A1",
+        "user_id": [f"U{u}" for u, _, _ in rows],
+        "feature": [("api", "mobile")[f] for _, f, _ in rows],
+        "occurred_at": pd.Timestamp("2026-08-20") + pd.to_timedelta([d for _, _, d in rows],
+                                                                    unit="D"),
+    })
+    daily = (ev.assign(date=ev["occurred_at"].dt.normalize())
+             .groupby(["account_id", "feature", "date"])["user_id"]
+             .agg(active_users="nunique", events="size").reset_index())
+    got = usage_to_months(daily).set_index(["account_id", "feature", "month"])
+    exact = usage_from_events(ev).set_index(["account_id", "feature", "month"])
+    assert got.index.equals(exact.index)
+    assert (got["events"] == exact["events"]).all()
+    # the highest daily count <= distinct users of the month <= the sum of daily counts
+    assert (got["active_users"] <= exact["active_users"]).all()
+    summed = daily.assign(month=daily["date"].dt.to_period("M").dt.to_timestamp()) \
+        .groupby(["account_id", "feature", "month"])["active_users"].sum()
+    assert (exact["active_users"] <= summed.reindex(exact.index)).all()
