@@ -1,5 +1,5 @@
 """The kit's fixed text in every report language: one catalogue for the reports
-(:mod:`cslib.report`) and the month's overview (:mod:`cslib.runner`).
+(:mod:`cslib.report`) and the month's overview (:mod:`cslib.pages`).
 
 Kept apart from :mod:`cslib.report` so that the batch can write the overview
 without importing pandas.
@@ -49,10 +49,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "nps_window": (" in the {days} days to {end}", " nos {days} dias até {end}"),
     "nps_no_previous": ("; no answers in {period} to compare with.",
                         "; sem respostas {period} para comparar."),
-    "nps_above": (", {d} points above {period} ({ci}); {sig}.",
-                  ", {d} pontos acima do NPS {period} ({ci}); {sig}."),
-    "nps_below": (", {d} points below {period} ({ci}); {sig}.",
-                  ", {d} pontos abaixo do NPS {period} ({ci}); {sig}."),
+    "points.one": ("{d} point", "{d} ponto"),
+    "points.many": ("{d} points", "{d} pontos"),
+    "nps_above": (", {d} above {period} ({ci}); {sig}.",
+                  ", {d} acima do NPS {period} ({ci}); {sig}."),
+    "nps_below": (", {d} below {period} ({ci}); {sig}.",
+                  ", {d} abaixo do NPS {period} ({ci}); {sig}."),
     "nps_same": (", the same as {period} ({ci}); {sig}.",
                  ", igual ao NPS {period} ({ci}); {sig}."),
     "nps_small": (" Fewer answers than the minimum in a window: read the intervals, "
@@ -78,10 +80,10 @@ TEXT: dict[str, tuple[str, str]] = {
                    "{react}, which are not part of NRR or GRR).",
                    " O MRR foi de {start} para {end} (novos negócios {new}, reativações "
                    "{react}, que não entram no NRR nem no GRR)."),
-    "bridge_change_up": (" NRR was {d} points above the previous month ({prev}).",
-                         " O NRR ficou {d} pontos acima do mês anterior ({prev})."),
-    "bridge_change_down": (" NRR was {d} points below the previous month ({prev}).",
-                           " O NRR ficou {d} pontos abaixo do mês anterior ({prev})."),
+    "bridge_change_up": (" NRR was {d} above the previous month ({prev}).",
+                         " O NRR ficou {d} acima do mês anterior ({prev})."),
+    "bridge_change_down": (" NRR was {d} below the previous month ({prev}).",
+                           " O NRR ficou {d} abaixo do mês anterior ({prev})."),
     "bridge_change_same": (" NRR was the same as the previous month ({prev}).",
                            " O NRR ficou igual ao do mês anterior ({prev})."),
     "bridge_trailing": (" Over the {months} months from {start} to {end}, NRR was {nrr} "
@@ -268,7 +270,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.ltv": ("LTV", "LTV"),
     "col.avg_cac": ("Mean CAC", "CAC médio"),
     "col.ltv_cac": ("LTV/CAC", "LTV/CAC"),
-    # the page around a report (cslib.runner.render_html and its template)
+    # the page around a report (cslib.pages.render_html and its template)
     "page.overview": ("overview", "visão geral"),
     "page.segment": ("Segment", "Segmento"),
     "page.month": ("Month", "Mês"),
@@ -288,7 +290,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.status.kernel_died": ("The kernel died during this run.",
                                 "O kernel morreu durante esta execução."),
     "page.status.other": ("This run ended: {status}.", "Esta execução terminou: {status}."),
-    # the month's overview (cslib.runner.render_index)
+    # the month's overview (cslib.pages.render_index)
     "index.title": ("Customer Success reports", "Relatórios de Customer Success"),
     "index.month": ("Month", "Mês"),
     "index.data_as_of": ("Data as of", "Dados até"),

@@ -140,7 +140,7 @@ def _band(ax, x, low, high, *, color, locale, step=None) -> None:
 # --------------------------------------------------------------------------- NPS
 def nps_trend(rolling: pd.DataFrame, *, x: str = "period_end", ax=None,
               locale: str | None = None, title: str | None = None):
-    """Rolling NPS with its 95% band; points with a small sample are hollow.
+    """Rolling NPS with its 95% band; windows with a small sample are hollow, unjoined points.
 
     Parameters
     ----------
@@ -152,18 +152,23 @@ def nps_trend(rolling: pd.DataFrame, *, x: str = "period_end", ax=None,
     ax = _axes(ax)
     data = rolling.sort_values(x)
     color = PALETTE[0]
-    _band(ax, data[x], data["ci_low"], data["ci_high"], color=color, locale=locale)
-    ax.plot(data[x], data["nps"].astype(float), color=color, label="NPS")
     small = (data["small_sample"].fillna(False).astype(bool) if "small_sample" in data
              else pd.Series(False, index=data.index))
+    # The line and band join only windows with enough answers: a window of a few answers
+    # (the programme's first weeks) shows as a lone hollow point, not as a plunge.
+    reliable = data.copy()
+    reliable.loc[small, ["nps", "ci_low", "ci_high"]] = np.nan
+    _band(ax, reliable[x], reliable["ci_low"], reliable["ci_high"], color=color, locale=locale)
+    ax.plot(reliable[x], reliable["nps"].astype(float), color=color, label="NPS")
     ax.scatter(data.loc[~small, x], data.loc[~small, "nps"].astype(float), color=color, zorder=3)
     if small.any():
         ax.scatter(data.loc[small, x], data.loc[small, "nps"].astype(float), facecolor="white",
                    edgecolor=color, zorder=3, label=report.t("axis.small", locale))
     ax.axhline(0, color=_GREY, linewidth=0.8)
     _date_axis(ax.xaxis)
-    ax.set_ylim(max(-100, np.nanmin([data["ci_low"].min(), 0]) - 5),
-                min(100, np.nanmax([data["ci_high"].max(), 0]) + 5))
+    nps_values = data["nps"].astype(float)
+    ax.set_ylim(max(-100, np.nanmin([reliable["ci_low"].min(), nps_values.min(), 0]) - 5),
+                min(100, np.nanmax([reliable["ci_high"].max(), nps_values.max(), 0]) + 5))
     return _finish(ax, title=title, default=report.t("title.nps_trend", locale),
                    xlabel=report.t("axis.window_end", locale),
                    ylabel=report.t("axis.nps", locale))
@@ -286,10 +291,14 @@ def revenue_waterfall(row, *, locale: str | None = None, ax=None, title: str | N
     ax.set_ylim(max(0.0, low - 1.5 * span), high + 0.35 * span)
     ax.set_xticks(x)
     signs = ["", "+", "+", "+", "-", "-", ""]
-    ax.set_xticklabels([f"{report.column_label(n, locale)}\n{sign}"
-                        f"{report.fmt_money_short(h, locale, symbol=False)}"
-                        for n, h, sign in zip(names, heights, signs, strict=True)],
-                       fontsize="small")
+    # Names under the bars (slanted: "Reactivation" and "Contraction" are long), amounts
+    # on top of them.
+    ax.set_xticklabels([report.column_label(n, locale) for n in names], fontsize="small",
+                       rotation=20, ha="right", rotation_mode="anchor")
+    for xi, b, h, sign in zip(x, bottoms, heights, signs, strict=True):
+        ax.annotate(f"{sign}{report.fmt_money_short(h, locale, symbol=False)}",
+                    (xi, b + h), xytext=(0, 2), textcoords="offset points", ha="center",
+                    va="bottom", fontsize="small")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: report.fmt_money_short(v, locale)))
     ax.grid(axis="x", visible=False)
     period = row["period"] if "period" in row else ""

@@ -433,8 +433,15 @@ def nps_summary_sentence(current: Mapping, previous: Mapping | None, comparison:
     d_ci = fmt_ci(_get(comparison, "ci_low"), _get(comparison, "ci_high"), locale, kind="nps")
     rounded = round(float(diff))
     key = "nps_same" if rounded == 0 else "nps_above" if rounded > 0 else "nps_below"
-    text += t(key, locale, d=fmt_nps(abs(diff), locale), period=period, ci=d_ci, sig=sig)
+    text += t(key, locale, d=_points(fmt_nps(abs(diff), locale), locale), period=period,
+              ci=d_ci, sig=sig)
     return text + small
+
+
+def _points(number_text: str, locale: str) -> str:
+    """``"1 point"``, ``"8 points"``, ``"1,5 pontos"``: the unit agrees with the number."""
+    return t("points.one" if number_text in ("1", "1.0", "1,0") else "points.many", locale,
+             d=number_text)
 
 
 def _month_words(period: str, locale: str) -> str:
@@ -520,7 +527,8 @@ def bridge_summary(month_row, previous_row, trailing, *, locale: str | None = No
         d = round(100 * (float(now) - float(before)), 1)
         key = ("bridge_change_same" if d == 0 else
                "bridge_change_up" if d > 0 else "bridge_change_down")
-        text += t(key, locale, d=fmt_number(abs(d), locale, 1), prev=fmt_pct(before, locale))
+        text += t(key, locale, d=_points(fmt_number(abs(d), locale, 1), locale),
+                  prev=fmt_pct(before, locale))
     if trailing is not None and not _missing(_get(trailing, "nrr")):
         label = str(_get(trailing, "period", ""))
         parts = label.split(" to ")

@@ -21,16 +21,19 @@ stops with exit 2 and a plain message when a write fails (disk full, read-only
 folder), holds ``reports/<month>/.lock`` with ``flock`` (released by the kernel
 if the batch dies), and takes its workers and their Jupyter kernels down with
 it when it is killed.
+
+This module holds the month: names and paths, provenance and cache keys, atomic
+writes, the month lock, one run (:func:`_execute_run`, in a worker) and the
+batch. The pages come from :mod:`cslib.pages`; the warm kernels and the process
+plumbing (workers and kernels that die with the batch, temporary files) from
+:mod:`cslib.kernels`.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import errno
-import functools
 import hashlib
-import html
 import json
 import multiprocessing
 import os
@@ -41,13 +44,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import unicodedata
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import quote
 
 import nbformat
 
@@ -56,9 +57,33 @@ try:  # POSIX: the month lock is an flock, which the kernel drops when its holde
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-from . import i18n
 from .exceptions import ParamsError, RenderError
 from .headlines import ENV_VAR, read_headlines, record_headline
+from .kernels import (
+    FRESH_KERNELS_ENV,
+    RUN_DIR_PREFIX,
+    _clean_stale_tmp,
+    _kernel_manager_class,
+    _pid_alive,
+    _tmp_tag,
+    _warm_engine,
+    _WarmKernel,
+    _worker_init,
+)
+from .pages import (
+    _ANSI,
+    FAILED,
+    KERNEL_DIED,
+    NO_DATA,
+    OK,
+    SUCCESS,
+    TIMED_OUT,
+    _mark_stopped,
+    notebook_title,
+    render_html,
+    render_index,
+    slugify,
+)
 from .params import (
     BatchParams,
     check_parameter_keys,
@@ -72,10 +97,7 @@ __all__ = [
     "render",
     "BatchResult",
     "record_headline",
-    "slugify",
     "segment_slugs",
-    "render_html",
-    "render_index",
     "cache_key",
     "kit_code_hash",
     "latest_complete_month",
@@ -83,17 +105,10 @@ __all__ = [
     "git_commit",
 ]
 
-OK, FAILED, TIMED_OUT, KERNEL_DIED = "ok", "failed", "timed out", "kernel died"
-#: A notebook that found nothing to report (cslib.context.NoDataError): a short report, not a
-#: failure.
-NO_DATA = "no data"
-SUCCESS = (OK, NO_DATA)
 #: Packages whose versions key the cache and go into the manifest.
 PACKAGES = ("cslib", "pandas", "numpy", "statsmodels", "seaborn", "papermill", "nbconvert",
             "duckdb")
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATE_DIR = PACKAGE_DIR / "templates"
-TEMPLATE_NAME = "cslib"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 #: Free space the batch asks of the output disk before any kernel starts: per report to
@@ -107,42 +122,9 @@ SPACE_MARGIN = 32 * 2**20
 EVENT_COLUMNS = (("nps_responses", "responded_at"), ("nps_invitations", "sent_at"),
                  ("tickets", "opened_at"), ("tickets", "resolved_at"),
                  ("loop_actions", "done_at"))
-#: Prefixes of the batch's files in the system temporary folder; a killed batch's
-#: leftovers are removed by the next batch (see :func:`_clean_stale_tmp`).
-RUN_DIR_PREFIX, KERNEL_LOG_PREFIX = "cslib-run-", "cslib-kernel-"
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
-_ERROR_TAG = "papermill-error-cell-tag"
-_DROP_MIMETYPES = ("application/javascript", "application/vnd.jupyter.widget-view+json",
-                   "application/vnd.jupyter.widget-state+json")
 
 
 # --------------------------------------------------------------------------- names, paths
-def slugify(name: str, *, max_length: int = 60) -> str:
-    """A safe file name for a segment: ASCII, lowercase, ``[a-z0-9_-]`` only.
-
-    Never empty, never ``.`` or ``..``, never starts with a dot, never a name
-    Windows reserves for a device (``con``, ``nul``, ``com1``...: ``con.html``
-    cannot be created there). Different names can share a slug;
-    :func:`segment_slugs` makes them unique.
-
-    Examples
-    --------
-    >>> slugify("São Paulo"), slugify("../../x"), slugify("🚀"), slugify("CON")
-    ('sao-paulo', 'x', 'segment', 'con_')
-    """
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
-    text = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-_")
-    text = text[:max_length].strip("-_")
-    if text in _WINDOWS_RESERVED:
-        text += "_"
-    return text or "segment"
-
-
-_WINDOWS_RESERVED = frozenset(["con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
-                               *(f"lpt{i}" for i in range(10))])
-
-
 def _short_hash(name: str, n: int) -> str:
     return hashlib.sha256(str(name).encode("utf-8")).hexdigest()[:n]
 
@@ -291,144 +273,6 @@ def _atomic_write(path: Path, data: str | bytes) -> None:
     _atomic_write_all([(path, data)])
 
 
-# --------------------------------------------------------------------------- processes
-def _proc_start(pid: int) -> str | None:
-    """The start time of process ``pid`` (clock ticks since boot, from ``/proc``), or None.
-
-    With the PID it names a process for good: a PID can be reused, not both.
-    """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
-        return None
-    fields = stat[stat.rfind(b")") + 2:].split()
-    if fields and fields[0] == b"Z":  # a zombie is as good as dead
-        return None
-    return fields[19].decode() if len(fields) > 19 else None
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
-_SELF_TAG: dict[int, str] = {}
-
-
-def _tmp_tag() -> str:
-    """``<pid>-<start time>`` of this process, for the names of its temporary files."""
-    pid = os.getpid()
-    if pid not in _SELF_TAG:
-        _SELF_TAG[pid] = f"{pid}-{_proc_start(pid) or 0}"
-    return _SELF_TAG[pid]
-
-
-_TMP_NAME = re.compile(rf"^(?:{RUN_DIR_PREFIX}(\d+)-(\d+)-.*|{KERNEL_LOG_PREFIX}(\d+)(?:-(\d+))?"
-                       r"\.log)$")
-
-
-def _clean_stale_tmp(tmpdir: str | os.PathLike | None = None) -> int:
-    """Remove the temporary run folders and kernel logs of batch workers that are gone.
-
-    Their names carry the worker's PID and start time; a folder whose process no
-    longer runs (a batch killed with SIGKILL leaves them) is removed. Returns how
-    many were removed.
-    """
-    tmpdir = Path(tmpdir or tempfile.gettempdir())
-    removed = 0
-    try:
-        entries = list(os.scandir(tmpdir))
-    except OSError:
-        return 0
-    for entry in entries:
-        m = _TMP_NAME.match(entry.name)
-        if not m:
-            continue
-        pid = int(m.group(1) or m.group(3))
-        start = m.group(2) or m.group(4)
-        now = _proc_start(pid)
-        if now is None and not os.path.exists("/proc/self/stat"):
-            alive = _pid_alive(pid)  # no /proc: the PID is all there is
-        else:
-            alive = now is not None and (start in (None, "0") or now == start)
-        if alive:
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path)
-            else:
-                os.unlink(entry.path)
-            removed += 1
-        except OSError:
-            pass
-    return removed
-
-
-def _prctl():
-    """libc's ``prctl`` (Linux), or None."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent_preexec():
-    """A ``preexec_fn`` that has the child killed when this process dies (Linux), or None."""
-    prctl = _prctl()  # looked up before the fork: the child only calls it
-    if prctl is None:
-        return None
-    parent = os.getpid()
-
-    def preexec():
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
-_KM_CLASS: list = []
-
-
-def _kernel_manager_class():
-    """jupyter_client's AsyncKernelManager, but its kernels die with the worker.
-
-    The kernel is started in its own session (jupyter_client does that so an
-    interrupt reaches its whole process group), so it would not get the signal
-    that kills the batch's process group; and ipykernel only polls for its parent
-    once a second. ``PR_SET_PDEATHSIG`` has the kernel killed the moment its
-    worker dies (the worker itself dies with the batch the same way). Workers
-    start kernels from their main thread, which lives as long as the worker.
-    """
-    if not _KM_CLASS:
-        from jupyter_client.manager import AsyncKernelManager
-
-        class DyingKernelManager(AsyncKernelManager):
-            async def _async_launch_kernel(self, kernel_cmd, **kw):
-                preexec = _die_with_parent_preexec()
-                if preexec is not None:
-                    kw.setdefault("preexec_fn", preexec)
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-        _KM_CLASS.append(DyingKernelManager)
-    return _KM_CLASS[0]
-
-
 # --------------------------------------------------------------------------- lock
 class _MonthLock:
     """``reports/<month>/.lock``: held by one batch at a time, holding its PID.
@@ -525,573 +369,9 @@ class _MonthLock:
             pass
 
 
-# --------------------------------------------------------------------------- HTML
-def _first_h1(nb) -> tuple[str | None, int | None]:
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                m = re.match(r"^#\s+(.+?)\s*#*\s*$", line)
-                if m:
-                    return m.group(1), i
-    return None, None
-
-
-def notebook_title(nb, default: str) -> str:
-    """The notebook's ``title`` metadata, else its first H1, else ``default``."""
-    title = nb.metadata.get("title")
-    if title:
-        return str(title)
-    h1, _ = _first_h1(nb)
-    return re.sub(r"[*_`]", "", h1) if h1 else default
-
-
-def _stopped_cell(nb) -> int | None:
-    """Index of the code cell a run stopped in (error output, else last cell started)."""
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and any(o.get("output_type") == "error"
-                                            for o in cell.get("outputs", [])):
-            return i
-    last = None
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and cell.metadata.get("papermill", {}).get(
-                "status", "pending") != "pending":
-            last = i
-    return last
-
-
-def _mark_stopped(nb, status: str, error: str) -> None:
-    """Put a timeout / dead kernel on the cell it happened in, like papermill does for errors."""
-    index = _stopped_cell(nb)
-    if index is None:
-        return
-    cell = nb.cells[index]
-    if not any(o.get("output_type") == "error" for o in cell.outputs):
-        ename = "CellTimeoutError" if status == TIMED_OUT else "DeadKernelError"
-        cell.outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=error,
-                                                   traceback=[f"{ename}: {error}"]))
-
-
-def _cut_at_stop(nb):
-    """A copy that ends at the cell that stopped the run, without its error output."""
-    nb = copy.deepcopy(nb)
-    index = _stopped_cell(nb)
-    if index is not None:
-        cell = nb.cells[index]
-        cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
-        nb.cells = nb.cells[: index + 1]
-    return nb
-
-
-_CELL_IN = re.compile(r"Cell In\[\d+\]")
-
-
-def _clean_for_html(nb, *, failed: bool):
-    """A copy fit for the HTML page: no stderr, no scripts, no varying metadata."""
-    nb = copy.deepcopy(nb)
-    title = notebook_title(nb, "")
-    if not nb.metadata.get("title"):
-        _, i = _first_h1(nb)
-        if i is not None:  # the title goes in the page header; don't show it twice
-            lines = nb.cells[i].source.splitlines()
-            j = next(k for k, line in enumerate(lines) if re.match(r"^#\s+", line))
-            nb.cells[i].source = "\n".join(lines[:j] + lines[j + 1:])
-            if not nb.cells[i].source.strip():
-                del nb.cells[i]
-    nb.metadata = nbformat.from_dict({
-        k: nb.metadata[k] for k in ("kernelspec", "language_info") if k in nb.metadata})
-    nb.cells = [c for c in nb.cells if _ERROR_TAG not in c.metadata.get("tags", [])]
-    stopped = _stopped_cell(nb) if failed else None
-    cells = []
-    for i, cell in enumerate(nb.cells):
-        tags = [t for t in cell.metadata.get("tags", []) if re.fullmatch(r"[\w-]+", t)]
-        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
-        cell.pop("attachments", None) if cell.cell_type != "markdown" else None
-        if cell.cell_type == "code":
-            cell.execution_count = None
-            outputs = []
-            for out in cell.outputs:
-                kind = out.get("output_type")
-                if kind == "stream" and out.get("name") == "stderr":
-                    continue
-                if kind == "error":
-                    if not failed:
-                        continue
-                    out["evalue"] = _ANSI.sub("", out.get("evalue", ""))
-                    # "Cell In[7]" depends on what the kernel ran before (warm kernels)
-                    out["traceback"] = [_CELL_IN.sub("Cell", _ANSI.sub("", line))
-                                        for line in out.get("traceback", [])]
-                if kind == "stream":
-                    out["text"] = _ANSI.sub("", out.get("text", ""))
-                if kind in ("display_data", "execute_result"):
-                    data = {k: v for k, v in out.get("data", {}).items()
-                            if k not in _DROP_MIMETYPES}
-                    if not data:
-                        continue
-                    out["data"] = data
-                    if kind == "execute_result":
-                        out["execution_count"] = None
-                outputs.append(out)
-            cell.outputs = outputs
-        if i == stopped:
-            cells.append(nbformat.v4.new_markdown_cell(
-                '<p id="papermill-error-cell" class="cs-error-anchor"><strong>'
-                "The run stopped at the next cell.</strong></p>"))
-        cells.append(cell)
-    for i, cell in enumerate(cells):
-        cell.id = f"c{i}"
-    nb.cells = cells
-    return nb, title
-
-
-_H2 = re.compile(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link"[^>]*>.*?</a>)?</h2>', re.S)
-
-
-def _toc(body: str, label: str = "Contents") -> str:
-    items = [(anchor, re.sub(r"<[^>]+>", "", text).strip()) for anchor, text in _H2.findall(body)]
-    items = [(a, t) for a, t in items if a != "provenance" and t]
-    if not items:
-        return ""
-    lis = "\n".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in items)
-    return (f'<nav class="cs-toc" aria-label="{label}"><p>{label}</p>\n<ol>\n{lis}\n'
-            '</ol></nav>')
-
-
-_CSS: dict[str, str] = {}
-
-
-def _css() -> str:
-    if "css" not in _CSS:  # read once per process: the overview is written after every run
-        _CSS["css"] = (TEMPLATE_DIR / TEMPLATE_NAME / "static" / "cslib.css").read_text(
-            encoding="utf-8")
-    return _CSS["css"]
-
-
-@functools.cache
-def _html_exporter():
-    """The kit's HTML exporter, made once per process (its templates load once)."""
-    from nbconvert import HTMLExporter
-
-    return HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        mathjax_url="",
-        require_js_url="",
-        embed_images=True,
-    )
-
-
-def render_html(nb, *, context: Mapping[str, Any]) -> str:
-    """Render an executed notebook to the kit's self-contained HTML page.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        The executed notebook (not modified).
-    context : mapping
-        ``title`` (optional: else from the notebook), ``segment``, ``month``,
-        ``data_date``, ``status``, ``error``, ``notebook``, ``notebook_hash``,
-        ``fingerprint``, ``kit_version``, ``git_commit``, ``params``, ``locale``.
-
-    Returns
-    -------
-    str
-        The page. Same notebook and context give the same bytes.
-    """
-    status = context.get("status", OK)
-    status_key = re.sub(r"[^a-z]+", "_", str(status))
-    if status == NO_DATA:
-        nb = _cut_at_stop(nb)
-    clean, title = _clean_for_html(nb, failed=status not in SUCCESS)
-    params = context.get("params", {})
-    locale = str(params.get("locale") or context.get("locale") or "en")
-    locale = locale if locale in i18n.LOCALES else "en"
-    ctx = {
-        "title": context.get("title") or title or context.get("notebook", "Report"),
-        "segment": str(context.get("segment", "")),
-        "month": str(context.get("month", "")),
-        "data_date": str(context.get("data_date") or "unknown"),
-        "status": status,
-        "status_class": re.sub(r"[^a-z]+", "-", status),
-        "status_text": (_t(f"page.status.{status_key}", locale)
-                        if f"page.status.{status_key}" in i18n.TEXT
-                        else _t("page.status.other", locale, status=status)),
-        "error": context.get("error") or "",
-        "has_error_cell": status not in SUCCESS and _stopped_cell(nb) is not None,
-        "notebook": context.get("notebook", ""),
-        "notebook_hash": context.get("notebook_hash", ""),
-        "fingerprint": context.get("fingerprint", ""),
-        "kit_version": context.get("kit_version", ""),
-        "git_commit": context.get("git_commit", "unknown"),
-        "params_text": _json(params, indent=2),
-        "locale": locale,
-        "text": {k[len("page."):]: _t(k, locale) for k in i18n.TEXT
-                 if k.startswith("page.") and not k.startswith("page.status.")},
-        "css": _css(),
-    }
-    body, _ = _html_exporter().from_notebook_node(clean, resources={"cslib": ctx})
-    body = body.replace("<!-- cslib:toc -->", _toc(body, _t("page.contents", locale)), 1)
-    return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
-
-
-
-
-def _t(key: str, locale: str, **fields) -> str:
-    """The overview's text ``key`` in ``locale`` (``"en"`` or ``"pt-BR"``)."""
-    return i18n.text(key, locale, **fields)
-
-
-_PT_SEPARATORS = str.maketrans(",.", ".,")
-
-
-def _fmt_number(v: float, locale: str, digits: int | None = None) -> str:
-    """``1,234.5`` (en) or ``1.234,5`` (pt-BR); ``digits=None``: 3 significant digits."""
-    text = f"{v:.3g}" if digits is None else f"{v:,.{digits}f}"
-    return text.translate(_PT_SEPARATORS) if locale == "pt-BR" else text
-
-
-def _fmt_value(h: Mapping[str, Any], locale: str = "en") -> str:
-    if h.get("text") not in (None, ""):
-        return str(h["text"])
-    v = h.get("value")
-    if v is None:
-        return _t("n/a", locale)
-    if isinstance(v, bool):
-        return _t("yes" if v else "no", locale)
-    if isinstance(v, int):
-        return _fmt_number(v, locale, 0)
-    if isinstance(v, float):
-        return _fmt_number(v, locale, 2) if abs(v) >= 1 else _fmt_number(v, locale)
-    return str(v)
-
-
-def _status_label(status: str, locale: str) -> str:
-    key = "status." + re.sub(r"[^a-z]+", "_", str(status))
-    return _t(key, locale) if key in i18n.TEXT else str(status)
-
-
-def render_index(month: str, runs: list[Mapping[str, Any]], *,
-                 context: Mapping[str, Any] | None = None, locale: str = "en") -> str:
-    """The month's overview page: every run's headline numbers, links, and the run log.
-
-    Parameters
-    ----------
-    month : str
-    runs : list of mapping
-        Manifest entries (``notebook``, ``title``, ``segment``, ``status``,
-        ``error``, ``html``, ``ipynb``, ``headlines``, ``duration_s``,
-        ``data_fingerprint``).
-    context : mapping, optional
-        ``data_date``, ``fingerprint``, ``kit_version``, ``kit_code``, ``git_commit``.
-    locale : {"en", "pt-BR"}
-        Language of the page's own text and numbers (the params file's top-level
-        ``locale``); any other value falls back to English.
-
-    Returns
-    -------
-    str
-        The page. Every value from the manifest (names, errors) is escaped.
-    """
-    context = dict(context or {})
-    locale = locale if locale in i18n.LOCALES else "en"
-    e = html.escape
-
-    def t(key, **fields):
-        return e(_t(key, locale, **fields))
-
-    bad = [r for r in runs if r.get("status") not in SUCCESS]
-    title = f"{t('index.title')} &middot; {e(month)}"
-    parts = [
-        "<!DOCTYPE html>", f'<html lang="{e(locale)}">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>\n{_css()}\n</style>", "</head>", "<body>", '<main class="cs-report">',
-        '<header class="cs-header">',
-        f"<h1>{title}</h1>",
-        f'<p class="cs-meta"><span>{t("index.month")}: <strong>{e(month)}</strong></span>'
-        f'<span>{t("index.data_as_of")}: <strong>'
-        f'{e(str(context.get("data_date") or _t("n/a", locale)))}</strong></span><span>'
-        + t("index.summary", n=_fmt_number(len(runs), locale, 0),
-            bad=_fmt_number(len(bad), locale, 0))
-        + "</span></p>",
-    ]
-    if bad:
-        items = "".join(
-            f'<li><a href="{e(quote(r["html"]))}">{e(r.get("title") or r["notebook"])} '
-            f'&middot; {e(r["segment"])}</a>: {e(_status_label(r["status"], locale))}'
-            + (f" ({e(r['error'])})" if r.get("error") else "")
-            + f' &middot; <a href="{e(quote(r["ipynb"]))}">{t("index.executed_notebook")}'
-            "</a></li>"
-            for r in bad)
-        parts.append(f'<div class="cs-banner cs-failed" role="alert"><strong>'
-                     f"{t('index.not_finished', n=_fmt_number(len(bad), locale, 0))}"
-                     f"</strong><ul>{items}</ul></div>")
-    parts.append("</header>")
-    by_nb: dict[str, list[Mapping[str, Any]]] = {}
-    for r in runs:
-        by_nb.setdefault(r["notebook"], []).append(r)
-    for nb_name, nb_runs in by_nb.items():
-        nb_title = next((r.get("title") for r in nb_runs if r.get("title")), nb_name)
-        names = list(dict.fromkeys(h["name"] for r in nb_runs for h in r.get("headlines") or []))
-        head = "".join(f'<th scope="col">{e(n)}</th>' for n in names)
-        parts.append(f'<section><h2 id="nb-{e(slugify(nb_name))}">{e(nb_title)}</h2>')
-        parts.append(f'<div class="cs-table-wrap"><table><thead><tr><th scope="col">'
-                     f'{t("index.segment")}</th>{head}<th scope="col">{t("index.status")}</th>'
-                     f'<th scope="col">{t("index.report")}</th></tr></thead><tbody>')
-        for r in nb_runs:
-            values = {h["name"]: h for h in r.get("headlines") or []}
-            ok = r.get("status") in SUCCESS
-            cells = "".join(f"<td>{e(_fmt_value(values[n], locale))}</td>" if n in values
-                            else '<td class="cs-muted">&ndash;</td>' for n in names)
-            label = _status_label(r.get("status", OK), locale)
-            status = e(label.upper() if not ok else label)
-            status_cell = (f'<td class="cs-status cs-status-{"ok" if ok else "bad"}"'
-                           + (f' title="{e(r.get("error") or "")}"' if not ok else "")
-                           + f">{status}</td>")
-            links = (f'<a href="{e(quote(r["html"]))}">{t("index.report_link")}</a> &middot; '
-                     f'<a href="{e(quote(r["ipynb"]))}">{t("index.notebook_link")}</a>')
-            parts.append(f'<tr class="cs-run-{"ok" if ok else "bad"}"><th scope="row">'
-                         f'{e(r["segment"])}</th>{cells}{status_cell}<td>{links}</td></tr>')
-        parts.append("</tbody></table></div></section>")
-    parts.append(_runs_section(runs, locale))
-    parts += [
-        f'<footer class="cs-provenance"><h2 id="provenance">{t("index.provenance")}</h2><dl>',
-        f'<dt>{t("index.fingerprint")}</dt><dd><code>{e(str(context.get("fingerprint", "")))}'
-        "</code></dd>",
-        f'<dt>{t("index.kit")}</dt><dd>cslib {e(str(context.get("kit_version", "")))}</dd>',
-        f'<dt>{t("index.kit_code")}</dt><dd><code>{e(str(context.get("kit_code", "")))}'
-        "</code></dd>",
-        f'<dt>{t("index.commit")}</dt><dd><code>'
-        f'{e(str(context.get("git_commit", "unknown")))}</code></dd>',
-        f'<dt>{t("index.details")}</dt><dd>{t("index.details_text")}</dd>',
-        "</dl></footer>", "</main>", "</body>", "</html>", "",
-    ]
-    return "\n".join(parts)
-
-
-def _runs_section(runs: list[Mapping[str, Any]], locale: str) -> str:
-    """The manifest viewer: one row per run (notebook, segment, status, duration, data, error)."""
-    e = html.escape
-    head = "".join(f'<th scope="col">{e(_t(k, locale))}</th>' for k in (
-        "index.notebook", "index.segment", "index.status", "index.duration",
-        "index.fingerprint", "index.error"))
-    rows = []
-    for r in runs:
-        duration = r.get("duration_s")
-        shown = (_t("index.seconds", locale, s=_fmt_number(float(duration), locale, 1))
-                 if isinstance(duration, int | float) and not isinstance(duration, bool)
-                 else "\u2013")
-        ok = r.get("status") in SUCCESS
-        rows.append(
-            f'<tr class="cs-log-{"ok" if ok else "bad"}"><td>{e(str(r.get("notebook", "")))}'
-            f'</td><th scope="row">{e(str(r.get("segment", "")))}</th>'
-            f'<td>{e(_status_label(r.get("status", ""), locale))}</td><td>{e(shown)}</td>'
-            f'<td><code>{e(str(r.get("data_fingerprint") or ""))}</code></td>'
-            f'<td>{e(str(r.get("error") or ""))}</td></tr>')
-    return (f'<section class="cs-runs"><h2 id="runs">{e(_t("index.runs", locale))}</h2>'
-            f'<p>{e(_t("index.runs_intro", locale))}</p><div class="cs-table-wrap"><table>'
-            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            "</section>")
-
-
 # --------------------------------------------------------------------------- one run
 class _RunTimeout(Exception):
     pass
-
-
-# --------------------------------------------------------------------------- warm kernels
-#: Imports a report kernel needs; a worker's kernel loads them once, not once per report.
-PRELOAD = (
-    "numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn", "statsmodels.api",
-    "statsmodels.duration.api", "duckdb", "pyarrow", "babel.numbers", "cslib.context",
-    "cslib.report", "cslib.plots", "cslib.nps", "cslib.revenue", "cslib.retention",
-    "cslib.adoption", "cslib.review", "cslib.support", "cslib.ltv", "cslib.survey",
-    "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io",
-)
-#: A warm kernel is replaced after this many reports, so memory cannot creep up.
-RUNS_PER_KERNEL = 25
-#: Set this environment variable to 1 to start a fresh kernel for every report.
-FRESH_KERNELS_ENV = "CSLIB_FRESH_KERNELS"
-
-_PRELOAD_CODE = """
-import importlib as _il, warnings as _w, matplotlib as _mpl
-for _m in {modules!r}:
-    try:
-        _il.import_module(_m)
-    except Exception:
-        pass
-import cslib as _c
-_rc = dict(_mpl.rcParams)
-for _k in ("backend", "backend_fallback", "interactive"):  # setting them resets pyplot
-    _rc.pop(_k, None)
-_c._warm_state = (list(_w.filters), _rc)
-del _il, _w, _mpl, _m, _c, _rc, _k
-# The libraries' objects live as long as the kernel: move them out of the collector's
-# reach, so the full collections that `%reset` (and the reports) trigger stay cheap.
-import gc as _gc
-_gc.collect()
-_gc.freeze()
-del _gc
-"""
-
-# Run before every report on a warm kernel: an empty namespace, the run's folder and
-# environment, matplotlib and warnings as they were after the imports.
-_RESET_CODE = """
-import os as _os
-_os.chdir({cwd!r})  # first: the previous report's folder is gone
-get_ipython().run_line_magic("reset", "-f")
-import os as _os, warnings as _w, matplotlib as _mpl, matplotlib.pyplot as _plt, cslib as _c
-_plt.close("all")
-_w.filters[:] = _c._warm_state[0]
-_w._filters_mutated() if hasattr(_w, "_filters_mutated") else None
-with _w.catch_warnings():
-    _w.simplefilter("ignore")
-    _mpl.rcParams.update(_c._warm_state[1])
-_os.environ.update({env!r})
-for _k in {unset!r}:
-    _os.environ.pop(_k, None)
-del _os, _w, _mpl, _plt, _c
-get_ipython().run_line_magic("reset", "-f")
-"""
-
-
-class _WarmKernel:
-    """This worker's long-lived kernel: preloaded once, reset before each report.
-
-    The set-up code goes through the report's own kernel client (see
-    :func:`_warm_engine`), so nothing else talks to the kernel.
-    """
-
-    kernel = None
-
-    def __init__(self):
-        from jupyter_core.utils import run_sync
-
-        # The kernel inherits fd 2; keep its chatter off the terminal. The next batch
-        # removes the log once this worker is gone (see _clean_stale_tmp).
-        log = Path(tempfile.gettempdir()) / f"{KERNEL_LOG_PREFIX}{_tmp_tag()}.log"
-        sys.stderr.flush()
-        saved_fd2 = os.dup(2)
-        log_fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.dup2(log_fd, 2)
-        os.close(log_fd)
-        # Async, as nbclient's own: a blocking client would wait on a dead kernel forever.
-        self.km = _kernel_manager_class()(kernel_name="python3")
-        try:
-            run_sync(self.km.start_kernel)(cwd=tempfile.gettempdir())
-        except BaseException:  # e.g. the run's time ran out while the kernel started
-            try:
-                run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:
-                pass
-            raise
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved_fd2, 2)
-            os.close(saved_fd2)
-        self.runs = 0
-
-    def setup_code(self, cwd: str, env: Mapping[str, str], unset: Iterable[str]) -> str:
-        """The code to run before the next report: imports on first use, then a reset."""
-        self.runs += 1
-        reset = _RESET_CODE.format(cwd=cwd, env=dict(env), unset=list(unset))
-        return (_PRELOAD_CODE.format(modules=PRELOAD) + reset) if self.runs == 1 else reset
-
-    @classmethod
-    def get(cls) -> _WarmKernel:
-        from jupyter_core.utils import run_sync
-
-        if cls.kernel is not None and (cls.kernel.runs >= RUNS_PER_KERNEL
-                                       or not run_sync(cls.kernel.km.is_alive)()):
-            cls.discard()
-        if cls.kernel is None:
-            cls.kernel = cls()
-        return cls.kernel
-
-    @classmethod
-    def discard(cls) -> None:
-        if cls.kernel is not None:
-            from jupyter_core.utils import run_sync
-
-            try:
-                run_sync(cls.kernel.km.shutdown_kernel)(now=True)
-            except Exception:
-                pass
-            cls.kernel = None
-
-
-def _warm_engine():
-    """A papermill engine that executes on this worker's warm kernel.
-
-    ``execute_notebook(..., engine_name="cslib-warm", km=<started kernel>,
-    setup_code=<code>)`` runs ``setup_code`` silently (no cell, no output) on the
-    report's kernel client, then the notebook's cells as papermill does.
-    """
-    from nbclient.util import run_sync
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine
-    from papermill.utils import merge_kwargs, remove_args
-
-    class WarmClient(PapermillNotebookClient):
-        setup_code = ""
-
-        def papermill_execute_cells(self):
-            if self.setup_code:
-                run_sync(self._async_setup)()
-            super().papermill_execute_cells()
-
-        async def _async_setup(self):
-            msg_id = self.kc.execute(self.setup_code, silent=True, store_history=False)
-            reply = await self.async_wait_for_reply(msg_id)
-            if reply is None or reply["content"]["status"] != "ok":
-                detail = reply["content"].get("evalue") if reply else "no reply"
-                raise RuntimeError(f"warm kernel set-up failed: {detail}")
-
-    class WarmEngine(NBClientEngine):
-        #: The notebook being executed, outputs so far included: a run that stops on
-        #: a timeout or a dead kernel is reported from it (the batch asks papermill
-        #: not to save the notebook after every cell).
-        notebook = None
-
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
-                                     stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, setup_code="", **kwargs):
-            cls.notebook = nb_man.nb
-            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            client = WarmClient(nb_man, **merge_kwargs(
-                kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
-                stderr_file=stderr_file))
-            client.setup_code = setup_code
-            try:
-                return client.execute()
-            finally:
-                if client.kc is not None:
-                    client.kc.stop_channels()
-
-    return WarmEngine
-
-
-def _worker_init() -> None:
-    """Pool initializer: kernels draw plots inline; the worker dies with the batch.
-
-    An ``MPLBACKEND`` set in the user's shell (``Agg`` is common) would otherwise
-    reach the kernels and silently drop every plot from the reports. On Linux,
-    without ``PR_SET_PDEATHSIG`` a SIGKILLed batch would leave workers (and
-    their kernels) running and writing into a month it no longer holds the lock for;
-    the kernels get the same signal when their worker dies (see
-    :func:`_kernel_manager_class`).
-    """
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    prctl = _prctl()
-    if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        parent = multiprocessing.parent_process()
-        if parent is not None and os.getppid() != parent.pid:  # the batch died before prctl
-            os._exit(1)
 
 
 def _on_alarm(signum, frame):
@@ -1197,8 +477,9 @@ def _execute_run(spec: dict) -> dict:
             nb = nbformat.read(source_nb, as_version=4)
         if status in (TIMED_OUT, KERNEL_DIED):
             _mark_stopped(nb, status, error or status)
-        data_date = next((h.get("text") or h.get("value") for h in result["headlines"]
-                          if h.get("name") == "data_date"), None) or spec.get("data_date")
+        data_date = spec.get("data_date") or next(
+            (h.get("text") or h.get("value") for h in result["headlines"]
+             if h.get("name") == "data_date"), None)
         page = render_html(nb, context={**spec["context"], "status": status, "error": error,
                                         "data_date": data_date})
         # the input was valid and papermill only adds outputs: skip re-validating it
@@ -1508,6 +789,8 @@ def render(
             except OSError:
                 pass
     data_date = facts["data_date"]
+    # What the pages say the data is "as of": the day of the latest dated record.
+    shown_date = facts["as_of"][:10] if facts.get("as_of") else data_date
     complete, why_complete = latest_complete_month(data_date, facts["as_of"],
                                                    where=facts.get("as_of_column"))
     month = params.month
@@ -1581,7 +864,7 @@ def render(
             specs.append({
                 "entry": entry, "input": str(nb_path.resolve()), "params": run_params,
                 "source": source, "timeout": params.timeout, "run_timeout": params.run_timeout,
-                "data_date": data_date, "html_path": str(html_path),
+                "data_date": shown_date, "html_path": str(html_path),
                 "ipynb_path": str(ipynb_path),
                 "context": {"title": title, "segment": seg, "month": month,
                             "notebook": f"{nb_name}.ipynb", "notebook_hash": nb_hash,
@@ -1621,7 +904,7 @@ def render(
 
     nb_rank = {n: i for i, n in enumerate(configured)}
     seg_rank = {s: i for i, s in enumerate(known)}
-    month_context = {"data_date": data_date, "fingerprint": fp, "kit_version": __version__,
+    month_context = {"data_date": shown_date, "fingerprint": fp, "kit_version": __version__,
                      "kit_code": kit_code, "git_commit": commit}
 
     def write_month(done: list[dict]) -> list[dict]:

@@ -261,6 +261,15 @@ def test_nps_sentence_with_a_significant_change():
     assert pt.startswith("NPS **42** (IC 95% 35 a 49, 312 respostas), 8 pontos acima")
 
 
+def test_a_one_point_change_is_singular():
+    cmp = {"difference": 1.2, "ci_low": -12.0, "ci_high": 14.0, "p_value": 0.9,
+           "significant": False}
+    text = report.nps_summary_sentence(CURRENT, PREVIOUS, cmp, locale="en", period="before")
+    assert ", 1 point above before" in text
+    pt = report.nps_summary_sentence(CURRENT, PREVIOUS, cmp, locale="pt-BR", period="antes")
+    assert ", 1 ponto acima do NPS antes" in pt
+
+
 def test_nps_sentence_not_significant_small_and_without_previous():
     cmp = {"difference": -5.0, "ci_low": -19.0, "ci_high": 9.0, "p_value": 0.48,
            "significant": False}

@@ -39,6 +39,7 @@ from cslib.demo import generate_warehouse, write_demo_data, write_duckdb
 from cslib.exceptions import ParamsError, RenderError
 from cslib.headlines import ENV_VAR, read_headlines, record_headline
 from cslib.io import fingerprint
+from cslib.pages import render_html, render_index, slugify
 from cslib.params import (
     BatchParams,
     check_parameter_keys,
@@ -53,10 +54,7 @@ from cslib.runner import (
     kit_code_hash,
     latest_complete_month,
     render,
-    render_html,
-    render_index,
     segment_slugs,
-    slugify,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -768,7 +766,14 @@ def test_report_header_toc_and_provenance(batch, warehouse):
     assert "<title>OK fixture report · Enterprise · 2026-10</title>" in page
     assert "<h1>OK fixture report</h1>" in page
     assert "Segment: <strong>Enterprise</strong>" in page
-    assert "Data as of: <strong>2026-10</strong>" in page
+    # "as of" the day of the latest dated record, read here with duckdb directly
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        latest = con.execute(
+            "SELECT max(t) FROM (SELECT max(responded_at) t FROM nps_responses UNION ALL "
+            "SELECT max(sent_at) FROM nps_invitations UNION ALL SELECT max(opened_at) "
+            "FROM tickets UNION ALL SELECT max(resolved_at) FROM tickets UNION ALL "
+            "SELECT max(done_at) FROM loop_actions)").fetchone()[0]
+    assert f"Data as of: <strong>{latest:%Y-%m-%d}</strong>" in page
     toc = re.search(r'<nav class="cs-toc".*?</nav>', page, re.S).group(0)
     assert re.findall(r">([^<]+)</a></li>", toc) == ["Accounts", "Names from the data", "Noise"]
     footer = page[page.index('<footer class="cs-provenance">'):]
