@@ -16,7 +16,7 @@ segments, writes raw usage events and reduces them with
    ``duration_s`` (kernel reset, parameter injection, execution, HTML export,
    writing) minus the notebook's own cell execution time (papermill's per-cell
    ``duration`` in the executed ``.ipynb``, the injected-parameters cell
-   excluded); the median over reports.
+   excluded); the median over the reports of the last batch run.
 3. ``peak_memory_gb``: the peak, sampled every 0.2 s from ``/proc``, of the sum of
    VmRSS of the batch process and all its descendants (shared pages are counted
    once per process, so this overstates; the sum of PSS is recorded too).
@@ -357,10 +357,11 @@ def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list
         runs_ = _manifest_runs(folder)
         n_reports = len(runs_)
         statuses = {}
+        overheads, own_all = [], []  # kept from the last run made (a long one runs once)
         for r in runs_:
             statuses[r.get("status")] = statuses.get(r.get("status"), 0) + 1
             own = _own_seconds(folder / "reports" / MONTH / r.get("ipynb", ""))
-            if r.get("duration_s") is not None and own is not None and i == runs - 1:
+            if r.get("duration_s") is not None and own is not None:
                 overheads.append(r["duration_s"] - own)
                 own_all.append(own)
         if res["wall_s"] >= REPEAT_UNDER_S:

@@ -48,7 +48,15 @@ __all__ = [
     "default_source",
     "fingerprint",
     "write_csv_folder",
+    "prepare_segments",
+    "PREPARED_ENV",
 ]
+
+#: Environment variable naming a folder written by :func:`prepare_segments`: while it
+#: is set, :func:`load` reads a segment's validated slice from there (the batch sets
+#: it for its notebooks, so each reads only its slice and validates nothing again).
+PREPARED_ENV = "CSLIB_PREPARED"
+_PREPARED_MARKER = "prepared.json"
 
 #: Where the demo warehouse lives, relative to the project root.
 DEMO_PATH = Path("data") / "demo.duckdb"
@@ -472,7 +480,9 @@ def _read_duckdb(path: str, names: Iterable[str], segment: str | None):
             params = {}
             where = _account_filter(name) if segment is not None else None
             if where:
-                query += " WHERE " + where
+                # in the table's own order, as a whole-table read gives it (a filtered
+                # parallel scan would not keep it, and a report must not depend on luck)
+                query += " WHERE " + where + " ORDER BY rowid"
                 params = {"segment": segment}
             tables[name] = con.execute(query, params).df() if params else con.sql(query).df()
             files[name] = f"{path}:{name}"
@@ -601,6 +611,81 @@ def _filter_segment(tables: dict, segment: str) -> dict:
     return {k: v.reset_index(drop=True) for k, v in out.items()}
 
 
+def _csv_key(csv) -> dict:
+    if isinstance(csv, CsvDialect):
+        csv = {k: v for k, v in vars(csv).items() if v is not None}
+    return dict(csv or {})
+
+
+def prepare_segments(warehouse: Warehouse, folder: str | os.PathLike,
+                     segments: Mapping[str, str], *, csv=None) -> Path:
+    """Write a validated warehouse as one Parquet slice per segment, for the batch.
+
+    The batch validates the whole source once, then writes each segment's rows
+    (the same rows ``load(source, segment=...)`` returns: accounts of the
+    segment, the other tables by ``account_id``, loop actions through their
+    responses; ``"all"`` is every row). While ``$CSLIB_PREPARED`` names the
+    folder, :func:`load` of the same source and segment reads the slice instead
+    of reading and validating the source again.
+
+    Parameters
+    ----------
+    warehouse : Warehouse
+        :func:`load` of the whole source. Not modified.
+    folder : path
+        Where to write; replaced as a whole (written beside it, then renamed),
+        so a killed batch never leaves half a folder under this name.
+    segments : mapping of str to str
+        Segment name (``"all"`` for the whole base) -> a safe folder name.
+    csv : mapping, optional
+        The CSV options the source was read with (slices are only used with
+        the same).
+
+    Returns
+    -------
+    pathlib.Path
+        ``folder``.
+    """
+    import json
+    import shutil
+
+    folder = Path(folder)
+    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tables = dict(warehouse)
+    for name, slug in segments.items():
+        part = tables if name == "all" else _filter_segment(tables, name)
+        (tmp / slug).mkdir(parents=True)
+        for table, frame in part.items():
+            frame.reset_index(drop=True).to_parquet(tmp / slug / f"{table}.parquet",
+                                                    index=False)
+    marker = {"source": str(warehouse.source), "csv": _csv_key(csv),
+              "segments": dict(segments), "tables": sorted(tables), "files": warehouse.files}
+    (tmp / _PREPARED_MARKER).write_text(json.dumps(marker, sort_keys=True), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)
+    return folder
+
+
+def _read_prepared(source: str, segment: str | None, names: list[str], csv):
+    """The prepared slice of ``segment`` (see :func:`prepare_segments`), or None."""
+    import json
+
+    folder = os.environ.get(PREPARED_ENV)
+    if not folder:
+        return None
+    try:
+        marker = json.loads((Path(folder) / _PREPARED_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    slug = marker.get("segments", {}).get(segment or "all")
+    if marker.get("source") != source or marker.get("csv") != _csv_key(csv) or slug is None:
+        return None
+    tables = {n: pd.read_parquet(Path(folder) / slug / f"{n}.parquet")
+              for n in names if n in marker.get("tables", [])}
+    return Warehouse(tables, source=source, files=marker.get("files"))
+
+
 def load(
     source: str | os.PathLike | None = None,
     *,
@@ -661,6 +746,9 @@ def load(
         raise SourceError(f"Unknown table(s) {unknown}; the kit reads {list(SCHEMAS)}.")
     if segment == "all":
         segment = None
+    prepared = _read_prepared(source, segment, names, csv)
+    if prepared is not None:
+        return prepared
     # Filtering by segment needs the accounts (and responses for loop actions).
     read_names = list(dict.fromkeys(
         names + (["accounts"] if segment else [])

@@ -59,6 +59,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .exceptions import ParamsError, RenderError
 from .headlines import ENV_VAR, read_headlines, record_headline
+from .io import PREPARED_ENV
 from .kernels import (
     FRESH_KERNELS_ENV,
     RUN_DIR_PREFIX,
@@ -395,10 +396,12 @@ def _execute_run(spec: dict) -> dict:
     work = Path(tempfile.mkdtemp(prefix=f"{RUN_DIR_PREFIX}{_tmp_tag()}-"))
     executed = work / "executed.ipynb"
     headlines_path = work / "headlines.json"
-    old_env = {k: os.environ.get(k) for k in (ENV_VAR, "CSLIB_SOURCE")}
+    old_env = {k: os.environ.get(k) for k in (ENV_VAR, "CSLIB_SOURCE", PREPARED_ENV)}
     os.environ[ENV_VAR] = str(headlines_path)
     if spec.get("source"):
         os.environ["CSLIB_SOURCE"] = spec["source"]
+    if spec.get("prepared"):
+        os.environ[PREPARED_ENV] = spec["prepared"]
     status, error = OK, None
     # The kernel inherits fd 2: keep its chatter off the terminal, in a log we can quote.
     kernel_log = work / "kernel.log"
@@ -664,6 +667,37 @@ def latest_complete_month(mrr_month: str | None, as_of, *,
                         "or after its last day")
 
 
+def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping[str, str],
+                  err: TextIO) -> Path:
+    """Each segment's validated tables as Parquet, once per data version (see
+    :func:`cslib.io.prepare_segments`): a report reads its slice and validates nothing.
+
+    Kept in ``<output>/.cache/slices-<key>/`` and reused while the data, the kit's code and
+    the segments are unchanged; older versions are removed.
+    """
+    import json
+
+    from .io import load, prepare_segments
+
+    folder = cache / f"slices-{key}"
+    try:
+        marker = json.loads((folder / "prepared.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        marker = {}
+    if not set(segments) <= set(marker.get("segments", {})):
+        start = time.monotonic()
+        if wh is None:
+            wh = load(source, csv=csv)
+        wanted = {**marker.get("segments", {}), **segments}
+        prepare_segments(wh, folder, wanted, csv=csv)
+        print(f"data prepared for {len(wanted)} segment(s) in "
+              f"{time.monotonic() - start:.1f} s", file=err)
+    for old in cache.glob("slices-*"):
+        if old.is_dir() and old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder.resolve()
+
+
 def _mib(n: float) -> str:
     return f"{n / 2**20:,.1f} MiB"
 
@@ -776,12 +810,12 @@ def render(
         facts = json.loads(facts_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         facts = None
+    wh = None
     if not isinstance(facts, dict) or facts.get("csv") != params.csv or "as_of" not in facts:
         wh = load(source, csv=params.csv)  # validates every table once: bad data -> SchemaError
         for note in wh.notes:
             print(f"note: {note}", file=err)
         facts = {"csv": params.csv, **_data_facts(wh)}
-        del wh
         if not dry_run:  # the same data need not be validated again (fast re-runs)
             try:
                 facts_path.parent.mkdir(parents=True, exist_ok=True)
@@ -939,6 +973,11 @@ def render(
         _clean_stale_tmp()  # what killed batches left in the system's temporary folder
         results: list[dict] = []
         if specs:
+            prepared = _prepare_data(output / ".cache", f"{fp}-{kit_code[:16]}", wh, source,
+                                     params.csv, {s: slugs[s] for s in segments}, err)
+            wh = None  # the workers read their slices; this process lets the tables go
+            for spec in specs:
+                spec["prepared"] = str(prepared)
             jobs = min(params.jobs or os.cpu_count() or 1, len(specs))
             print(f"rendering {len(specs)} run(s) for {month} ({why}) with {jobs} job(s)"
                   + (f"; {len(cached)} unchanged" if cached else ""), file=err)

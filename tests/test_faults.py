@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +28,6 @@ from cslib.demo import write_demo_data
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "notebooks"
-TMP = Path(tempfile.gettempdir())
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("faults")]
 
@@ -146,7 +144,12 @@ timeout: 60
         on_disk = _reports_on_disk(month_dir)
         return bool(on_disk) and all(f'href="{rel}"' in index for rel in on_disk)
 
-    batch = _render(proj, params)
+    # A temporary folder of its own: batches of other tests (run in parallel) clean up
+    # what dead batches leave in theirs, and would remove this one's evidence too.
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    batch = _render(proj, params, env=env)
     deadline = time.monotonic() + 120
     while not recorded() and time.monotonic() < deadline:
         assert batch.poll() is None, batch.communicate()
@@ -168,7 +171,7 @@ timeout: 60
     # What they left in the temporary folder: each worker's kernel log (and the run
     # folders of the runs cut short).
     left = [p for w in workers for pattern in (f"cslib-kernel-{w}-*.log", f"cslib-run-{w}-*")
-            for p in TMP.glob(pattern)]
+            for p in tmp.glob(pattern)]
     assert {w for w in kernels.values()} <= {int(p.name.split("-")[2]) for p in left}
 
     # What is on disk is whole and agrees with the manifest and the overview.
@@ -189,7 +192,7 @@ timeout: 60
 
     # The lock of the dead batch does not block the same command, which runs the rest.
     before = {rel: (month_dir / rel).stat().st_mtime_ns for rel in finished}
-    again = _render(proj, params)
+    again = _render(proj, params, env=env)
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, out + err
     assert f"{4 - len(finished)} run(s) executed" in out

@@ -10,12 +10,14 @@ import pytest
 
 from cslib.exceptions import SchemaError, SourceError
 from cslib.io import (
+    PREPARED_ENV,
     AmbiguousDialectWarning,
     CsvDialect,
     DayLevelUsageWarning,
     DuplicateRowsWarning,
     detect_dialect,
     load,
+    prepare_segments,
     read_csv,
     write_csv_folder,
 )
@@ -446,3 +448,37 @@ def test_postgres_bad_credentials_are_explained(postgres):
     bad = postgres.replace("/cs", "/no_such_db")
     with pytest.raises(SourceError, match=r"Cannot read from postgresql://\*\*\*@"):
         load(bad)
+
+
+# --------------------------------------------------------------------------- prepared slices
+def test_prepared_slices_are_exactly_what_a_segment_load_returns(demo_db, tmp_path,
+                                                                  monkeypatch):
+    # The batch validates the source once and writes each segment's slice; a report that
+    # reads its slice must get the very frames (rows, order, dtypes) a direct load gives.
+    monkeypatch.delenv(PREPARED_ENV, raising=False)
+    whole = load(str(demo_db))
+    segments = ["all", *sorted(whole["accounts"]["segment"].unique())]
+    folder = prepare_segments(whole, tmp_path / "slices",
+                              {s: f"s{i}" for i, s in enumerate(segments)})
+    for segment in segments:
+        monkeypatch.delenv(PREPARED_ENV, raising=False)
+        direct = load(str(demo_db), segment=segment)
+        monkeypatch.setenv(PREPARED_ENV, str(folder))
+        sliced = load(str(demo_db), segment=segment)
+        assert list(sliced) == list(direct)
+        for name in direct:
+            pd.testing.assert_frame_equal(sliced[name], direct[name], check_exact=True)
+        if segment != "all":
+            assert set(sliced["accounts"]["segment"]) == {segment}
+        only = load(str(demo_db), segment=segment, tables=["accounts", "mrr"])
+        assert list(only) == ["accounts", "mrr"]
+    # another source, other CSV options or an unknown segment: the slices are not used
+    with pytest.raises(SourceError, match="not found"):
+        load(str(tmp_path / "other.duckdb"), segment="SMB")
+    (folder / "s1" / "accounts.parquet").unlink()  # reading this slice would now fail
+    monkeypatch.setenv(PREPARED_ENV, str(folder))
+    with pytest.raises(FileNotFoundError):
+        load(str(demo_db), segment=segments[1])
+    # ... unless the CSV options differ from the ones the slices were made with
+    assert set(load(str(demo_db), segment=segments[1], csv={"sep": ";"})["accounts"]
+               ["segment"]) == {segments[1]}
