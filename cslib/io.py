@@ -49,6 +49,7 @@ __all__ = [
     "fingerprint",
     "write_csv_folder",
     "prepare_segments",
+    "prepared_segments",
     "PREPARED_ENV",
 ]
 
@@ -667,19 +668,31 @@ def prepare_segments(warehouse: Warehouse, folder: str | os.PathLike,
     return folder
 
 
-def _read_prepared(source: str, segment: str | None, names: list[str], csv):
-    """The prepared slice of ``segment`` (see :func:`prepare_segments`), or None."""
+def _prepared_marker(folder, source: str, csv) -> dict:
+    """The marker :func:`prepare_segments` left in ``folder`` for ``source`` and ``csv``."""
     import json
 
-    folder = os.environ.get(PREPARED_ENV)
-    if not folder:
-        return None
     try:
         marker = json.loads((Path(folder) / _PREPARED_MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
+        return {}
+    if marker.get("source") != str(source) or marker.get("csv") != _csv_key(csv):
+        return {}
+    return marker
+
+
+def prepared_segments(folder: str | os.PathLike, source: str, csv=None) -> dict[str, str]:
+    """The segments (name -> folder name) that :func:`prepare_segments` wrote in
+    ``folder`` for ``source`` read with ``csv``; empty when there are none."""
+    return dict(_prepared_marker(folder, source, csv).get("segments", {}))
+
+
+def _read_prepared(source: str, segment: str | None, names: list[str], csv):
+    """The prepared slice of ``segment`` (see :func:`prepare_segments`), or None."""
+    folder = os.environ.get(PREPARED_ENV)
+    marker = _prepared_marker(folder, source, csv) if folder else {}
     slug = marker.get("segments", {}).get(segment or "all")
-    if marker.get("source") != source or marker.get("csv") != _csv_key(csv) or slug is None:
+    if slug is None:
         return None
     tables = {n: pd.read_parquet(Path(folder) / slug / f"{n}.parquet")
               for n in names if n in marker.get("tables", [])}

@@ -675,20 +675,15 @@ def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping
     Kept in ``<output>/.cache/slices-<key>/`` and reused while the data, the kit's code and
     the segments are unchanged; older versions are removed.
     """
-    import json
-
-    from .io import load, prepare_segments
+    from .io import load, prepare_segments, prepared_segments
 
     folder = cache / f"slices-{key}"
-    try:
-        marker = json.loads((folder / "prepared.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        marker = {}
-    if not set(segments) <= set(marker.get("segments", {})):
+    done = prepared_segments(folder, source, csv)
+    if not set(segments) <= set(done):
         start = time.monotonic()
         if wh is None:
             wh = load(source, csv=csv)
-        wanted = {**marker.get("segments", {}), **segments}
+        wanted = {**done, **segments}
         prepare_segments(wh, folder, wanted, csv=csv)
         print(f"data prepared for {len(wanted)} segment(s) in "
               f"{time.monotonic() - start:.1f} s", file=err)
