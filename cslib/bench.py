@@ -16,7 +16,9 @@ segments, writes raw usage events and reduces them with
    ``duration_s`` (kernel reset, parameter injection, execution, HTML export,
    writing) minus the notebook's own cell execution time (papermill's per-cell
    ``duration`` in the executed ``.ipynb``, the injected-parameters cell
-   excluded); the median over the reports of the last batch run.
+   excluded); the median over the reports of the last batch run. Every timed
+   batch starts cold: its data cache is removed first, so it validates and
+   prepares the data as a month's first batch does.
 3. ``peak_memory_gb``: the peak, sampled every 0.2 s from ``/proc``, of the sum of
    VmRSS of the batch process and all its descendants (shared pages are counted
    once per process, so this overstates; the sum of PSS is recorded too).
@@ -345,6 +347,8 @@ def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list
     n_reports, failed_runs = None, 0
     for i in range(runs):
         _log(f"batch run {i + 1}: cslib render --force")
+        # a cold batch: the data is validated and prepared again, as the month's first is
+        shutil.rmtree(folder / "reports" / ".cache", ignore_errors=True)
         res = _run(_batch_cmd(params, jobs, force=True), folder, sample_memory=True,
                    env=_env())
         _log(f"batch run {i + 1}: {res['wall_s']:.1f} s, exit {res['exit_code']}")
@@ -584,7 +588,8 @@ NOTES = [
     "notebook loads its own data. When sampled, wall = mean per report x reports.",
     "batch: `cslib render --params P --force --output reports [--jobs N]` in a subprocess, "
     "wall time from start to exit (params check, data validation, fingerprint, all reports, "
-    "index).",
+    "index). Each timed batch starts with its data cache removed, so it validates and "
+    "prepares the data again.",
     "overhead_per_report_s: manifest duration_s minus the sum of papermill's per-cell "
     "durations (the injected-parameters cell counts as overhead), median over the reports of "
     "the last forced batch run; batch_wall_per_report_s = batch wall / reports.",

@@ -320,8 +320,16 @@ def _warm_engine():
             super().papermill_execute_cells()
 
         async def _async_setup(self):
-            msg_id = self.kc.execute(self.setup_code, silent=True, store_history=False)
-            reply = await self.async_wait_for_reply(msg_id)
+            # The first set-up imports the libraries: kernel start-up, not a cell, so it
+            # gets the start-up limit rather than the per-cell `timeout`.
+            cell_timeout, self.timeout = self.timeout, self.startup_timeout
+            try:
+                msg_id = self.kc.execute(self.setup_code, silent=True, store_history=False)
+                reply = await self.async_wait_for_reply(msg_id)
+            except AssertionError:  # nbclient's timeout without a cell
+                raise RuntimeError(f"warm kernel set-up took over {self.timeout} s") from None
+            finally:
+                self.timeout = cell_timeout
             if reply is None or reply["content"]["status"] != "ok":
                 detail = reply["content"].get("evalue") if reply else "no reply"
                 raise RuntimeError(f"warm kernel set-up failed: {detail}")
@@ -363,6 +371,11 @@ def _worker_init() -> None:
     :func:`_kernel_manager_class`).
     """
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    _die_with_batch()
+
+
+def _die_with_batch() -> None:
+    """Pool initializer: this worker gets SIGKILL when the batch process dies (Linux)."""
     prctl = _prctl()
     if prctl is not None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)

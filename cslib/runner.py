@@ -31,7 +31,9 @@ plumbing (workers and kernels that die with the batch, temporary files) from
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 import errno
 import hashlib
 import json
@@ -57,13 +59,14 @@ try:  # POSIX: the month lock is an flock, which the kernel drops when its holde
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-from .exceptions import ParamsError, RenderError
+from .exceptions import ParamsError, RenderError, SchemaError
 from .headlines import ENV_VAR, read_headlines, record_headline
 from .io import PREPARED_ENV
 from .kernels import (
     FRESH_KERNELS_ENV,
     RUN_DIR_PREFIX,
     _clean_stale_tmp,
+    _die_with_batch,
     _kernel_manager_class,
     _pid_alive,
     _tmp_tag,
@@ -606,10 +609,62 @@ def _data_facts(wh) -> dict:
         if pd.notna(value) and (as_of is None or value > as_of):
             as_of, where = pd.Timestamp(value), f"{table}.{column}"
     last = wh.data_date
+    sizes = wh["accounts"]["segment"].dropna().astype(str).value_counts()
     return {"data_date": last.strftime("%Y-%m") if last is not None else None,
             "as_of": as_of.isoformat(sep=" ") if as_of is not None else None,
             "as_of_column": where,
-            "segments": sorted({str(s) for s in wh["accounts"]["segment"].dropna()})}
+            "segments": sorted(sizes.index),
+            "segment_sizes": {k: int(v) for k, v in sorted(sizes.items())}}
+
+
+def _merge_facts(parts: Iterable[dict]) -> dict:
+    """The :func:`_data_facts` of a whole warehouse from those of its segments."""
+    parts = list(parts)
+    dates = [p["data_date"] for p in parts if p["data_date"]]
+    stamps = [(p["as_of"], p["as_of_column"]) for p in parts if p["as_of"]]
+    as_of, where = max(stamps, key=lambda x: datetime.datetime.fromisoformat(x[0]),
+                       default=(None, None))
+    sizes = {k: v for p in parts for k, v in p["segment_sizes"].items()}
+    return {"data_date": max(dates, default=None), "as_of": as_of, "as_of_column": where,
+            "segments": sorted(sizes), "segment_sizes": dict(sorted(sizes.items()))}
+
+
+def _prepare_by_segment(cache: Path, key: str, source: str, csv, jobs: int,
+                        err: TextIO) -> dict | None:
+    """Validate a DuckDB source a segment at a time in ``jobs`` processes, writing the
+    slices :func:`_prepare_data` would write, and return the data's facts (None: this
+    source cannot be validated that way; see :func:`cslib.io.prepare_segments_one_by_one`).
+    """
+    from .io import _kind, load, prepare_segments_one_by_one
+
+    if _kind(source) != "duckdb":
+        return None
+    start = time.monotonic()
+    try:
+        accounts = load(source, tables=["accounts"], csv=csv)["accounts"]
+    except SchemaError:
+        return None  # the whole source's validation lists this with every other problem
+    sizes = accounts["segment"].dropna().astype(str).value_counts()
+    if sizes.empty:
+        return None
+    slugs = segment_slugs(["all", *sizes.index])
+    print(f"validating and preparing {len(sizes)} segment(s), {jobs} at a time", file=err)
+    new_dirs = [p for p in (cache.parent, cache) if not p.exists()]
+    try:
+        done = prepare_segments_one_by_one(
+            source, cache / f"slices-{key}", {s: slugs[s] for s in sizes.index}, csv=csv,
+            jobs=jobs, summarise=_data_facts, initializer=_die_with_batch)
+    except OSError:
+        done = None  # the cache cannot be written: the batch's own checks will say why
+    if done is None:
+        for folder in reversed(new_dirs):  # bad data writes nothing, not even a folder
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        return None
+    for note in done["notes"]:
+        print(f"note: {note}", file=err)
+    print(f"data validated and prepared in {time.monotonic() - start:.1f} s", file=err)
+    return _merge_facts(done["summaries"].values())
 
 
 def latest_complete_month(mrr_month: str | None, as_of, *,
@@ -806,11 +861,21 @@ def render(
     except (OSError, ValueError):
         facts = None
     wh = None
-    if not isinstance(facts, dict) or facts.get("csv") != params.csv or "as_of" not in facts:
-        wh = load(source, csv=params.csv)  # validates every table once: bad data -> SchemaError
-        for note in wh.notes:
-            print(f"note: {note}", file=err)
-        facts = {"csv": params.csv, **_data_facts(wh)}
+    jobs = params.jobs or os.cpu_count() or 1
+    if (not isinstance(facts, dict) or facts.get("csv") != params.csv
+            or "segment_sizes" not in facts):
+        by_segment = None
+        if not dry_run and "all" not in params.segments:
+            # no report needs the whole warehouse in pandas, so neither does its validation
+            by_segment = _prepare_by_segment(Path(output) / ".cache", f"{fp}-{kit_code[:16]}",
+                                             source, params.csv, jobs, err)
+        if by_segment is not None:
+            facts = {"csv": params.csv, **by_segment}
+        else:
+            wh = load(source, csv=params.csv)  # validates every table: bad data -> SchemaError
+            for note in wh.notes:
+                print(f"note: {note}", file=err)
+            facts = {"csv": params.csv, **_data_facts(wh)}
         if not dry_run:  # the same data need not be validated again (fast re-runs)
             try:
                 facts_path.parent.mkdir(parents=True, exist_ok=True)
@@ -931,6 +996,10 @@ def render(
     if specs:
         _check_free_space(month_dir, len(specs))
 
+    # largest segments first, so that no worker is left with a big report at the end
+    sizes = facts["segment_sizes"]
+    specs.sort(key=lambda spec: -sizes.get(spec["entry"]["segment"], sum(sizes.values())))
+
     nb_rank = {n: i for i, n in enumerate(configured)}
     seg_rank = {s: i for i, s in enumerate(known)}
     month_context = {"data_date": shown_date, "fingerprint": fp, "kit_version": __version__,
@@ -973,7 +1042,7 @@ def render(
             wh = None  # the workers read their slices; this process lets the tables go
             for spec in specs:
                 spec["prepared"] = str(prepared)
-            jobs = min(params.jobs or os.cpu_count() or 1, len(specs))
+            jobs = min(jobs, len(specs))
             print(f"rendering {len(specs)} run(s) for {month} ({why}) with {jobs} job(s)"
                   + (f"; {len(cached)} unchanged" if cached else ""), file=err)
             progress = _Progress(len(specs), err)

@@ -321,6 +321,32 @@ def _rows(mask: pd.Series) -> tuple[list[int], int]:
     return [int(p) + 1 for p in positions[:MAX_EXAMPLES]], int(len(positions))
 
 
+def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
+    """``values.isin(allowed)``, hashed in Arrow when both hold Arrow strings.
+
+    pandas' own ``isin`` on Arrow strings turns every allowed value into a
+    Python object first: seconds for a few hundred thousand ids.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_in(pd.Series(["A1", "A2", None], dtype="string"), pd.Series(["A2"], dtype="string"))
+    0    False
+    1     True
+    2    False
+    dtype: bool
+    """
+    if getattr(values.dtype, "storage", None) == "pyarrow" and \
+            getattr(allowed.dtype, "storage", None) == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.is_in(pa.array(values.array), value_set=pa.array(allowed.array))
+        return pd.Series(found.to_numpy(zero_copy_only=False), index=values.index,
+                         dtype=bool).where(values.notna(), False)
+    return values.isin(allowed)
+
+
 _TRUE = {"true", "t", "yes", "y", "1", "sim", "s", "verdadeiro"}
 _FALSE = {"false", "f", "no", "n", "0", "nao", "não", "falso"}
 
@@ -338,8 +364,7 @@ def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
         series = stripped.where(present)
     kind = column.kind
     if kind == "str":
-        out = series.astype("string").where(present).astype(object).where(present, None)
-        out = pd.Series(out, index=series.index, dtype="string")
+        out = series.astype("string").where(present)
         return out, pd.Series(False, index=series.index)
     if kind in ("int", "float"):
         if pd.api.types.is_bool_dtype(series):
@@ -604,7 +629,7 @@ def validate(
             if ref_key not in clean[ref].columns:
                 continue
             values = clean[name][column]
-            unknown = values.notna() & ~values.isin(clean[ref][ref_key].dropna())
+            unknown = values.notna() & ~is_in(values, clean[ref][ref_key].dropna())
             if unknown.any():
                 rows, n = _rows(unknown)
                 problems.append(

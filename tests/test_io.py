@@ -18,7 +18,9 @@ from cslib.io import (
     detect_dialect,
     load,
     prepare_segments,
+    prepare_segments_one_by_one,
     read_csv,
+    segment_gaps,
     write_csv_folder,
 )
 from cslib.schemas import SCHEMAS, validate
@@ -482,3 +484,124 @@ def test_prepared_slices_are_exactly_what_a_segment_load_returns(demo_db, tmp_pa
     # ... unless the CSV options differ from the ones the slices were made with
     assert set(load(str(demo_db), segment=segments[1], csv={"sep": ";"})["accounts"]
                ["segment"]) == {segments[1]}
+
+
+def _slice_frames(folder, slug):
+    return {p.stem: pd.read_parquet(p) for p in sorted((folder / slug).glob("*.parquet"))}
+
+
+def _rows_and_dates(wh):
+    """A picklable summary of a segment's tables, computed from them independently."""
+    return {"accounts": len(wh["accounts"]), "mrr_rows": len(wh["mrr"]),
+            "last_month": str(wh["mrr"]["month"].max())[:7]}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_preparing_one_segment_at_a_time_writes_the_whole_file_slices(
+        demo_db, demo_tables, tmp_path, monkeypatch, jobs):
+    # Validating a segment at a time must give, slice for slice, what validating the
+    # whole file and cutting it gives: same tables, rows, order, values and dtypes.
+    monkeypatch.delenv(PREPARED_ENV, raising=False)
+    whole = load(str(demo_db))
+    names = sorted(demo_tables["accounts"]["segment"].unique())
+    slugs = {s: f"s{i}" for i, s in enumerate(names)}
+    reference = prepare_segments(whole, tmp_path / "reference", slugs)
+    done = prepare_segments_one_by_one(str(demo_db), tmp_path / "slices", slugs, jobs=jobs,
+                                       summarise=_rows_and_dates)
+    assert done is not None and done["notes"] == []
+    for segment, slug in slugs.items():
+        mine, theirs = _slice_frames(tmp_path / "slices", slug), _slice_frames(reference, slug)
+        assert list(mine) == list(theirs) and len(mine) == 8
+        for name in theirs:
+            pd.testing.assert_frame_equal(mine[name], theirs[name], check_exact=True)
+        accounts = demo_tables["accounts"]
+        ids = set(accounts.loc[accounts["segment"] == segment, "account_id"])
+        mrr = demo_tables["mrr"]
+        assert done["summaries"][segment] == {
+            "accounts": len(ids), "mrr_rows": int(mrr["account_id"].isin(ids).sum()),
+            "last_month": "2026-10"}
+    # a report's load() reads these slices as it reads the reference ones
+    monkeypatch.setenv(PREPARED_ENV, str(tmp_path / "slices"))
+    sliced = load(str(demo_db), segment=names[0])
+    monkeypatch.delenv(PREPARED_ENV)
+    direct = load(str(demo_db), segment=names[0])
+    for name in direct:
+        pd.testing.assert_frame_equal(sliced[name], direct[name], check_exact=True)
+
+
+def test_segment_gaps_finds_what_per_segment_validation_cannot_see(demo_tables, tmp_path):
+    from cslib.demo import write_duckdb
+
+    names = sorted(demo_tables["accounts"]["segment"].unique())
+    clean = write_duckdb(demo_tables, tmp_path / "clean.duckdb")
+    assert segment_gaps(str(clean), names) == []
+    # a segment not asked for leaves its accounts' rows out of every slice
+    n_accounts = int((demo_tables["accounts"]["segment"] == names[0]).sum())
+    gaps = segment_gaps(str(clean), names[1:])
+    assert f"{n_accounts} row(s) of `accounts` are in no segment" in gaps
+
+    tables = {k: v.copy() for k, v in demo_tables.items()}
+    orphan = tables["mrr"].iloc[[0]].assign(account_id="NO-SUCH-ACCOUNT", contract_id="C-X")
+    tables["mrr"] = pd.concat([tables["mrr"], orphan], ignore_index=True)
+    # one ticket id under two accounts of different segments: each slice alone is fine
+    accounts = tables["accounts"].set_index("account_id")["segment"]
+    first = tables["tickets"].iloc[[0]]
+    other = accounts.loc[accounts != accounts[first["account_id"].iloc[0]]].index[0]
+    twin = first.assign(account_id=other)
+    tables["tickets"] = pd.concat([tables["tickets"], twin], ignore_index=True)
+    bad = write_duckdb(tables, tmp_path / "bad.duckdb")
+    gaps = segment_gaps(str(bad), names)
+    assert "1 row(s) of `mrr` are in no segment" in gaps
+    assert '`tickets` repeats a key ("ticket_id")' in gaps
+    assert len(gaps) == 2
+    # so the batch does not prepare it this way; validating the whole file says why
+    assert prepare_segments_one_by_one(str(bad), tmp_path / "s", {n: n for n in names}) is None
+    assert not (tmp_path / "s").exists()
+    with pytest.raises(SchemaError) as err:
+        load(str(bad))
+    text = str(err.value)  # the appended rows are the last of their tables
+    assert (f"column `ticket_id` has 1 duplicate key(s) (rows {len(tables['tickets'])};"
+            in text)
+    assert f"unknown rows (rows {len(tables['mrr'])}; e.g. 'NO-SUCH-ACCOUNT')" in text
+
+
+def test_a_segment_breaking_its_contract_stops_one_by_one_preparation(demo_tables, tmp_path):
+    from cslib.demo import write_duckdb
+
+    tables = {k: v.copy() for k, v in demo_tables.items()}
+    tables["mrr"].loc[5, "mrr"] = -10.0  # one negative MRR value, in some segment
+    bad = write_duckdb(tables, tmp_path / "bad.duckdb")
+    names = sorted(tables["accounts"]["segment"].unique())
+    assert segment_gaps(str(bad), names) == []  # nothing across segments...
+    assert prepare_segments_one_by_one(str(bad), tmp_path / "s", {n: n for n in names},
+                                       jobs=2) is None  # ...but a slice breaks its contract
+    assert not (tmp_path / "s").exists() and not list(tmp_path.glob("s.tmp*"))
+    with pytest.raises(SchemaError, match=r"row 6\b|rows 6\b"):
+        load(str(bad))  # the whole file's validation names the row of the whole table
+
+
+def test_only_duckdb_files_are_prepared_one_by_one(demo_tables, tmp_path):
+    folder = write_csv_folder(demo_tables, tmp_path / "csv")
+    assert prepare_segments_one_by_one(str(folder), tmp_path / "s", {"SMB": "smb"}) is None
+
+
+def test_duckdb_reads_give_duckdbs_own_frames_for_every_column_type(tmp_path):
+    import duckdb
+
+    from cslib.io import _duckdb_frame
+
+    con = duckdb.connect(str(tmp_path / "types.duckdb"))
+    con.execute("""
+        CREATE TABLE t AS SELECT * FROM (VALUES
+          (DATE '2024-01-02', 1.5::DECIMAL(10, 2), true, 1::INTEGER,
+           TIMESTAMPTZ '2024-01-01 10:00:00+02', 'x', 5::BIGINT, 1.5::DOUBLE,
+           TIMESTAMP '2024-01-01 10:00:00', 3::TINYINT, INTERVAL 1 DAY, NULL::VARCHAR),
+          (NULL, NULL, NULL, NULL, NULL, 'ç', NULL, NULL, NULL, NULL, NULL, NULL),
+          (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+        ) v(d, dec, b, i, tz, s, bi, f, ts, ti, iv, empty)""")
+    for query, params in [("SELECT * FROM t", None),
+                          ("SELECT * FROM t WHERE false", None),
+                          ("SELECT * FROM t WHERE s = $s ORDER BY rowid", {"s": "x"}),
+                          ("SELECT s, s AS s2, 1 AS s FROM t", None)]:
+        pd.testing.assert_frame_equal(_duckdb_frame(con, query, params),
+                                      con.sql(query, params=params).df(), check_exact=True)

@@ -447,16 +447,20 @@ def test_unknown_top_level_key_and_object_tag_exit_2(project, warehouse):
     assert res.code == 2 and "not allowed" in res.err
 
 
-def test_bad_data_exits_2_with_the_schema_message(project, tmp_path):
+@pytest.mark.parametrize("segments", ["all", "[SMB]"])
+def test_bad_data_exits_2_with_the_schema_message(project, tmp_path, segments):
+    # With "all" the whole file is validated at once; without it, a segment at a time,
+    # and a slice that breaks its contract sends the batch to the whole file's check, so
+    # the message names the row of the whole table either way.
     tables = generate_warehouse(60)
     nps = tables["nps_responses"].copy()
-    nps.loc[nps.index[0], "score"] = 11
+    nps.loc[nps.index[4], "score"] = 11
     tables["nps_responses"] = nps
     bad = write_duckdb(tables, tmp_path / "bad.duckdb")
-    params = _params(project, f"source: {bad}\nnotebooks: [ok]\n")
+    params = _params(project, f"source: {bad}\nnotebooks: [ok]\nsegments: {segments}\n")
     res = run_cli(project, "render", "--params", str(params), "--output", "out")
     assert res.code == 2
-    assert "column `score` has 1 value(s) above the maximum" in res.err
+    assert "column `score` has 1 value(s) above the maximum (rows 5; e.g. 11" in res.err
     assert not (project / "out").exists()
 
 
@@ -691,6 +695,12 @@ jobs: 2
 def _run(manifest, notebook, segment):
     return next(r for r in manifest["runs"] if (r["notebook"], r["segment"]) == (notebook,
                                                                                   segment))
+
+
+@pytest.mark.slow
+def test_a_batch_without_all_validates_a_segment_at_a_time_once(batch):
+    assert "validating and preparing 3 segment(s), 2 at a time" in batch.a.err
+    assert "validating" not in batch.b.err  # unchanged data: nothing validated again
 
 
 @pytest.mark.slow
