@@ -55,6 +55,7 @@ __all__ = [
     "usable_controls",
     "RetentionRegression",
     "retention_regression",
+    "mcfadden_r2",
 ]
 
 _RATE_COLUMNS = ["feature", "accounts", "active_accounts", "rate", "ci_low", "ci_high"]
@@ -86,8 +87,9 @@ def _month_numbers(values: pd.Series, *, column: str, table: str, func: str) -> 
         )
     if dates.dt.tz is not None:
         dates = dates.dt.tz_localize(None)
-    months = dates.to_numpy().astype("datetime64[M]").astype(np.int64)
-    return months + 1970 * 12
+    # each distinct date (one per month in the monthly tables) is converted once
+    codes, distinct = pd.factorize(dates.to_numpy())
+    return distinct.astype("datetime64[M]").astype(np.int64)[codes] + 1970 * 12
 
 
 def _month_number(month) -> int:
@@ -102,12 +104,13 @@ def _number_to_month(numbers: np.ndarray) -> pd.DatetimeIndex:
     )
 
 
-def _used(usage: pd.DataFrame, *, func: str) -> pd.DataFrame:
-    """Usage rows where the feature was used that month (see :func:`cslib.usage.feature_used`)."""
+def _used(usage: pd.DataFrame, *, func: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the usage rows where the feature was used that month (see
+    :func:`cslib.usage.feature_used`), and their month numbers."""
     _require(usage, ["account_id", "feature", "month"], table="usage", func=func)
-    rows = usage.loc[feature_used(usage).to_numpy(), ["account_id", "feature", "month"]]
-    return rows.assign(_m=_month_numbers(rows["month"], column="month", table="usage",
-                                         func=func))
+    rows = np.flatnonzero(feature_used(usage).to_numpy())
+    return rows, _month_numbers(usage["month"].iloc[rows], column="month", table="usage",
+                                func=func)
 
 
 # --- descriptive adoption -----------------------------------------------------------------
@@ -184,19 +187,19 @@ def adoption_rates(
         raise ParamsError(f"{func}: confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
     keys = _as_list(by)
     _require(accounts, ["account_id", *keys], table="accounts", func=func)
-    used = _used(usage, func=func)
+    used, months = _used(usage, func=func)
     if len(used) == 0:
         raise ParamsError(f"{func}: no usage with `active_users` > 0 in the usage table.")
-    target = int(used["_m"].max()) if month is None else _month_number(month)
-    rows = used.loc[used["_m"] == target, ["account_id", "feature"]].drop_duplicates()
+    target = int(months.max()) if month is None else _month_number(month)
+    rows = usage[["account_id", "feature"]].iloc[used[months == target]].drop_duplicates()
     if len(rows) == 0:
-        first, last = _number_to_month(np.array([used["_m"].min(), used["_m"].max()]))
+        first, last = _number_to_month(np.array([months.min(), months.max()]))
         raise ParamsError(
             f"{func}: no usage in {_number_to_month(np.array([target]))[0]:%Y-%m}; the usage "
             f"table covers {first:%Y-%m} to {last:%Y-%m}. Pick a month in that range."
         )
     if features is None:
-        present = set(rows["feature"])
+        present = set(rows["feature"].unique())
         features = [f for f in KEY_FEATURES if f in present] + sorted(
             present - set(KEY_FEATURES))
     features = list(features)
@@ -371,23 +374,34 @@ def _account_mrr_matrix(mrr: pd.DataFrame, *, end, func: str):
     if last < first:
         raise ParamsError(f"{func}: end={end!r} is before the first month of the MRR data.")
     keep = months <= last
-    codes, ids = pd.factorize(mrr["account_id"].to_numpy()[keep], sort=True)
+    accounts = mrr["account_id"][keep]
+    if isinstance(accounts.dtype, pd.CategoricalDtype):
+        accounts = accounts.astype(accounts.dtype.categories.dtype)  # sort by value
+    codes, ids = pd.factorize(accounts, sort=True)
     n_acc, n_mon = len(ids), last - first + 1
     flat = codes.astype(np.int64) * n_mon + (months[keep] - first)
     matrix = np.bincount(flat, weights=values.to_numpy(float)[keep],
                          minlength=n_acc * n_mon).reshape(n_acc, n_mon)
-    return pd.Index(ids), first, matrix
+    return ids, first, matrix
+
+
+def _positions(index: pd.Index, values: pd.Series) -> np.ndarray:
+    """``index.get_indexer(values)``, looking up each distinct value once.
+
+    Much faster than a lookup per row on long columns of strings.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return index.get_indexer(uniques)[codes]
 
 
 def _key_feature_counts(usage: pd.DataFrame, ids: pd.Index, first: int, n_mon: int, *,
                         features: Sequence[str], func: str) -> np.ndarray:
     """Number of ``features`` used per account (rows of ``ids``) and month."""
-    used = _used(usage, func=func)
-    used = used.loc[used["feature"].isin(list(features)).to_numpy()]
-    acc = ids.get_indexer(used["account_id"])
-    mon = used["_m"].to_numpy() - first
-    feat = pd.Index(list(features)).get_indexer(used["feature"])
-    ok = (acc >= 0) & (mon >= 0) & (mon < n_mon)
+    used, months = _used(usage, func=func)
+    mon = months - first
+    acc = _positions(ids, usage["account_id"])[used]
+    feat = _positions(pd.Index(list(features)), usage["feature"])[used]
+    ok = (acc >= 0) & (feat >= 0) & (mon >= 0) & (mon < n_mon)
     seen = np.zeros((len(ids), n_mon, len(features)), dtype=bool)
     seen[acc[ok], mon[ok], feat[ok]] = True  # duplicates of a feature count once
     return seen.sum(axis=2)
@@ -491,16 +505,25 @@ def adoption_panel(
         start = np.where(np.isnan(sig), start, sig)
     tenure = np.maximum(month_no - start[a], 0).astype(np.int64)
 
+    # The text columns are built for the panel's accounts, then repeated: inferring the
+    # dtype of a million strings is slow, and the accounts' values infer the same one.
+    panel_accounts, row_account = np.unique(a, return_inverse=True)
+    per_account = pd.DataFrame({
+        "account_id": pd.Series(ids.to_numpy()[panel_accounts], dtype=mrr["account_id"].dtype),
+        "segment": pd.Series(info["segment"].to_numpy()[panel_accounts]),
+        "plan": pd.Series(info["plan"].to_numpy()[panel_accounts]),
+        "region": pd.Series(info["region"].to_numpy()[panel_accounts]),
+    }).take(row_account).reset_index(drop=True)
     mrr_t = matrix[a, t]
     out = pd.DataFrame({
-        "account_id": pd.Series(ids.to_numpy()[a], dtype=mrr["account_id"].dtype),
+        "account_id": per_account["account_id"],
         "month": _number_to_month(month_no),
         "key_features": key,
         "key_adopter": (key >= min_features).astype(np.int64),
         "churned_next": churned,
-        "segment": pd.Series(info["segment"].to_numpy()[a]),
-        "plan": pd.Series(info["plan"].to_numpy()[a]),
-        "region": pd.Series(info["region"].to_numpy()[a]),
+        "segment": per_account["segment"],
+        "plan": per_account["plan"],
+        "region": per_account["region"],
         "tenure_months": tenure,
         "mrr": mrr_t,
         "log_mrr": np.log1p(mrr_t),
@@ -541,8 +564,12 @@ def _degenerate_levels(frame: pd.DataFrame, column: str, y: np.ndarray, *,
     values = frame[column]
     if not _is_categorical(values) and values.nunique() > 2:
         return []
-    stats = pd.DataFrame({"v": values.astype("str").to_numpy(), "y": y}).groupby("v")["y"]
-    n, events = stats.size(), stats.sum()
+    # counted per distinct value, then per label: converting every row to text is slow
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    labels = pd.Index(distinct).astype("str")
+    n = pd.Series(np.bincount(codes, minlength=len(distinct))).groupby(labels).sum()
+    events = (pd.Series(np.bincount(codes, weights=y, minlength=len(distinct)))
+              .groupby(labels).sum())
     bad = (events == 0) | ((events == n) if all_events_too else False)
     return [f"{lv!r} ({int(events[lv])} events in {int(n[lv])} rows)" for lv in n.index[bad]]
 
@@ -571,7 +598,7 @@ def _design(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> pd.Data
     The reference level is the first category of a categorical dtype, else the
     first level in sorted order; terms are named like patsy's ``segment[T.SMB]``.
     """
-    parts = []
+    names, parts = [], []
     for col in columns:
         values = data[col]
         if _is_categorical(values):
@@ -583,14 +610,17 @@ def _design(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> pd.Data
             if len(levels) < 2:
                 raise ModelError(_constant_message(col, func))
             for lv in levels[1:]:
-                parts.append(pd.Series((values == lv).to_numpy(dtype=float),
-                                       index=data.index, name=f"{col}[T.{lv}]"))
+                names.append(f"{col}[T.{lv}]")
+                parts.append((values == lv).to_numpy(dtype=float))
         else:
             numeric = pd.to_numeric(values).astype(float)
             if numeric.nunique() < 2:
                 raise ModelError(_constant_message(col, func))
-            parts.append(numeric.rename(col))
-    return pd.concat(parts, axis=1) if parts else pd.DataFrame(index=data.index)
+            names.append(col)
+            parts.append(numeric.to_numpy())
+    if not parts:
+        return pd.DataFrame(index=data.index)
+    return pd.DataFrame(np.column_stack(parts), index=data.index, columns=names, copy=False)
 
 
 def _constant_message(col: str, func: str) -> str:
@@ -604,7 +634,7 @@ def _complete_rows(data: pd.DataFrame, columns: list[str], *, func: str) -> tupl
     _require(data, columns, table="data", func=func, error=ModelError)
     frame = data[columns]
     keep = frame.notna().all(axis=1)
-    return frame.loc[keep], int((~keep).sum())
+    return (frame if keep.all() else frame.loc[keep]), int((~keep).sum())
 
 
 def _binary(values: pd.Series, *, column: str, func: str) -> np.ndarray:
@@ -708,8 +738,8 @@ class RetentionRegression:
         ModelError
             See :func:`retention_regression`.
         """
-        import statsmodels.api as sm
         from scipy.stats import norm
+        from statsmodels.discrete.discrete_model import Logit
         from statsmodels.tools.sm_exceptions import (
             PerfectSeparationError,
             PerfectSeparationWarning,
@@ -750,7 +780,7 @@ class RetentionRegression:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                res = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
+                res = Logit(y, x).fit(disp=0, method="newton", maxiter=100)
             except (PerfectSeparationError, np.linalg.LinAlgError) as err:
                 raise ModelError(self._separation_message(func, err)) from None
         for w in caught:
@@ -777,7 +807,7 @@ class RetentionRegression:
             "n": int(len(y)),
             "events": events,
             "dropped": dropped,
-            "pseudo_r2": float(res.prsquared),
+            "pseudo_r2": mcfadden_r2(y, res.llf),
             "auc": mann_whitney_auc(y, fitted),
             "intercept": float(params["Intercept"]),
         }
@@ -787,6 +817,27 @@ class RetentionRegression:
         return (f"{func}: perfect separation ({detail}): some term predicts "
                 f"`{self.outcome}` exactly, so its odds ratio is infinite. Drop or merge "
                 "that control, or use a larger sample.")
+
+
+def mcfadden_r2(y, llf: float) -> float:
+    """McFadden's pseudo-R² of a logit with an intercept: ``1 - llf / llnull``.
+
+    The intercept-only model's log-likelihood has a closed form,
+    ``n [p ln p + (1 - p) ln(1 - p)]`` with ``p`` the share of events, so it is
+    not refitted (statsmodels' ``prsquared`` refits it iteratively).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(mcfadden_r2([0, 0, 1, 1], 4 * np.log(0.5)), 12)  # no better than the mean
+    0.0
+    >>> mcfadden_r2([0, 1, 1, 1], 0.0)  # a perfect fit
+    1.0
+    """
+    y = np.asarray(y, dtype=float)
+    p = y.mean()
+    llnull = len(y) * (p * np.log(p) + (1 - p) * np.log1p(-p))
+    return float(1 - llf / llnull)
 
 
 def retention_regression(

@@ -203,7 +203,10 @@ def ltv_cac_table(
         )
     _require_columns(mrr, ["account_id", "month", "mrr"], table="mrr")
     _require_columns(accounts, ["account_id", by, "signup_date"], table="accounts")
-    unknown = sorted(set(mrr["account_id"]) - set(accounts["account_id"]))
+    ids = mrr["account_id"]
+    codes, uniques = pd.factorize(ids, sort=True, use_na_sentinel=False)
+    known = pd.Index(accounts["account_id"].unique())
+    unknown = sorted(set(uniques[known.get_indexer(uniques) < 0]))  # isin is slow on Arrow
     if unknown:
         raise SchemaError(
             f"mrr: {len(unknown)} `account_id` value(s) not in the accounts table "
@@ -217,18 +220,25 @@ def ltv_cac_table(
         raise ParamsError(f"ltv_cac_table: end={str(last)!r} is outside the MRR data ({span}).")
     first = last - (months - 1)
 
-    seg = accounts.drop_duplicates("account_id").set_index("account_id")[by]
-    data = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(),
-                         "month": periods.dt.to_timestamp().to_numpy(),
-                         "mrr": mrr["mrr"].to_numpy(dtype=float)})
-    data[by] = data["account_id"].map(seg)
+    seg = accounts.drop_duplicates("account_id").set_index("account_id")[by].reindex(uniques)
+    data = pd.DataFrame({"account_id": ids.array, "month": periods.dt.to_timestamp().array,
+                         "mrr": mrr["mrr"].to_numpy(dtype=float),
+                         by: seg.array.take(codes)})
 
-    per_month = data.groupby(["account_id", "month", by], dropna=False)["mrr"].sum().reset_index()
-    per_month["_p"] = per_month["month"].dt.to_period("M")
-    window = per_month[(per_month["_p"] >= first) & (per_month["_p"] <= last)
-                       & (per_month["mrr"] > 0)]
+    # Account MRR per month, in (account_id, month) order like a sorted groupby.
+    ordinals = periods.array.asi8
+    n_months = int(ordinals.max() - ordinals.min()) + 1
+    per_month = data["mrr"].groupby(codes * n_months + (ordinals - ordinals.min())).sum()
+    account, offset = np.divmod(per_month.index.to_numpy(), n_months)
+    month = offset + ordinals.min()
+    in_window = ((month >= first.ordinal) & (month <= last.ordinal)
+                 & (per_month.to_numpy() > 0))
+    window = pd.DataFrame({"account": account[in_window], "month": month[in_window],
+                           "mrr": per_month.to_numpy()[in_window],
+                           by: seg.array.take(account[in_window])})
     arpa = window.groupby(by, dropna=False)["mrr"].agg(arpa="mean", account_months="size")
-    paying_now = window[window["_p"] == last].groupby(by, dropna=False)["account_id"].nunique()
+    paying_now = (window[window["month"] == last.ordinal]
+                  .groupby(by, dropna=False)["account"].nunique())
 
     bridge = revenue_bridge(mrr_movements(data, keep=[by]), by=by, freq="M")
     bp = pd.PeriodIndex(bridge["period"], freq="M")

@@ -1106,9 +1106,9 @@ def loop_closure(
     frame["category"] = np.array(CATEGORIES, dtype=object)[frame["_cat"].to_numpy()]
     frame["required_action"] = frame["category"].map(REQUIRED_ACTION)
 
-    acts = pd.DataFrame({
-        "_rid": actions["response_id"].to_numpy(),
-        "_action": actions["action"].astype("str").str.strip().str.lower().to_numpy(),
+    acts = pd.DataFrame({  # keys keep their dtype: merging Arrow strings with Arrow is fast
+        "_rid": actions["response_id"].array,
+        "_action": actions["action"].astype("str").str.strip().str.lower().array,
         "_done": _datetimes(actions["done_at"], column="done_at", func=func).to_numpy(),
     })
     acts = acts.loc[acts["_done"].notna()]

@@ -44,6 +44,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -72,6 +73,9 @@ MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation", "flat")
 
 _FREQS = ("M", "Q", "Y")
 _MOVEMENT_COLUMNS = ("mrr", "previous_mrr", "change", "movement")
+# In the order of the conditions in mrr_movements.
+_MOVEMENT_LABELS = pd.array(["new", "reactivation", "churn", "expansion", "contraction", "flat"],
+                            dtype="str")
 
 
 def _require_columns(data: pd.DataFrame, columns: Sequence[str], *, table: str) -> None:
@@ -94,6 +98,11 @@ def _month_periods(values: pd.Series, *, column: str, table: str) -> pd.Series:
             f"{table}: column `{column}` has {int(dates.isna().sum())} missing month(s) "
             f"(rows {rows}). Fill or drop those rows."
         )
+    if isinstance(dates.dtype, np.dtype):
+        # Naive dates: numpy's month cast gives the same periods as dt.to_period, faster.
+        months = dates.to_numpy().astype("datetime64[M]").astype(np.int64)
+        return pd.Series(pd.arrays.PeriodArray(months, dtype=pd.PeriodDtype("M")),
+                         index=dates.index, name=dates.name)
     return dates.dt.to_period("M")
 
 
@@ -201,23 +210,31 @@ def mrr_movements(
         empty.attrs["entity"] = entity
         return empty
 
-    work = pd.DataFrame({
-        "_e": mrr[entity].to_numpy(),
-        "_p": periods.to_numpy(),
-        "_a": values.to_numpy(dtype=float),
-    })
-    wide = work.groupby(["_e", "_p"], sort=True)["_a"].sum().unstack("_p")
+    ids = mrr[entity]
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        ids = ids.astype(ids.dtype.categories.dtype)  # sort entities by value, not category order
+    entity_codes, entities = pd.factorize(ids, sort=True)
+    ordinals = periods.array.asi8
+    month_index = ordinals - ordinals.min()
+    n_ent, n_mon = len(entities), int(month_index.max()) + 1
     full = pd.period_range(periods.min(), periods.max(), freq="M")
-    wide = wide.reindex(columns=full)
 
-    started = wide.notna().cummax(axis=1).to_numpy()
-    now = wide.fillna(0.0).to_numpy()
+    # One cell per entity and month, numbered in (entity, month) order. The cells are
+    # summed by a sorted groupby over all rows: pandas picks its summation method from
+    # the row order, so anything else could change the totals in the last bit.
+    cells = entity_codes * n_mon + month_index
+    totals = pd.Series(values.to_numpy(dtype=float)).groupby(cells).sum()
+    now = np.zeros(n_ent * n_mon)
+    now[totals.index.to_numpy()] = totals.to_numpy()
+    now = now.reshape(n_ent, n_mon)
+    present = np.zeros(n_ent * n_mon, dtype=bool)
+    present[cells] = True
+    started = np.maximum.accumulate(present.reshape(n_ent, n_mon), axis=1)
     prev = np.zeros_like(now)
     prev[:, 1:] = now[:, :-1]
     paid_before = np.zeros_like(started)
     paid_before[:, 1:] = np.maximum.accumulate(now > 0, axis=1)[:, :-1]
 
-    n_ent, n_mon = now.shape
     # Column 0 is the opening balance: kept only as previous_mrr of month 2.
     use = started & ~((now == 0) & (prev == 0))
     use[:, 0] = False
@@ -231,22 +248,21 @@ def mrr_movements(
             (p > 0) & (v > p),
             (p > 0) & (v < p),
         ],
-        ["new", "reactivation", "churn", "expansion", "contraction"],
-        default="flat",
+        list(range(5)),
+        default=5,
     )
     out = pd.DataFrame({
-        entity: wide.index.to_numpy()[rows],
+        entity: entities.take(rows).astype(mrr[entity].dtype),
         month: full.to_timestamp()[cols],
         "mrr": v,
         "previous_mrr": p,
         "change": v - p,
-        "movement": pd.array(movement, dtype="str"),
+        "movement": _MOVEMENT_LABELS.take(movement),
     })
-    out[entity] = out[entity].astype(mrr[entity].dtype)
     if keep:
-        firsts = mrr.groupby(entity, sort=False)[keep].first()
-        out = out.join(firsts, on=entity)
-    out = out[out_cols].reset_index(drop=True)
+        firsts = mrr[keep].groupby(entity_codes).first()
+        out = pd.concat([out, firsts.iloc[rows].reset_index(drop=True)], axis=1)
+    out = out[out_cols]
     out.attrs["entity"] = entity
     return out
 
@@ -259,44 +275,100 @@ def _check_freq(freq: str) -> str:
     return freq
 
 
-_COHORT_COLUMNS = ("_c_churn", "_c_contraction", "_c_expansion", "accounts_start",
-                   "accounts_churned")
+def _start_cohort(groups: np.ndarray, n_groups: int, entities: pd.Series,
+                  previous_mrr: pd.Series, mrr: pd.Series, at_first: np.ndarray,
+                  at_last: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per group, how the entities paying at the start ended the period.
 
-
-def _start_cohort(mv: pd.DataFrame, keys: list[str], entity: str, at_first: pd.Series,
-                  at_last: pd.Series) -> pd.DataFrame:
-    """Per group of ``keys``, how the entities paying at the start ended the period.
-
-    The start cohort is the entities with ``previous_mrr > 0`` in the group's first
+    ``groups`` numbers each movement row's group from 0 to ``n_groups - 1``. The
+    start cohort is the entities with ``previous_mrr > 0`` in the group's first
     month (``at_first``); each one's end is its ``mrr`` in the group's last month
-    (``at_last``), 0 when it has no row then. Its change ``end - start`` is summed
-    as ``_c_churn`` (end 0), ``_c_contraction`` (0 < end < start) or
-    ``_c_expansion`` (end > start); ``accounts_start`` counts the cohort and
-    ``accounts_churned`` those with end 0. Entities that are new or come back
-    inside the period are not in the cohort, so they are in none of these.
+    (``at_last``), 0 when it has no row then. Its change ``end - start`` counts as
+    ``_c_churn`` (end 0), ``_c_contraction`` (0 < end < start) or ``_c_expansion``
+    (end > start); ``accounts_start`` counts the cohort and ``accounts_churned``
+    those with end 0. Entities that are new or come back inside the period are not
+    in the cohort, so they are in none of these.
 
-    For a single month (``at_first`` is ``at_last``) the cohort's changes are the
-    month's churn, contraction and expansion movements, summed in the same row
-    order as the bridge sums them, so the ratios come out bit for bit the same.
+    Returns ``(rows, cohort)``: ``cohort`` holds those five columns, to be summed per
+    group in their order, for each end row with each start row of its entity and
+    group (several, should the entity have several rows in the month; none, and 0 in
+    all five, when there is none), in row order, then for the start rows with no end
+    row; ``rows`` is the movement row behind each. For a single month (``at_first``
+    is ``at_last``) the cohort rows are the movement rows and the cohort's changes
+    are the month's churn, contraction and expansion movements, summed in the same
+    row order as the bridge sums them, so the ratios come out bit for bit the same.
     """
-    on = [*keys, entity]
-    starts = mv.loc[at_first & (mv["previous_mrr"] > 0), [*on, "previous_mrr"]].rename(
-        columns={"previous_mrr": "_s"})
-    ends = mv.loc[at_last, [*on, "mrr"]]
-    cohort = ends.merge(starts, on=on, how="left")  # a left merge keeps the row order
-    gone = starts.merge(ends[on].assign(_seen=True), on=on, how="left")
-    gone = gone.loc[gone["_seen"].isna(), [*on, "_s"]].assign(mrr=0.0)
-    if len(gone):
-        cohort = pd.concat([cohort, gone[cohort.columns]], ignore_index=True)
-    s, e = cohort["_s"], cohort["mrr"]
-    member = s.gt(0)
-    delta = e - s
-    cohort["_c_churn"] = delta.where(member & (e == 0), 0.0)
-    cohort["_c_contraction"] = delta.where(member & (e > 0) & (e < s), 0.0)
-    cohort["_c_expansion"] = delta.where(member & (e > s), 0.0)
-    cohort["accounts_start"] = member.astype("int64")
-    cohort["accounts_churned"] = (member & (e == 0)).astype("int64")
-    return cohort.groupby(keys, dropna=False, sort=True)[list(_COHORT_COLUMNS)].sum()
+    entity_codes = pd.factorize(entities, use_na_sentinel=False)[0]
+    # Number the (entity, group) pairs by sorting, not hashing: movements usually come
+    # sorted by entity and month, and a stable sort of sorted keys is nearly free.
+    keys = entity_codes * n_groups + groups
+    by_pair = np.argsort(keys, kind="stable")
+    sorted_keys = keys[by_pair]
+    new_pair = np.ones(len(keys), dtype=bool)
+    np.not_equal(sorted_keys[1:], sorted_keys[:-1], out=new_pair[1:])
+    previous = previous_mrr.to_numpy(dtype=float, na_value=np.nan)
+    if np.array_equal(at_first, at_last) and new_pair.all():
+        # Single-month groups and one row per entity and group: every row is its own
+        # start and end, so the cohort rows are the movement rows.
+        rows = np.arange(len(keys))
+        return rows, _cohort_changes(np.where(previous > 0, previous, np.nan),
+                                     mrr.to_numpy(dtype=float, na_value=np.nan))
+
+    pairs = np.empty(len(keys), dtype=np.intp)
+    pairs[by_pair] = np.cumsum(new_pair) - 1
+    n_pairs = int(np.count_nonzero(new_pair))
+    is_start = at_first & (previous > 0)
+    start_rows, end_rows = np.flatnonzero(is_start), np.flatnonzero(at_last)
+    starts_per_pair = np.bincount(pairs[start_rows], minlength=n_pairs)
+    ends_per_pair = np.bincount(pairs[end_rows], minlength=n_pairs)
+    # Each end row once per start row of its pair, like a left merge.
+    matches = starts_per_pair[pairs[end_rows]]
+    repeats = np.maximum(matches, 1)
+    cohort_ends = np.repeat(end_rows, repeats)
+    matched = np.repeat(matches > 0, repeats)
+    rank = np.arange(len(cohort_ends)) - np.repeat(np.cumsum(repeats) - repeats, repeats)
+    starts_by_pair = by_pair[is_start[by_pair]]
+    first_of_pair = np.cumsum(starts_per_pair) - starts_per_pair
+    cohort_starts = starts_by_pair[first_of_pair[pairs[cohort_ends[matched]]] + rank[matched]]
+    gone = start_rows[ends_per_pair[pairs[start_rows]] == 0]
+
+    rows = np.concatenate([cohort_ends, gone])
+    start = np.full(len(rows), np.nan)
+    start[:len(cohort_ends)][matched] = previous[cohort_starts]
+    start[len(cohort_ends):] = previous[gone]
+    end = mrr.to_numpy(dtype=float, na_value=np.nan)[rows]
+    end[len(cohort_ends):] = 0.0
+    return rows, _cohort_changes(start, end)
+
+
+def _cohort_changes(start: np.ndarray, end: np.ndarray) -> dict[str, np.ndarray]:
+    """The cohort columns of :func:`_start_cohort` from each row's start (NaN: not in
+    the cohort) and end."""
+    with np.errstate(invalid="ignore"):  # inf - inf gives NaN quietly, as in pandas
+        change = end - start
+        member = start > 0
+        churned = member & (end == 0)
+        return {
+            "_c_churn": np.where(churned, change, 0.0),
+            "_c_contraction": np.where(member & (end > 0) & (end < start), change, 0.0),
+            "_c_expansion": np.where(member & (end > start), change, 0.0),
+            "accounts_start": member.astype(np.int64),
+            "accounts_churned": churned.astype(np.int64),
+        }
+
+
+def _sum_by_group(columns: dict, groups: np.ndarray, n_groups: int) -> pd.DataFrame:
+    """Sums of ``columns`` (arrays of one length) per group number, one row per number
+    from 0 to ``n_groups - 1`` (zeros for a group with no row).
+
+    Summed by groupby, like every other sum of the kit, with one block per column:
+    pandas sums a block with np.add.reduceat when the group numbers come sorted and
+    the block has no NaN, and with its own loop otherwise, which can differ in the
+    last bit, so each column is summed as it would be alone.
+    """
+    frame = pd.concat([pd.Series(values, name=name, copy=False)
+                       for name, values in columns.items()], axis=1)
+    return frame.groupby(groups).sum().reindex(range(n_groups), fill_value=0)
 
 
 def _add_ratios(sums: pd.DataFrame) -> None:
@@ -415,7 +487,7 @@ def revenue_bridge(
             "set, e.g. after a merge). Pass entity='account_id' or entity='contract_id'."
         )
     _require_columns(movements, [entity, month, *_MOVEMENT_COLUMNS, *by], table="movements")
-    unknown = sorted(set(movements["movement"].dropna()) - set(MOVEMENTS))
+    unknown = sorted(set(movements["movement"].dropna().unique()) - set(MOVEMENTS))
     if unknown:
         raise SchemaError(
             f"movements: column `movement` has unknown label(s) {unknown}; "
@@ -431,28 +503,38 @@ def revenue_bridge(
                       accounts_start="int64", accounts_churned="int64")
         return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in out_cols})
 
-    mv = movements[[entity, *by, "mrr", "previous_mrr", "change", "movement"]].copy()
-    mv["_m"] = _month_periods(movements[month], column=month, table="movements")
-    mv["period"] = mv["_m"].dt.asfreq(freq)
-    grouped = mv.groupby(keys, dropna=False, sort=True)
-    at_first = mv["_m"] == grouped["_m"].transform("min")
-    at_last = mv["_m"] == grouped["_m"].transform("max")
-    mv["start_mrr"] = mv["previous_mrr"].where(at_first, 0.0)
-    mv["end_mrr"] = mv["mrr"].where(at_last, 0.0)
+    months = _month_periods(movements[month], column=month, table="movements")
+    grouped = movements[by].assign(period=months.dt.asfreq(freq)).groupby(
+        keys, dropna=False, sort=True)
+    groups, n_groups = grouped.ngroup().to_numpy(), grouped.ngroups
+    ordinals = months.array.asi8
+    first_month = np.full(n_groups, ordinals.max())
+    last_month = np.full(n_groups, ordinals.min())
+    np.minimum.at(first_month, groups, ordinals)
+    np.maximum.at(last_month, groups, ordinals)
+    at_first, at_last = ordinals == first_month[groups], ordinals == last_month[groups]
+    amounts = {"start_mrr": movements["previous_mrr"].where(at_first, 0.0)}
     for kind in MOVEMENTS[:-1]:
-        mv[kind] = mv["change"].where(mv["movement"] == kind, 0.0)
-    sums = mv.groupby(keys, dropna=False, sort=True)[
-        ["start_mrr", *MOVEMENTS[:-1], "end_mrr"]].sum()
+        amounts[kind] = movements["change"].where(movements["movement"] == kind, 0.0)
+    amounts["end_mrr"] = movements["mrr"].where(at_last, 0.0)
+    amounts = {name: values.array for name, values in amounts.items()}  # by position
 
     # GRR, NRR, Net Revenue Churn and logo churn follow the start cohort. A group's
     # first (last) month with no rows means nobody in it paid then, so the first
     # (last) month present gives the right start and end.
-    cohort = _start_cohort(mv, keys, entity, at_first, at_last)
-    sums = sums.join(cohort.reindex(sums.index).fillna(0))
+    rows, cohort = _start_cohort(groups, n_groups, movements[entity],
+                                 movements["previous_mrr"], movements["mrr"], at_first, at_last)
+    if np.array_equal(rows, np.arange(len(movements))):
+        sums = _sum_by_group({**amounts, **cohort}, groups, n_groups)
+    else:
+        sums = _sum_by_group(amounts, groups, n_groups).join(
+            _sum_by_group(cohort, groups[rows], n_groups))
+    sums.index = grouped.size().index
     _add_ratios(sums)
 
     out = sums.reset_index()
     out["period"] = out["period"].astype(str)
+    out.attrs = copy.deepcopy(movements.attrs)  # as on any frame pandas derives from movements
     return out[out_cols]
 
 
@@ -864,15 +946,17 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     start = end - (months - 1)
     periods = _month_periods(movements[month_column], column=month_column, table="movements")
     inside = (periods >= start) & (periods <= end)
-    mv = movements.loc[inside, [entity, *_MOVEMENT_COLUMNS]].assign(_w=0)
+    mv = movements.loc[inside, [entity, *_MOVEMENT_COLUMNS]]
     periods = periods[inside]
-    at_first, at_last = periods == start, periods == end
+    at_first, at_last = (periods == start).to_numpy(), (periods == end).to_numpy()
     sums = {kind: float(mv["change"].where(mv["movement"] == kind, 0.0).sum())
             for kind in MOVEMENTS[:-1]}
     start_mrr = float(mv.loc[at_first, "previous_mrr"].sum())
     end_mrr = float(mv.loc[at_last, "mrr"].sum())
-    cohort = _start_cohort(mv, ["_w"], entity, at_first, at_last)
-    cohort = cohort.reindex([0]).fillna(0).assign(start_mrr=start_mrr)
+    rows, cohort = _start_cohort(np.zeros(len(mv), dtype=np.intp), 1, mv[entity],
+                                 mv["previous_mrr"], mv["mrr"], at_first, at_last)
+    cohort = _sum_by_group(cohort, np.zeros(len(rows), dtype=np.intp), 1).assign(
+        start_mrr=start_mrr)
     _add_ratios(cohort)
     ratios = cohort.iloc[0]
     row = {"period": f"{start} to {end}", "start_mrr": start_mrr, **sums, "end_mrr": end_mrr,

@@ -106,6 +106,16 @@ def _dates(values: pd.Series, *, column: str, table: str) -> pd.Series:
         ) from None
 
 
+def _month_ordinals(dates: pd.Series) -> np.ndarray:
+    """The months of ``dates`` as ``Period.ordinal`` numbers (NaT: the smallest int64).
+
+    Comparing numbers avoids boxing a Period per row; each distinct date (one per
+    month in the monthly tables) is converted once.
+    """
+    codes, distinct = pd.factorize(dates, use_na_sentinel=False)
+    return distinct.to_period("M").asi8[codes]
+
+
 def account_evidence(
     accounts: pd.DataFrame,
     mrr: pd.DataFrame,
@@ -216,21 +226,21 @@ def account_evidence(
     nps_start = month_end - pd.Timedelta(days=90)
 
     # MRR: per account in `now` and in `then`; products = paying contracts in `now`.
-    m_period = _dates(mrr["month"], column="month", table="mrr").dt.to_period("M")
-    amount = pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0).astype(float)
-    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(), "contract": mrr["contract_id"]
-                      .to_numpy(), "period": m_period.to_numpy(), "mrr": amount.to_numpy()})
-    cur = m[m["period"] == now]
+    m_month = _month_ordinals(_dates(mrr["month"], column="month", table="mrr"))
+    rows = np.flatnonzero((m_month == now.ordinal) | (m_month == then.ordinal))
+    amount = pd.to_numeric(mrr["mrr"].iloc[rows], errors="coerce").fillna(0.0).astype(float)
+    m = pd.DataFrame({"account_id": mrr["account_id"].iloc[rows].to_numpy(),
+                      "contract": mrr["contract_id"].iloc[rows].to_numpy(),
+                      "month": m_month[rows], "mrr": amount.to_numpy()})
+    cur = m[m["month"] == now.ordinal]
     mrr_now = cur.groupby("account_id")["mrr"].sum()
     mrr_now = mrr_now[mrr_now > 0]
-    mrr_then = m[m["period"] == then].groupby("account_id")["mrr"].sum()
+    mrr_then = m[m["month"] == then.ordinal].groupby("account_id")["mrr"].sum()
     products = cur[cur["mrr"] > 0].groupby("account_id")["contract"].nunique()
 
     ids = pd.Index(sorted(mrr_now.index), name="account_id")
-    out = pd.DataFrame(index=ids)
     info = accounts.drop_duplicates("account_id").set_index("account_id")
-    for col in ("name", "segment", "plan"):
-        out[col] = info[col].reindex(ids)
+    out = info[["name", "segment", "plan"]].reindex(ids)
     out["mrr"] = mrr_now.reindex(ids).astype(float)
     before = mrr_then.reindex(ids).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -252,9 +262,9 @@ def account_evidence(
     out["nps"] = (100 * (g["_p"].mean() - g["_d"].mean())).reindex(ids).astype(float)
 
     # Adoption breadth over the key features in the month.
-    u_period = _dates(usage["month"], column="month", table="usage").dt.to_period("M")
-    used = usage.loc[(u_period == now) & feature_used(usage)
-                     & usage["feature"].isin(key_features)]
+    u_month = _month_ordinals(_dates(usage["month"], column="month", table="usage"))
+    in_month = usage.loc[u_month == now.ordinal]
+    used = in_month.loc[feature_used(in_month) & in_month["feature"].isin(key_features)]
     breadth = used.groupby("account_id")["feature"].nunique() / len(set(key_features))
     out["adoption"] = breadth.reindex(ids).fillna(0.0).astype(float)
 
@@ -387,64 +397,92 @@ def _change(x: float) -> str:
     return f"MRR down {_pct(-x)}" if x < 0 else f"MRR up {_pct(x)}"
 
 
-def _classify(row, th: ReviewThresholds) -> tuple[int, str]:
-    nps, adoption, change = row["nps"], row["adoption"], row["mrr_change_pct"]
-    fcr, tickets = row["fcr_rate"], row["fcr_tickets"]
-    has_nps = pd.notna(nps) and row["nps_answers"] > 0
-    has_change = pd.notna(change)
-    has_fcr = pd.notna(fcr) and pd.notna(tickets) and tickets >= th.min_tickets
-    has_adoption = pd.notna(adoption)
-    no_nps = "no NPS answers"
+def _texts(mask: np.ndarray, make, *values: np.ndarray) -> np.ndarray:
+    """``make(*row values)`` where ``mask`` holds, "" elsewhere (an object array)."""
+    out = np.full(len(mask), "", dtype=object)
+    out[mask] = [make(*row) for row in zip(*(v[mask] for v in values), strict=True)]
+    return out
 
-    def fcr_text(limit: float) -> str:
-        return (f"FCR {_pct(fcr)} (< {_pct(limit)}) on {int(tickets)} resolved tickets "
-                f"(≥ {th.min_tickets})")
 
-    def with_nps(reasons: list[str]) -> str:
-        return "; ".join(reasons + ([] if has_nps else [no_nps]))
+def _join(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
+    """Row-wise ``sep.join`` of the non-empty strings of ``parts``."""
+    out = parts[0]
+    for part in parts[1:]:
+        out = np.where((out != "") & (part != ""), out + sep + part, out + part)
+    return out
 
-    risk = []
-    if has_nps and nps <= th.churn_nps:
-        risk.append(f"NPS {_num(nps)} (≤ {_num(th.churn_nps)})")
-    if (has_adoption and has_change and adoption < th.churn_adoption
-            and change <= th.churn_mrr_change):
-        risk.append(f"adoption {_pct(adoption)} (< {_pct(th.churn_adoption)}) and "
-                    f"{_change(change)} (≤ {_pct(th.churn_mrr_change)})")
-    if has_fcr and fcr < th.churn_fcr:
-        risk.append(fcr_text(th.churn_fcr))
-    if risk:
-        return 4, with_nps(risk)
 
-    attention = []
-    if has_nps and nps < th.attention_nps:
-        attention.append(f"NPS {_num(nps)} (< {_num(th.attention_nps)})")
-    if has_adoption and adoption < th.attention_adoption:
-        attention.append(f"adoption {_pct(adoption)} (< {_pct(th.attention_adoption)})")
-    if has_change and change <= th.attention_mrr_change:
-        attention.append(f"{_change(change)} (≤ {_pct(th.attention_mrr_change)})")
-    if has_fcr and fcr < th.attention_fcr:
-        attention.append(fcr_text(th.attention_fcr))
-    if attention:
-        return 3, with_nps(attention)
+def _classify(evidence: pd.DataFrame, th: ReviewThresholds) -> tuple[np.ndarray, np.ndarray]:
+    """The class (1-4) and the rule text of every row of ``evidence``."""
+    def number(column: str) -> np.ndarray:
+        return evidence[column].to_numpy(dtype=float, na_value=np.nan)
 
-    seen = [f"NPS {_num(nps)}" if has_nps else no_nps]
-    if has_adoption:
-        seen.append(f"adoption {_pct(adoption)}")
-    if has_change:
-        seen.append(_change(change))
-    if has_fcr:
-        seen.append(f"FCR {_pct(fcr)}")
-    healthy = f"no risk or attention signal ({', '.join(seen)})"
-    room = []
-    products, plan = row["products"], row["plan"]
-    if pd.notna(products) and products < th.max_products:
-        room.append(f"{int(products)} of {th.max_products} products")
-    if pd.isna(plan) or plan not in th.top_plans:
-        room.append(f"plan {plan} (top: {', '.join(th.top_plans)})")
-    if room:
-        return 2, f"{healthy}; room to expand: {' and '.join(room)}"
-    return 1, (f"{healthy}; no room: {int(products)} of {th.max_products} products "
-               f"on top plan {plan}")
+    nps, adoption, change = number("nps"), number("adoption"), number("mrr_change_pct")
+    fcr, tickets, products = number("fcr_rate"), number("fcr_tickets"), number("products")
+    plan = evidence["plan"].to_numpy()
+    # comparisons with NaN are False: a missing value never triggers a rule
+    has_nps = ~np.isnan(nps) & (number("nps_answers") > 0)
+    has_change = ~np.isnan(change)
+    has_fcr = ~np.isnan(fcr) & (tickets >= th.min_tickets)
+    has_adoption = ~np.isnan(adoption)
+    no_nps = np.where(has_nps, "", "no NPS answers").astype(object)
+
+    def fcr_text(limit: float):
+        return lambda rate, n: (f"FCR {_pct(rate)} (< {_pct(limit)}) on {int(n)} resolved "
+                                f"tickets (≥ {th.min_tickets})")
+
+    risk_rules = [
+        (has_nps & (nps <= th.churn_nps),
+         lambda x: f"NPS {_num(x)} (≤ {_num(th.churn_nps)})", nps),
+        (has_adoption & has_change & (adoption < th.churn_adoption)
+         & (change <= th.churn_mrr_change),
+         lambda a, c: (f"adoption {_pct(a)} (< {_pct(th.churn_adoption)}) and "
+                       f"{_change(c)} (≤ {_pct(th.churn_mrr_change)})"), adoption, change),
+        (has_fcr & (fcr < th.churn_fcr), fcr_text(th.churn_fcr), fcr, tickets),
+    ]
+    risk = np.logical_or.reduce([mask for mask, *_ in risk_rules])
+    risk_text = _join([_texts(mask, *rest) for mask, *rest in risk_rules] + [no_nps], "; ")
+
+    attention_rules = [
+        (~risk & has_nps & (nps < th.attention_nps),
+         lambda x: f"NPS {_num(x)} (< {_num(th.attention_nps)})", nps),
+        (~risk & has_adoption & (adoption < th.attention_adoption),
+         lambda a: f"adoption {_pct(a)} (< {_pct(th.attention_adoption)})", adoption),
+        (~risk & has_change & (change <= th.attention_mrr_change),
+         lambda c: f"{_change(c)} (≤ {_pct(th.attention_mrr_change)})", change),
+        (~risk & has_fcr & (fcr < th.attention_fcr), fcr_text(th.attention_fcr), fcr, tickets),
+    ]
+    attention = np.logical_or.reduce([mask for mask, *_ in attention_rules])
+    attention_text = _join([_texts(mask, *rest) for mask, *rest in attention_rules] + [no_nps],
+                           "; ")
+
+    calm = ~risk & ~attention
+    seen = _join([
+        np.where(has_nps, _texts(calm & has_nps, lambda x: f"NPS {_num(x)}", nps), no_nps),
+        _texts(calm & has_adoption, lambda a: f"adoption {_pct(a)}", adoption),
+        _texts(calm & has_change, _change, change),
+        _texts(calm & has_fcr, lambda f: f"FCR {_pct(f)}", fcr),
+    ], ", ")
+    healthy = "no risk or attention signal (" + seen + ")"
+    top = ", ".join(th.top_plans)
+    room_rules = [
+        (calm & ~np.isnan(products) & (products < th.max_products),
+         lambda n: f"{int(n)} of {th.max_products} products", products),
+        (calm & (evidence["plan"].isna() | ~evidence["plan"].isin(th.top_plans)).to_numpy(),
+         lambda p: f"plan {p} (top: {top})", plan),
+    ]
+    room = np.logical_or.reduce([mask for mask, *_ in room_rules])
+    room_text = "; room to expand: " + _join([_texts(mask, *rest) for mask, *rest in room_rules],
+                                             " and ")
+    no_room_text = _texts(
+        calm & ~room,
+        lambda n, p: f"; no room: {int(n)} of {th.max_products} products on top plan {p}",
+        products, plan)
+
+    classes = np.select([risk, attention, room], [4, 3, 2], 1).astype("int64")
+    rules = np.select([risk, attention, room],
+                      [risk_text, attention_text, healthy + room_text], healthy + no_room_text)
+    return classes, rules
 
 
 def success_review(
@@ -510,16 +548,15 @@ def success_review(
     if locale not in _LABELS:
         raise ParamsError(f"success_review: locale={locale!r} is not one of {list(_LABELS)}.")
     _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review")
-    placed = [_classify(row, th) for _, row in evidence.iterrows()]
-    classes = [c for c, _ in placed]
+    classes, rules = _classify(evidence, th)
     head = pd.DataFrame({
         "account_id": evidence["account_id"].to_numpy(),
         "name": evidence["name"].to_numpy(),
         "segment": evidence["segment"].to_numpy(),
-        "class": np.array(classes, dtype="int64"),
+        "class": classes,
         "class_key": [CLASS_KEYS[c] for c in classes],
         "label": [_LABELS[locale][c] for c in classes],
-        "rule": [r for _, r in placed],
+        "rule": rules.tolist(),
     }, index=evidence.index)
     rest = evidence.drop(columns=["account_id", "name", "segment"])
     return pd.concat([head, rest], axis=1).reset_index(drop=True)

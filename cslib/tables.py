@@ -17,7 +17,7 @@ def _attach(data: pd.DataFrame, other: pd.DataFrame, key: str,
     if not wanted:
         return data.copy()
     lookup = other[[key, *wanted]].drop_duplicates(key)
-    out = data.merge(lookup, on=key, how="left", validate="many_to_one")
+    out = data.merge(lookup, on=key, how="left")  # many to one: lookup has unique keys
     out.attrs = dict(data.attrs)
     return out
 
