@@ -33,8 +33,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import nbformat
-
 from . import i18n
 
 __all__ = [
@@ -130,6 +128,8 @@ def _stopped_cell(nb) -> int | None:
 
 def _mark_stopped(nb, status: str, error: str) -> None:
     """Put a timeout / dead kernel on the cell it happened in, like papermill does for errors."""
+    import nbformat
+
     index = _stopped_cell(nb)
     if index is None:
         return
@@ -156,6 +156,8 @@ _CELL_IN = re.compile(r"Cell In\[\d+\]")
 
 def _clean_for_html(nb, *, failed: bool):
     """A copy fit for the HTML page: no stderr, no scripts, no varying metadata."""
+    import nbformat
+
     nb = copy.deepcopy(nb)
     title = notebook_title(nb, "")
     if not nb.metadata.get("title"):

@@ -52,8 +52,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TextIO
 
-import nbformat
-
 try:  # POSIX: the month lock is an flock, which the kernel drops when its holder dies
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -93,6 +91,7 @@ from .params import (
     check_parameter_keys,
     notebook_parameters,
     parse_params,
+    read_notebook,
     read_params_file,
 )
 
@@ -476,6 +475,8 @@ def _execute_run(spec: dict) -> dict:
     result = {"status": status, "error": error, "headlines": read_headlines(headlines_path)}
     files = None
     try:
+        import nbformat
+
         if engine is not None and engine.notebook is not None:
             nb = engine.notebook  # executed in this process: no need to read it back
         else:
@@ -928,7 +929,7 @@ def render(
     for nb_name, nb_path in nb_paths.items():
         nb_hash = _sha256_file(nb_path)
         names = declared[nb_name]
-        title = notebook_title(nbformat.read(nb_path, as_version=4), nb_name)
+        title = notebook_title(read_notebook(nb_path), nb_name)
         for seg in segments:
             standard = {"segment": seg, "month": month, "source": source,
                         "locale": params.locale, "csv": params.csv,

@@ -149,6 +149,25 @@ def test_monthly_params_file_is_valid_and_names_the_four_notebooks():
                                 "account_review")
 
 
+def test_read_notebook_gives_what_nbformat_gives(tmp_path):
+    from cslib.params import read_notebook
+
+    paths = sorted(Path("notebooks").glob("*.ipynb")) + sorted(FIXTURES.glob("*.ipynb"))
+    assert len(paths) >= 8
+    for path in paths:
+        light, full = read_notebook(path), nbformat.read(path, as_version=4)
+        assert light == full, path
+        assert light.cells[-1].source == full.cells[-1].source
+        assert light.metadata.get("kernelspec") == full.metadata.get("kernelspec")
+    # an older format is left to nbformat, which converts it
+    old = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(cells=[
+        nbformat.v3.new_code_cell(input="x = 1")])])
+    (tmp_path / "v3.ipynb").write_text(nbformat.v3.writes_json(old), encoding="utf-8")
+    assert read_notebook(tmp_path / "v3.ipynb").cells[0].source == "x = 1"
+    with pytest.raises(AttributeError):
+        read_notebook(paths[0]).no_such_field  # noqa: B018
+
+
 def test_notebook_parameters_reads_the_tagged_cell():
     found = notebook_parameters(FIXTURES / "with_params.ipynb")
     assert found == {"segment": "'all'", "month": "'2026-10'", "threshold": "10",
