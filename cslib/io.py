@@ -727,9 +727,10 @@ def segment_gaps(source: str, segments: Iterable[str]) -> list[str]:
     :func:`prepare_segments_one_by_one` validates each segment's slice on its
     own. Together the slices are the whole file, validated, only when every
     row of every table is in the slice of one of ``segments`` (the segments of
-    the validated ``accounts``), no table repeats a key (a repeat could span
-    two segments) and no required table is empty. This checks exactly that,
-    in DuckDB, without reading the tables into pandas.
+    the validated ``accounts``), no table repeats a key across two segments
+    (tables whose key holds ``account_id`` cannot, so only the others are
+    grouped) and no required table is empty. This checks exactly that, in
+    DuckDB, without reading the tables into pandas.
 
     Parameters
     ----------
