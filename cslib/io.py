@@ -461,6 +461,11 @@ def _account_filter(table: str, accounts: str = "segment = $segment") -> str | N
     return None
 
 
+#: Threads of each DuckDB connection that reads a source (None: DuckDB's default, one
+#: per core); set in the processes that prepare segments side by side.
+_DUCKDB_THREADS: int | None = None
+
+
 def _read_duckdb(path: str, names: Iterable[str], segment: str | None):
     import duckdb
 
@@ -470,7 +475,8 @@ def _read_duckdb(path: str, names: Iterable[str], segment: str | None):
         raise SourceError(f"DuckDB file {path} not found. Run `cslib demo-data` to build "
                           "the demo warehouse, or point `source` at your own file.")
     try:
-        con = duckdb.connect(path, read_only=True)
+        con = duckdb.connect(path, read_only=True,
+                             config={"threads": _DUCKDB_THREADS} if _DUCKDB_THREADS else {})
     except duckdb.Error as err:
         raise SourceError(f"{path}: cannot be opened as a DuckDB database ({err}).") from err
     try:
@@ -806,6 +812,21 @@ def _prepare_one(source: str, segment: str, folder: str, csv, summarise) -> dict
             "files": wh.files, "summary": summarise(wh) if summarise else None}
 
 
+def _prepare_worker_init(threads: int, initializer=None) -> None:
+    """Initializer of the processes that prepare segments side by side.
+
+    Each gets ``threads`` threads for DuckDB and Arrow (its share of the cores):
+    with a thread per core in every process, the workers slowed each other down.
+    """
+    global _DUCKDB_THREADS
+    import pyarrow as pa
+
+    _DUCKDB_THREADS = threads
+    pa.set_cpu_count(threads)
+    if initializer is not None:
+        initializer()
+
+
 def prepare_segments_one_by_one(
     source: str, folder: str | os.PathLike, segments: Mapping[str, str], *, csv=None,
     jobs: int = 1, summarise=None, initializer=None,
@@ -829,7 +850,8 @@ def prepare_segments_one_by_one(
     csv : mapping, optional
         Recorded in the marker, as :func:`prepare_segments` does.
     jobs : int
-        Segments prepared at once, each in its own process.
+        Segments prepared at once, each in its own process with its share of
+        the cores for DuckDB and Arrow.
     summarise : callable, optional
         ``summarise(warehouse)`` for each segment's validated tables; must be
         picklable (a module-level function). Its results are returned.
@@ -865,8 +887,11 @@ def prepare_segments_one_by_one(
                     return None
         else:
             ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=ctx,
-                                     initializer=initializer) as pool:
+            workers = min(jobs, len(args))
+            threads = max(1, (os.cpu_count() or 1) // workers)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                     initializer=_prepare_worker_init,
+                                     initargs=(threads, initializer)) as pool:
                 futures = [pool.submit(_prepare_one, *a) for a in args]
                 for fut in futures:
                     results.append(fut.result())

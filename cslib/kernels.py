@@ -181,8 +181,9 @@ def _kernel_manager_class():
 # --------------------------------------------------------------------------- warm kernels
 #: Imports a report kernel needs; a worker's kernel loads them once, not once per report.
 PRELOAD = (
-    "numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn", "statsmodels.api",
-    "statsmodels.duration.api", "duckdb", "pyarrow", "babel.numbers", "cslib.context",
+    "numpy", "pandas", "scipy.stats", "matplotlib.pyplot", "seaborn",
+    "statsmodels.discrete.discrete_model", "statsmodels.duration.hazard_regression",
+    "pyarrow", "babel.numbers", "cslib.context",
     "cslib.report", "cslib.plots", "cslib.nps", "cslib.revenue", "cslib.retention",
     "cslib.adoption", "cslib.review", "cslib.support", "cslib.ltv", "cslib.survey",
     "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io",
@@ -360,17 +361,32 @@ def _warm_engine():
     return WarmEngine
 
 
-def _worker_init() -> None:
-    """Pool initializer: kernels draw plots inline; the worker dies with the batch.
+#: The thread pools of the numerical libraries (OpenBLAS, MKL, OpenMP, numexpr, Arrow).
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def _worker_init(threads: int | None = None) -> None:
+    """Pool initializer: kernels draw plots inline, share the cores, die with the batch.
 
     An ``MPLBACKEND`` set in the user's shell (``Agg`` is common) would otherwise
-    reach the kernels and silently drop every plot from the reports. On Linux,
-    without ``PR_SET_PDEATHSIG`` a SIGKILLed batch would leave workers (and
-    their kernels) running and writing into a month it no longer holds the lock for;
-    the kernels get the same signal when their worker dies (see
+    reach the kernels and silently drop every plot from the reports.
+
+    ``threads``: the kernels' numerical thread pools get this many threads (unless
+    the user set :data:`THREAD_ENV` variables). With one kernel per core, each
+    library would otherwise start a thread per core in every kernel: two kernels
+    each running two OpenBLAS threads on two cores fitted the retention
+    regression about half as fast.
+
+    On Linux, without ``PR_SET_PDEATHSIG`` a SIGKILLed batch would leave workers
+    (and their kernels) running and writing into a month it no longer holds the
+    lock for; the kernels get the same signal when their worker dies (see
     :func:`_kernel_manager_class`).
     """
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    if threads is not None:
+        for name in THREAD_ENV:
+            os.environ.setdefault(name, str(threads))
     _die_with_batch()
 
 

@@ -52,12 +52,14 @@ RC = {
     "legend.frameon": False,
 }
 #: Passed to savefig by the inline backend: no "Software" line, so the PNG bytes
-#: depend on the figure only.
-SAVE_KWARGS = {"metadata": {"Software": None}}
+#: depend on the figure only; and the figure as laid out (constrained layout
+#: already fits every label and legend inside it), because the inline backend's
+#: default ``bbox_inches="tight"`` draws each figure twice.
+SAVE_KWARGS = {"metadata": {"Software": None}, "bbox_inches": None}
 
 
 def set_style() -> None:
-    """Apply the house style (and deterministic inline PNGs inside IPython)."""
+    """Apply the house style (and deterministic inline PNGs, each drawn once, in IPython)."""
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", palette=list(PALETTE),
@@ -70,6 +72,11 @@ def set_style() -> None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
 
             set_matplotlib_formats("png", **SAVE_KWARGS)
+            if "inline" in mpl.get_backend():
+                # pyplot's post-execute hook draws every new figure, then the inline
+                # backend draws it again for the PNG it shows: each figure cost two
+                # full draws. Inline figures never need the first.
+                plt.uninstall_repl_displayhook()
     except ImportError:  # pragma: no cover - IPython is a dependency
         pass
 

@@ -1049,7 +1049,8 @@ def render(
             progress = _Progress(len(specs), err)
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                     initializer=_worker_init) as pool:
+                                     initializer=_worker_init,
+                                     initargs=(max(1, (os.cpu_count() or 1) // jobs),)) as pool:
                 futures = {pool.submit(_execute_run, s): s for s in specs}
                 try:
                     for fut in as_completed(futures):

@@ -496,6 +496,35 @@ def _rows_and_dates(wh):
             "last_month": str(wh["mrr"]["month"].max())[:7]}
 
 
+def test_processes_preparing_segments_side_by_side_share_the_cores(demo_db, monkeypatch):
+    import duckdb
+    import pyarrow as pa
+
+    from cslib import io as cslib_io
+
+    threads = []
+    connect = duckdb.connect
+
+    def spy(*args, **kwargs):
+        con = connect(*args, **kwargs)
+        threads.append(con.execute("SELECT current_setting('threads')").fetchone()[0])
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", spy)
+    monkeypatch.setattr(cslib_io, "_DUCKDB_THREADS", None)
+    monkeypatch.delenv(PREPARED_ENV, raising=False)
+    arrow_threads = pa.cpu_count()
+    load(str(demo_db), segment="SMB", tables=["accounts"])  # an analyst's load: every core
+    try:
+        cslib_io._prepare_worker_init(1)
+        load(str(demo_db), segment="SMB", tables=["accounts"])
+        assert pa.cpu_count() == 1
+    finally:
+        pa.set_cpu_count(arrow_threads)
+    assert threads == [connect(":memory:").execute(
+        "SELECT current_setting('threads')").fetchone()[0], 1]
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_preparing_one_segment_at_a_time_writes_the_whole_file_slices(
         demo_db, demo_tables, tmp_path, monkeypatch, jobs):

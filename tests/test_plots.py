@@ -66,7 +66,7 @@ def test_set_style_configures_the_inline_backend(monkeypatch):
     monkeypatch.setattr(inline, "set_matplotlib_formats",
                         lambda *formats, **kw: calls.append((formats, kw)))
     plots.set_style()
-    assert calls == [(("png",), {"metadata": {"Software": None}})]
+    assert calls == [(("png",), {"metadata": {"Software": None}, "bbox_inches": None})]
 
 
 def test_png_bytes_are_identical_between_runs():
@@ -286,6 +286,12 @@ def test_every_plot_has_a_title_labelled_axes_and_literal_text(name):
         assert any("$x$" in t.get_text() for t in texts), name
     # the house style: the figure size and the palette of set_style
     assert tuple(ax.figure.get_size_inches()) == (8.0, 4.0)
+    # Reports save the figure as laid out (no bbox_inches="tight"), so everything drawn
+    # (titles, rotated tick labels, legends beside or below the axes, colour bars)
+    # must lie inside it: the tight box, which "tight" would crop to, is within.
+    drawn = ax.figure.get_tightbbox(ax.figure.canvas.get_renderer())
+    assert (drawn.x0 >= -0.01 and drawn.y0 >= -0.01 and drawn.x1 <= 8.01
+            and drawn.y1 <= 4.01), (name, drawn.bounds)
 
 
 def test_titles_can_be_replaced_and_follow_the_locale():
@@ -300,3 +306,31 @@ def test_titles_can_be_replaced_and_follow_the_locale():
     assert plots.forest_plot(pd.DataFrame({"hazard_ratio": [0.5], "ci_low": [0.4],
                                            "ci_high": [0.7]}, index=["a"]),
                              estimate="hazard_ratio").get_title("left") == "Hazard ratios with 95% CI"
+
+
+@pytest.mark.slow
+def test_an_inline_figure_is_rendered_once_in_a_kernel(monkeypatch):
+    # In a real kernel with the inline backend, as in the reports: the figure is shown
+    # (a PNG output) after a single rendering of its pixels. pyplot's own post-execute
+    # hook used to render it first, doubling the cost of every figure.
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "language": "python", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "import matplotlib.pyplot as plt\nfrom cslib import plots\nplots.set_style()\n"
+        "renders = []",
+        # a layout pass (matplotlib's print_figure does one) disables the renderer's
+        # draw_* methods on the instance; only the passes that paint pixels count
+        "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
+        "fig.canvas.mpl_connect('draw_event', lambda event: renders.append(event)\n"
+        "                       if 'draw_path' not in vars(event.renderer) else None)\n"
+        "ax.set_title('one');",
+        "print(len(renders))",
+    )]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    assert [o["output_type"] for o in nb.cells[1].outputs] == ["display_data"]
+    assert "image/png" in nb.cells[1].outputs[0]["data"]
+    assert nb.cells[2].outputs[0]["text"].strip() == "1"

@@ -821,6 +821,13 @@ def test_parameters_and_overrides_reach_the_notebooks(batch):
 
 
 @pytest.mark.slow
+def test_kernels_share_the_cores_between_the_jobs(batch):
+    # 2 jobs: each kernel's BLAS gets half the cores (at least 1), unless the user chose
+    expected = os.environ.get("OPENBLAS_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))
+    assert f"BLAS threads: {expected}" in batch.html["with_params/smb.html"]
+
+
+@pytest.mark.slow
 def test_manifest_records_provenance(batch, warehouse):
     run = _run(batch.manifest_a, "ok", "SMB")
     assert run["status"] == "ok" and run["error"] is None and run["duration_s"] > 0

@@ -97,6 +97,27 @@ def test_reduce_in_duckdb_equals_pandas(events, tmp_path):
     pd.testing.assert_frame_equal(_db_usage(path), _expected_by_hand())
 
 
+def test_reduce_counts_events_without_a_user_but_not_as_a_user(events, tmp_path):
+    # An event whose user is unknown is still an event of its account's feature.
+    anonymous = pd.concat([events, pd.DataFrame({
+        "account_id": ["A1", "A2"], "user_id": [None, None], "feature": ["api", "exports"],
+        "occurred_at": pd.to_datetime(["2026-09-02", "2026-10-03"])})], ignore_index=True)
+    path = tmp_path / "w.duckdb"
+    _write_events(path, anonymous)
+    assert reduce_usage_events(path) == 5
+    # A1 api 2026-09: U1, U2, U1 and one anonymous event -> 2 users, 4 events;
+    # A2 exports 2026-10: only an anonymous event -> 0 users, 1 event
+    expected = pd.DataFrame({
+        "account_id": pd.Series(["A1", "A1", "A1", "A2", "A2"], dtype="str"),
+        "feature": pd.Series(["api", "api", "dashboards", "api", "exports"], dtype="str"),
+        "month": pd.to_datetime(["2026-09-01", "2026-10-01", "2026-09-01", "2026-10-01",
+                                 "2026-10-01"]).astype("datetime64[ns]"),
+        "active_users": pd.array([2, 1, 1, 2, 0], dtype="Int64"),
+        "events": pd.array([4, 1, 1, 3, 1], dtype="Int64"),
+    })
+    pd.testing.assert_frame_equal(_db_usage(path), expected)
+
+
 def test_reduce_replaces_existing_usage_table(events, tmp_path):
     path = tmp_path / "w.duckdb"
     _write_events(path, events)
