@@ -663,7 +663,7 @@ def _csv_key(csv) -> dict:
 
 def prepare_segments(warehouse: Warehouse, folder: str | os.PathLike,
                      segments: Mapping[str, str], *, csv=None) -> Path:
-    """Write a validated warehouse as one Parquet slice per segment, for the batch.
+    """Write a validated warehouse as one slice per segment (Arrow files), for the batch.
 
     The batch validates the whole source once, then writes each segment's rows
     (the same rows ``load(source, segment=...)`` returns: accounts of the
@@ -711,10 +711,16 @@ def _fresh_folder(folder: Path) -> Path:
     return tmp
 
 
+#: Prepared slices are Arrow (Feather v2) files with LZ4: a local, short-lived cache,
+#: written about three times and read about twice as fast as Parquet.
+SLICE_SUFFIX = ".arrow"
+
+
 def _write_slice(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
     folder.mkdir(parents=True)
     for table, frame in tables.items():
-        frame.reset_index(drop=True).to_parquet(folder / f"{table}.parquet", index=False)
+        frame.reset_index(drop=True).to_feather(folder / f"{table}{SLICE_SUFFIX}",
+                                                compression="lz4")
 
 
 def _publish_slices(tmp: Path, folder: Path, marker: dict) -> None:
@@ -934,7 +940,7 @@ def _read_prepared(source: str, segment: str | None, names: list[str], csv):
     slug = marker.get("segments", {}).get(segment or "all")
     if slug is None:
         return None
-    tables = {n: pd.read_parquet(Path(folder) / slug / f"{n}.parquet")
+    tables = {n: pd.read_feather(Path(folder) / slug / f"{n}{SLICE_SUFFIX}")
               for n in names if n in marker.get("tables", [])}
     return Warehouse(tables, source=source, files=marker.get("files"))
 

@@ -11,6 +11,7 @@ import pytest
 from cslib.exceptions import SchemaError, SourceError
 from cslib.io import (
     PREPARED_ENV,
+    SLICE_SUFFIX,
     AmbiguousDialectWarning,
     CsvDialect,
     DayLevelUsageWarning,
@@ -477,7 +478,7 @@ def test_prepared_slices_are_exactly_what_a_segment_load_returns(demo_db, tmp_pa
     # another source, other CSV options or an unknown segment: the slices are not used
     with pytest.raises(SourceError, match="not found"):
         load(str(tmp_path / "other.duckdb"), segment="SMB")
-    (folder / "s1" / "accounts.parquet").unlink()  # reading this slice would now fail
+    (folder / "s1" / f"accounts{SLICE_SUFFIX}").unlink()  # reading this slice would now fail
     monkeypatch.setenv(PREPARED_ENV, str(folder))
     with pytest.raises(FileNotFoundError):
         load(str(demo_db), segment=segments[1])
@@ -487,7 +488,7 @@ def test_prepared_slices_are_exactly_what_a_segment_load_returns(demo_db, tmp_pa
 
 
 def _slice_frames(folder, slug):
-    return {p.stem: pd.read_parquet(p) for p in sorted((folder / slug).glob("*.parquet"))}
+    return {p.stem: pd.read_feather(p) for p in sorted((folder / slug).glob(f"*{SLICE_SUFFIX}"))}
 
 
 def _rows_and_dates(wh):

@@ -820,6 +820,31 @@ def test_parameters_and_overrides_reach_the_notebooks(batch):
         in batch.html["with_params/enterprise.html"]
 
 
+def test_a_batch_worker_validates_notebooks_without_building_the_iri_grammar():
+    # In a fresh process, as a spawned worker: after the pool initializer, papermill's
+    # nbformat still validates notebooks, but jsonschema no longer imports
+    # rfc3987_syntax (whose Lark grammar took seconds of CPU per worker to build).
+    code = (
+        "import sys\n"
+        "from unittest import mock\n"
+        "from cslib import kernels\n"
+        "with mock.patch.object(kernels, '_die_with_batch'):\n"
+        "    kernels._worker_init(1)\n"
+        "import papermill, nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+        "nbformat.validate(nb)\n"
+        "nb.cells[0]['outputs'] = 'not a list'\n"
+        "try:\n"
+        "    nbformat.validate(nb)\n"
+        "except nbformat.ValidationError:\n"
+        "    print('invalid notebook refused')\n"
+        "print('grammar loaded:', sys.modules.get('rfc3987_syntax') is not None)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert res.stdout.splitlines() == ["invalid notebook refused", "grammar loaded: False"]
+
+
 @pytest.mark.slow
 def test_kernels_share_the_cores_between_the_jobs(batch):
     # 2 jobs: each kernel's BLAS gets half the cores (at least 1), unless the user chose
