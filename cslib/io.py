@@ -879,14 +879,17 @@ def prepare_segments_one_by_one(
     from concurrent.futures import ProcessPoolExecutor
 
     source = str(source)
-    if _kind(source) != "duckdb" or not segments or segment_gaps(source, segments):
+    if _kind(source) != "duckdb" or not segments:
+        return None
+    parallel = jobs > 1 and len(segments) > 1
+    if not parallel and segment_gaps(source, segments):
         return None
     folder = Path(folder)
     tmp = _fresh_folder(folder)
     args = [(source, name, str(tmp / slug), csv, summarise) for name, slug in segments.items()]
     results: list[dict] = []
     try:
-        if jobs <= 1 or len(args) == 1:
+        if not parallel:
             for a in args:
                 results.append(_prepare_one(*a))
                 if not results[-1]["valid"]:
@@ -899,6 +902,11 @@ def prepare_segments_one_by_one(
                                      initializer=_prepare_worker_init,
                                      initargs=(threads, initializer)) as pool:
                 futures = [pool.submit(_prepare_one, *a) for a in args]
+                # The whole-file checks run while the workers start on the slices, whose
+                # work is thrown away if a check finds a gap.
+                if segment_gaps(source, segments):
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    return None
                 for fut in futures:
                     results.append(fut.result())
                     if not results[-1]["valid"]:

@@ -587,6 +587,10 @@ def test_segment_gaps_finds_what_per_segment_validation_cannot_see(demo_tables, 
     # so the batch does not prepare it this way; validating the whole file says why
     assert prepare_segments_one_by_one(str(bad), tmp_path / "s", {n: n for n in names}) is None
     assert not (tmp_path / "s").exists()
+    # the same when the checks run beside the processes already preparing slices
+    assert prepare_segments_one_by_one(str(bad), tmp_path / "s", {n: n for n in names},
+                                       jobs=2) is None
+    assert not (tmp_path / "s").exists() and not list(tmp_path.glob("s.tmp*"))
     with pytest.raises(SchemaError) as err:
         load(str(bad))
     text = str(err.value)  # the appended rows are the last of their tables
