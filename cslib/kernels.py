@@ -206,6 +206,9 @@ for _k in ("backend", "backend_fallback", "interactive"):  # setting them resets
     _rc.pop(_k, None)
 _c._warm_state = (list(_w.filters), _rc)
 del _il, _w, _mpl, _m, _c, _rc, _k
+# Reports need no input history, and the two kernels of a batch would both write every
+# cell of every report into the same SQLite file.
+get_ipython().history_manager.enabled = False
 # The libraries' objects live as long as the kernel: move them out of the collector's
 # reach, so the full collections that `%reset` (and the reports) trigger stay cheap.
 import gc as _gc

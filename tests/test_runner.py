@@ -846,10 +846,12 @@ def test_a_batch_worker_validates_notebooks_without_building_the_iri_grammar():
 
 
 @pytest.mark.slow
-def test_kernels_share_the_cores_between_the_jobs(batch):
+def test_warm_kernels_share_the_cores_and_keep_no_input_history(batch):
     # 2 jobs: each kernel's BLAS gets half the cores (at least 1), unless the user chose
     expected = os.environ.get("OPENBLAS_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // 2)))
     assert f"BLAS threads: {expected}" in batch.html["with_params/smb.html"]
+    # and a warm kernel does not write every report's cells into IPython's history file
+    assert "input history saved: False" in batch.html["with_params/smb.html"]
 
 
 @pytest.mark.slow
