@@ -818,6 +818,11 @@ def _prepare_one(source: str, segment: str, folder: str, csv, summarise) -> dict
             "files": wh.files, "summary": summarise(wh) if summarise else None}
 
 
+def _cores_each(processes: int) -> int:
+    """Each of ``processes`` processes' share of this machine's cores (at least 1)."""
+    return max(1, (os.cpu_count() or 1) // max(1, processes))
+
+
 def _prepare_worker_init(threads: int, initializer=None) -> None:
     """Initializer of the processes that prepare segments side by side.
 
@@ -897,10 +902,9 @@ def prepare_segments_one_by_one(
         else:
             ctx = multiprocessing.get_context("spawn")
             workers = min(jobs, len(args))
-            threads = max(1, (os.cpu_count() or 1) // workers)
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                      initializer=_prepare_worker_init,
-                                     initargs=(threads, initializer)) as pool:
+                                     initargs=(_cores_each(workers), initializer)) as pool:
                 futures = [pool.submit(_prepare_one, *a) for a in args]
                 # The whole-file checks run while the workers start on the slices, whose
                 # work is thrown away if a check finds a gap.

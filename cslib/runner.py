@@ -59,7 +59,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .exceptions import ParamsError, RenderError, SchemaError
 from .headlines import ENV_VAR, read_headlines, record_headline
-from .io import PREPARED_ENV
+from .io import PREPARED_ENV, _cores_each
 from .kernels import (
     FRESH_KERNELS_ENV,
     RUN_DIR_PREFIX,
@@ -1050,7 +1050,7 @@ def render(
             ctx = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
                                      initializer=_worker_init,
-                                     initargs=(max(1, (os.cpu_count() or 1) // jobs),)) as pool:
+                                     initargs=(_cores_each(jobs),)) as pool:
                 futures = {pool.submit(_execute_run, s): s for s in specs}
                 try:
                     for fut in as_completed(futures):
