@@ -16,6 +16,7 @@ import pandas as pd
 from .exceptions import CslibError
 from .io import Warehouse, load
 from .periods import as_month, month_label
+from .pointintime import known_at
 
 __all__ = ["NoDataError", "ReportContext", "open_report"]
 
@@ -37,9 +38,11 @@ class ReportContext:
     locale : str
         ``"en"`` or ``"pt-BR"``.
     data : Warehouse
-        The segment's validated tables.
+        The segment's validated tables as known at the month's end
+        (:func:`cslib.pointintime.known_at`): nothing dated after it.
     data_date : pandas.Timestamp or None
-        The latest month with MRR in the source.
+        The latest month with MRR in that cut (the report month, or earlier
+        when the data stops before it).
     """
 
     segment: str
@@ -87,6 +90,9 @@ def open_report(
     Returns
     -------
     ReportContext
+        Its tables hold only what was known at the end of ``month``: rows
+        dated after it are left out, tickets resolved after it are open and
+        accounts that signed up after it do not exist yet.
 
     Raises
     ------
@@ -96,8 +102,10 @@ def open_report(
     from . import report
 
     report.check_locale(locale)
-    ctx = ReportContext(segment=segment, month=as_month(month), locale=locale,
-                        data=load(source, segment=segment, csv=csv, tables=tables),
+    report_month = as_month(month)
+    # The one place a report's data is cut at the month's end (see cslib.pointintime).
+    data = known_at(load(source, segment=segment, csv=csv, tables=tables), report_month)
+    ctx = ReportContext(segment=segment, month=report_month, locale=locale, data=data,
                         data_date=None)
     ctx.data_date = ctx.data.data_date
     if style:

@@ -994,18 +994,23 @@ class LoopClosure:
     ----------
     responses : DataFrame
         Per answer: response_id, responded_at, score, category,
-        required_action, done, done_at, days_to_act, within_sla.
+        required_action, done, done_at, days_to_act, within_sla, pending,
+        sla_status ("met", "missed" or "pending").
     weekly : DataFrame
         Per period (by answer date): period_end, n, nps, ci_low, ci_high,
-        loops_closed_in_sla, share_in_sla.
+        due (answers whose SLA had elapsed), loops_closed_in_sla,
+        share_in_sla (of the due answers), complete (the week ended before
+        the cut).
     correlation : dict
-        r (Pearson, weekly nps vs share_in_sla), n_weeks, p_value; NaN with
-        fewer than 3 weeks with answers.
+        r (Pearson, weekly nps vs share_in_sla over complete weeks), n_weeks,
+        p_value; NaN with fewer than 3 such weeks.
     sla_summary : DataFrame
-        Per category: category, n, done, within_sla, share_done,
-        share_within_sla.
+        Per category: category, n, due, pending, done, within_sla, missed,
+        share_done, share_within_sla (of the due answers).
     within_sla_rate : float
-        The share of all answers whose loop was closed within the SLA.
+        The share of the due answers whose loop was closed within the SLA.
+    pending : int
+        Answers not yet due.
     """
 
     responses: pd.DataFrame
@@ -1015,19 +1020,30 @@ class LoopClosure:
 
     @property
     def within_sla_rate(self) -> float:
-        """Loops closed within the SLA over all answers, every category pooled.
+        """Loops closed within the SLA over the answers that were due, categories pooled.
 
-        NaN when there are no answers (not 0: nothing was late).
+        Pending answers (SLA not yet elapsed) are in neither part. NaN when no
+        answer was due (not 0: nothing was late).
 
         Examples
         --------
         >>> summary = pd.DataFrame({"category": ["detractor", "passive", "promoter"],
-        ...                         "n": [2, 0, 3], "within_sla": [1, 0, 3]})
+        ...                         "n": [2, 0, 4], "pending": [0, 0, 1],
+        ...                         "within_sla": [1, 0, 3]})
         >>> LoopClosure(None, None, {}, summary).within_sla_rate  # (1 + 0 + 3) / (2 + 0 + 3)
         0.8
         """
-        n = int(self.sla_summary["n"].sum())
-        return float(self.sla_summary["within_sla"].sum()) / n if n else float("nan")
+        n = self.sla_summary["n"].sum()
+        if "pending" in self.sla_summary:
+            n = n - self.sla_summary["pending"].sum()
+        return float(self.sla_summary["within_sla"].sum()) / int(n) if n else float("nan")
+
+    @property
+    def pending(self) -> int:
+        """Answers whose SLA had not elapsed at the cut and whose loop was still open."""
+        if "pending" not in self.sla_summary:
+            return 0
+        return int(self.sla_summary["pending"].sum())
 
 
 def loop_closure(
@@ -1040,6 +1056,8 @@ def loop_closure(
     date: str = "responded_at",
     score: str = "score",
     confidence: float = 0.95,
+    as_of=None,
+    month=None,
 ) -> LoopClosure:
     """Is every answer followed up, with the right action, within the SLA?
 
@@ -1047,8 +1065,15 @@ def loop_closure(
     "meeting" counts as a call. The loop is done when a qualifying action is
     logged at or after the answer; ``done_at`` is the first one, and the
     loop is closed in SLA when it came at most ``sla_days`` days after the
-    answer. Answers from the last ``sla_days`` days may still be closed in
-    time, so the latest week reads low.
+    answer.
+
+    Not yet due is not missed: with ``as_of`` (a report's cut, the first
+    instant after its month), an answer whose SLA had not elapsed by then and
+    whose loop was not yet closed is *pending*, neither met nor missed, and
+    is left out of every share. Actions logged at or after ``as_of`` were not
+    known then and are ignored. A last week that ends after ``as_of`` is
+    partial: it stays in ``weekly`` (``complete`` False) but out of the
+    correlation.
 
     Parameters
     ----------
@@ -1065,6 +1090,12 @@ def loop_closure(
         Column names in ``responses``.
     confidence : float, default 0.95
         Level of the weekly NPS intervals.
+    as_of : Timestamp, optional
+        What was known at this instant (see above); default: everything, no
+        answer pending.
+    month : str or Timestamp, optional
+        A report month, instead of ``as_of``: ``as_of`` is the first instant
+        after it.
 
     Returns
     -------
@@ -1092,9 +1123,29 @@ def loop_closure(
 
     The detractor was called within a day; the promoter's e-mail came on day 6,
     after the 3-day SLA; nobody called the passive.
+
+    Seen at the end of 9 October, the passive's SLA (to 10 October, 10:00) has
+    not elapsed: it is pending; the promoter's (to 9 October) has, and the
+    e-mail of 12 October is not known yet: missed.
+
+    >>> seen = loop_closure(responses, actions, as_of=pd.Timestamp("2026-10-10"))
+    >>> seen.responses[["response_id", "sla_status"]]
+      response_id sla_status
+    0          R1        met
+    1          R2     missed
+    2          R3    pending
+    >>> seen.within_sla_rate  # 1 met of 2 due
+    0.5
     """
     func = "loop_closure"
     _check_params(func, confidence=confidence)
+    if month is not None:
+        if as_of is not None:
+            raise ParamsError(f"{func}: pass `month` or `as_of`, not both.")
+        from .periods import month_end
+
+        as_of = month_end(month)
+    as_of = None if as_of is None else pd.Timestamp(as_of)
     if not sla_days >= 0:
         raise ParamsError(f"{func}: sla_days={sla_days!r} must be >= 0.")
     _require(responses, [response_id, date, score], func=func)
@@ -1112,6 +1163,8 @@ def loop_closure(
         "_done": _datetimes(actions["done_at"], column="done_at", func=func).to_numpy(),
     })
     acts = acts.loc[acts["_done"].notna()]
+    if as_of is not None:
+        acts = acts.loc[acts["_done"] < as_of]
     qualifying = pd.DataFrame(
         [(need, act) for need, allowed in QUALIFYING_ACTIONS.items() for act in allowed],
         columns=["required_action", "_action"])
@@ -1126,21 +1179,35 @@ def loop_closure(
     out["done"] = out["done_at"].notna()
     out["days_to_act"] = (out["done_at"] - out[date]).dt.total_seconds() / 86400
     out["within_sla"] = out["done"] & (out["days_to_act"] <= sla_days)
+    deadline = out[date] + pd.Timedelta(days=float(sla_days))
+    out["pending"] = (~out["within_sla"]) & (deadline >= as_of) if as_of is not None \
+        else False
+    out["sla_status"] = np.where(out["within_sla"], "met",
+                                 np.where(out["pending"], "pending", "missed"))
     out = out[[response_id, date, score, "category", "required_action", "done", "done_at",
-               "days_to_act", "within_sla"]]
+               "days_to_act", "within_sla", "pending", "sla_status"]]
 
     summary = pd.DataFrame({"category": list(CATEGORIES)})
     g = out.groupby("category")
-    summary["n"] = summary["category"].map(g.size()).fillna(0).astype("int64").to_numpy()
-    summary["done"] = summary["category"].map(g["done"].sum()).fillna(0).astype("int64")
-    summary["within_sla"] = (summary["category"].map(g["within_sla"].sum())
-                             .fillna(0).astype("int64"))
+
+    def per_category(values: pd.Series) -> pd.Series:
+        return summary["category"].map(values).fillna(0).astype("int64")
+
+    summary["n"] = per_category(g.size()).to_numpy()
+    summary["done"] = per_category(g["done"].sum())
+    summary["within_sla"] = per_category(g["within_sla"].sum())
+    summary["pending"] = per_category(g["pending"].sum())
+    summary["due"] = summary["n"] - summary["pending"]
+    summary["missed"] = summary["due"] - summary["within_sla"]
     safe = summary["n"].where(summary["n"] > 0, np.nan)
     summary["share_done"] = summary["done"] / safe
-    summary["share_within_sla"] = summary["within_sla"] / safe
+    summary["share_within_sla"] = summary["within_sla"] / summary["due"].where(
+        summary["due"] > 0, np.nan)
+    summary = summary[["category", "n", "due", "pending", "done", "within_sla", "missed",
+                       "share_done", "share_within_sla"]]
 
-    weekly_cols = ["period_end", "n", "nps", "ci_low", "ci_high", "loops_closed_in_sla",
-                   "share_in_sla"]
+    weekly_cols = ["period_end", "n", "nps", "ci_low", "ci_high", "due",
+                   "loops_closed_in_sla", "share_in_sla", "complete"]
     dated = frame.loc[frame[date].notna()].copy()
     if dated.empty:
         weekly = pd.DataFrame(columns=weekly_cols)
@@ -1148,17 +1215,25 @@ def loop_closure(
         ends = _period_ends(dated[date], freq)
         dated["period_end"] = dated[date].dt.to_period(freq).dt.end_time.dt.normalize()
         dated["_sla"] = out.loc[dated.index, "within_sla"].astype("int64")
+        dated["_due"] = (~out.loc[dated.index, "pending"].astype(bool)).astype("int64")
         weekly = _count(dated, ["period_end"], confidence, 0)
-        sla = dated.groupby("period_end")["_sla"].sum()
+        by_week = dated.groupby("period_end")
+        sla, due = by_week["_sla"].sum(), by_week["_due"].sum()
         weekly = (pd.DataFrame({"period_end": ends}).merge(weekly, on="period_end", how="left"))
         weekly["n"] = weekly["n"].fillna(0).astype("int64")
+        weekly["due"] = weekly["period_end"].map(due).fillna(0).astype("int64")
         weekly["loops_closed_in_sla"] = (weekly["period_end"].map(sla).fillna(0)
                                          .astype("int64"))
         weekly["share_in_sla"] = (weekly["loops_closed_in_sla"]
-                                  / weekly["n"].where(weekly["n"] > 0, np.nan))
+                                  / weekly["due"].where(weekly["due"] > 0, np.nan))
+        # period_end is the week's last day at midnight: the week is whole when the cut
+        # comes after that day.
+        weekly["complete"] = (True if as_of is None
+                              else weekly["period_end"] + pd.Timedelta(days=1) <= as_of)
         weekly = weekly[weekly_cols]
 
-    answered = weekly.loc[weekly["n"] > 0] if len(weekly) else weekly
+    answered = (weekly.loc[(weekly["n"] > 0) & weekly["complete"]
+                           & weekly["share_in_sla"].notna()] if len(weekly) else weekly)
     x = answered["nps"].to_numpy(dtype=float)
     y = answered["share_in_sla"].to_numpy(dtype=float)
     r = p_value = np.nan

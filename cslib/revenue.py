@@ -277,7 +277,8 @@ def _check_freq(freq: str) -> str:
 
 def _start_cohort(groups: np.ndarray, n_groups: int, entities: pd.Series,
                   previous_mrr: pd.Series, mrr: pd.Series, at_first: np.ndarray,
-                  at_last: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                  at_last: np.ndarray, churned: np.ndarray | None = None,
+                  ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Per group, how the entities paying at the start ended the period.
 
     ``groups`` numbers each movement row's group from 0 to ``n_groups - 1``. The
@@ -286,8 +287,10 @@ def _start_cohort(groups: np.ndarray, n_groups: int, entities: pd.Series,
     (``at_last``), 0 when it has no row then. Its change ``end - start`` counts as
     ``_c_churn`` (end 0), ``_c_contraction`` (0 < end < start) or ``_c_expansion``
     (end > start); ``accounts_start`` counts the cohort and ``accounts_churned``
-    those with end 0. Entities that are new or come back inside the period are not
-    in the cohort, so they are in none of these.
+    those with end 0. An entity with a churn row (``churned``) in the group's period
+    ends at 0 for the cohort, even if it came back before the end: it was lost, and
+    its return is a reactivation. Entities that are new or come back inside the period
+    are not in the cohort, so they are in none of these.
 
     Returns ``(rows, cohort)``: ``cohort`` holds those five columns, to be summed per
     group in their order, for each end row with each start row of its entity and
@@ -338,6 +341,10 @@ def _start_cohort(groups: np.ndarray, n_groups: int, entities: pd.Series,
     start[len(cohort_ends):] = previous[gone]
     end = mrr.to_numpy(dtype=float, na_value=np.nan)[rows]
     end[len(cohort_ends):] = 0.0
+    if churned is not None and churned.any():
+        lost_pair = np.zeros(n_pairs, dtype=bool)
+        lost_pair[pairs[np.flatnonzero(churned)]] = True
+        end[lost_pair[pairs[rows]]] = 0.0
     return rows, _cohort_changes(start, end)
 
 
@@ -448,8 +455,9 @@ def revenue_bridge(
         reactivated inside the period are not in the cohort, so their later
         expansion, contraction or churn is left out (an account new in
         January that churns in March moves ``new`` and ``churn`` but not the
-        ratios), and an entity of the cohort that churns and comes back
-        inside the period counts with its MRR at the end. New business and
+        ratios), and an entity of the cohort that churns inside the period is
+        lost (``end_i = 0``) even if it comes back before its end: its
+        return is in ``reactivation``, on its own line. New business and
         reactivation are never part of GRR, NRR or Net Revenue Churn.
         ChartMogul's "net MRR churn rate" differs: it subtracts reactivation
         MRR as well, so it reads lower than ours whenever churned customers
@@ -523,7 +531,8 @@ def revenue_bridge(
     # first (last) month with no rows means nobody in it paid then, so the first
     # (last) month present gives the right start and end.
     rows, cohort = _start_cohort(groups, n_groups, movements[entity],
-                                 movements["previous_mrr"], movements["mrr"], at_first, at_last)
+                                 movements["previous_mrr"], movements["mrr"], at_first, at_last,
+                                 churned=(movements["movement"] == "churn").to_numpy(bool))
     if np.array_equal(rows, np.arange(len(movements))):
         sums = _sum_by_group({**amounts, **cohort}, groups, n_groups)
     else:
@@ -890,13 +899,27 @@ def last_periods(bridge: pd.DataFrame, month, n: int = 12, *,
 
 def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
                     entity: str | None = None, month_column: str = "month") -> pd.Series:
-    """One bridge over the ``months`` months ending with ``month``.
+    """One bridge over the ``months`` months ending with ``month``, of the start cohort.
 
-    Rolled up like a quarter in :func:`revenue_bridge`: start of the first month,
-    end of the last, movements summed; GRR, NRR, Net Revenue Churn and logo
-    churn follow the start cohort (the entities paying at the start of the
-    window: their MRR at its end against their MRR at its start), so accounts
-    new or reactivated inside the window are not in them.
+    The bars and the ratios describe one population: the entities paying at
+    the window's start (``accounts_start`` of them, ``start_mrr`` between
+    them). Each one's MRR at the end against its MRR at the start is churn,
+    contraction or expansion; one that churned inside the window is lost
+    (its whole start MRR is ``churn``) even if it came back, and what it pays
+    again at the end is ``reactivation``, on its own line. Entities not paying
+    at the start are outside the ratios: their MRR at the end is ``new``, or
+    ``reactivation`` if they came back from an earlier churn. So
+
+    - ``start_mrr + churn + contraction + expansion + reactivation + new == end_mrr``;
+    - ``grr = (start_mrr + churn + contraction) / start_mrr``,
+      ``nrr = (start_mrr + churn + contraction + expansion) / start_mrr``, the
+      same formulas as a month's, from the bars drawn;
+    - ``logo_churn = accounts_churned / accounts_start``.
+
+    The movement columns are therefore net over the window (an account new in
+    the window that churned before its end adds nothing), not sums of the
+    monthly movements; :func:`revenue_bridge` with ``freq="Q"`` or ``"Y"``
+    gives those.
 
     Parameters
     ----------
@@ -914,10 +937,12 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     Returns
     -------
     pandas.Series
-        The bridge columns, ``period`` reading e.g. ``"2025-11 to 2026-10"``.
-        A window whose first month is the data's first month (only an
-        opening balance, with no movement rows) or earlier has ``start_mrr``
-        0 and NaN ratios.
+        The bridge columns, ``period`` reading e.g. ``"2025-11 to 2026-10"``,
+        plus ``accounts_reactivated`` (cohort entities lost and paying again
+        at the end) and ``accounts_new`` (entities outside the cohort paying
+        at the end). A window whose first month is the data's first month
+        (only an opening balance, with no movement rows) or earlier has
+        ``start_mrr`` 0 and NaN ratios.
 
     Raises
     ------
@@ -937,6 +962,16 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     [150.0, 50.0, -50.0, 150.0]
     >>> round(row["grr"], 4), round(row["nrr"], 4)  # (100 + 0) / 150, (150 + 0) / 150
     (0.6667, 1.0)
+
+    B churns in September and comes back in October at 30: lost for the
+    ratios, its 30 reported as reactivation.
+
+    >>> mrr.loc[len(mrr)] = ["B", pd.Timestamp("2026-10-01"), 30.0]
+    >>> row = trailing_bridge(mrr_movements(mrr), "2026-10", months=2)
+    >>> row[["start_mrr", "churn", "expansion", "reactivation", "end_mrr"]].tolist()
+    [150.0, -50.0, 50.0, 30.0, 180.0]
+    >>> round(row["nrr"], 4), int(row["accounts_churned"])  # (150 - 50 + 50) / 150
+    (1.0, 1)
     """
     entity = entity or movements.attrs.get("entity")
     if entity is None:
@@ -945,24 +980,46 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     end = pd.Period(month, freq="M")
     start = end - (months - 1)
     periods = _month_periods(movements[month_column], column=month_column, table="movements")
-    inside = (periods >= start) & (periods <= end)
-    mv = movements.loc[inside, [entity, *_MOVEMENT_COLUMNS]]
-    periods = periods[inside]
-    at_first, at_last = (periods == start).to_numpy(), (periods == end).to_numpy()
-    sums = {kind: float(mv["change"].where(mv["movement"] == kind, 0.0).sum())
-            for kind in MOVEMENTS[:-1]}
-    start_mrr = float(mv.loc[at_first, "previous_mrr"].sum())
-    end_mrr = float(mv.loc[at_last, "mrr"].sum())
-    rows, cohort = _start_cohort(np.zeros(len(mv), dtype=np.intp), 1, mv[entity],
-                                 mv["previous_mrr"], mv["mrr"], at_first, at_last)
-    cohort = _sum_by_group(cohort, np.zeros(len(rows), dtype=np.intp), 1).assign(
-        start_mrr=start_mrr)
-    _add_ratios(cohort)
-    ratios = cohort.iloc[0]
-    row = {"period": f"{start} to {end}", "start_mrr": start_mrr, **sums, "end_mrr": end_mrr,
-           **{c: float(ratios[c]) for c in ("grr", "nrr", "net_revenue_churn", "logo_churn")},
-           "accounts_start": int(ratios["accounts_start"]),
-           "accounts_churned": int(ratios["accounts_churned"])}
+    inside = ((periods >= start) & (periods <= end)).to_numpy()
+    mv = pd.DataFrame({
+        "entity": movements[entity].to_numpy()[inside],
+        "start": np.where((periods[inside] == start).to_numpy(),
+                          movements["previous_mrr"].to_numpy(dtype=float)[inside], 0.0),
+        "end": np.where((periods[inside] == end).to_numpy(),
+                        movements["mrr"].to_numpy(dtype=float)[inside], 0.0),
+        "lost": (movements["movement"].to_numpy()[inside] == "churn"),
+        "returned": (movements["movement"].to_numpy()[inside] == "reactivation"),
+    })
+    per = mv.groupby("entity", sort=False).agg(start=("start", "sum"), end=("end", "sum"),
+                                                lost=("lost", "any"),
+                                                returned=("returned", "any"))
+    cohort = per["start"] > 0
+    lost = cohort & per["lost"]
+    kept = cohort & ~lost
+    change = per["end"] - per["start"]
+    start_mrr = float(per.loc[cohort, "start"].sum())
+    churn = -float(per.loc[lost, "start"].sum())
+    contraction = float(change[kept & (change < 0)].sum())
+    expansion = float(change[kept & (change > 0)].sum())
+    # Outside the ratios: what cohort accounts lost in the window pay again at its end, and
+    # the end MRR of accounts not paying at its start (back from an earlier churn, or new).
+    outside = ~cohort
+    reactivation = float(per.loc[lost, "end"].sum()
+                         + per.loc[outside & per["returned"], "end"].sum())
+    new = float(per.loc[outside & ~per["returned"], "end"].sum())
+    end_mrr = float(per["end"].sum())
+    base = start_mrr if start_mrr > 0 else np.nan
+    n_start, n_lost = int(cohort.sum()), int(lost.sum())
+    row = {"period": f"{start} to {end}", "start_mrr": start_mrr, "new": new,
+           "expansion": expansion, "contraction": contraction, "churn": churn,
+           "reactivation": reactivation, "end_mrr": end_mrr,
+           "grr": (start_mrr + churn + contraction) / base,
+           "nrr": (start_mrr + churn + contraction + expansion) / base,
+           "net_revenue_churn": -(churn + contraction + expansion) / base,
+           "logo_churn": n_lost / n_start if n_start else np.nan,
+           "accounts_start": n_start, "accounts_churned": n_lost,
+           "accounts_reactivated": int((lost & (per["end"] > 0)).sum()),
+           "accounts_new": int((outside & (per["end"] > 0)).sum())}
     return pd.Series(row)
 
 

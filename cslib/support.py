@@ -145,8 +145,14 @@ def first_contact_resolution(
     resolved: str = "resolved_at",
     confidence: float = 0.95,
     min_n: int = 30,
+    month=None,
+    window: tuple | None = None,
 ) -> pd.DataFrame:
     """First contact resolution rate, with its Wilson interval, per group.
+
+    The rate of a period is over the tickets *resolved* in it (``month`` or
+    ``window``), whenever they were opened: counting the tickets opened in
+    the month and resolved by its end would favour the fast ones.
 
     Parameters
     ----------
@@ -169,6 +175,11 @@ def first_contact_resolution(
         Confidence level of the interval, in (0, 1).
     min_n : int, default 30
         Groups with fewer resolved tickets are flagged ``small_sample``.
+    month : str or Timestamp, optional
+        Only tickets resolved in this month ("YYYY-MM").
+    window : (start, end), optional
+        Only tickets resolved in ``[start, end)``, e.g.
+        :func:`cslib.periods.trailing_window` for the trailing 90 days.
 
     Returns
     -------
@@ -212,8 +223,18 @@ def first_contact_resolution(
         raise ParamsError(f"{func}: min_n={min_n!r} must be >= 0.")
     keys = _by_list(by)
     _require(tickets, [*keys, resolved], func=func)
+    if month is not None and window is not None:
+        raise ParamsError(f"{func}: pass `month` or `window`, not both.")
+    if month is not None:
+        from .periods import as_month, month_end
 
-    is_resolved = _datetimes(tickets[resolved], column=resolved, func=func).notna()
+        window = (as_month(month), month_end(month))
+
+    resolved_at = _datetimes(tickets[resolved], column=resolved, func=func)
+    is_resolved = resolved_at.notna()
+    if window is not None:
+        is_resolved &= (resolved_at >= pd.Timestamp(window[0])) & (
+            resolved_at < pd.Timestamp(window[1]))
     first = first_contact_flags(tickets, contacts=contacts, flag=flag)
     bad = is_resolved & first.isna()
     if bad.any():

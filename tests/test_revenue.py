@@ -240,15 +240,33 @@ def test_bridge_quarter_and_year_by_hand(hand_mrr):
     assert_allclose(q["net_revenue_churn"], [220 / 650, 40 / 550])
     assert_allclose(q["logo_churn"], [1 / 3, 1 / 4])
     y = revenue_bridge(mv, freq="Y")
-    # 2026: 650 + 120 + 50 - 70 - 240 + 150 = 660. Paying at start A, B, E; all paying at
-    # the end of May (B came back): no logo lost over the year.
-    _check(y, {"2026": [650, 120, 50, -70, -240, 150, 660, 3, 0]})
-    # Cohort A 150, B 200, E 300 -> end of May A 120, B 150 (churned in Mar, back in May:
-    # it counts with its end MRR, as it does for logo churn), E 330.
-    # GRR = (120 + 150 + 300) / 650 = 570 / 650; NRR = (120 + 150 + 330) / 650 = 600 / 650.
-    assert_allclose(y["grr"], 570 / 650)
-    assert_allclose(y["nrr"], 600 / 650)
-    assert_allclose(y["net_revenue_churn"], 50 / 650)
+    # 2026: 650 + 120 + 50 - 70 - 240 + 150 = 660. Paying at start A, B, E. B churned in
+    # March and came back in May: lost for the year's ratios (DOMAIN, "Periods"), its 150
+    # stays in the reactivation column, on its own line.
+    _check(y, {"2026": [650, 120, 50, -70, -240, 150, 660, 3, 1]})
+    # Cohort A 150, B 200, E 300 -> end of May A 120, B lost (0), E 330.
+    # GRR = (120 + 0 + 300) / 650 = 420 / 650; NRR = (120 + 0 + 330) / 650 = 450 / 650.
+    assert_allclose(y["grr"], 420 / 650)
+    assert_allclose(y["nrr"], 450 / 650)
+    assert_allclose(y["net_revenue_churn"], 200 / 650)
+    assert_allclose(y["logo_churn"], 1 / 3)
+
+
+def test_trailing_bridge_cohort_with_a_reactivation(hand_mrr):
+    # Feb-May (4 months). Cohort = paying at the end of Jan: A 150, B 200, E 300 = 650.
+    # A ends at 120 (contraction -30), E at 330 (expansion +30), B churned in Mar and is back
+    # at 150 in May: lost (churn -200), its 150 is reactivation. C (new in Feb, 60 at the
+    # end) and D (new in Mar, churned in May: 0 at the end) are outside: new = 60.
+    row = trailing_bridge(mrr_movements(hand_mrr), "2026-05", months=4)
+    assert row[["start_mrr", "churn", "contraction", "expansion", "reactivation", "new",
+                "end_mrr"]].astype(float).tolist() == [650, -200, -30, 30, 150, 60, 660]
+    # The bars add up, and the page's formula applied to the bars gives the ratios.
+    assert 650 - 200 - 30 + 30 + 150 + 60 == row["end_mrr"]
+    assert_allclose(row["grr"], (650 - 200 - 30) / 650)
+    assert_allclose(row["nrr"], (650 - 200 - 30 + 30) / 650)
+    assert_allclose(row["net_revenue_churn"], 200 / 650)
+    assert (row["accounts_start"], row["accounts_churned"], row["accounts_reactivated"],
+            row["accounts_new"]) == (3, 1, 1, 1)
 
 
 def test_bridge_by_segment(hand_mrr):
@@ -284,8 +302,10 @@ def test_rollup_leaves_out_an_account_new_inside_the_quarter():
         1.0, 1.0, 0.0, 0.0]
     t = trailing_bridge(mv, "2026-03", months=3)
     assert t["period"] == "2026-01 to 2026-03"
+    # The trailing bridge is the start cohort's, bars and ratios alike: B, new and gone
+    # inside the window, adds nothing (its new and churn net to 0 at the window's end).
     assert t[["start_mrr", "new", "churn", "end_mrr", "grr", "nrr", "accounts_start",
-              "accounts_churned"]].tolist() == [100, 1000, -1000, 100, 1, 1, 1, 0]
+              "accounts_churned"]].tolist() == [100, 0, 0, 100, 1, 1, 1, 0]
     # In March alone B is paying at the start: GRR = NRR = (1100 - 1000) / 1100.
     march = bridge_row(revenue_bridge(mv), "2026-03")
     assert march["grr"] == pytest.approx(100 / 1100)
@@ -339,23 +359,27 @@ def test_quarter_every_movement_account_level_by_hand(quarter_mrr):
     # Q1: new 60; exp 20+30+25+30 = 105; contr -50-50-10 = -110; churn -200-250-90 = -540;
     #   react 70+120 = 190. 770 + 60 + 105 - 110 - 540 + 190 = 475.
     # Start cohort (paying end of Dec): X 150, Y 200, Z 300, W 80, V 40 = 770 (5 accounts).
-    # End of Mar: X 130, Y 120, Z 0, W 90, V 65.
-    #   GRR = (130 + 120 + 0 + 80 + 40) / 770 = 370 / 770   (W and V capped at their start)
-    #   NRR = (130 + 120 + 0 + 90 + 65) / 770 = 405 / 770; NRC = 365 / 770
-    #   logo churn: Z only (Y came back) -> 1 / 5.
+    # End of Mar: X 130, Y lost (churned in Jan: back in Mar at 120, a reactivation, but
+    # lost for the quarter's ratios), Z 0, W 90, V 65.
+    #   GRR = (130 + 0 + 0 + 80 + 40) / 770 = 250 / 770   (W and V capped at their start)
+    #   NRR = (130 + 0 + 0 + 90 + 65) / 770 = 285 / 770; NRC = 485 / 770
+    #   logo churn: Y and Z -> 2 / 5.
     # (Summing the movements would give GRR (770 - 540 - 110) / 770 = 120 / 770.)
     row = q.loc["2026Q1"]
     assert_allclose(row[BRIDGE_COLS].to_numpy(float),
-                    [770, 60, 105, -110, -540, 190, 475, 5, 1])
+                    [770, 60, 105, -110, -540, 190, 475, 5, 2])
     assert_allclose(row[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
-                    [370 / 770, 405 / 770, 365 / 770, 1 / 5])
+                    [250 / 770, 285 / 770, 485 / 770, 2 / 5])
     # Q4 2025 is Dec alone (Nov is the opening balance): R churns, 840 -> 770.
     assert_allclose(q.loc["2025Q4", ["start_mrr", "churn", "end_mrr", "grr", "nrr"]]
                     .to_numpy(float), [840, -70, 770, 770 / 840, 770 / 840])
+    # The trailing bridge draws the cohort: churn Y 200 + Z 300; contraction X -20;
+    # expansion W +10, V +25; reactivation Y's 120 and R's 70 (R was not paying at the
+    # start); new N ends at 0. 770 - 500 - 20 + 35 + 190 + 0 = 475.
     t = trailing_bridge(mv, "2026-03", months=3)
-    assert_allclose(t[BRIDGE_COLS].to_numpy(float), row[BRIDGE_COLS].to_numpy(float))
+    assert_allclose(t[BRIDGE_COLS].to_numpy(float), [770, 0, 35, -20, -500, 190, 475, 5, 2])
     assert_allclose(t[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
-                    [370 / 770, 405 / 770, 365 / 770, 1 / 5])
+                    [250 / 770, 285 / 770, 485 / 770, 2 / 5])
 
 
 def test_quarter_every_movement_contract_level_by_hand(quarter_mrr):
@@ -367,31 +391,33 @@ def test_quarter_every_movement_contract_level_by_hand(quarter_mrr):
     #   Mar: X1 exp +30, Y1 react +120, Z1 churn -250, W1 contr -10, N1 churn -90
     # Q1: new 85; exp 80; contr -60; churn -590; react 190. 770+85+80-60-590+190 = 475.
     # Start cohort: X1 100, X2 50, Y1 200, Z1 300, W1 80, V1 40 = 770 (6 contracts).
-    # End of Mar: X1 130, X2 0, Y1 120, Z1 0, W1 90, V1 40 (V2 is new: not in the cohort).
-    #   GRR = (100 + 0 + 120 + 0 + 80 + 40) / 770 = 340 / 770
-    #   NRR = (130 + 0 + 120 + 0 + 90 + 40) / 770 = 380 / 770
-    #   logo churn: X2 and Z1 -> 2 / 6.
+    # End of Mar: X1 130, X2 0, Y1 lost (churned in Jan, back in Mar), Z1 0, W1 90, V1 40
+    # (V2 is new: not in the cohort).
+    #   GRR = (100 + 0 + 0 + 0 + 80 + 40) / 770 = 220 / 770
+    #   NRR = (130 + 0 + 0 + 0 + 90 + 40) / 770 = 260 / 770
+    #   logo churn: X2, Y1 and Z1 -> 3 / 6.
     # Lower than the account view: X's lost product is churn here, offset at account level
     # by X1's expansion; V2's cross-sell is new business here, expansion there.
     row = q.loc["2026Q1"]
     assert_allclose(row[BRIDGE_COLS].to_numpy(float),
-                    [770, 85, 80, -60, -590, 190, 475, 6, 2])
+                    [770, 85, 80, -60, -590, 190, 475, 6, 3])
     assert_allclose(row[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
-                    [340 / 770, 380 / 770, 390 / 770, 2 / 6])
+                    [220 / 770, 260 / 770, 510 / 770, 3 / 6])
     t = trailing_bridge(mv, "2026-03", months=3)
     assert_allclose(t[["grr", "nrr", "accounts_start", "accounts_churned"]].to_numpy(float),
-                    [340 / 770, 380 / 770, 6, 2])
+                    [220 / 770, 260 / 770, 6, 3])
 
 
 def test_quarter_by_segment_uses_each_segments_cohort(quarter_mrr):
     seg = {"X": "SMB", "Y": "SMB", "N": "SMB", "Z": "Ent", "W": "Ent", "R": "Ent", "V": "Ent"}
     data = quarter_mrr.assign(segment=quarter_mrr["account_id"].map(seg))
     b = revenue_bridge(mrr_movements(data, keep="segment"), by="segment", freq="Q")
-    # SMB cohort X 150, Y 200 = 350 -> X 130, Y 120: GRR = NRR = 250 / 350 (N is new).
+    # SMB cohort X 150, Y 200 = 350 -> X 130, Y lost (churned in Jan, back in Mar):
+    #   GRR = NRR = 130 / 350 (N is new).
     # Ent cohort Z 300, W 80, V 40 = 420 -> Z 0, W 90, V 65: GRR = (0 + 80 + 40) / 420,
     #   NRR = (0 + 90 + 65) / 420 (R's reactivation is not in it).
     smb, ent = _row(b, period="2026Q1", segment="SMB"), _row(b, period="2026Q1", segment="Ent")
-    assert_allclose([smb["grr"], smb["nrr"], smb["logo_churn"]], [250 / 350, 250 / 350, 0])
+    assert_allclose([smb["grr"], smb["nrr"], smb["logo_churn"]], [130 / 350, 130 / 350, 1 / 2])
     assert_allclose([ent["grr"], ent["nrr"], ent["logo_churn"]], [120 / 420, 155 / 420, 1 / 3])
 
 
@@ -520,8 +546,13 @@ def test_bridge_identity_property(mrr):
                 period = pd.Period(row["period"], freq=freq)
                 s_col = max(period.asfreq("M", "start") - 1, first_month)
                 e_col = min(period.asfreq("M", "end"), by_month.index.max())
-                s, e = wide[s_col], wide[e_col]
+                s = wide[s_col]
+                inside = [c for c in wide.columns if s_col < c <= e_col]
                 cohort = s > 0
+                # DOMAIN: a cohort member that churned inside the period is lost, even if
+                # it paid again by its end.
+                lost = cohort & (wide[inside] == 0).any(axis=1)
+                e = wide[e_col].where(~lost, 0.0)
                 assert row["accounts_start"] == cohort.sum()
                 assert row["accounts_churned"] == (cohort & (e == 0)).sum()
                 assert row["grr"] == pytest.approx(
@@ -529,6 +560,7 @@ def test_bridge_identity_property(mrr):
                 assert row["nrr"] == pytest.approx(e[cohort].sum() / s[cohort].sum(), rel=1e-12)
         end = by_month.index.max()
         t = trailing_bridge(mv, end, months=3)
+        assert t["start_mrr"] + t[MOVES].sum() == pytest.approx(t["end_mrr"], abs=1e-9)
         if t["start_mrr"] > 0:
             assert 0 <= t["grr"] <= t["nrr"] + 1e-12 and t["grr"] <= 1 + 1e-12
 
