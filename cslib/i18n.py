@@ -154,6 +154,36 @@ TEXT: dict[str, tuple[str, str]] = {
                "response rate of **{rate}** ({ci}).",
                "{sent} convites em {waves} ondas; {responded} respondidos em até 30 dias, "
                "taxa de resposta de **{rate}** ({ci})."),
+    "survey_month": ("Response rate for {month}: of the {sent} invitations whose 30-day "
+                     "response window closed in the month (sent {sent_from} to {sent_to}), "
+                     "{responded} were answered: **{rate}** ({ci}).",
+                     "Taxa de resposta de {month}: dos {sent} convites cuja janela de "
+                     "resposta de 30 dias fechou no mês (enviados de {sent_from} a "
+                     "{sent_to}), {responded} foram respondidos: **{rate}** ({ci})."),
+    "survey_month_none": ("No invitation's 30-day response window closed in {month}.",
+                          "Nenhum convite teve a janela de resposta de 30 dias fechada em "
+                          "{month}."),
+    "survey_provisional": (" Still collecting at the month's end (provisional, not in the "
+                           "rate): {sent} invitations sent {sent_from} to {sent_to}, "
+                           "{responded} answered so far.",
+                           " Ainda recebendo respostas no fim do mês (provisório, fora da "
+                           "taxa): {sent} convites enviados de {sent_from} a {sent_to}, "
+                           "{responded} respondidos até agora."),
+    # loops
+    "loops_month": ("Of the {due} answers of {month} whose {sla}-day SLA had elapsed by the "
+                    "month's end, **{met}** had their loop closed in time ({rate}) and "
+                    "{missed} did not.",
+                    "Das {due} respostas de {month} cujo SLA de {sla} dias venceu até o fim "
+                    "do mês, **{met}** tiveram o loop fechado a tempo ({rate}) e {missed} "
+                    "não."),
+    "loops_pending": (" {pending} more were still inside their SLA at the month's end: "
+                      "pending, neither met nor missed.",
+                      " Outras {pending} ainda estavam dentro do SLA no fim do mês: "
+                      "pendentes, nem cumpridas nem perdidas."),
+    "loops_none": ("No NPS answers in {month}.", "Nenhuma resposta de NPS em {month}."),
+    # headline names on the overview: the figure and its period
+    "headline.period": ("{name}, {period}", "{name}, {period}"),
+    "headline.days": ("{days} days", "{days} dias"),
     "survey_mix": (" The largest gap between a wave's user-type mix and the whole base is "
                    "{gap} points.",
                    " A maior diferença entre o mix de tipos de usuário de uma onda e a base "
@@ -169,6 +199,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "review_fcr": (" First-contact resolution is {rate} ({ci}, {n} resolved tickets).",
                    " A resolução no primeiro contato é de {rate} ({ci}, {n} tickets "
                    "resolvidos)."),
+    "review_fcr_month": (" First-contact resolution over the {n} tickets resolved in {month} "
+                         "is {rate} ({ci}).",
+                         " A resolução no primeiro contato dos {n} tickets resolvidos em "
+                         "{month} é de {rate} ({ci})."),
     "in": ("{value} in {group}", "{value} em {group}"),
     # plots
     "axis.nps": ("NPS", "NPS"),

@@ -690,14 +690,140 @@ def correlation_sentence(correlation: Mapping, *, locale: str | None = None) -> 
               p=_p_text(p, locale)) + t("correlation", locale))
 
 
-def survey_sentence(overall: Mapping, *, locale: str | None = None) -> str:
+def fmt_date(value, locale: str | None = None) -> str:
+    """A day as its locale writes it: ``"31 Oct 2026"`` / ``"31/10/2026"``.
+
+    Examples
+    --------
+    >>> fmt_date("2026-10-31", "en"), fmt_date("2026-10-31", "pt-BR")
+    ('31 Oct 2026', '31/10/2026')
+    """
+    from babel.dates import format_date
+
+    locale = _loc(locale)
+    if _missing(value):
+        return t("n/a", locale)
+    pattern = "dd/MM/y" if locale == "pt-BR" else "d MMM y"
+    return format_date(pd.Timestamp(value).date(), pattern, locale=_BABEL[locale])
+
+
+def fmt_month_short(month, locale: str | None = None) -> str:
+    """A month in a column header: ``"Oct 2026"`` / ``"out/2026"``.
+
+    Examples
+    --------
+    >>> fmt_month_short("2026-10", "en"), fmt_month_short("2026-10", "pt-BR")
+    ('Oct 2026', 'out/2026')
+    """
+    from babel.dates import format_date
+
+    from .periods import as_month
+
+    locale = _loc(locale)
+    day = as_month(month).date()
+    if locale == "pt-BR":
+        return format_date(day, "MMM", locale=_BABEL[locale]).rstrip(".") + f"/{day.year}"
+    return format_date(day, "MMM y", locale=_BABEL[locale])
+
+
+def headline_name(name: str, *, month=None, days: int | None = None,
+                  locale: str | None = None) -> str:
+    """A headline's name with its period, as the overview's column header shows it.
+
+    Examples
+    --------
+    >>> headline_name("FCR", month="2026-10", locale="en")
+    'FCR, Oct 2026'
+    >>> headline_name("NPS", days=90, locale="pt-BR")
+    'NPS, 90 dias'
+    """
+    locale = _loc(locale)
+    if days is not None:
+        period = t("headline.days", locale, days=fmt_number(days, locale))
+    elif month is not None:
+        period = fmt_month_short(month, locale)
+    else:
+        return name
+    return t("headline.period", locale, name=name, period=period)
+
+
+def nps_headlines(current: Mapping, *, days: int = 90,
+                  locale: str | None = None) -> list[dict]:
+    """The trailing-window NPS with its interval for the overview page.
+
+    Examples
+    --------
+    >>> h = nps_headlines({"nps": 32.5, "ci_low": 25.1, "ci_high": 39.0, "n": 420}, locale="en")
+    >>> h[0]["name"], h[0]["text"]
+    ('NPS, 90 days', '32 (95% CI 25 to 39)')
+    """
+    locale = _loc(locale)
+    value = _get(current, "nps")
+    text = fmt_nps(value, locale)
+    low, high = _get(current, "ci_low"), _get(current, "ci_high")
+    if not (_missing(low) and _missing(high)):
+        text += f" ({fmt_ci(low, high, locale, kind='nps')})"
+    return [_headline(headline_name("NPS", days=days, locale=locale), value, text)]
+
+
+def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
+    """Loops closed within the SLA, over the month's answers that were due.
+
+    Parameters
+    ----------
+    loops : cslib.nps.LoopClosure
+        Of the month's answers, seen at its end (``month=``).
+    """
+    locale = _loc(locale)
+    rate = loops.within_sla_rate
+    return [_headline(headline_name("Loops closed in SLA", month=month, locale=locale),
+                      None if _missing(rate) else rate, fmt_pct(rate, locale))]
+
+
+def loop_sentence(loops, *, month, sla_days: float = 3, locale: str | None = None) -> str:
+    """The month's answers: loops closed in time, missed, and still pending.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cslib.nps import LoopClosure
+    >>> summary = pd.DataFrame({"n": [6], "due": [5], "pending": [1], "within_sla": [4],
+    ...                         "missed": [1]})
+    >>> loop_sentence(LoopClosure(None, None, {}, summary), month="2026-10", locale="en")[:72]
+    'Of the 5 answers of October 2026 whose 3-day SLA had elapsed by the mont'
+    """
+    locale = _loc(locale)
+    summary = loops.sla_summary
+    month_words = _month_words(str(month), locale)
+    if summary is None or int(summary["n"].sum()) == 0:
+        return t("loops_none", locale, month=month_words)
+    due, pending = int(summary["due"].sum()), int(summary["pending"].sum())
+    met = int(summary["within_sla"].sum())
+    text = t("loops_month", locale, due=fmt_number(due, locale), month=month_words,
+             sla=fmt_number(sla_days, locale), met=fmt_number(met, locale),
+             rate=fmt_pct(met / due if due else np.nan, locale),
+             missed=fmt_number(due - met, locale))
+    if pending:
+        text += t("loops_pending", locale, pending=fmt_number(pending, locale))
+    return text
+
+
+def survey_sentence(overall: Mapping, *, locale: str | None = None, month=None,
+                    provisional: Mapping | None = None) -> str:
     """Invitations, answers and the response rate with its interval.
 
     Parameters
     ----------
     overall : dict
         :attr:`cslib.survey.SurveyHealth.overall`: ``sent``, ``responded``,
-        ``response_rate``, ``ci_low``, ``ci_high``, ``waves``, ``max_mix_gap``.
+        ``response_rate``, ``ci_low``, ``ci_high``, ``waves``, ``max_mix_gap``
+        (and ``sent_from``, ``sent_to`` with a report month).
+    month : str, optional
+        The report month ``overall`` was computed for (``survey_health(month=)``):
+        the sentence then names the sends whose response window closed in it.
+    provisional : dict, optional
+        :attr:`cslib.survey.SurveyHealth.provisional`, the sends still
+        collecting answers, reported apart.
 
     Returns
     -------
@@ -706,6 +832,28 @@ def survey_sentence(overall: Mapping, *, locale: str | None = None) -> str:
     """
     locale = _loc(locale)
     sent = _get(overall, "sent", 0)
+    if month is not None:
+        month_words = _month_words(str(month), locale)
+        if _missing(sent) or sent == 0:
+            text = t("survey_month_none", locale, month=month_words)
+        else:
+            text = t("survey_month", locale, month=month_words, sent=fmt_number(sent, locale),
+                     sent_from=fmt_date(_get(overall, "sent_from"), locale),
+                     sent_to=fmt_date(_get(overall, "sent_to"), locale),
+                     responded=fmt_number(_get(overall, "responded"), locale),
+                     rate=fmt_pct(_get(overall, "response_rate"), locale),
+                     ci=fmt_ci(_get(overall, "ci_low"), _get(overall, "ci_high"), locale,
+                               kind="pct"))
+        if provisional and _get(provisional, "sent", 0):
+            text += t("survey_provisional", locale,
+                      sent=fmt_number(_get(provisional, "sent"), locale),
+                      sent_from=fmt_date(_get(provisional, "sent_from"), locale),
+                      sent_to=fmt_date(_get(provisional, "sent_to"), locale),
+                      responded=fmt_number(_get(provisional, "responded"), locale))
+        gap = _get(overall, "max_mix_gap")
+        if not _missing(gap):
+            text += t("survey_mix", locale, gap=fmt_number(100 * float(gap), locale, 1))
+        return text
     if _missing(sent) or sent == 0:
         return t("survey_none", locale)
     text = t("survey", locale, sent=fmt_number(sent, locale),
@@ -720,7 +868,8 @@ def survey_sentence(overall: Mapping, *, locale: str | None = None) -> str:
 
 
 def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | None,
-                            fcr: pd.DataFrame | None, *, locale: str | None = None) -> str:
+                            fcr: pd.DataFrame | None, *, locale: str | None = None,
+                            month=None) -> str:
     """Accounts per review class, LTV/CAC per segment and first-contact resolution.
 
     Parameters
@@ -733,6 +882,9 @@ def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | Non
     fcr : DataFrame or None
         :func:`cslib.support.first_contact_resolution` without ``by``
         (``n``, ``rate``, ``ci_low``, ``ci_high``).
+    month : str, optional
+        The month ``fcr`` was computed for (tickets resolved in it); the
+        sentence names it.
 
     Returns
     -------
@@ -760,7 +912,9 @@ def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | Non
         text += t("review_ltv", locale, items="; ".join(items))
     if fcr is not None and len(fcr) and "rate" in fcr:
         first = fcr.iloc[0]
-        text += t("review_fcr", locale, rate=fmt_pct(first["rate"], locale),
+        key = "review_fcr" if month is None else "review_fcr_month"
+        text += t(key, locale, rate=fmt_pct(first["rate"], locale),
+                  month=_month_words(str(month), locale),
                   ci=fmt_ci(_get(first, "ci_low"), _get(first, "ci_high"), locale, kind="pct"),
                   n=fmt_number(_get(first, "n"), locale))
     return text
@@ -771,7 +925,7 @@ def _headline(name: str, value, text: str | None = None) -> dict:
     return {"name": name, "value": value, "text": text}
 
 
-def bridge_headlines(month_row, *, locale: str | None = None) -> list[dict]:
+def bridge_headlines(month_row, *, locale: str | None = None, month=None) -> list[dict]:
     """The month's NRR, GRR, net revenue churn and logo churn for the overview page.
 
     Parameters
@@ -795,7 +949,10 @@ def bridge_headlines(month_row, *, locale: str | None = None) -> list[dict]:
         return []
     names = {"nrr": "NRR", "grr": "GRR", "net_revenue_churn": "Net revenue churn",
              "logo_churn": "Logo churn"}
-    return [_headline(label, _get(month_row, col), fmt_pct(_get(month_row, col), locale))
+    if month is None and not _missing(_get(month_row, "period", np.nan)):
+        month = _get(month_row, "period")
+    return [_headline(headline_name(label, month=month, locale=locale), _get(month_row, col),
+                      fmt_pct(_get(month_row, col), locale))
             for col, label in names.items()]
 
 
@@ -814,7 +971,7 @@ def _class_counts(summary: pd.DataFrame) -> pd.Series:
 
 
 def review_headlines(summary: pd.DataFrame, fcr: pd.DataFrame | None, *,
-                     locale: str | None = None) -> list[dict]:
+                     locale: str | None = None, month=None) -> list[dict]:
     """Churn-risk accounts (class 4) and first-contact resolution for the overview page.
 
     Parameters
@@ -834,8 +991,9 @@ def review_headlines(summary: pd.DataFrame, fcr: pd.DataFrame | None, *,
     locale = _loc(locale)
     risk = int(_class_counts(summary).get(4, 0))
     rate = fcr["rate"].iloc[0] if fcr is not None and len(fcr) and "rate" in fcr else np.nan
-    return [_headline("Churn risk accounts", risk),
-            _headline("FCR", None if _missing(rate) else float(rate), fmt_pct(rate, locale))]
+    return [_headline(headline_name("Churn risk accounts", month=month, locale=locale), risk),
+            _headline(headline_name("FCR", month=month, locale=locale),
+                      None if _missing(rate) else float(rate), fmt_pct(rate, locale))]
 
 
 # --------------------------------------------------------------------------- tables

@@ -491,7 +491,9 @@ def test_try_fit_returns_the_reason_and_attempt_shows_it(monkeypatch):
 # --------------------------------------------------------------------------- headlines
 def test_bridge_headlines():
     heads = report.bridge_headlines(_bridge_row(), locale="pt-BR")
-    assert [h["name"] for h in heads] == ["NRR", "GRR", "Net revenue churn", "Logo churn"]
+    # Each overview column names its period: the bridge row's month.
+    assert [h["name"] for h in heads] == ["NRR, out/2026", "GRR, out/2026",
+                                          "Net revenue churn, out/2026", "Logo churn, out/2026"]
     # 655/700 = 93.57%, 615/700 = 87.86%, 45/700 = 6.43%, 3/150 = 2%
     assert [h["text"] for h in heads] == ["93,6%", "87,9%", "6,4%", "2,0%"]
     assert heads[0]["value"] == pytest.approx(655 / 700)
@@ -508,6 +510,8 @@ def test_review_headlines_sum_class_4_over_groups():
     assert rate["text"] == "72.0%"  # 389 / 540 = 72.04%
     _, missing = report.review_headlines(summary.iloc[:0], fcr.iloc[:0], locale="en")
     assert missing == {"name": "FCR", "value": None, "text": "n/a"}
+    _, october = report.review_headlines(summary, fcr, locale="en", month="2026-10")
+    assert october["name"] == "FCR, Oct 2026"
 
 
 def test_adoption_headlines():
