@@ -148,3 +148,18 @@ def test_plots_accept_a_bound_a_hair_on_the_wrong_side():
     assert ax is not None
     assert_allclose(plots._error_lengths([0.0, 0.4], [1e-17, 0.2], [0.3, np.nan]),
                     [[0.0, 0.2], [0.3, 0.0]])
+
+
+def test_holm_note_counts_the_comparisons_of_the_page():
+    from cslib import report
+
+    by_type = pd.DataFrame({"p_value": [0.01, 0.2, 0.3]})
+    by_plan = pd.DataFrame({"p_value": [0.04, np.nan]})  # a group with no test
+    assert report.holm_note(by_type, by_plan, locale="en") == (
+        "Significance is corrected for 4 comparisons on this page (Holm); the p-value "
+        "column is uncorrected.")
+    assert report.holm_note(by_type, by_plan, locale="pt-BR").startswith(
+        "A significância é corrigida para 4 comparações nesta página (Holm)")
+    by_type.attrs["n_comparisons"] = by_plan.attrs["n_comparisons"] = 6
+    assert "for 6 comparisons" in report.holm_note(by_type, by_plan, locale="en")
+    assert "no correction" in report.holm_note(pd.DataFrame({"p_value": [0.04]}), locale="en")
