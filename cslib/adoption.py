@@ -27,6 +27,8 @@ Examples
 ...                              controls=controls)
 >>> bool(model.summary.loc["key_adopter", "odds_ratio"] < 1)  # adopters churn less
 True
+>>> model.diagnostics["cov_type"], model.diagnostics["n_clusters"] == panel["account_id"].nunique()
+('cluster', True)
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ._checks import as_list as _as_list
 from ._checks import require_columns
+from ._stats import cluster_sandwich, z_value
 from .demo import KEY_FEATURES
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
@@ -676,6 +679,14 @@ class RetentionRegression:
         Control columns (see :func:`usable_controls`).
     confidence : float, default 0.95
         Level of the intervals.
+    cluster : str or None, default "account_id"
+        Column of the clusters the standard errors are clustered by. The
+        model is fitted on account-months, so one account appears many times
+        and its months are not independent: the default clusters by account
+        (the ``account_id`` of :func:`adoption_panel`), with the
+        cluster-robust sandwich and Stata's ``G / (G - 1)`` factor for a
+        logit (``G`` clusters). None: plain (model-based) standard errors,
+        for rows that are independent (one per account, or a cross-section).
     sparse : {"drop", "raise"}, default "drop"
         What to do with a categorical (or 0/1) control that has a level in
         which the outcome never varies (a plan with no churn in a small
@@ -689,17 +700,23 @@ class RetentionRegression:
         The controls actually in the model.
     summary_ : pandas.DataFrame
         Indexed by ``term`` (adoption first, then controls; no intercept):
-        ``coef`` (log odds), ``se``, ``odds_ratio``, ``ci_low``, ``ci_high``
-        (odds-ratio scale, Wald), ``p_value``.
+        ``coef`` (log odds), ``se`` (clustered when ``cluster``),
+        ``odds_ratio``, ``ci_low``, ``ci_high`` (odds-ratio scale, Wald, from
+        that ``se``), ``p_value`` (normal).
     diagnostics_ : dict
         ``n``, ``events``, ``dropped``, ``pseudo_r2`` (McFadden), ``auc``
-        (in-sample, Mann-Whitney), ``intercept``.
+        (in-sample, Mann-Whitney), ``intercept``, ``cov_type`` ("cluster"
+        or "nonrobust"), ``cluster`` (the column, or None) and
+        ``n_clusters`` (None when not clustered).
+    cov_ : pandas.DataFrame
+        The covariance of the coefficients (intercept included) behind ``se``.
     results_ : statsmodels results
-        The fitted ``statsmodels`` Logit results.
+        The fitted ``statsmodels`` Logit results (model-based covariance).
     """
 
     def __init__(self, *, outcome: str, adoption: str, controls: Sequence[str] = (),
-                 confidence: float = 0.95, sparse: str = "drop"):
+                 confidence: float = 0.95, sparse: str = "drop",
+                 cluster: str | None = "account_id"):
         if not 0 < confidence < 1:
             raise ParamsError(f"confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
         if sparse not in ("drop", "raise"):
@@ -709,6 +726,7 @@ class RetentionRegression:
         self.adoption = adoption
         self.controls = [c for c in _as_list(controls) if c not in (outcome, adoption)]
         self.confidence = confidence
+        self.cluster = cluster
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -746,8 +764,16 @@ class RetentionRegression:
         )
 
         func = "retention_regression"
+        if self.cluster is not None and self.cluster not in data.columns:
+            raise ModelError(
+                f"{func}: no cluster column `{self.cluster}` in the data. Account-months are "
+                "not independent, so the standard errors are clustered by account: pass "
+                "cluster='<your account column>', or cluster=None when every row is a "
+                "different, independent unit.")
         columns = [self.outcome, self.adoption, *self.controls]
-        frame, dropped = _complete_rows(data, columns, func=func)
+        cluster_cols = [self.cluster] if self.cluster is not None else []
+        frame, dropped = _complete_rows(data, list(dict.fromkeys([*columns, *cluster_cols])),
+                                        func=func)
         if len(frame) == 0:
             raise ModelError(f"{func}: no complete rows: every row has a missing value in "
                              f"{', '.join(f'`{c}`' for c in columns)}.")
@@ -793,15 +819,32 @@ class RetentionRegression:
             if not issubclass(w.category, PerfectSeparationWarning):
                 warnings.warn(w.message, w.category, stacklevel=2)
 
-        z = norm.ppf(0.5 + self.confidence / 2)
-        params, se = res.params, res.bse
+        z = z_value(self.confidence)
+        params = res.params
+        n_clusters = None
+        if self.cluster is None:
+            cov = np.asarray(res.cov_params())
+        else:
+            design = x.to_numpy(dtype=float)
+            weights = fitted * (1 - fitted)
+            bread = np.linalg.inv(design.T @ (design * weights[:, None]))
+            scores = design * (y - fitted)[:, None]
+            try:
+                cov, n_clusters = cluster_sandwich(scores, bread, frame[self.cluster].to_numpy(),
+                                                   correction="ml")
+            except ValueError as err:
+                raise ModelError(f"{func}: {err} Pass cluster=None for plain standard "
+                                 "errors.") from None
+        se = pd.Series(np.sqrt(np.diag(cov)), index=params.index)
+        p_values = pd.Series(2 * norm.sf(np.abs(params / se)), index=params.index)
         summary = pd.DataFrame({
             "coef": params, "se": se, "odds_ratio": np.exp(params),
             "ci_low": np.exp(params - z * se), "ci_high": np.exp(params + z * se),
-            "p_value": res.pvalues,
+            "p_value": p_values,
         }).drop(index="Intercept")
         summary.index.name = "term"
         self.results_ = res
+        self.cov_ = pd.DataFrame(cov, index=params.index, columns=params.index)
         self.summary_ = summary
         self.diagnostics_ = {
             "n": int(len(y)),
@@ -810,6 +853,9 @@ class RetentionRegression:
             "pseudo_r2": mcfadden_r2(y, res.llf),
             "auc": mann_whitney_auc(y, fitted),
             "intercept": float(params["Intercept"]),
+            "cov_type": "nonrobust" if self.cluster is None else "cluster",
+            "cluster": self.cluster,
+            "n_clusters": n_clusters,
         }
         return self
 
@@ -848,6 +894,7 @@ def retention_regression(
     controls: Sequence[str] = (),
     confidence: float = 0.95,
     sparse: str = "drop",
+    cluster: str | None = "account_id",
 ) -> RetentionRegression:
     """Fit :class:`RetentionRegression` (logistic regression with odds ratios).
 
@@ -855,8 +902,9 @@ def retention_regression(
     ----------
     data : pandas.DataFrame
         E.g. the output of :func:`adoption_panel`. Not modified.
-    outcome, adoption, controls, confidence, sparse
-        See :class:`RetentionRegression`.
+    outcome, adoption, controls, confidence, sparse, cluster
+        See :class:`RetentionRegression`. Standard errors are clustered by
+        ``cluster`` (default ``"account_id"``); ``cluster=None`` for plain ones.
 
     Returns
     -------
@@ -887,15 +935,17 @@ def retention_regression(
     >>> import statsmodels.api as sm
     >>> grades = sm.datasets.spector.load_pandas().data
     >>> model = retention_regression(grades, outcome="GRADE", adoption="PSI",
-    ...                              controls=["GPA", "TUCE"])
+    ...                              controls=["GPA", "TUCE"], cluster=None)
     >>> model.summary[["coef", "se", "odds_ratio", "p_value"]].round(3)
            coef     se  odds_ratio  p_value
     term
     PSI   2.379  1.065      10.791    0.025
     GPA   2.826  1.263      16.880    0.025
     TUCE  0.095  0.142       1.100    0.501
-    >>> model.diagnostics["n"], model.diagnostics["events"]
-    (32, 11)
+    >>> model.diagnostics["n"], model.diagnostics["events"], model.diagnostics["cov_type"]
+    (32, 11, 'nonrobust')
+
+    (32 students, one row each: independent rows, so ``cluster=None``.)
     """
     return RetentionRegression(outcome=outcome, adoption=adoption, controls=controls,
-                               confidence=confidence, sparse=sparse).fit(data)
+                               confidence=confidence, sparse=sparse, cluster=cluster).fit(data)

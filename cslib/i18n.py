@@ -29,6 +29,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "ci_na": ("{level} CI {na}", "IC {level} {na}"),
     "range": ("{low} to {high}", "{low} a {high}"),
     "significant": ("significant at 5%", "significativo a 5%"),
+    "holm_note": ("Significance is corrected for {n} comparisons on this page (Holm); the "
+                  "p-value column is uncorrected.",
+                  "A significância é corrigida para {n} comparações nesta página (Holm); a "
+                  "coluna valor-p não tem correção."),
+    "holm_note.one": ("Significance is tested once on this page: no correction needed.",
+                      "A significância é testada uma vez nesta página: não há correção."),
     "not significant": ("not significant at 5%", "não significativo a 5%"),
     "previous_window": ("the previous {days} days", "nos {days} dias anteriores"),
     "window_to": ("the {days} days to {end}", "os {days} dias até {end}"),
@@ -244,6 +250,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.rest_nps": ("NPS (rest)", "NPS (demais)"),
     "col.difference": ("Difference", "Diferença"),
     "col.p_value": ("p-value", "valor-p"),
+    "col.p_value_holm": ("p-value (Holm)", "valor-p (Holm)"),
     "col.significant": ("Significant", "Significativo"),
     "col.small_sample": ("Small sample", "Amostra pequena"),
     "col.user_type": ("User type", "Tipo de usuário"),

@@ -7,9 +7,20 @@ promoters and detractors among ``n`` answers,
 
     var(NPS) = (p + d - (p - d)^2) / n        (on the -1..1 scale)
 
-and every function here reports a normal-approximation interval,
-``NPS +/- z * 100 * sqrt(var)``, clipped to [-100, 100]. Answers with no score are
-left out; scores outside 0-10 are an error.
+and every function here reports the adjusted-Wald interval of Rocks (2016, *The American
+Statistician* 70(4); MeasuringU's recommended NPS interval): add 3/4 to the promoters
+and to the detractors and 3 to ``n``, then
+
+    p' = (promoters + 3/4) / (n + 3),   d' = (detractors + 3/4) / (n + 3)
+    interval = 100 * [(p' - d') +/- z * sqrt((p' + d' - (p' - d')^2) / (n + 3))]
+
+clipped to [-100, 100] and widened, where needed, to contain the point estimate, which
+stays the raw ``100 * (p - d)``. Unlike the plain Wald interval it keeps its width when
+every answer falls in one category (10 promoters of 10: 47.5 to 100, not 100 to 100), and
+its exact coverage stays near the nominal level down to n = 10 (tested by enumerating
+the multinomial). Differences between groups or windows use the plain variances above
+(a two-sample z-test). Answers with no score are left out; scores outside 0-10 are an
+error.
 
 The module also runs the continuous programme: 12 stratified weekly waves
 (:func:`survey_waves`), nobody asked twice within 90 days (:func:`due_for_survey`),
@@ -39,6 +50,7 @@ from scipy import stats
 
 from ._checks import as_list as _by_list
 from ._checks import require_columns
+from ._stats import holm, z_value
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .tables import with_accounts, with_users
 
@@ -120,20 +132,33 @@ def _category_codes(scores, *, column: str = "score", func: str = "nps") -> np.n
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(1 - (1 - confidence) / 2))
+    return z_value(confidence)
 
 
 def _stats(n, promoters, detractors, confidence: float) -> dict[str, np.ndarray]:
-    """NPS, its variance (one answer, -1..1 scale) and interval; NaN where n == 0."""
+    """Raw NPS, its variance (one answer, -1..1 scale) and the adjusted-Wald interval.
+
+    NaN where ``n == 0``. The interval (Rocks 2016) is centred on the NPS of the
+    counts plus 3/4 promoter and 3/4 detractor, over ``n + 3``; clipped to
+    [-100, 100], then widened to contain the raw NPS (it can fall just outside
+    when n is 1), so no bound is ever on the wrong side of the estimate.
+    """
     n = np.asarray(n, dtype="float64")
+    pro = np.asarray(promoters, dtype="float64")
+    det = np.asarray(detractors, dtype="float64")
     safe = np.where(n > 0, n, np.nan)
-    p = np.asarray(promoters, dtype="float64") / safe
-    d = np.asarray(detractors, dtype="float64") / safe
+    p, d = pro / safe, det / safe
     unit_var = np.maximum(p + d - (p - d) ** 2, 0.0)  # float rounding can dip below 0
     nps = 100 * (p - d)
-    half = _z(confidence) * 100 * np.sqrt(unit_var / safe)
-    return {"nps": nps, "unit_var": unit_var,
-            "ci_low": np.clip(nps - half, -100, 100), "ci_high": np.clip(nps + half, -100, 100)}
+    n_adj = safe + 3
+    p_adj, d_adj = (pro + 0.75) / n_adj, (det + 0.75) / n_adj
+    centre = p_adj - d_adj
+    half = _z(confidence) * np.sqrt(np.maximum(p_adj + d_adj - centre ** 2, 0.0) / n_adj)
+    low = np.fmin(np.clip(100 * (centre - half), -100, 100), nps)
+    high = np.fmax(np.clip(100 * (centre + half), -100, 100), nps)
+    missing = ~(n > 0)
+    low, high = np.where(missing, np.nan, low), np.where(missing, np.nan, high)
+    return {"nps": nps, "unit_var": unit_var, "ci_low": low, "ci_high": high}
 
 
 def _difference(a: dict, b: dict, confidence: float) -> dict[str, float]:
@@ -229,6 +254,8 @@ def nps_table(
     by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
     min_n: int = 30,
+    user: str | None = None,
+    date: str = "responded_at",
 ) -> pd.DataFrame:
     """NPS with its confidence interval, per group.
 
@@ -246,14 +273,22 @@ def nps_table(
         Level of the interval, in (0, 1).
     min_n : int, default 30
         Groups with fewer answers are flagged ``small_sample``.
+    user : str, optional
+        User column: a user who answered more than once counts once, with the
+        latest answer (by ``date``; row order breaks ties), in whichever group
+        that answer falls; the rule of :func:`window_comparison`, so a table
+        of the same window adds up to its ``n``. None (the default): every
+        answer counts.
+    date : str, default "responded_at"
+        Answer time column, used only with ``user``.
 
     Returns
     -------
     pandas.DataFrame
         The ``by`` columns, then ``n``, ``promoters``, ``passives``,
         ``detractors``, ``pct_promoters``, ``pct_passives``, ``pct_detractors``
-        (0-100), ``nps`` (-100..100), ``ci_low``, ``ci_high`` (normal
-        approximation, clipped to [-100, 100]) and ``small_sample``
+        (0-100), ``nps`` (-100..100, the raw share difference), ``ci_low``,
+        ``ci_high`` (adjusted Wald, see the module notes) and ``small_sample``
         (``n < min_n``). With no answers, ``nps`` and the interval are NaN.
 
     Warns
@@ -275,17 +310,28 @@ def nps_table(
     >>> table = nps_table(responses, by="segment", min_n=0)
     >>> table[["segment", "n", "promoters", "detractors", "nps", "ci_low", "ci_high"]].round(1)
           segment  n  promoters  detractors   nps  ci_low  ci_high
-    0  Enterprise  4          3           0  75.0    32.6    100.0
-    1         SMB  5          2           2   0.0   -78.4     78.4
+    0  Enterprise  4          3           0  75.0    -7.3     93.1
+    1         SMB  5          2           2   0.0   -57.5     57.5
 
-    Enterprise: p = 3/4, d = 0, var = (0.75 - 0.75^2) / 4, so the interval is
-    75 +/- 1.96 * 100 * sqrt(0.046875) = 75 +/- 42.4, clipped at 100.
+    Enterprise: p' = 3.75 / 7, d' = 0.75 / 7, so p' - d' = 3/7 and
+    var = (4.5/7 - (3/7)^2) / 7 = 0.06560; the interval is
+    42.9 +/- 1.96 * 100 * 0.2561 = 42.9 +/- 50.2 (the raw 75 is inside it).
+
+    With ``user``, a user's latest answer replaces the earlier ones:
+
+    >>> twice = pd.DataFrame({"user_id": ["U1", "U1", "U2"], "score": [3, 10, 9],
+    ...     "responded_at": pd.to_datetime(["2026-09-01", "2026-10-01", "2026-10-02"])})
+    >>> nps_table(twice, user="user_id", min_n=0)[["n", "promoters", "nps"]]
+       n  promoters    nps
+    0  2          2  100.0
     """
     func = "nps_table"
     _check_params(func, confidence=confidence, min_n=min_n)
     keys = _by_list(by)
-    _require(data, [*keys, score], func=func)
-    out = _count(_scored(data, score, keys, func=func), keys, confidence, min_n)
+    _require(data, [*keys, score, *([user, date] if user else [])], func=func)
+    frame = _scored(data, score, [*keys, *([user, date] if user else [])], func=func)
+    frame = _latest_answers(frame, user=user, date=date, func=func)
+    out = _count(frame, keys, confidence, min_n)
     small = out.loc[out["small_sample"]]
     if len(small):
         where = _labels(small, keys) if keys else f"all answers (n={int(small['n'].iloc[0])})"
@@ -371,8 +417,15 @@ def compare_groups(
     score: str = "score",
     min_n: int = 30,
     confidence: float = 0.95,
+    user: str | None = "user_id",
+    date: str = "responded_at",
+    n_comparisons: int | None = None,
 ) -> pd.DataFrame:
     """Each group of ``by`` against the rest of the data (all other answers).
+
+    "Significant" is corrected for multiple comparisons (Holm): a table of
+    ``k`` groups makes ``k`` tests, and a page that shows several tables makes
+    all of them (pass their total as ``n_comparisons``).
 
     Parameters
     ----------
@@ -387,35 +440,61 @@ def compare_groups(
         rest have at least ``min_n`` answers.
     confidence : float, default 0.95
         Level of the group's interval; ``significant`` means
-        ``p_value < 1 - confidence`` (0.05 by default).
+        ``p_value_holm < 1 - confidence`` (0.05 by default).
+    user : str or None, default "user_id"
+        User column: a user who answered more than once counts once, with the
+        latest answer (by ``date``), in whichever group it falls, as in
+        :func:`window_comparison`; so the groups' ``n`` add up to the
+        headline's. None: every answer counts (for data with no user column).
+    date : str, default "responded_at"
+        Answer time column, used with ``user``.
+    n_comparisons : int, optional
+        The number of comparisons in the family that ``significant`` is
+        corrected for; default the groups with a p-value in this table. With
+        more (the groups of every table on the page), this table's p-values
+        are ranked first among them, which is never less strict than Holm's
+        correction over all of them.
 
     Returns
     -------
     pandas.DataFrame
         One row per group: ``by``, ``n``, ``nps``, ``ci_low``, ``ci_high``,
         ``rest_n``, ``rest_nps``, ``difference`` (= ``nps - rest_nps``),
-        ``p_value`` (two-sided z-test, as :func:`compare_nps`),
-        ``significant`` and ``small_sample`` (``n < min_n``).
+        ``p_value`` (two-sided z-test, as :func:`compare_nps`, uncorrected),
+        ``p_value_holm`` (Holm-adjusted for ``n_comparisons``),
+        ``significant`` and ``small_sample`` (``n < min_n``). Its
+        ``attrs["n_comparisons"]`` holds the family size used.
 
     Warns
     -----
     SmallSampleWarning
         Naming the groups with fewer than ``min_n`` answers.
 
+    Raises
+    ------
+    SchemaError
+        A column is missing (pass ``user=None`` for data without users).
+    ParamsError
+        ``n_comparisons`` is smaller than the number of groups tested.
+
     Examples
     --------
     >>> responses = pd.DataFrame({"segment": ["SMB"] * 5 + ["Enterprise"] * 4,
     ...                           "score": [10, 9, 6, 3, 8, 10, 9, 9, 7]})
-    >>> out = compare_groups(responses, by="segment", min_n=0)
-    >>> out[["segment", "n", "nps", "rest_nps", "difference", "p_value", "significant"]].round(3)
-          segment  n   nps  rest_nps  difference  p_value  significant
-    0  Enterprise  4  75.0       0.0        75.0    0.099        False
-    1         SMB  5   0.0      75.0       -75.0    0.099        False
+    >>> out = compare_groups(responses, by="segment", min_n=0, user=None)
+    >>> out[["segment", "n", "difference", "p_value", "p_value_holm", "significant"]].round(3)
+          segment  n  difference  p_value  p_value_holm  significant
+    0  Enterprise  4        75.0    0.099         0.198        False
+    1         SMB  5       -75.0    0.099         0.198        False
+
+    Two tests (each group against the rest): Holm doubles the smaller p-value,
+    2 x 0.099 = 0.198, and keeps that running maximum for the other.
     """
     func = "compare_groups"
     _check_params(func, confidence=confidence, min_n=min_n)
-    _require(data, [by, score], func=func)
-    frame = _scored(data, score, [by], func=func)
+    _require(data, [by, score, *([user, date] if user else [])], func=func)
+    frame = _scored(data, score, [by, *([user, date] if user else [])], func=func)
+    frame = _latest_answers(frame, user=user, date=date, func=func)
     groups = _count(frame, [by], confidence, min_n)
     total = {c: int(groups[c].sum()) for c in ("n", "promoters", "detractors")}
     rows = []
@@ -428,13 +507,24 @@ def compare_groups(
             by: g[by], "n": int(g["n"]), "nps": g["nps"], "ci_low": g["ci_low"],
             "ci_high": g["ci_high"], "rest_n": rest["n"], "rest_nps": rest_nps,
             "difference": diff["difference"], "p_value": diff["p_value"],
-            "significant": bool(diff["p_value"] < 1 - confidence and g["n"] >= min_n
-                                and rest["n"] >= min_n),
+            "enough": bool(g["n"] >= min_n and rest["n"] >= min_n),
             "small_sample": bool(g["small_sample"]),
         })
     columns = [by, "n", "nps", "ci_low", "ci_high", "rest_n", "rest_nps", "difference",
-               "p_value", "significant", "small_sample"]
-    out = pd.DataFrame(rows, columns=columns)
+               "p_value", "p_value_holm", "significant", "small_sample"]
+    out = pd.DataFrame(rows, columns=[*columns, "enough"])
+    tested = int(np.isfinite(out["p_value"].to_numpy(dtype=float)).sum())
+    if n_comparisons is not None and not (isinstance(n_comparisons, int | np.integer)
+                                          and n_comparisons >= tested):
+        raise ParamsError(
+            f"{func}: n_comparisons={n_comparisons!r} must be a whole number at least the "
+            f"{tested} groups tested here; pass the number of groups of every table on the "
+            "page, or None for this table alone.")
+    family = tested if n_comparisons is None else int(n_comparisons)
+    out["p_value_holm"] = holm(out["p_value"].to_numpy(dtype=float), family)
+    out["significant"] = (out["p_value_holm"] < 1 - confidence) & out["enough"]
+    out = out[columns]
+    out.attrs["n_comparisons"] = family
     if len(groups):
         out[by] = groups[by].to_numpy()
     small = out.loc[out["small_sample"]]
@@ -450,14 +540,29 @@ def compare_groups(
 
 # --- windows and trends --------------------------------------------------------------------
 
-def _latest_per_user(frame: pd.DataFrame, *, user: str | None, date: str) -> pd.DataFrame:
-    """Each user's latest answer (row order breaks ties); rows with no user are all kept."""
+def _latest_per_user(frame: pd.DataFrame, *, user: str | None, date: str,
+                     within: Sequence[str] = ()) -> pd.DataFrame:
+    """Each user's latest answer (row order breaks ties); rows with no user are all kept.
+
+    ``within``: columns of separate windows (cohort_nps' response period), a user's
+    latest answer being kept in each.
+    """
     if user is None:
         return frame
     ordered = frame.sort_values(date, kind="stable")
     known = ordered[user].notna()
-    keep = ~ordered[user].duplicated(keep="last") | ~known
+    keep = ~ordered.duplicated([user, *within], keep="last") | ~known
     return ordered.loc[keep]
+
+
+def _latest_answers(frame: pd.DataFrame, *, user: str | None, date: str,
+                    func: str) -> pd.DataFrame:
+    """:func:`_latest_per_user` after reading ``date`` as dates (a copy)."""
+    if user is None:
+        return frame
+    frame = frame.copy()
+    frame[date] = _datetimes(frame[date], column=date, func=func)
+    return _latest_per_user(frame, user=user, date=date)
 
 
 @dataclass
@@ -831,10 +936,7 @@ def cohort_nps(
     except (ValueError, TypeError) as err:
         raise ParamsError(f"{func}: cohort_freq/period_freq must be period frequencies such "
                           f"as 'Q' or 'M' ({err}).") from None
-    if user:
-        frame = frame.sort_values(date, kind="stable")
-        dup = frame.duplicated([user, "_period"], keep="last") & frame[user].notna()
-        frame = frame.loc[~dup]
+    frame = _latest_per_user(frame, user=user, date=date, within=["_period"])
     out = _count(frame, [*keys, "_cohort", "_period"], confidence, min_n)
     out["cohort"] = out["_cohort"].astype(str)
     out["period"] = out["_period"].astype(str)

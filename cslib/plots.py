@@ -197,7 +197,7 @@ def nps_by_group(table: pd.DataFrame, *, group: str, ax=None, locale: str | None
     ax = _axes(ax)
     y = np.arange(len(table))[::-1]
     nps = table["nps"].astype(float).to_numpy()
-    err = np.vstack([nps - table["ci_low"].astype(float), table["ci_high"].astype(float) - nps])
+    err = _error_lengths(nps, table["ci_low"], table["ci_high"])
     small = (table["small_sample"].fillna(False).astype(bool).to_numpy()
              if "small_sample" in table else np.zeros(len(table), bool))
     for mask, face in ((~small, PALETTE[0]), (small, "white")):
@@ -377,6 +377,14 @@ def survival_plot(table: pd.DataFrame, *, group: str = "group", time: str = "tim
                    ylabel=report.t("axis.survival", locale))
 
 
+def _error_lengths(estimate, low, high) -> np.ndarray:
+    """``errorbar``'s (2, n) lengths: never negative (a bound a rounding error on the
+    wrong side of its estimate draws no bar), 0 where a bound is missing."""
+    est = np.asarray(estimate, dtype=float)
+    err = np.vstack([est - np.asarray(low, dtype=float), np.asarray(high, dtype=float) - est])
+    return np.where(np.isfinite(err), np.maximum(err, 0.0), 0.0)
+
+
 def forest_plot(summary: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
                 locale: str | None = None, title: str | None = None):
     """Ratios with 95% intervals on a log axis, a reference line at 1.
@@ -398,8 +406,7 @@ def forest_plot(summary: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
     low = data["ci_low"].astype(float).to_numpy()
     high = data["ci_high"].astype(float).to_numpy()
     ok = np.isfinite(est) & (est > 0)
-    err = np.vstack([est - low, high - est])
-    err = np.where(np.isfinite(err), err, 0.0)
+    err = _error_lengths(est, low, high)
     ax.errorbar(est[ok], y[ok], xerr=err[:, ok], fmt="o", color=PALETTE[0], capsize=4)
     ax.axvline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
@@ -436,8 +443,8 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
     rate = data[y].astype(float).to_numpy()
     ax.bar(pos, rate, color=PALETTE[0], width=0.7)
     if {"ci_low", "ci_high"} <= set(data.columns):
-        err = np.vstack([rate - data["ci_low"].astype(float), data["ci_high"].astype(float) - rate])
-        ax.errorbar(pos, rate, yerr=np.where(np.isfinite(err), err, 0.0), fmt="none",
+        err = _error_lengths(rate, data["ci_low"], data["ci_high"])
+        ax.errorbar(pos, rate, yerr=err, fmt="none",
                     ecolor="#24292f", capsize=4, linewidth=1.2)
     ax.set_xticks(pos)
     ax.set_xticklabels(_labels(data[x]), rotation=0 if len(data) <= 6 else 45,

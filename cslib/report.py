@@ -43,7 +43,7 @@ from .i18n import text as _text
 __all__ = [
     "LOCALES", "check_locale", "t",
     "fmt_number", "fmt_pct", "fmt_money", "fmt_money_short", "fmt_nps", "fmt_ci", "fmt_p",
-    "window_words", "period_words", "nps_summary_sentence", "bridge_summary", "odds_ratio_sentence",
+    "window_words", "period_words", "nps_summary_sentence", "holm_note", "bridge_summary", "odds_ratio_sentence",
     "adoption_summary", "logrank_sentence", "correlation_sentence", "survey_sentence",
     "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
     "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
@@ -635,6 +635,40 @@ def adoption_summary(model, reason: str | None = None, *, locale: str | None = N
                                n_features=n_features)
 
 
+def holm_note(*tables: pd.DataFrame, locale: str | None = None) -> str:
+    """The page's sentence on the multiple-comparison correction of "Significant".
+
+    Parameters
+    ----------
+    *tables : DataFrame
+        The :func:`cslib.nps.compare_groups` tables the page shows; the family
+        size is their ``attrs["n_comparisons"]`` when they were computed with
+        the page's total, else the sum of their groups with a p-value.
+
+    Returns
+    -------
+    str
+        Markdown, one sentence.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"p_value": [0.01, 0.2, 0.3]})
+    >>> b = pd.DataFrame({"p_value": [0.04, float("nan")]})
+    >>> holm_note(a, b, locale="en")
+    'Significance is corrected for 4 comparisons on this page (Holm); the p-value column is uncorrected.'
+    """
+    locale = _loc(locale)
+    per_table = [int(pd.to_numeric(tb["p_value"], errors="coerce").notna().sum())
+                 for tb in tables]
+    declared = {tb.attrs.get("n_comparisons") for tb in tables} - {None}
+    total = sum(per_table)
+    if len(declared) == 1 and next(iter(declared)) >= total:
+        total = int(next(iter(declared)))
+    if total <= 1:
+        return t("holm_note.one", locale)
+    return t("holm_note", locale, n=fmt_number(total, locale))
+
+
 def logrank_sentence(logrank: Mapping | None, *, locale: str | None = None) -> str:
     """Whether survival curves differ, from a log-rank test result.
 
@@ -1008,8 +1042,8 @@ def _cols(*names: str) -> dict:
 #: :func:`cslib.nps.compare_groups` output, group column first.
 GROUP_NPS_COLUMNS = {FIRST_COLUMN: None, "n": "col.answers", "nps": "col.nps",
                      ("ci_low", "ci_high"): "col.ci",
-                     **_cols("rest_nps", "difference", "p_value", "significant",
-                             "small_sample")}
+                     **_cols("rest_nps", "difference", "p_value", "p_value_holm",
+                             "significant", "small_sample")}
 #: :attr:`cslib.nps.LoopClosure.sla_summary`.
 SLA_COLUMNS = _cols("category", "n", "done", "within_sla", "share_done", "share_within_sla")
 _BRIDGE = ("start_mrr", "new", "expansion", "contraction", "churn", "reactivation", "end_mrr",
@@ -1050,7 +1084,7 @@ def _column_kind(name: str, values: pd.Series, frame_columns: Sequence[str]) -> 
         return "text"
     if col in _NPS_NAMES or (col == "difference" and "nps" in cols):
         return "nps"
-    if col == "p_value":
+    if col in ("p_value", "p_value_holm"):
         return "p"
     if col in _RATIO_NAMES or col.endswith("_ratio"):
         return "ratio"

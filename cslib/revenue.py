@@ -400,6 +400,7 @@ def revenue_bridge(
     freq: str = "M",
     month: str = "month",
     entity: str | None = None,
+    min_n: int = 30,
 ) -> pd.DataFrame:
     """Add MRR movements up into a revenue bridge per period (and group).
 
@@ -421,6 +422,10 @@ def revenue_bridge(
     entity : str, optional
         Entity column; defaults to ``movements.attrs["entity"]`` set by
         :func:`mrr_movements`.
+    min_n : int, default 30
+        With ``by``: a group whose start cohort has fewer entities
+        (``accounts_start < min_n``) is flagged ``small_sample``. Its ratios
+        rest on a handful of accounts: one churn among 8 is 12.5% logo churn.
 
     Returns
     -------
@@ -430,7 +435,8 @@ def revenue_bridge(
         columns, ``start_mrr``, ``new``, ``expansion``, ``contraction``,
         ``churn``, ``reactivation``, ``end_mrr``, ``grr``, ``nrr``,
         ``net_revenue_churn``, ``logo_churn``, ``accounts_start`` and
-        ``accounts_churned``.
+        ``accounts_churned``; with ``by``, also ``small_sample``
+        (``accounts_start < min_n``).
 
         ``contraction`` and ``churn`` are negative, so ``start_mrr + new +
         expansion + contraction + churn + reactivation == end_mrr``: the
@@ -488,6 +494,9 @@ def revenue_bridge(
     """
     by = _as_list(by)
     freq = _check_freq(freq)
+    if not (isinstance(min_n, int | np.integer) and min_n >= 0):
+        raise ParamsError(f"revenue_bridge: min_n={min_n!r} must be a whole number >= 0 "
+                          "(the fewest accounts at the start for a group not to be flagged).")
     entity = entity or movements.attrs.get("entity")
     if entity is None:
         raise ParamsError(
@@ -504,11 +513,12 @@ def revenue_bridge(
 
     keys = ["period", *by]
     out_cols = [*keys, "start_mrr", *MOVEMENTS[:-1], "end_mrr", "grr", "nrr",
-                "net_revenue_churn", "logo_churn", "accounts_start", "accounts_churned"]
+                "net_revenue_churn", "logo_churn", "accounts_start", "accounts_churned",
+                *(["small_sample"] if by else [])]
     if len(movements) == 0:
         dtypes = {c: "float64" for c in out_cols}
         dtypes.update({c: movements[c].dtype for c in by}, period="str",
-                      accounts_start="int64", accounts_churned="int64")
+                      accounts_start="int64", accounts_churned="int64", small_sample="bool")
         return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in out_cols})
 
     months = _month_periods(movements[month], column=month, table="movements")
@@ -543,6 +553,8 @@ def revenue_bridge(
 
     out = sums.reset_index()
     out["period"] = out["period"].astype(str)
+    if by:
+        out["small_sample"] = out["accounts_start"] < min_n
     out.attrs = copy.deepcopy(movements.attrs)  # as on any frame pandas derives from movements
     return out[out_cols]
 

@@ -206,4 +206,8 @@ def _rate(successes: pd.Series, n: pd.Series, confidence: float):
         rate = successes / n
     low, high = proportion_confint(successes, n.where(n > 0, np.nan), alpha=1 - confidence,
                                    method="wilson")
+    # Wilson's bounds at 0 or n successes come out a rounding error off the rate (0 answers
+    # gave a lower bound of 1e-17 above a rate of 0): no bound on the wrong side of it.
+    low = np.fmin(np.asarray(low, dtype="float64"), rate.to_numpy(dtype="float64"))
+    high = np.fmax(np.asarray(high, dtype="float64"), rate.to_numpy(dtype="float64"))
     return rate, pd.Series(low, index=n.index), pd.Series(high, index=n.index)

@@ -255,7 +255,7 @@ def logit_data():
 
 def test_logistic_matches_statsmodels_logit(logit_data):
     before = logit_data.copy()
-    model = ad.retention_regression(logit_data, outcome="churned_next",
+    model = ad.retention_regression(logit_data, cluster=None, outcome="churned_next",
                                     adoption="key_adopter",
                                     controls=["segment", "tenure_months"])
     pd.testing.assert_frame_equal(logit_data, before)
@@ -293,7 +293,7 @@ def test_logistic_matches_published_spector_mazzeo_estimates():
     # the same as Stata 11 to every digit shown (the reference statsmodels tests against).
     data = sm.datasets.spector.load_pandas().data
     before = data.copy()
-    model = ad.retention_regression(data, outcome="GRADE", adoption="PSI",
+    model = ad.retention_regression(data, cluster=None, outcome="GRADE", adoption="PSI",
                                     controls=["GPA", "TUCE"])
     pd.testing.assert_frame_equal(data, before)
     published = {"PSI": (2.379, 1.065), "GPA": (2.826, 1.263), "TUCE": (0.095, 0.142)}
@@ -315,7 +315,8 @@ def test_logistic_matches_published_spector_mazzeo_estimates():
 def test_logistic_drops_missing_rows(logit_data):
     data = logit_data.copy()
     data.loc[[0, 5, 9], "tenure_months"] = np.nan
-    model = ad.retention_regression(data, outcome="churned_next", adoption="key_adopter",
+    model = ad.retention_regression(data, cluster=None,
+                                    outcome="churned_next", adoption="key_adopter",
                                     controls=["tenure_months"])
     assert model.diagnostics["dropped"] == 3
     assert model.diagnostics["n"] == 597
@@ -334,16 +335,20 @@ def test_auc_by_hand():
 def test_logistic_errors(logit_data):
     single = logit_data.assign(churned_next=0)
     with pytest.raises(ModelError, match="single class"):
-        ad.retention_regression(single, outcome="churned_next", adoption="key_adopter")
+        ad.retention_regression(single, cluster=None,
+                                outcome="churned_next", adoption="key_adopter")
     one_segment = logit_data.assign(segment="SMB")
     with pytest.raises(ModelError, match=r"`segment` has a single value.*usable_controls"):
-        ad.retention_regression(one_segment, outcome="churned_next", adoption="key_adopter",
+        ad.retention_regression(one_segment, cluster=None,
+                                outcome="churned_next", adoption="key_adopter",
                                 controls=["segment"])
     with pytest.raises(ModelError, match="`plan`"):
-        ad.retention_regression(logit_data, outcome="churned_next", adoption="key_adopter",
+        ad.retention_regression(logit_data, cluster=None,
+                                outcome="churned_next", adoption="key_adopter",
                                 controls=["plan"])
     with pytest.raises(ModelError, match="must be 0/1"):
-        ad.retention_regression(logit_data.assign(churned_next=2), outcome="churned_next",
+        ad.retention_regression(logit_data.assign(churned_next=2), cluster=None,
+                                outcome="churned_next",
                                 adoption="key_adopter")
 
 
@@ -351,7 +356,7 @@ def test_logistic_perfect_separation():
     data = pd.DataFrame({"y": [0, 0, 0, 0, 1, 1, 1, 1], "a": [0, 1, 0, 1, 0, 1, 0, 1],
                          "x": [1.0, 2, 3, 4, 5, 6, 7, 8]})
     with pytest.raises(ModelError, match="perfect separation"):
-        ad.retention_regression(data, outcome="y", adoption="a", controls=["x"])
+        ad.retention_regression(data, cluster=None, outcome="y", adoption="a", controls=["x"])
 
 
 def test_logistic_sparse_level(logit_data):
@@ -360,18 +365,19 @@ def test_logistic_sparse_level(logit_data):
     tiny = data.index[data["churned_next"] == 0][:8]
     data.loc[tiny, "plan"] = "Tiny"
     with pytest.warns(SmallSampleWarning, match=r"`plan`.*'Tiny' \(0 events in 8 rows\)"):
-        model = ad.retention_regression(data, outcome="churned_next", adoption="key_adopter",
+        model = ad.retention_regression(data, cluster=None,
+                                        outcome="churned_next", adoption="key_adopter",
                                         controls=["plan", "tenure_months"])
     assert model.controls_used_ == ["tenure_months"]
     assert list(model.summary.index) == ["key_adopter", "tenure_months"]
     with pytest.raises(ModelError, match="`plan`.*sparse='drop'"):
-        ad.retention_regression(data, outcome="churned_next", adoption="key_adopter",
+        ad.retention_regression(data, cluster=None, outcome="churned_next", adoption="key_adopter",
                                 controls=["plan"], sparse="raise")
     # no churn at all among adopters: the question itself has no finite answer
     none = logit_data.assign(churned_next=np.where(logit_data["key_adopter"] == 1, 0,
                                                    logit_data["churned_next"]))
     with pytest.raises(ModelError, match="never varies within level"):
-        ad.retention_regression(none, outcome="churned_next", adoption="key_adopter")
+        ad.retention_regression(none, cluster=None, outcome="churned_next", adoption="key_adopter")
 
 
 # --- the planted effect -------------------------------------------------------------------

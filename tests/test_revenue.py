@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
+from cslib import revenue as rev
 from cslib.exceptions import ParamsError, SchemaError
 from cslib.revenue import (
     bridge_row,
@@ -673,3 +674,25 @@ def test_logo_churn_interval_is_wilson_by_hand():
     assert low < p < high
     assert logo_churn_interval(0, 10)[0] == 0.0
     assert np.isnan(logo_churn_interval(0, 0)[0])
+
+
+def test_grouped_bridge_flags_small_groups():
+    # October 2026: plan Pro has 3 accounts paying at the start (September), Basic 1.
+    # With min_n=2 only Basic is flagged; with the default (30) both are.
+    mrr = pd.DataFrame({
+        "account_id": ["A", "A", "B", "B", "C", "C", "D", "D"],
+        "month": pd.to_datetime(["2026-09-01", "2026-10-01"] * 4),
+        "mrr": [100.0, 100.0, 50.0, 0.0, 80.0, 90.0, 40.0, 40.0],
+        "plan": ["Pro", "Pro", "Pro", "Pro", "Pro", "Pro", "Basic", "Basic"],
+    })
+    moves = rev.mrr_movements(mrr, keep=["plan"])
+    bridge = rev.revenue_bridge(moves, by="plan", min_n=2)
+    oct_ = rev.bridge_row(bridge, "2026-10").set_index("plan")
+    assert oct_["accounts_start"].to_dict() == {"Basic": 1, "Pro": 3}
+    assert oct_["small_sample"].to_dict() == {"Basic": True, "Pro": False}
+    assert rev.bridge_row(rev.revenue_bridge(moves, by="plan"), "2026-10")[
+        "small_sample"].tolist() == [True, True]
+    assert "small_sample" not in rev.revenue_bridge(moves).columns  # ungrouped: no flag
+    assert rev.revenue_bridge(moves.iloc[:0], by="plan")["small_sample"].dtype == bool
+    with pytest.raises(ParamsError, match="min_n=-1 must be a whole number >= 0"):
+        rev.revenue_bridge(moves, by="plan", min_n=-1)
