@@ -95,8 +95,12 @@ def test_no_bound_on_the_wrong_side_of_the_estimate():
     assert np.isnan(st_["ci_low"][~ok]).all() and np.isnan(st_["ci_high"][~ok]).all()
 
 
-def _trinomial_coverage(n: int, interval) -> np.ndarray:
-    """Exact coverage of ``interval`` on the grid p, d in steps of 0.05, p + d <= 1."""
+def _trinomial_coverage(n: int, interval, *, interior: bool = False) -> np.ndarray:
+    """Exact coverage of ``interval`` on the grid p, d in steps of 0.05, p + d <= 1.
+
+    ``interior`` keeps the mixes where all three categories occur (p > 0, d > 0,
+    p + d < 1): 171 of the 231.
+    """
     from scipy.special import gammaln
 
     k_p, k_d = np.meshgrid(np.arange(n + 1), np.arange(n + 1), indexing="ij")
@@ -105,6 +109,8 @@ def _trinomial_coverage(n: int, interval) -> np.ndarray:
     k_0 = n - k_p - k_d
     low, high = interval(np.full(k_p.shape, n), k_p, k_d)
     grid = [(i / 20, j / 20) for i in range(21) for j in range(21 - i)]
+    if interior:
+        grid = [(a, b) for a, b in grid if a > 0 and b > 0 and a + b < 1]
     p, d = (np.array(v) for v in zip(*grid, strict=True))
     truth = 100 * (p - d)
     # log multinomial pmf of every outcome (column) under every true mix (row)
@@ -131,20 +137,25 @@ def _plain_wald(n, k_p, k_d):
     return 100 * (p - d) - half, 100 * (p - d) + half
 
 
-# Issue 12 asked for a minimum of 92.5% at n = 10 and 93.5% at n = 30 and 100. The
-# construction exactly as published reaches 87.9% at n = 10 (true mix p = 0.8, d = 0 and
-# its mirror) and 92.1% at n = 30 (p = 0.3, d = 0), 93.7% at n = 100: the worst mixes have
-# no detractors (or no promoters) at all. The floors below are those measured values,
-# rounded down; the interval was not tuned to meet the asked ones.
-@pytest.mark.parametrize(("n", "minimum"), [(10, 0.875), (30, 0.92), (100, 0.935)])
-def test_adjusted_wald_exact_coverage(n, minimum):
+# Issue 12's targets: mean >= 94.5% at n = 10, 30 and 100; minimum >= 92.5% at n = 10 and
+# >= 93.5% at n = 30 and 100. Measured on the mixes where every category occurs: minimum
+# 93.0% (n = 10), 94.0% (30), 94.6% (100); means 95.5%, 95.0%, 95.0%. On the whole grid,
+# boundary mixes included (no detractors at all, or no promoters), the minimum falls to
+# 87.9% at n = 10 (p = 0, d = 0.8), 92.1% at n = 30 and 93.7% at n = 100: a population
+# with no detractors at all is where every small-sample interval for a difference of
+# proportions struggles. Both are asserted; the interval was not tuned.
+@pytest.mark.parametrize(("n", "minimum", "minimum_whole_grid"),
+                         [(10, 0.925, 0.875), (30, 0.935, 0.92), (100, 0.935, 0.935)])
+def test_adjusted_wald_exact_coverage(n, minimum, minimum_whole_grid):
     # Exact coverage by enumerating every outcome (k_p, k_d) of the trinomial at each true
-    # mix of the grid (231 mixes). Rocks (2016) reports the adjusted Wald near 95% from
-    # n = 10 on; the plain Wald undercovers badly at small n (zero-width intervals when
-    # every answer is in one category).
-    coverage = _trinomial_coverage(n, _kit_interval)
-    assert coverage.mean() >= 0.945, coverage.mean()
-    assert coverage.min() >= minimum, coverage.min()
+    # mix of the grid. The plain Wald undercovers badly at small n (zero-width intervals
+    # when every answer is in one category).
+    inside = _trinomial_coverage(n, _kit_interval, interior=True)
+    assert inside.mean() >= 0.945, inside.mean()
+    assert inside.min() >= minimum, inside.min()
+    whole = _trinomial_coverage(n, _kit_interval)
+    assert whole.mean() >= 0.945, whole.mean()
+    assert whole.min() >= minimum_whole_grid, whole.min()
     if n == 10:
         assert _trinomial_coverage(n, _plain_wald).mean() < 0.90  # measured 86.2%
 
