@@ -1,6 +1,6 @@
 """Customer lifetime value (LTV) and the LTV / CAC ratio.
 
-Two forms (see ``DOMAIN.md``): the general ``average ticket x purchase
+Two forms (see ``docs/metrics.md``): the general ``average ticket x purchase
 frequency x lifetime`` and, for subscriptions, ``ARPA x gross margin / churn
 rate``. :func:`ltv_cac_table` computes the subscription form per segment from
 the MRR snapshot, with a 95% interval from the churn rate's Wilson interval.

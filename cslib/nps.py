@@ -1,6 +1,6 @@
 """Net Promoter Score: the score, its interval, comparisons, trends and the survey programme.
 
-NPS (DOMAIN.md) asks "how likely are you to recommend us (0-10)?". Promoters answer
+NPS (docs/metrics.md) asks "how likely are you to recommend us (0-10)?". Promoters answer
 9-10, passives 7-8, detractors 0-6, and NPS = %promoters - %detractors on a -100..100
 scale. A segment's NPS is a statistic from a sample: with ``p`` and ``d`` the shares of
 promoters and detractors among ``n`` answers,

@@ -9,7 +9,7 @@ so that ``start_mrr + new + expansion + contraction + churn + reactivation ==
 end_mrr``, and derives the retention ratios from the accounts paying at the
 start of each period (see the conventions below).
 
-Conventions (see ``DOMAIN.md``):
+Conventions (see ``docs/metrics.md``):
 
 - Net Revenue Churn = (churn + contraction - expansion) / start MRR, with the
   losses as positive amounts; NRR = 1 - Net Revenue Churn.
@@ -602,7 +602,7 @@ def net_revenue_churn(churn: float, contraction: float, expansion: float, start:
     Parameters
     ----------
     churn, contraction : float
-        MRR lost to churn and to downsell, as POSITIVE amounts (as DOMAIN.md
+        MRR lost to churn and to downsell, as POSITIVE amounts (as docs/metrics.md
         writes them). The bridge stores them negative: pass ``-bridge.churn``.
     expansion : float
         MRR gained from upsell and cross-sell (>= 0).

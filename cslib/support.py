@@ -2,7 +2,7 @@
 
 FCR is the share of support tickets solved at the first contact. It is not a
 CS metric, but it predicts satisfaction, renewal, expansion and churn (see
-``DOMAIN.md``), so the success review reads it per account and the reports
+``docs/metrics.md``), so the success review reads it per account and the reports
 read it per segment. Only resolved tickets count: an open ticket has not been
 resolved at any contact yet.
 

@@ -1,6 +1,6 @@
 """The continuous NPS programme's health: waves sent, response rates, stratum mix.
 
-The programme (DOMAIN.md) splits the base into 12 waves with the same mix of
+The programme (docs/metrics.md) splits the base into 12 waves with the same mix of
 user types and surveys one wave a week. This module checks, from the sends
 (``nps_invitations``) and the answers, that it runs as designed.
 """
