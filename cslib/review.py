@@ -548,7 +548,7 @@ def _detractors(n: int) -> str:
 
 def _plan_ranks(evidence: pd.DataFrame, th: ReviewThresholds) -> dict:
     """Plan -> rank (0 lowest), from ``plan_order`` or the median MRR of each plan."""
-    plans = evidence["plan"].dropna()
+    plans = evidence["plan"][evidence["plan"].notna().to_numpy()]
     if th.plan_order is not None:
         unknown = sorted(set(plans.astype(str)) - set(th.plan_order))
         if unknown:
@@ -569,23 +569,25 @@ def _plan_headroom(evidence: pd.DataFrame, th: ReviewThresholds) -> np.ndarray:
     ranks = _plan_ranks(evidence, th)
     if not ranks:
         return out
-    plan = evidence["plan"].astype(object).where(evidence["plan"].notna(), None)
-    segment = evidence["segment"].astype(object).where(evidence["segment"].notna(), None)
-    frame = pd.DataFrame({"segment": segment.to_numpy(), "plan": plan.to_numpy()})
-    share = (frame.dropna(subset=["plan"]).groupby(["segment", "plan"], dropna=False).size()
-             / frame.groupby("segment", dropna=False).size())
+    plan = [None if pd.isna(p) else str(p) for p in evidence["plan"]]
+    segment = [None if pd.isna(g) else g for g in evidence["segment"]]
+    size: dict = {}
+    held: dict = {}
+    for seg, p in zip(segment, plan, strict=True):
+        size[seg] = size.get(seg, 0) + 1
+        if p is not None:
+            held[seg, p] = held.get((seg, p), 0) + 1
     by_segment: dict = {}
-    for (seg, p), s in share.items():
-        if s >= th.min_plan_share:
-            by_segment.setdefault(seg, []).append((ranks[str(p)], str(p), s))
-    for lst in by_segment.values():
-        lst.sort()
+    for (seg, p), k in held.items():
+        if k / size[seg] >= th.min_plan_share:
+            by_segment.setdefault(seg, []).append((ranks[p], p, k / size[seg]))
+    for options in by_segment.values():
+        options.sort()
     top = set(th.top_plans)
-    for i, (seg, p) in enumerate(zip(frame["segment"], frame["plan"], strict=True)):
-        if p is None or str(p) in top:
+    for i, (seg, p) in enumerate(zip(segment, plan, strict=True)):
+        if p is None or p in top:
             continue
-        rank = ranks[str(p)]
-        above = [(name, s) for r, name, s in by_segment.get(seg, []) if r > rank]
+        above = [(name, s) for r, name, s in by_segment.get(seg, []) if r > ranks[p]]
         if above:
             name, s = above[0]
             where = "its segment" if seg is None else seg

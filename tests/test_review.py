@@ -9,12 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from cslib.exceptions import ParamsError, SchemaError
+from cslib.exceptions import ParamsError, SchemaError, SmallSampleWarning
 from cslib.review import (
     CLASS_KEYS,
     LABELS_PT,
     ReviewThresholds,
+    ThinEvidenceWarning,
     account_evidence,
+    accounts_to_call,
     review_summary,
     success_review,
 )
@@ -25,7 +27,9 @@ KEY = ("dashboards", "automations", "integrations")
 @pytest.fixture
 def warehouse() -> dict[str, pd.DataFrame]:
     """Review month 2026-10, look-back 3 months (MRR vs 2026-07; tickets Aug-Oct;
-    NPS from 2026-11-01 minus 90 days = 2026-08-03 00:00, to 2026-10-31)."""
+    NPS from 2026-11-01 minus 90 days = 2026-08-03 00:00, to 2026-10-31; the long NPS
+    window from 2026-11-01 minus 180 days = 2026-05-05 00:00). Products paid in Oct by
+    someone: CRM and Analytics (Automation's only Oct row is 0)."""
     accounts = pd.DataFrame({
         "account_id": ["A1", "A2", "A3", "A4"],
         "name": ["Padaria", "Oficina", "Banco", "Gone"],
@@ -103,13 +107,21 @@ def test_account_evidence_by_hand(warehouse):
         "mrr": [650.0, 700.0, 3000.0],
         "mrr_change_pct": [650 / 1000 - 1, 700 / 500 - 1, np.nan],  # -0.35, +0.40, new
         "products": [1, 2, 1],
+        "missing_products": ["Analytics", "", "Analytics"],
         "nps_answers": [3, 0, 4],
         "nps": [100 * (1 - 2) / 3, np.nan, 100 * (2 - 0) / 4],
+        "detractors": [2, 0, 0],  # A1: 3 and 5
+        # 180 days add A1's R4 (10, Aug 2): 3, 5, 9, 10 -> 2 promoters, 2 detractors
+        "nps_answers_180": [4, 0, 4],
+        "nps_180": [0.0, np.nan, 50.0],
+        "detractors_180": [2, 0, 0],
         "adoption": [1 / 3, 2 / 3, 1.0],
         # A1: T2, T3, T4, T5 opened Aug-Oct; resolved by Oct 31: T2 (1 contact), T3 -> 1/2.
         "tickets": [4, 0, 1],
         "fcr_tickets": [2, 0, 1],
         "fcr_rate": [0.5, np.nan, 1.0],
+        "seats": [np.nan] * 3,  # accounts has no seat columns
+        "seats_used": [np.nan] * 3,
     })
     pd.testing.assert_frame_equal(ev, expected, check_dtype=False)
     assert ev["products"].dtype == "int64" and ev["tickets"].dtype == "int64"
@@ -147,6 +159,38 @@ def test_account_evidence_key_features(warehouse):
     ev = evidence_of(warehouse, month="2026-10", key_features=("dashboards", "reports"))
     # A1 uses both in Oct -> 1; A2 dashboards only -> 1/2; A3 dashboards only -> 1/2.
     assert_allclose(ev["adoption"], [1.0, 0.5, 0.5])
+
+
+def test_account_evidence_long_nps_window_edges_and_detractors(warehouse):
+    # A2: 2026-05-05 00:00 is the 180-day window's first instant (in), 2026-05-04 23:59
+    # is before it (out), 2026-08-02 is in the 180 days only; 2026-11-01 (R5) is after
+    # the month and in neither. 180 days: scores 4, 8 -> 1 detractor, 0 promoters.
+    extra = pd.DataFrame({
+        "response_id": ["R10", "R11", "R12"], "account_id": ["A2"] * 3,
+        "responded_at": pd.to_datetime(["2026-05-05 00:00", "2026-05-04 23:59",
+                                        "2026-08-02 12:00"]),
+        "score": pd.array([4, 0, 8], dtype="Int64"), "user_id": ["U10", "U11", "U12"]})
+    w = dict(warehouse, nps_responses=pd.concat([warehouse["nps_responses"], extra],
+                                                ignore_index=True))
+    ev = evidence_of(w, month="2026-10").set_index("account_id")
+    assert ev.loc["A2", ["nps_answers", "detractors"]].tolist() == [0, 0]
+    assert np.isnan(ev.loc["A2", "nps"])
+    assert ev.loc["A2", ["nps_answers_180", "detractors_180"]].tolist() == [2, 1]
+    assert ev.loc["A2", "nps_180"] == pytest.approx(100 * (0 - 1) / 2)
+
+
+def test_account_evidence_seats_and_products_without_product_column(warehouse):
+    accounts = warehouse["accounts"].assign(seats=[10, 20, 50, 5], seats_used=[9, 4, None, 5])
+    w = dict(warehouse, accounts=accounts)
+    ev = evidence_of(w, month="2026-10").set_index("account_id")
+    assert ev["seats"].tolist() == [10.0, 20.0, 50.0]
+    assert_allclose(ev["seats_used"], [9.0, 4.0, np.nan])
+    # `seats` alone (no `seats_used`): seats are not evidence
+    w = dict(warehouse, accounts=warehouse["accounts"].assign(seats=10))
+    assert evidence_of(w, month="2026-10")["seats"].isna().all()
+    # without `product`, which products an account lacks is unknown
+    w = dict(warehouse, mrr=warehouse["mrr"].drop(columns="product"))
+    assert evidence_of(w, month="2026-10")["missing_products"].isna().all()
 
 
 def test_account_evidence_does_not_mutate(warehouse):
@@ -195,14 +239,23 @@ def test_account_evidence_on_demo_matches_plain_pandas(demo_tables):
 
 # --- success_review ------------------------------------------------------------------------
 
-def make_evidence(rows: list[dict]) -> pd.DataFrame:
+REQUIRED = ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+            "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate"]
+
+
+def make_evidence(rows: list[dict], *, extra: tuple[str, ...] = ("missing_products",)
+                  ) -> pd.DataFrame:
+    """Evidence rows; the 180-day NPS columns default to the 90-day ones."""
     base = {"name": "x", "segment": "SMB", "plan": "Enterprise", "mrr": 1000.0,
-            "mrr_change_pct": 0.0, "products": 3, "nps_answers": 4, "nps": 50.0,
-            "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
-    rows = [{**base, "fcr_tickets": r.get("tickets", 0), **r} for r in rows]
-    return pd.DataFrame(rows)[
-        ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
-         "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate"]]
+            "mrr_change_pct": 0.0, "products": 3, "missing_products": "", "nps_answers": 4,
+            "nps": 50.0, "detractors": 0, "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
+    full = []
+    for r in rows:
+        row = {**base, "fcr_tickets": r.get("tickets", 0), **r}
+        for column in ("nps_answers", "nps", "detractors"):
+            row.setdefault(f"{column}_180", row[column])
+        full.append(row)
+    return pd.DataFrame(full)[REQUIRED + list(extra)]
 
 
 @pytest.fixture
@@ -210,7 +263,9 @@ def one_per_class() -> pd.DataFrame:
     return make_evidence([
         {"account_id": "risk", "nps": -60.0, "mrr_change_pct": -0.35},
         {"account_id": "meet", "nps": 10.0},
-        {"account_id": "grow", "products": 2, "plan": "Growth"},
+        # Growth accounts are smaller, so by median MRR Growth ranks below Enterprise
+        {"account_id": "grow", "products": 2, "plan": "Growth", "mrr": 400.0,
+         "missing_products": "Analytics"},
         {"account_id": "done"},
     ])
 
@@ -222,9 +277,12 @@ def test_one_account_per_class(one_per_class):
                                           "grow": "mature_expand", "done": "mature_no_room"}
     assert out.loc["risk", "rule"] == "NPS -60 (≤ -20)"
     assert out.loc["meet", "rule"] == "NPS 10 (< 30)"
-    assert "room to expand: 2 of 3 products and plan Growth (top: Enterprise)" in \
-        out.loc["grow", "rule"]
-    assert out.loc["done", "rule"].endswith("no room: 3 of 3 products on top plan Enterprise")
+    # 3 of the 4 SMB accounts (75%) are on Enterprise, above Growth
+    assert out.loc["grow", "rule"].endswith(
+        "room to expand: products not held: Analytics and plan Growth (higher plan "
+        "Enterprise, held by 75% of SMB)")
+    assert out.loc["done", "rule"].endswith(
+        "no room: every product, no plan above Enterprise held by ≥ 5% of SMB")
     assert out.loc["done", "label"] == "Mature, no room to grow"
 
 
@@ -273,9 +331,12 @@ def test_threshold_overrides_change_the_class(one_per_class):
     row = out.set_index("account_id").loc["risk"]
     assert row["class"] == 3
     assert row["rule"] == "NPS -60 (< 30); MRR down 35% (≤ -10%)"
+    # the contract count instead of the missing products, and Growth as a top plan
     out = success_review(one_per_class, thresholds={"top_plans": ["Enterprise", "Growth"],
                                                     "max_products": 2})
     assert out.set_index("account_id").loc["grow", "class"] == 1
+    assert out.set_index("account_id").loc["grow", "rule"].endswith(
+        "no room: 2 of 2 products on top plan Growth")
 
 
 def test_unknown_threshold_key(one_per_class):
@@ -358,10 +419,15 @@ def test_review_on_hand_warehouse(warehouse):
     assert out.loc["A1", "class"] == 4
     assert out.loc["A1", "rule"] == ("NPS -33.3 (≤ -20); adoption 33.3% (< 34%) and MRR down "
                                      "35% (≤ -20%)")
-    # A2: no NPS, adoption 2/3, MRR +40%, no tickets -> mature; 2 products, Growth -> 2.
-    assert out.loc["A2", "class"] == 2 and "no NPS answers" in out.loc["A2", "rule"]
-    # A3: NPS 50, adoption 1, new, FCR on 1 ticket ignored; 1 product -> 2.
+    # A2: no NPS, adoption 2/3, MRR +40%, no tickets -> mature; it pays for both products
+    # paid in Oct (CRM, Analytics) and is on the only plan of Mid-Market -> class 1
+    # (the old rule wanted the Enterprise plan and 3 products).
+    assert out.loc["A2", "class"] == 1 and "no NPS answers" in out.loc["A2", "rule"]
+    assert out.loc["A2", "rule"].endswith(
+        "no room: every product, no plan above Growth held by ≥ 5% of Mid-Market")
+    # A3: NPS 50, adoption 1, new, FCR on 1 ticket ignored; lacks Analytics -> 2.
     assert out.loc["A3", "class"] == 2
+    assert out.loc["A3", "rule"].endswith("room to expand: products not held: Analytics")
 
 
 evidence_rows = st.fixed_dictionaries({
