@@ -487,3 +487,209 @@ def test_review_summary_matches_crosstab():
 def test_review_summary_uses_review_labels(one_per_class):
     out = review_summary(success_review(one_per_class, locale="pt-BR"))
     assert out.set_index("class").loc[2, "label"] == "Maduro, com espaço para expandir"
+
+
+# --- minimum NPS answers -------------------------------------------------------------------
+
+@pytest.fixture
+def nps_cases() -> pd.DataFrame:
+    return make_evidence([
+        # one answer, a detractor: NPS -100 is not a churn signal; the detractor is attention
+        {"account_id": "one", "nps_answers": 1, "nps": -100.0, "detractors": 1},
+        # two passives (7, 8): NPS 0 would be < 30, but it is not used; no detractor
+        {"account_id": "two_passive", "nps_answers": 2, "nps": 0.0},
+        # 90 days: one detractor; 180 days: 0, 9, 10 -> (2 - 1) / 3 = 33.3, not < 30
+        {"account_id": "fallback", "nps_answers": 1, "nps": -100.0, "detractors": 1,
+         "nps_answers_180": 3, "nps_180": 100 / 3, "detractors_180": 1},
+        # 180 days: 0, 0, 3, 9 -> (1 - 3) / 4 = -50 <= -20
+        {"account_id": "fallback_risk", "nps_answers": 2, "nps": -100.0, "detractors": 2,
+         "nps_answers_180": 4, "nps_180": -50.0, "detractors_180": 3},
+        # three answers in 90 days (0, 0, 10): -33.3 counts
+        {"account_id": "enough", "nps_answers": 3, "nps": -100 / 3, "detractors": 2},
+        # one detractor and low adoption: class 3 anyway, not "on thin evidence"
+        {"account_id": "thin_low_adoption", "nps_answers": 1, "nps": -100.0, "detractors": 1,
+         "adoption": 0.0},
+        # one detractor, adoption 0 and MRR -50%: churn risk on adoption and MRR
+        {"account_id": "thin_risk", "nps_answers": 1, "nps": -100.0, "detractors": 1,
+         "adoption": 0.0, "mrr_change_pct": -0.5},
+    ], extra=("missing_products", "detractors", "nps_answers_180", "nps_180",
+              "detractors_180"))
+
+
+def test_nps_needs_the_minimum_answers(nps_cases):
+    with pytest.warns(ThinEvidenceWarning) as caught:
+        out = success_review(nps_cases).set_index("account_id")
+    assert out["class"].to_dict() == {"one": 3, "two_passive": 1, "fallback": 1,
+                                      "fallback_risk": 4, "enough": 4,
+                                      "thin_low_adoption": 3, "thin_risk": 4}
+    assert out.loc["one", "rule"] == "NPS not used for risk: 1 answer in 180 days (< 3); " \
+                                     "1 detractor"
+    assert out.loc["two_passive", "rule"].startswith(
+        "no risk or attention signal (NPS not used for risk: 2 answers in 180 days (< 3), "
+        "adoption 100%")
+    assert out.loc["fallback", "rule"].startswith(
+        "no risk or attention signal (NPS 33.3 over 180 days, adoption 100%")
+    assert out.loc["fallback_risk", "rule"] == "NPS -50 over 180 days (≤ -20)"
+    assert out.loc["enough", "rule"] == "NPS -33.3 (≤ -20)"
+    assert out.loc["thin_low_adoption", "rule"] == (
+        "adoption 0% (< 60%); NPS not used for risk: 1 answer in 180 days (< 3); 1 detractor")
+    assert out.loc["thin_risk", "rule"] == (
+        "adoption 0% (< 34%) and MRR down 50% (≤ -20%); NPS not used for risk: 1 answer in "
+        "180 days (< 3); 1 detractor")
+    # Only "one" is in class 3 on the detractor alone; fallback and fallback_risk used the
+    # 180 days.
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "1 account placed in class 3 on fewer than 3 NPS answers in 180 days: their "
+        "detractor answers are an attention signal, but their NPS is not used for churn "
+        "risk.",
+        "2 accounts classified on NPS over 180 days (fewer than 3 answers in the 90 days to "
+        "the month's end)."]
+    assert all(issubclass(w.category, SmallSampleWarning) for w in caught)
+    assert issubclass(ThinEvidenceWarning, RuntimeWarning)
+    # the thin detractors reach the call list
+    calls = accounts_to_call(success_review(nps_cases), n=10)
+    assert "one" in set(calls["account_id"])
+
+
+def test_min_nps_answers_is_a_threshold(nps_cases):
+    out = success_review(nps_cases, thresholds={"min_nps_answers": 1}).set_index("account_id")
+    # every 90-day NPS now counts: one -100 -> churn; two_passive 0 < 30 -> attention
+    assert out.loc["one", "rule"] == "NPS -100 (≤ -20)"
+    assert out.loc["two_passive", "rule"] == "NPS 0 (< 30)"
+    assert out.loc["fallback", "class"] == 4
+    with pytest.raises(ParamsError, match=r"min_nps_answers=0 must be an integer >= 1"):
+        success_review(nps_cases, thresholds={"min_nps_answers": 0})
+
+
+def test_thin_evidence_warning_reaches_the_report_caveats(nps_cases):
+    from cslib.report import capture_warnings
+
+    notes = capture_warnings()
+    with notes:
+        success_review(nps_cases)
+    assert notes.messages[0].startswith("1 account placed in class 3 on fewer than 3 NPS")
+
+
+def test_thin_detractor_from_the_tickets_table(warehouse):
+    # A2 gets one answer in October, a 2: one answer (< 3), one detractor -> class 3.
+    extra = pd.DataFrame({"response_id": ["R10"], "account_id": ["A2"],
+                          "responded_at": pd.to_datetime(["2026-10-15 09:00"]),
+                          "score": pd.array([2], dtype="Int64"), "user_id": ["U10"]})
+    w = dict(warehouse, nps_responses=pd.concat([warehouse["nps_responses"], extra],
+                                                ignore_index=True))
+    with pytest.warns(ThinEvidenceWarning, match="1 account placed in class 3"):
+        out = success_review(evidence_of(w, month="2026-10")).set_index("account_id")
+    assert out.loc["A2", "class"] == 3
+    assert out.loc["A2", "rule"] == "NPS not used for risk: 1 answer in 180 days (< 3); " \
+                                    "1 detractor"
+
+
+def test_no_churn_risk_on_fewer_than_three_answers_on_the_demo(demo_tables):
+    t = demo_tables
+    month = t["mrr"]["month"].max()
+    ev = account_evidence(*(t[k] for k in ("accounts", "mrr", "nps_responses", "usage",
+                                           "tickets")), month=month)
+    with pytest.warns(ThinEvidenceWarning):
+        out = success_review(ev)
+    end = month + pd.offsets.MonthBegin(1)
+    r = t["nps_responses"]
+    counts = {days: r[(r["responded_at"] >= end - pd.Timedelta(days=days))
+                      & (r["responded_at"] < end)].groupby("account_id").size()
+              for days in (90, 180)}
+    by_nps = out[(out["class"] == 4) & out["rule"].str.match(r"NPS -?\d")]
+    assert len(by_nps) > 0
+    for _, row in by_nps.iterrows():
+        days = 180 if row["rule"].split(" (")[0].endswith("over 180 days") else 90
+        assert counts[days].get(row["account_id"], 0) >= 3, row["rule"]
+    # an account with 1-2 answers in 180 days whose rule cites a detractor is class 3 or 4
+    thin = out[out["rule"].str.contains("NPS not used for risk")]
+    assert len(thin) > 0
+    assert (counts[180].reindex(thin["account_id"]).fillna(0) < 3).all()
+    assert (counts[180].reindex(thin["account_id"]).fillna(0) > 0).all()
+
+
+# --- headroom ------------------------------------------------------------------------------
+
+@pytest.fixture
+def headroom_cases() -> pd.DataFrame:
+    """20 SMB accounts: 17 Starter, 1 Growth, 2 Pro (10%); no SMB account on Enterprise,
+    which only the Enterprise segment holds. Median MRR: Starter 100 < Growth 300 <
+    Pro 600 < Enterprise 2000."""
+    rows = [{"account_id": f"S{i}", "plan": "Starter", "mrr": 100.0} for i in range(17)]
+    rows += [
+        {"account_id": "smb_growth", "plan": "Growth", "mrr": 300.0},
+        # on SMB's top plan with every product -> class 1, although not on Enterprise
+        {"account_id": "smb_top", "plan": "Pro", "mrr": 600.0},
+        # on SMB's top plan, lacking a product -> class 2
+        {"account_id": "smb_top_lacking", "plan": "Pro", "mrr": 600.0,
+         "missing_products": "Analytics, Automation"},
+        {"account_id": "ent", "segment": "Enterprise", "mrr": 2000.0},
+    ]
+    return make_evidence(rows)
+
+
+def test_every_class_can_occur_in_smb(headroom_cases):
+    out = success_review(headroom_cases).set_index("account_id")
+    assert out.loc["smb_top", "class"] == 1
+    assert out.loc["smb_top", "rule"].endswith(
+        "no room: every product, no plan above Pro held by ≥ 5% of SMB")
+    assert out.loc["smb_top_lacking", "class"] == 2
+    assert out.loc["smb_top_lacking", "rule"].endswith(
+        "room to expand: products not held: Analytics, Automation")
+    # Growth: Pro is above it and held by 2 of 20 = 10% of SMB
+    assert out.loc["smb_growth", "class"] == 2
+    assert out.loc["smb_growth", "rule"].endswith(
+        "room to expand: plan Growth (higher plan Pro, held by 10% of SMB)")
+    # Starter: the lowest plan above it held by >= 5% of SMB is Growth (1 of 20 = 5%)
+    assert out.loc["S0", "rule"].endswith(
+        "room to expand: plan Starter (higher plan Growth, held by 5% of SMB)")
+    assert out.loc["ent", "class"] == 1
+
+
+def test_plan_share_order_and_top_plans(headroom_cases):
+    # 6%: Growth (5%) no longer counts, Pro (10%) does
+    out = success_review(headroom_cases, thresholds={"min_plan_share": 0.06})
+    out = out.set_index("account_id")
+    assert out.loc["S0", "rule"].endswith("(higher plan Pro, held by 10% of SMB)")
+    # 11%: no higher plan counts for Growth -> class 1
+    out = success_review(headroom_cases, thresholds={"min_plan_share": 0.11})
+    assert out.set_index("account_id").loc["smb_growth", "class"] == 1
+    # an explicit order where Growth is the top plan: Pro accounts gain headroom
+    order = ("Starter", "Pro", "Growth", "Enterprise")
+    out = success_review(headroom_cases, thresholds={"plan_order": order})
+    out = out.set_index("account_id")
+    assert out.loc["smb_top", "class"] == 2
+    assert out.loc["smb_top", "rule"].endswith("plan Pro (higher plan Growth, held by 5% of SMB)")
+    assert out.loc["smb_growth", "class"] == 1
+    # top_plans: Growth has no plan headroom
+    out = success_review(headroom_cases, thresholds={"top_plans": "Growth"})
+    assert out.set_index("account_id").loc["smb_growth", "class"] == 1
+    with pytest.raises(ParamsError, match=r"plan\(s\) \['Growth'\] of the evidence are not "
+                                          r"in plan_order \['Starter', 'Pro', 'Enterprise'\]"):
+        success_review(headroom_cases, thresholds={"plan_order": ["Starter", "Pro",
+                                                                  "Enterprise"]})
+    with pytest.raises(ParamsError, match=r"min_plan_share=5 must be a share in \[0, 1\]"):
+        success_review(headroom_cases, thresholds={"min_plan_share": 5})
+
+
+def test_seats_headroom(headroom_cases):
+    ev = headroom_cases.assign(seats=np.nan, seats_used=np.nan).set_index("account_id")
+    ev.loc["smb_top", ["seats", "seats_used"]] = [10, 9]     # 90% in use -> room
+    ev.loc["ent", ["seats", "seats_used"]] = [100, 50]       # 50% -> no room
+    out = success_review(ev.reset_index()).set_index("account_id")
+    assert out.loc["smb_top", "class"] == 2
+    assert out.loc["smb_top", "rule"].endswith("room to expand: seats 9 of 10 in use (≥ 90%)")
+    assert out.loc["ent", "class"] == 1
+    out = success_review(ev.reset_index(), thresholds={"seat_use_limit": 0.95})
+    assert out.set_index("account_id").loc["smb_top", "class"] == 1
+
+
+def test_accounts_to_call_carries_the_account_id():
+    review = pd.DataFrame({"account_id": ["A1", "A2", "A3"],
+                           "name": ["Mercado Vale Verde Ltda"] * 2 + ["Outro"],
+                           "plan": ["Pro"] * 3, "mrr": [500.0, 900.0, 10.0],
+                           "class": [3, 3, 1], "label": ["x"] * 3, "rule": ["r"] * 3})
+    calls = accounts_to_call(review)
+    assert calls.columns.tolist() == ["account_id", "name", "plan", "mrr", "label", "rule"]
+    assert calls["account_id"].tolist() == ["A2", "A1"]
