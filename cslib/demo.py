@@ -96,8 +96,9 @@ PLANTED_LOOP_LIFT = 0.20
 
 # --- the rest of the world ------------------------------------------------------------------
 
-#: Features whose adoption matters (same as ``cslib.adoption.KEY_FEATURES``).
-KEY_FEATURES = ("dashboards", "automations", "integrations")
+#: Features whose adoption matters: the kit's default, ``cslib.adoption.KEY_FEATURES``
+#: (the generator follows the metric code, never the other way round).
+from .adoption import KEY_FEATURES  # noqa: E402
 OTHER_FEATURES = ("reports", "mobile_app", "api")
 FEATURES = KEY_FEATURES + OTHER_FEATURES
 
