@@ -44,7 +44,6 @@ from statsmodels.stats.proportion import proportion_confint
 from ._checks import as_list as _as_list
 from ._checks import require_columns
 from ._stats import cluster_sandwich, z_value
-from .demo import KEY_FEATURES
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
 from .usage import feature_used
@@ -61,7 +60,15 @@ __all__ = [
     "mcfadden_r2",
 ]
 
+#: The features whose adoption matters by default: an account using at least
+#: ``min_features`` of them in a month is a key adopter. Every function that reads key
+#: features takes them as a parameter (``features`` / ``key_features``); this is the
+#: default, and the demo generator (:mod:`cslib.demo`) plants its effect on it.
+KEY_FEATURES = ("dashboards", "automations", "integrations")
+
 _RATE_COLUMNS = ["feature", "accounts", "active_accounts", "rate", "ci_low", "ci_high"]
+_PAYING_RATE_COLUMNS = ["feature", "accounts", "paying_accounts", "active_accounts", "rate",
+                        "ci_low", "ci_high"]
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -127,13 +134,22 @@ def adoption_rates(
     by: str | Sequence[str] | None = "segment",
     month=None,
     confidence: float = 0.95,
+    mrr: pd.DataFrame | None = None,
+    key_features: Sequence[str] = KEY_FEATURES,
 ) -> pd.DataFrame:
-    """Share of active accounts using each feature in a month, with Wilson intervals.
+    """Share of accounts using each feature in a month, with Wilson intervals.
 
-    An account is *active* in the month when it uses any feature then (a
-    ``usage`` row with ``active_users > 0``, key feature or not); paying
-    accounts with no usage at all are not in the denominator. The rate is
-    the share of active accounts that use the feature.
+    With ``mrr``, the denominator is the **paying accounts** of the month
+    (account MRR > 0, all contracts), including those with no usage rows at
+    all: they use nothing, and they are the ones to call. The rate is the
+    share of paying accounts that use the feature; ``paying_accounts`` is the
+    denominator and ``active_accounts`` the paying accounts that use any
+    feature.
+
+    Without ``mrr`` (the older form), the denominator is the *active*
+    accounts, those that use any feature in the month (a ``usage`` row with
+    ``active_users > 0``, key feature or not); accounts with no usage are
+    then invisible, so pass ``mrr`` for a report.
 
     Parameters
     ----------
@@ -151,13 +167,21 @@ def adoption_rates(
         The month (``"2026-10"``); default the latest month in ``usage``.
     confidence : float, default 0.95
         Level of the Wilson interval (statsmodels ``proportion_confint``).
+    mrr : pandas.DataFrame, optional
+        The ``mrr`` table (``account_id``, ``month``, ``mrr``), to count the
+        paying accounts of the month. Not modified.
+    key_features : sequence of str, default :data:`KEY_FEATURES`
+        Listed first when ``features`` is None.
 
     Returns
     -------
     pandas.DataFrame
         One row per group and feature: the ``by`` columns, ``feature``,
-        ``accounts`` (active accounts using the feature), ``active_accounts``
-        (the group's active accounts), ``rate``, ``ci_low``, ``ci_high``.
+        ``accounts`` (accounts of the denominator using the feature), with
+        ``mrr``: ``paying_accounts`` (the denominator) and ``active_accounts``
+        (paying accounts using any feature); without: ``active_accounts``
+        (the denominator); then ``rate`` = ``accounts`` / denominator,
+        ``ci_low``, ``ci_high``.
 
     Raises
     ------
@@ -184,6 +208,16 @@ def adoption_rates(
           segment     feature  accounts  active_accounts  rate  ci_low  ci_high
     0  Enterprise  dashboards         0                1   0.0   0.000    0.793
     1         SMB  dashboards         2                2   1.0   0.342    1.000
+
+    With ``mrr``: A4 pays in October but has no usage row, so it counts in the
+    denominator (2 of 4 paying accounts use dashboards):
+
+    >>> mrr = pd.DataFrame({"account_id": ["A1", "A2", "A3", "A4"],
+    ...     "month": pd.to_datetime(["2026-10-01"] * 4), "mrr": [100.0, 90.0, 80.0, 70.0]})
+    >>> rates = adoption_rates(usage, accounts, by=None, features=["dashboards"], mrr=mrr)
+    >>> rates[["feature", "accounts", "paying_accounts", "active_accounts", "rate"]]
+          feature  accounts  paying_accounts  active_accounts  rate
+    0  dashboards         2                4                3   0.5
     """
     func = "adoption_rates"
     if not 0 < confidence < 1:
@@ -201,42 +235,65 @@ def adoption_rates(
             f"{func}: no usage in {_number_to_month(np.array([target]))[0]:%Y-%m}; the usage "
             f"table covers {first:%Y-%m} to {last:%Y-%m}. Pick a month in that range."
         )
+    key_features = [key_features] if isinstance(key_features, str) else list(key_features)
     if features is None:
         present = set(rows["feature"].unique())
-        features = [f for f in KEY_FEATURES if f in present] + sorted(
-            present - set(KEY_FEATURES))
+        features = [f for f in key_features if f in present] + sorted(
+            present - set(key_features))
     features = list(features)
 
-    active = pd.DataFrame({"account_id": rows["account_id"].unique()})
+    if mrr is None:
+        denominator = "active_accounts"
+        population = pd.DataFrame({"account_id": rows["account_id"].unique()})
+    else:
+        denominator = "paying_accounts"
+        _require(mrr, ["account_id", "month", "mrr"], table="mrr", func=func)
+        in_month = _month_numbers(mrr["month"], column="month", table="mrr",
+                                  func=func) == target
+        amount = pd.to_numeric(mrr["mrr"][in_month], errors="coerce").fillna(0.0)
+        totals = amount.groupby(mrr["account_id"][in_month].to_numpy()).sum()
+        paying = totals.index[totals.to_numpy() > 0]
+        population = pd.DataFrame({"account_id": pd.Series(paying, dtype=object)})
+        rows = rows[rows["account_id"].isin(paying)]
+    population["_active"] = population["account_id"].isin(rows["account_id"].unique())
     if keys:
         info = accounts[["account_id", *keys]].drop_duplicates("account_id")
-        active = active.merge(info, on="account_id", how="left")
-        denom = active.groupby(keys, dropna=False, sort=True).size().rename("active_accounts")
-        numer = (rows.merge(active, on="account_id")
+        population = population.merge(info, on="account_id", how="left")
+        grouped = population.groupby(keys, dropna=False, sort=True)
+        denom = grouped.size().rename(denominator)
+        active = grouped["_active"].sum().rename("active_accounts")
+        numer = (rows.merge(population[["account_id", *keys]], on="account_id")
                  .groupby([*keys, "feature"], dropna=False, sort=True).size())
         grid = pd.MultiIndex.from_tuples(
             [(*(g if isinstance(g, tuple) else (g,)), f) for g in denom.index for f in features],
             names=[*keys, "feature"],
         )
         out = numer.reindex(grid, fill_value=0).rename("accounts").reset_index()
-        out = out.merge(denom.reset_index(), on=keys, how="left")
+        totals = denom.to_frame()
+        if denominator != "active_accounts":
+            totals = totals.join(active)
+        out = out.merge(totals.reset_index(), on=keys, how="left")
     else:
         counts = rows["feature"].value_counts()
         out = pd.DataFrame({
             "feature": features,
             "accounts": counts.reindex(features, fill_value=0).to_numpy(),
-            "active_accounts": len(active),
+            denominator: len(population),
         })
+        out["active_accounts"] = int(population["_active"].sum())
     out["feature"] = out["feature"].astype("str")
     k = out["accounts"].to_numpy(dtype=np.int64)
-    n = out["active_accounts"].to_numpy(dtype=np.int64)
-    low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
+    n = out[denominator].to_numpy(dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low, high = proportion_confint(k, n, alpha=1 - confidence, method="wilson")
+        out["rate"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
     out["accounts"] = k
-    out["active_accounts"] = n
-    out["rate"] = k / n
-    out["ci_low"] = np.asarray(low, dtype=float)
-    out["ci_high"] = np.asarray(high, dtype=float)
-    return out[[*keys, *_RATE_COLUMNS]].reset_index(drop=True)
+    out[denominator] = n
+    out["active_accounts"] = out["active_accounts"].to_numpy(dtype=np.int64)
+    out["ci_low"] = np.where(n > 0, np.asarray(low, dtype=float), np.nan)
+    out["ci_high"] = np.where(n > 0, np.asarray(high, dtype=float), np.nan)
+    columns = _RATE_COLUMNS if mrr is None else _PAYING_RATE_COLUMNS
+    return out[[*keys, *columns]].reset_index(drop=True)
 
 
 def adoption_score(
@@ -430,6 +487,7 @@ def adoption_panel(
     *,
     min_features: int = 2,
     end=None,
+    features: Sequence[str] = KEY_FEATURES,
 ) -> pd.DataFrame:
     """One row per paying account-month, with key adoption in ``t`` and churn in ``t + 1``.
 
@@ -446,6 +504,8 @@ def adoption_panel(
         Tables of the data contract. Not modified.
     min_features : int, default 2
         ``key_adopter`` is 1 when ``key_features >= min_features``.
+    features : sequence of str, default :data:`KEY_FEATURES`
+        The key features counted in ``key_features``.
     end : str or date, optional
         Last month of data to use (``"2026-10"``); default the last month of
         ``mrr``. Later months are ignored (no look-ahead), and an ``end``
@@ -491,7 +551,8 @@ def adoption_panel(
         raise ParamsError(f"{func}: min_features={min_features!r} must be >= 1.")
     ids, first, matrix = _account_mrr_matrix(mrr, end=end, func=func)
     n_acc, n_mon = matrix.shape
-    counts = _key_feature_counts(usage, ids, first, n_mon, features=KEY_FEATURES, func=func)
+    counts = _key_feature_counts(usage, ids, first, n_mon, features=list(features),
+                                 func=func)
     info = _account_info(accounts, ids, func=func)
 
     pays = matrix[:, :-1] > 0

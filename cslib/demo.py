@@ -70,6 +70,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .adoption import KEY_FEATURES
 from .exceptions import ParamsError
 
 __all__ = [
@@ -96,8 +97,9 @@ PLANTED_LOOP_LIFT = 0.20
 
 # --- the rest of the world ------------------------------------------------------------------
 
-#: Features whose adoption matters (same as ``cslib.adoption.KEY_FEATURES``).
-KEY_FEATURES = ("dashboards", "automations", "integrations")
+# KEY_FEATURES, the features whose adoption matters, is the kit's default
+# (``cslib.adoption.KEY_FEATURES``): the generator follows the metric code, never the
+# other way round.
 OTHER_FEATURES = ("reports", "mobile_app", "api")
 FEATURES = KEY_FEATURES + OTHER_FEATURES
 

@@ -142,10 +142,12 @@ def ltv_cac_table(
         - ``accounts``: accounts paying in the ``end`` month;
         - ``arpa``: mean MRR per paying account-month in the window (total
           MRR over paying account-months, ``account_months``);
-        - ``accounts_start``, ``accounts_churned``: sums over the window's
-          months of the account-level monthly bridge (the data's first month
-          is its opening balance and has no bridge row);
-        - ``churn_rate`` = ``accounts_churned / accounts_start`` (monthly logo
+        - ``start_account_months``, ``churned_account_months``: account-months,
+          not accounts: the sums over the window's months of the accounts
+          paying at each month's start and of those lost in it (an account
+          paying all 12 months counts 12 times; the data's first month is its
+          opening balance and has no bridge row);
+        - ``churn_rate`` = ``churned_account_months / start_account_months`` (monthly logo
           churn), with ``churn_low`` / ``churn_high``, its 95% Wilson interval
           (statsmodels ``proportion_confint``; account-months are treated as
           independent trials);
@@ -181,8 +183,9 @@ def ltv_cac_table(
     ...                                    "2026-03-01"]),
     ...     "cac": [300.0, 200.0, 5000.0, 1000.0]})
     >>> table = ltv_cac_table(mrr, accounts, months=3)
-    >>> table[["segment", "arpa", "account_months", "accounts_start", "accounts_churned"]]
-      segment   arpa  account_months  accounts_start  accounts_churned
+    >>> table[["segment", "arpa", "account_months", "start_account_months",
+    ...        "churned_account_months"]]
+      segment   arpa  account_months  start_account_months  churned_account_months
     0     Ent  420.0               5               6                 1
     1     SMB  100.0               4               5                 1
     >>> table[["segment", "churn_rate", "ltv", "avg_cac", "ltv_cac"]].round(3)
@@ -244,12 +247,14 @@ def ltv_cac_table(
     bp = pd.PeriodIndex(bridge["period"], freq="M")
     bridge = bridge[(bp >= first) & (bp <= last)]
     churn = bridge.groupby(by, dropna=False)[["accounts_start", "accounts_churned"]].sum()
+    churn = churn.rename(columns={"accounts_start": "start_account_months",
+                                  "accounts_churned": "churned_account_months"})
 
     out = arpa.join(churn, how="outer")
     out.insert(0, "accounts", paying_now.reindex(out.index).fillna(0).astype("int64"))
-    for col in ("account_months", "accounts_start", "accounts_churned"):
+    for col in ("account_months", "start_account_months", "churned_account_months"):
         out[col] = out[col].fillna(0).astype("int64")
-    n, k = out["accounts_start"].to_numpy(), out["accounts_churned"].to_numpy()
+    n, k = out["start_account_months"].to_numpy(), out["churned_account_months"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         out["churn_rate"] = np.where(n > 0, k / np.maximum(n, 1), np.nan)
         low, high = proportion_confint(k, np.maximum(n, 1), alpha=0.05, method="wilson")
@@ -278,7 +283,7 @@ def ltv_cac_table(
     else:
         out["avg_cac"] = np.nan
     out["ltv_cac"] = out["ltv"] / out["avg_cac"]
-    cols = ["accounts", "arpa", "account_months", "accounts_start", "accounts_churned",
+    cols = ["accounts", "arpa", "account_months", "start_account_months", "churned_account_months",
             "churn_rate", "churn_low", "churn_high", "ltv", "ltv_low", "ltv_high",
             "avg_cac", "ltv_cac"]
     out.index.name = by

@@ -47,7 +47,7 @@ __all__ = [
     "adoption_summary", "logrank_sentence", "correlation_sentence", "survey_sentence",
     "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
     "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
-    "VIEW_COLUMNS", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
+    "VIEW_COLUMNS", "FCR_COLUMNS", "ADOPTION_HEADLINE", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
     "table_html", "show_table", "show_markdown", "callout_html", "callout",
     "verbatims_html", "show_verbatims", "capture_warnings", "WarningNotes",
 ]
@@ -990,13 +990,30 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None) -> lis
             for col, label in names.items()]
 
 
+#: The overview's name of the adoption headline: what the odds ratio is of.
+ADOPTION_HEADLINE = "Odds ratio of next-month churn, key-feature adopters"
+
+
 def adoption_headlines(model, *, locale: str | None = None) -> list[dict]:
-    """The adoption odds ratio for the overview page (none when the model is None)."""
+    """The odds ratio of next-month churn for key-feature adopters, for the overview page.
+
+    It is the regression's adoption term (adopters against the others,
+    adjusted for the controls): below 1, adopters churn less. None when the
+    model is None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> model = SimpleNamespace(adoption="key_adopter", summary=pd.DataFrame(
+    ...     {"odds_ratio": [0.523]}, index=["key_adopter"]))
+    >>> [(h["name"], h["text"]) for h in adoption_headlines(model, locale="en")]
+    [('Odds ratio of next-month churn, key-feature adopters', '0.52')]
+    """
     locale = _loc(locale)
     if model is None:
         return []
     odds = _get(model.summary.loc[model.adoption], "odds_ratio")
-    return [_headline("Adoption odds ratio", odds, fmt_ratio(odds, locale))]
+    return [_headline(ADOPTION_HEADLINE, odds, fmt_ratio(odds, locale))]
 
 
 def _class_counts(summary: pd.DataFrame) -> pd.Series:
@@ -1050,8 +1067,17 @@ _BRIDGE = ("start_mrr", "new", "expansion", "contraction", "churn", "reactivatio
            "grr", "nrr", "net_revenue_churn", "logo_churn", "accounts_start", "accounts_churned")
 #: A monthly revenue bridge (:func:`cslib.revenue.revenue_bridge`).
 BRIDGE_COLUMNS = _cols("period", *_BRIDGE)
-#: :func:`cslib.revenue.compare_views`.
-VIEW_COLUMNS = _cols("view", *_BRIDGE)
+#: :func:`cslib.revenue.compare_views`: its counts are contracts in the contract view and
+#: accounts in the account view, and the headers say so.
+VIEW_COLUMNS = {**_cols("view", *_BRIDGE), "logo_churn": "col.view_logo_churn",
+                "accounts_start": "col.view_start", "accounts_churned": "col.view_lost"}
+#: :func:`cslib.support.first_contact_resolution`: ``n`` counts resolved tickets.
+FCR_COLUMNS = {FIRST_COLUMN: None, "n": "col.fcr_n", "fcr": "col.fcr", "rate": "col.rate",
+               ("ci_low", "ci_high"): "col.ci", "small_sample": "col.small_sample"}
+#: Automatic headers that depend on the table: a column (key) is labelled with the
+#: catalogue key when the frame also has all of the other columns. FCR tables count
+#: tickets in ``n``, not answers.
+_CONTEXT_HEADERS = [("n", frozenset({"fcr", "rate"}), "col.fcr_n")]
 #: :func:`cslib.revenue.nrr_change_decomposition`.
 DECOMPOSITION_COLUMNS = _cols("component", "effect", "base", "current")
 #: :func:`cslib.revenue.top_movers` on account-level movements.
@@ -1187,6 +1213,10 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
     def kind_of(col):
         return formats.get(col) or _column_kind(col, data[col], data.columns)
 
+    present = set(data.columns)
+    for column, companions, key in _CONTEXT_HEADERS:
+        if spec.get(column, "") is None and companions <= present:
+            spec[column] = key
     heads = [_header(None, label or "col.ci", locale) if isinstance(source, tuple)
              else _header(source, label, locale) for source, label in spec.items()]
     body_cols = list(spec)

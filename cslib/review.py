@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import require_columns
-from .exceptions import ParamsError, SchemaError
+from .exceptions import ParamsError, SchemaError, SmallSampleWarning
 from .support import first_contact_flags
 from .usage import feature_used
 
@@ -49,6 +50,7 @@ __all__ = [
     "LABELS",
     "LABELS_PT",
     "ReviewThresholds",
+    "ThinEvidenceWarning",
     "account_evidence",
     "success_review",
     "review_summary",
@@ -73,9 +75,24 @@ LABELS_PT = {
 }
 _LABELS = {"en": LABELS, "pt-BR": LABELS_PT}
 
+#: The evidence columns :func:`success_review` requires.
 EVIDENCE_COLUMNS = [
     "account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
     "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate",
+]
+#: Evidence columns :func:`account_evidence` adds and :func:`success_review` reads when
+#: present (see :class:`ReviewThresholds` for what it does without them).
+OPTIONAL_EVIDENCE_COLUMNS = [
+    "detractors", "nps_answers_180", "nps_180", "detractors_180", "missing_products",
+    "seats", "seats_used",
+]
+#: The two NPS windows of the review, in days up to the end of the month: the
+#: report's window, and the look-back used when it holds too few answers.
+NPS_DAYS, NPS_FALLBACK_DAYS = 90, 180
+_EVIDENCE_ORDER = [
+    "account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+    "missing_products", "nps_answers", "nps", "detractors", "nps_answers_180", "nps_180",
+    "detractors_180", "adoption", "tickets", "fcr_tickets", "fcr_rate", "seats", "seats_used",
 ]
 
 
@@ -133,6 +150,7 @@ def account_evidence(
     ----------
     accounts, mrr, nps_responses, usage, tickets : pandas.DataFrame
         The warehouse tables (see ``cslib.schemas``). None is modified.
+        ``accounts`` may carry ``seats`` (purchased) and ``seats_used``.
     month : str or Timestamp
         The review month, "YYYY-MM" or any date inside it.
     months : int, default 3
@@ -155,10 +173,19 @@ def account_evidence(
           down 35%), ``mrr_then`` being ``months`` months earlier; NaN when the
           account did not pay then;
         - ``products``: contracts with MRR > 0 in ``month``;
-        - ``nps_answers``, ``nps``: answers in the 90 days up to the end of
-          ``month`` (from the first of the next month minus 90 days, to the
-          end of ``month``) and the account NPS over them, -100..100 (NaN
-          with no answers);
+        - ``missing_products``: the products paid for in ``month`` by some
+          account of ``mrr`` (column ``product``) that this account does not
+          pay for, comma-separated in alphabetical order ("" when it holds
+          them all; NaN when ``mrr`` has no ``product`` column);
+        - ``nps_answers``, ``nps``, ``detractors``: answers in the 90 days up
+          to the end of ``month`` (from the first of the next month minus 90
+          days, to the end of ``month``; nothing dated after the month's end),
+          the account NPS over them, -100..100 (NaN with no answers), and how
+          many of them are detractors (0-6);
+        - ``nps_answers_180``, ``nps_180``, ``detractors_180``: the same over
+          the 180 days up to the end of ``month``, the look-back
+          :func:`success_review` uses when the 90 days hold fewer than
+          ``min_nps_answers`` answers;
         - ``adoption``: share of ``key_features`` used (``active_users > 0``, or
           ``events > 0`` when the table has no ``active_users``)
           in ``month`` (0 with no usage rows);
@@ -166,7 +193,10 @@ def account_evidence(
         - ``fcr_tickets``: those of them resolved by the end of ``month``,
           the tickets ``fcr_rate`` is computed on;
         - ``fcr_rate``: the share of the ``fcr_tickets`` resolved at the first
-          contact (NaN when there are none).
+          contact (NaN when there are none);
+        - ``seats``, ``seats_used``: seats purchased and seats in use, from the
+          optional ``accounts`` columns of those names (NaN when ``accounts``
+          lacks either).
 
     Raises
     ------
@@ -205,6 +235,12 @@ def account_evidence(
       account_id  tickets  fcr_tickets  fcr_rate
     0         A1        2            1       0.0
     1         A2        0            0       NaN
+    >>> ev[["account_id", "nps_answers", "detractors", "nps_answers_180", "missing_products"]]
+      account_id  nps_answers  detractors  nps_answers_180 missing_products
+    0         A1            2           2                2              NaN
+    1         A2            1           0                1              NaN
+
+    (``mrr`` has no ``product`` column here, so ``missing_products`` is unknown.)
     """
     func = "account_evidence"
     if not (isinstance(months, (int, np.integer)) and months >= 1):
@@ -223,7 +259,8 @@ def account_evidence(
     then = now - months
     window_start = (now - (months - 1)).to_timestamp()
     month_end = (now + 1).to_timestamp()  # exclusive: the first of the next month
-    nps_start = month_end - pd.Timedelta(days=90)
+    nps_start = month_end - pd.Timedelta(days=NPS_DAYS)
+    nps_start_long = month_end - pd.Timedelta(days=NPS_FALLBACK_DAYS)
 
     # MRR: per account in `now` and in `then`; products = paying contracts in `now`.
     m_month = _month_ordinals(_dates(mrr["month"], column="month", table="mrr"))
@@ -246,20 +283,36 @@ def account_evidence(
     with np.errstate(invalid="ignore", divide="ignore"):
         out["mrr_change_pct"] = (out["mrr"] / before.where(before > 0) - 1).astype(float)
     out["products"] = products.reindex(ids).fillna(0).astype("int64")
+    if "product" in mrr.columns:
+        held = pd.DataFrame({"account_id": mrr["account_id"].iloc[rows].to_numpy(),
+                             "product": mrr["product"].iloc[rows].to_numpy(),
+                             "month": m_month[rows], "mrr": amount.to_numpy()})
+        held = held[(held["month"] == now.ordinal) & (held["mrr"] > 0)
+                    & held["product"].notna()]
+        offered = sorted(set(held["product"].astype(str)))
+        holds = held.groupby("account_id")["product"].agg(lambda p: set(p.astype(str)))
+        holds = holds.reindex(ids)
+        out["missing_products"] = [
+            ", ".join(p for p in offered if not (isinstance(h, set) and p in h))
+            for h in holds]
+    else:
+        out["missing_products"] = np.nan
 
     # NPS over the 90 days to the end of the month.
     responded = _dates(nps_responses["responded_at"], column="responded_at",
                        table="nps_responses")
     score = pd.to_numeric(nps_responses["score"], errors="coerce")
-    keep = (responded >= nps_start) & (responded < month_end) & score.notna()
-    n = pd.DataFrame({"account_id": nps_responses["account_id"][keep].to_numpy(),
-                      "score": score[keep].to_numpy(dtype=float)})
-    n["_p"] = (n["score"] >= 9).astype(float)
-    n["_d"] = (n["score"] <= 6).astype(float)
-    g = n.groupby("account_id")
-    answers = g.size().reindex(ids).fillna(0).astype("int64")
-    out["nps_answers"] = answers
-    out["nps"] = (100 * (g["_p"].mean() - g["_d"].mean())).reindex(ids).astype(float)
+    for start, suffix in ((nps_start, ""), (nps_start_long, "_180")):
+        keep = (responded >= start) & (responded < month_end) & score.notna()
+        n = pd.DataFrame({"account_id": nps_responses["account_id"][keep].to_numpy(),
+                          "score": score[keep].to_numpy(dtype=float)})
+        n["_p"] = (n["score"] >= 9).astype(float)
+        n["_d"] = (n["score"] <= 6).astype(float)
+        g = n.groupby("account_id")
+        out[f"nps_answers{suffix}"] = g.size().reindex(ids).fillna(0).astype("int64")
+        out[f"nps{suffix}"] = (100 * (g["_p"].mean() - g["_d"].mean())).reindex(ids).astype(
+            float)
+        out[f"detractors{suffix}"] = g["_d"].sum().reindex(ids).fillna(0).astype("int64")
 
     # Adoption breadth over the key features in the month.
     u_month = _month_ordinals(_dates(usage["month"], column="month", table="usage"))
@@ -287,7 +340,14 @@ def account_evidence(
     out["fcr_tickets"] = n_res.astype("int64")
     out["fcr_rate"] = (n_fcr / n_res.where(n_res > 0)).astype(float)
 
-    return out.reset_index()[EVIDENCE_COLUMNS]
+    if {"seats", "seats_used"} <= set(accounts.columns):
+        for column in ("seats", "seats_used"):
+            out[column] = pd.to_numeric(info[column], errors="coerce").reindex(ids).astype(
+                float)
+    else:
+        out["seats"] = out["seats_used"] = np.nan
+
+    return out.reset_index()[_EVIDENCE_ORDER]
 
 
 # --- the rules --------------------------------------------------------------------------------
@@ -298,15 +358,47 @@ class ReviewThresholds:
 
     Rules are evaluated in order; the first class whose rule matches wins:
 
-    4. **churn risk** if any of: ``nps <= churn_nps``; ``adoption <
-       churn_adoption`` and ``mrr_change_pct <= churn_mrr_change``;
-       ``fcr_rate < churn_fcr`` on at least ``min_tickets`` resolved tickets.
-    3. **needs attention** if any of: ``nps < attention_nps``; ``adoption <
-       attention_adoption``; ``mrr_change_pct <= attention_mrr_change``;
-       ``fcr_rate < attention_fcr`` on at least ``min_tickets`` resolved tickets.
-    2. **mature, room to expand** if ``products < max_products`` or ``plan``
-       is not in ``top_plans``;
+    4. **churn risk** if any of: ``nps <= churn_nps`` (only on enough answers,
+       see below); ``adoption < churn_adoption`` and ``mrr_change_pct <=
+       churn_mrr_change``; ``fcr_rate < churn_fcr`` on at least
+       ``min_tickets`` resolved tickets.
+    3. **needs attention** if any of: ``nps < attention_nps`` (on enough
+       answers); a detractor answer of an account with too few answers for
+       its NPS to count; ``adoption < attention_adoption``; ``mrr_change_pct
+       <= attention_mrr_change``; ``fcr_rate < attention_fcr`` on at least
+       ``min_tickets`` resolved tickets.
+    2. **mature, room to expand** if the account itself has headroom (below);
     1. **mature, no room to grow** otherwise.
+
+    **Enough NPS answers.** The account NPS counts (for both NPS rules) when
+    the 90 days to the month's end hold at least ``min_nps_answers`` answers
+    (``nps``); failing that, when the 180 days do (``nps_180``, and the rule
+    says "over 180 days"). Below the minimum the NPS is not used: the rule
+    says so ("NPS not used for risk: 1 answer in 180 days (< 3)"), and each
+    detractor answer of those 180 days (``detractors_180``) is an attention
+    signal ("; 1 detractor"), so the account still reaches the call list. A
+    single answer can never make a churn risk. :func:`success_review` warns
+    with the number of accounts placed in class 3 on such thin evidence.
+
+    **Headroom** (class 2) comes from the account itself, any of:
+
+    - *products*: it does not pay for a product that the data's accounts pay
+      for in the month (evidence ``missing_products``); when ``max_products``
+      is set, or the evidence has no ``missing_products``, fewer than
+      ``max_products`` contracts instead (``max_products`` then defaults to
+      the most contracts any account of the evidence holds);
+    - *plan*: a plan above its own, in ``plan_order``, is held by at least
+      ``min_plan_share`` of the accounts of its segment in the evidence. The
+      default ``plan_order`` ranks the evidence's plans by the median MRR of
+      their accounts (ties by name), so Starter < Growth < Pro < Enterprise on
+      the demo; accounts on a plan of ``top_plans``, or with no plan, have no
+      plan headroom;
+    - *seats*: with ``seats`` and ``seats_used`` in the evidence (optional
+      ``accounts`` columns), ``seats_used >= seat_use_limit * seats``; rows
+      without them are not judged on seats.
+
+    So an SMB account on the highest plan held by 5% of SMB, paying for every
+    product, is class 1, whatever plans the larger segments hold.
 
     A missing value never triggers a rule: an account with no NPS answers is
     classified on its other evidence (its rule says "no NPS answers"), and a
@@ -339,10 +431,21 @@ class ReviewThresholds:
     min_tickets : int, default 5
         Fewest resolved tickets in the window (``fcr_tickets``, the
         denominator of ``fcr_rate``) for FCR to count.
-    max_products : int, default 3
-        Products on offer; fewer contracts leave room to cross-sell.
-    top_plans : tuple of str, default ("Enterprise",)
-        Plans with no upgrade above them; any other plan leaves room to upsell.
+    min_nps_answers : int, default 3
+        Fewest answers (over 90 days, else over 180) for the account NPS to
+        count.
+    max_products : int, optional
+        Products on offer, to judge product headroom by the number of
+        contracts instead of by ``missing_products``.
+    top_plans : tuple of str, default ()
+        Plans never given plan headroom (as if no plan were above them).
+    plan_order : tuple of str, optional
+        Plans from lowest to highest; default by median MRR (above). Every
+        plan of the evidence must be in it.
+    min_plan_share : float, default 0.05
+        Share of its segment's accounts a higher plan needs to be headroom.
+    seat_use_limit : float, default 0.9
+        Share of purchased seats in use from which more seats are headroom.
     """
 
     churn_nps: float = -20
@@ -354,8 +457,22 @@ class ReviewThresholds:
     attention_mrr_change: float = -0.1
     attention_fcr: float = 0.7
     min_tickets: int = 5
-    max_products: int = 3
-    top_plans: tuple[str, ...] = ("Enterprise",)
+    min_nps_answers: int = 3
+    max_products: int | None = None
+    top_plans: tuple[str, ...] = ()
+    plan_order: tuple[str, ...] | None = None
+    min_plan_share: float = 0.05
+    seat_use_limit: float = 0.9
+
+    def __post_init__(self):
+        if not (isinstance(self.min_nps_answers, (int, np.integer)) and self.min_nps_answers >= 1):
+            raise ParamsError(
+                f"success_review: min_nps_answers={self.min_nps_answers!r} must be an integer "
+                ">= 1 (default 3).")
+        if not 0 <= self.min_plan_share <= 1:
+            raise ParamsError(
+                f"success_review: min_plan_share={self.min_plan_share!r} must be a share in "
+                "[0, 1] (0.05 for 5%).")
 
     @classmethod
     def from_any(cls, thresholds: ReviewThresholds | Mapping | None) -> ReviewThresholds:
@@ -377,10 +494,11 @@ class ReviewThresholds:
                 f"{', '.join(valid)}."
             )
         values = dict(thresholds)
-        if isinstance(values.get("top_plans"), str):
-            values["top_plans"] = (values["top_plans"],)
-        elif "top_plans" in values:
-            values["top_plans"] = tuple(values["top_plans"])
+        for key in ("top_plans", "plan_order"):
+            if isinstance(values.get(key), str):
+                values[key] = (values[key],)
+            elif values.get(key) is not None:
+                values[key] = tuple(values[key])
         return cls(**values)
 
 
@@ -412,28 +530,120 @@ def _join(parts: Sequence[np.ndarray], sep: str) -> np.ndarray:
     return out
 
 
-def _classify(evidence: pd.DataFrame, th: ReviewThresholds) -> tuple[np.ndarray, np.ndarray]:
-    """The class (1-4) and the rule text of every row of ``evidence``."""
-    def number(column: str) -> np.ndarray:
+class ThinEvidenceWarning(SmallSampleWarning):
+    """Review classes placed on few NPS answers, or on the longer NPS window."""
+
+
+def _accounts(n: int) -> str:
+    return "1 account" if n == 1 else f"{n} accounts"
+
+
+def _answers(n: int) -> str:
+    return f"{n} answer" if n == 1 else f"{n} answers"
+
+
+def _detractors(n: int) -> str:
+    return f"{n} detractor" if n == 1 else f"{n} detractors"
+
+
+def _plan_ranks(evidence: pd.DataFrame, th: ReviewThresholds) -> dict:
+    """Plan -> rank (0 lowest), from ``plan_order`` or the median MRR of each plan."""
+    plans = evidence["plan"][evidence["plan"].notna().to_numpy()]
+    if th.plan_order is not None:
+        unknown = sorted(set(plans.astype(str)) - set(th.plan_order))
+        if unknown:
+            raise ParamsError(
+                f"success_review: plan(s) {unknown} of the evidence are not in plan_order "
+                f"{list(th.plan_order)}. Add them in their place, lowest plan first.")
+        return {p: i for i, p in enumerate(th.plan_order)}
+    mrr = pd.to_numeric(evidence["mrr"], errors="coerce")
+    median = mrr[plans.index].groupby(plans.astype(str)).median()
+    order = sorted(median.index, key=lambda p: (median[p], p))
+    return {p: i for i, p in enumerate(order)}
+
+
+def _plan_headroom(evidence: pd.DataFrame, th: ReviewThresholds) -> np.ndarray:
+    """Per row: the lowest plan above the account's that holds ``min_plan_share`` of
+    its segment, with that share, as text ("Pro, held by 12% of SMB"), or ""."""
+    out = np.full(len(evidence), "", dtype=object)
+    ranks = _plan_ranks(evidence, th)
+    if not ranks:
+        return out
+    plan = [None if pd.isna(p) else str(p) for p in evidence["plan"]]
+    segment = [None if pd.isna(g) else g for g in evidence["segment"]]
+    size: dict = {}
+    held: dict = {}
+    for seg, p in zip(segment, plan, strict=True):
+        size[seg] = size.get(seg, 0) + 1
+        if p is not None:
+            held[seg, p] = held.get((seg, p), 0) + 1
+    by_segment: dict = {}
+    for (seg, p), k in held.items():
+        if k / size[seg] >= th.min_plan_share:
+            by_segment.setdefault(seg, []).append((ranks[p], p, k / size[seg]))
+    for options in by_segment.values():
+        options.sort()
+    top = set(th.top_plans)
+    for i, (seg, p) in enumerate(zip(segment, plan, strict=True)):
+        if p is None or p in top:
+            continue
+        above = [(name, s) for r, name, s in by_segment.get(seg, []) if r > ranks[p]]
+        if above:
+            name, s = above[0]
+            where = "its segment" if seg is None else seg
+            out[i] = f"{name}, held by {_pct(round(s, 3))} of {where}"
+    return out
+
+
+def _classify(evidence: pd.DataFrame, th: ReviewThresholds
+              ) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """The class (1-4) and the rule text of every row of ``evidence``, and the counts
+    of accounts classified on thin or long-window NPS evidence (for the caveats)."""
+    def number(column: str, fallback: str | None = None) -> np.ndarray:
+        if column not in evidence.columns and fallback is not None:
+            column = fallback
         return evidence[column].to_numpy(dtype=float, na_value=np.nan)
 
-    nps, adoption, change = number("nps"), number("adoption"), number("mrr_change_pct")
+    adoption, change = number("adoption"), number("mrr_change_pct")
     fcr, tickets, products = number("fcr_rate"), number("fcr_tickets"), number("products")
     plan = evidence["plan"].to_numpy()
+    n = len(evidence)
+
+    # NPS: 90 days if they hold enough answers, else 180 days, else not used.
+    n90 = np.nan_to_num(number("nps_answers"))
+    n180 = np.nan_to_num(number("nps_answers_180", "nps_answers"))
+    nps90, nps180 = number("nps"), number("nps_180", "nps")
+    if "detractors_180" in evidence.columns or "detractors" in evidence.columns:
+        det180 = np.nan_to_num(number("detractors_180", "detractors"))
+    else:  # old evidence without detractor counts: only a negative NPS shows detractors
+        det180 = np.where(np.nan_to_num(nps180) < 0, 1.0, 0.0)
+    use90 = (n90 >= th.min_nps_answers) & ~np.isnan(nps90)
+    use180 = ~use90 & (n180 >= th.min_nps_answers) & ~np.isnan(nps180)
+    has_nps = use90 | use180
+    nps = np.where(use90, nps90, np.where(use180, nps180, np.nan))
+    thin = ~has_nps & (n180 > 0)
+    thin_detractor = thin & (det180 > 0)
+    nps_word = np.where(use180, " over 180 days", "").astype(object)
     # comparisons with NaN are False: a missing value never triggers a rule
-    has_nps = ~np.isnan(nps) & (number("nps_answers") > 0)
     has_change = ~np.isnan(change)
     has_fcr = ~np.isnan(fcr) & (tickets >= th.min_tickets)
     has_adoption = ~np.isnan(adoption)
-    no_nps = np.where(has_nps, "", "no NPS answers").astype(object)
+    no_nps = np.full(n, "", dtype=object)
+    no_nps[~has_nps & ~thin] = "no NPS answers"
+    no_nps[thin] = [f"NPS not used for risk: {_answers(int(k))} in {NPS_FALLBACK_DAYS} days "
+                    f"(< {th.min_nps_answers})" for k in n180[thin]]
+    no_nps_det = no_nps.copy()
+    no_nps_det[thin_detractor] = [f"{t}; {_detractors(int(k))}" for t, k in
+                                  zip(no_nps[thin_detractor], det180[thin_detractor],
+                                      strict=True)]
 
     def fcr_text(limit: float):
-        return lambda rate, n: (f"FCR {_pct(rate)} (< {_pct(limit)}) on {int(n)} resolved "
+        return lambda rate, k: (f"FCR {_pct(rate)} (< {_pct(limit)}) on {int(k)} resolved "
                                 f"tickets (≥ {th.min_tickets})")
 
     risk_rules = [
         (has_nps & (nps <= th.churn_nps),
-         lambda x: f"NPS {_num(x)} (≤ {_num(th.churn_nps)})", nps),
+         lambda x, w: f"NPS {_num(x)}{w} (≤ {_num(th.churn_nps)})", nps, nps_word),
         (has_adoption & has_change & (adoption < th.churn_adoption)
          & (change <= th.churn_mrr_change),
          lambda a, c: (f"adoption {_pct(a)} (< {_pct(th.churn_adoption)}) and "
@@ -441,48 +651,85 @@ def _classify(evidence: pd.DataFrame, th: ReviewThresholds) -> tuple[np.ndarray,
         (has_fcr & (fcr < th.churn_fcr), fcr_text(th.churn_fcr), fcr, tickets),
     ]
     risk = np.logical_or.reduce([mask for mask, *_ in risk_rules])
-    risk_text = _join([_texts(mask, *rest) for mask, *rest in risk_rules] + [no_nps], "; ")
+    risk_text = _join([_texts(mask, *rest) for mask, *rest in risk_rules] + [no_nps_det], "; ")
 
     attention_rules = [
         (~risk & has_nps & (nps < th.attention_nps),
-         lambda x: f"NPS {_num(x)} (< {_num(th.attention_nps)})", nps),
+         lambda x, w: f"NPS {_num(x)}{w} (< {_num(th.attention_nps)})", nps, nps_word),
         (~risk & has_adoption & (adoption < th.attention_adoption),
          lambda a: f"adoption {_pct(a)} (< {_pct(th.attention_adoption)})", adoption),
         (~risk & has_change & (change <= th.attention_mrr_change),
          lambda c: f"{_change(c)} (≤ {_pct(th.attention_mrr_change)})", change),
         (~risk & has_fcr & (fcr < th.attention_fcr), fcr_text(th.attention_fcr), fcr, tickets),
     ]
-    attention = np.logical_or.reduce([mask for mask, *_ in attention_rules])
-    attention_text = _join([_texts(mask, *rest) for mask, *rest in attention_rules] + [no_nps],
-                           "; ")
+    other_attention = np.logical_or.reduce([mask for mask, *_ in attention_rules])
+    attention = other_attention | (~risk & thin_detractor)
+    attention_text = _join([_texts(mask, *rest) for mask, *rest in attention_rules]
+                           + [no_nps_det], "; ")
 
     calm = ~risk & ~attention
     seen = _join([
-        np.where(has_nps, _texts(calm & has_nps, lambda x: f"NPS {_num(x)}", nps), no_nps),
+        np.where(has_nps, _texts(calm & has_nps, lambda x, w: f"NPS {_num(x)}{w}", nps,
+                                 nps_word), no_nps),
         _texts(calm & has_adoption, lambda a: f"adoption {_pct(a)}", adoption),
         _texts(calm & has_change, _change, change),
         _texts(calm & has_fcr, lambda f: f"FCR {_pct(f)}", fcr),
     ], ", ")
     healthy = "no risk or attention signal (" + seen + ")"
-    top = ", ".join(th.top_plans)
-    room_rules = [
-        (calm & ~np.isnan(products) & (products < th.max_products),
-         lambda n: f"{int(n)} of {th.max_products} products", products),
-        (calm & (evidence["plan"].isna() | ~evidence["plan"].isin(th.top_plans)).to_numpy(),
-         lambda p: f"plan {p} (top: {top})", plan),
-    ]
-    room = np.logical_or.reduce([mask for mask, *_ in room_rules])
-    room_text = "; room to expand: " + _join([_texts(mask, *rest) for mask, *rest in room_rules],
-                                             " and ")
-    no_room_text = _texts(
-        calm & ~room,
-        lambda n, p: f"; no room: {int(n)} of {th.max_products} products on top plan {p}",
-        products, plan)
+
+    # Headroom: products the account lacks, a higher plan its segment holds, seats.
+    if th.max_products is not None or "missing_products" not in evidence.columns:
+        most = th.max_products
+        if most is None:
+            most = int(np.nanmax(products)) if n and not np.isnan(products).all() else 0
+        product_room = calm & ~np.isnan(products) & (products < most)
+        product_text = _texts(product_room, lambda k: f"{int(k)} of {most} products", products)
+    else:
+        missing = evidence["missing_products"]
+        lacking = (missing.notna() & (missing.astype(str) != "")).to_numpy()
+        product_room = calm & lacking
+        product_text = _texts(product_room, lambda m: f"products not held: {m}",
+                              missing.to_numpy())
+    plan_above = _plan_headroom(evidence, th)
+    plan_room = calm & (plan_above != "")
+    plan_text = _texts(plan_room, lambda p, a: f"plan {p} (higher plan {a})", plan, plan_above)
+    if {"seats", "seats_used"} <= set(evidence.columns):
+        seats, used = number("seats"), number("seats_used")
+    else:
+        seats = used = np.full(n, np.nan)
+    with np.errstate(invalid="ignore"):
+        seat_room = calm & (seats > 0) & (used >= th.seat_use_limit * seats)
+    seat_text = _texts(seat_room, lambda s, u: (f"seats {_num(u)} of {_num(s)} in use "
+                                                f"(≥ {_pct(th.seat_use_limit)})"), seats, used)
+    room = product_room | plan_room | seat_room
+    room_text = "; room to expand: " + _join([product_text, plan_text, seat_text], " and ")
+    if th.max_products is None and "missing_products" in evidence.columns:
+        held = np.full(n, "every product", dtype=object)
+    else:
+        held = _texts(np.ones(n, dtype=bool), lambda k: f"{int(k)} of {most} products",
+                      np.nan_to_num(products))
+    top = set(th.top_plans)
+    share = _pct(th.min_plan_share)
+
+    def no_room(h, p, seg):
+        if p is None or (isinstance(p, float) and np.isnan(p)):
+            return f"; no room: {h}, plan unknown"
+        if str(p) in top:
+            return f"; no room: {h} on top plan {p}"
+        where = "its segment" if seg is None or seg != seg else seg
+        return f"; no room: {h}, no plan above {p} held by ≥ {share} of {where}"
+
+    no_room_text = _texts(calm & ~room, no_room, held, plan,
+                          evidence["segment"].to_numpy(dtype=object))
 
     classes = np.select([risk, attention, room], [4, 3, 2], 1).astype("int64")
     rules = np.select([risk, attention, room],
                       [risk_text, attention_text, healthy + room_text], healthy + no_room_text)
-    return classes, rules
+    caveats = {
+        "thin_class_3": int(np.sum((classes == 3) & thin_detractor & ~other_attention)),
+        "nps_180": int(np.sum(use180)),
+    }
+    return classes, rules, caveats
 
 
 def success_review(
@@ -515,40 +762,81 @@ def success_review(
     Raises
     ------
     ParamsError
-        An unknown threshold key or ``locale``.
+        An unknown threshold key or ``locale``, a bad threshold value, or a
+        plan missing from ``plan_order``.
     SchemaError
         An evidence column is missing.
 
+    Warns
+    -----
+    ThinEvidenceWarning
+        (a :class:`~cslib.exceptions.SmallSampleWarning`) "12 accounts placed
+        in class 3 on fewer than 3 NPS answers in 180 days: ...", and how many
+        accounts were classified on the 180-day NPS; the report's caveats show
+        them (call it inside ``with notes:`` of :func:`cslib.report.capture_warnings`).
+
     Examples
     --------
+    A1 answered three times (NPS -60) and lost a third of its MRR; A2 never
+    answered and uses one key feature; A3, on the top plan of its segment,
+    holds every product; A4's only answer is a detractor; A5 lacks a product:
+
     >>> ev = pd.DataFrame({
-    ...     "account_id": ["A1", "A2", "A3"], "name": ["Padaria", "Oficina", "Banco"],
-    ...     "segment": ["SMB", "SMB", "Enterprise"],
-    ...     "plan": ["Starter", "Growth", "Enterprise"], "mrr": [650.0, 700.0, 3000.0],
-    ...     "mrr_change_pct": [-0.35, 0.4, 0.1], "products": [1, 2, 3],
-    ...     "nps_answers": [3, 0, 4], "nps": [-60.0, None, 50.0],
-    ...     "adoption": [0.0, 1 / 3, 1.0], "tickets": [6, 0, 2], "fcr_tickets": [1, 0, 2],
-    ...     "fcr_rate": [0.0, None, 1.0]})
-    >>> review = success_review(ev)
+    ...     "account_id": ["A1", "A2", "A3", "A4", "A5"],
+    ...     "name": ["Padaria", "Oficina", "Banco", "Loja", "Escola"],
+    ...     "segment": ["SMB", "SMB", "Enterprise", "SMB", "SMB"],
+    ...     "plan": ["Starter", "Growth", "Enterprise", "Growth", "Growth"],
+    ...     "mrr": [650.0, 700.0, 3000.0, 900.0, 800.0],
+    ...     "mrr_change_pct": [-0.35, 0.4, 0.1, 0.0, 0.0], "products": [1, 2, 3, 3, 2],
+    ...     "missing_products": ["A, B", "B", "", "", "B"],
+    ...     "nps_answers": [3, 0, 4, 1, 3], "nps": [-60.0, None, 50.0, -100.0, 66.7],
+    ...     "detractors": [2, 0, 0, 1, 0],
+    ...     "adoption": [0.0, 1 / 3, 1.0, 1.0, 1.0], "tickets": [6, 0, 2, 0, 0],
+    ...     "fcr_tickets": [1, 0, 2, 0, 0], "fcr_rate": [0.0, None, 1.0, None, None]})
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     review = success_review(ev)
     >>> review[["account_id", "class", "class_key"]]
       account_id  class        class_key
     0         A1      4       churn_risk
     1         A2      3  needs_attention
     2         A3      1   mature_no_room
+    3         A4      3  needs_attention
+    4         A5      2    mature_expand
     >>> for rule in review["rule"]:
     ...     print(rule)
     NPS -60 (≤ -20); adoption 0% (< 34%) and MRR down 35% (≤ -20%)
     adoption 33.3% (< 60%); no NPS answers
-    no risk or attention signal (NPS 50, adoption 100%, MRR up 10%); no room: 3 of 3 products on top plan Enterprise
+    no risk or attention signal (NPS 50, adoption 100%, MRR up 10%); no room: every product, no plan above Enterprise held by ≥ 5% of Enterprise
+    NPS not used for risk: 1 answer in 180 days (< 3); 1 detractor
+    no risk or attention signal (NPS 66.7, adoption 100%, MRR up 0%); room to expand: products not held: B
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    1 account placed in class 3 on fewer than 3 NPS answers in 180 days: ...
 
     A1's FCR of 0% rests on 1 resolved ticket (of 6 opened), fewer than
-    ``min_tickets``, so it is not a reason.
+    ``min_tickets``, so it is not a reason. Without ``nps_answers_180`` the
+    90-day counts stand for the 180 days. The plans rank Starter < Growth <
+    Enterprise by median MRR; no SMB account is above Growth, so Growth is
+    SMB's top.
     """
     th = ReviewThresholds.from_any(thresholds)
     if locale not in _LABELS:
         raise ParamsError(f"success_review: locale={locale!r} is not one of {list(_LABELS)}.")
     _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review")
-    classes, rules = _classify(evidence, th)
+    classes, rules, caveats = _classify(evidence, th)
+    k = th.min_nps_answers
+    if caveats["thin_class_3"]:
+        warnings.warn(
+            f"{_accounts(caveats['thin_class_3'])} placed in class 3 on fewer than {k} NPS "
+            f"answers in {NPS_FALLBACK_DAYS} days: their detractor answers are an attention "
+            "signal, but their NPS is not used for churn risk.",
+            ThinEvidenceWarning, stacklevel=2)
+    if caveats["nps_180"]:
+        warnings.warn(
+            f"{_accounts(caveats['nps_180'])} classified on NPS over {NPS_FALLBACK_DAYS} days "
+            f"(fewer than {k} answers in the {NPS_DAYS} days to the month's end).",
+            ThinEvidenceWarning, stacklevel=2)
     head = pd.DataFrame({
         "account_id": evidence["account_id"].to_numpy(),
         "name": evidence["name"].to_numpy(),
@@ -626,9 +914,14 @@ def accounts_to_call(
     *,
     classes: Sequence[int] = (4, 3),
     n: int = 30,
-    columns: Sequence[str] = ("name", "plan", "mrr", "label", "rule"),
+    columns: Sequence[str] = ("account_id", "name", "plan", "mrr", "label", "rule"),
 ) -> pd.DataFrame:
     """The accounts of some review classes, most urgent class first, then largest MRR.
+
+    The list carries ``account_id`` by default: names repeat (two customers
+    called "Mercado Vale Verde Ltda"), ids do not. The default classes (4 and
+    3) include the accounts placed in class 3 by a detractor answer on too
+    few answers for their NPS to count, so they reach the close-the-loop calls.
 
     Parameters
     ----------
@@ -639,7 +932,7 @@ def accounts_to_call(
     n : int
         At most this many rows.
     columns : sequence of str
-        Columns to show (those present).
+        Columns to show (those present), ``account_id`` first.
 
     Examples
     --------

@@ -183,6 +183,82 @@ def test_adoption_rates_default_month_is_latest_and_unknown_month_errors():
         ad.adoption_rates(usage, accounts, month="2025-05")
 
 
+def test_adoption_rates_over_paying_accounts_count_those_without_usage():
+    usage, mrr, accounts = _tiny()
+    # March pays: A1 (100), A3 (80), and two more: A4 (60, no usage row at all) and A5
+    # (30, one usage row with 0 active users). A2 is not paying in March (churned) but
+    # has a March usage row: it is not in the paying population.
+    mrr = pd.concat([mrr, pd.DataFrame({
+        "contract_id": ["C5", "C6"], "account_id": ["A4", "A5"], "product": ["CRM"] * 2,
+        "month": pd.to_datetime(["2026-03-01"] * 2), "mrr": [60.0, 30.0]})],
+        ignore_index=True)
+    usage = pd.concat([usage, pd.DataFrame({
+        "account_id": ["A2", "A5"], "feature": ["dashboards", "dashboards"],
+        "month": pd.to_datetime(["2026-03-01"] * 2),
+        "active_users": pd.array([2, 0], dtype="Int64")})], ignore_index=True)
+    accounts = pd.concat([accounts, pd.DataFrame({
+        "account_id": ["A4", "A5"], "segment": ["SMB", "Enterprise"],
+        "plan": ["Starter", "Pro"], "region": ["Sul", "Sul"],
+        "signup_date": pd.to_datetime(["2026-03-01"] * 2)})], ignore_index=True)
+    before = mrr.copy(deep=True)
+    rates = ad.adoption_rates(usage, accounts, by=None, month="2026-03", mrr=mrr)
+    pd.testing.assert_frame_equal(mrr, before, check_exact=True)
+    assert list(rates.columns) == ["feature", "accounts", "paying_accounts", "active_accounts",
+                                   "rate", "ci_low", "ci_high"]
+    # paying: A1, A3, A4, A5 = 4; using any feature: A1, A3 = 2.
+    # dashboards A1 (A2 does not pay) 1/4; automations A1 1/4; integrations A1, A3 2/4;
+    # api A3 1/4.
+    assert rates["feature"].tolist() == ["dashboards", "automations", "integrations", "api"]
+    assert rates["accounts"].tolist() == [1, 1, 2, 1]
+    assert rates["paying_accounts"].tolist() == [4] * 4
+    assert rates["active_accounts"].tolist() == [2] * 4
+    assert rates["rate"].tolist() == pytest.approx([0.25, 0.25, 0.5, 0.25])
+    low, high = _wilson(np.array([1, 1, 2, 1]), 4)
+    assert rates["ci_low"].to_numpy() == pytest.approx(low)
+    assert rates["ci_high"].to_numpy() == pytest.approx(high)
+    # without mrr the denominator is the accounts with usage: A1, A2, A3 -> 3
+    old = ad.adoption_rates(usage, accounts, by=None, month="2026-03")
+    assert old["active_accounts"].tolist() == [3] * 4 and "paying_accounts" not in old
+    # by segment: SMB pays A1, A3, A4 (2 active); Enterprise pays A5 only (0 active)
+    seg = ad.adoption_rates(usage, accounts, month="2026-03", mrr=mrr,
+                            features=["dashboards"]).set_index("segment")
+    assert seg.loc["SMB", ["accounts", "paying_accounts", "active_accounts"]].tolist() == \
+        [1, 3, 2]
+    assert seg.loc["Enterprise", ["accounts", "paying_accounts", "active_accounts"]].tolist() \
+        == [0, 1, 0]
+    assert seg.loc["SMB", "rate"] == pytest.approx(1 / 3)
+    # key features are a parameter: they are listed first
+    order = ad.adoption_rates(usage, accounts, by=None, month="2026-03", mrr=mrr,
+                              key_features=("api",))
+    assert order["feature"].tolist() == ["api", "automations", "dashboards", "integrations"]
+
+
+def test_metric_code_never_imports_the_demo_generator():
+    import ast
+    from pathlib import Path
+
+    import cslib
+
+    root = Path(cslib.__file__).parent
+    offenders = []
+    for path in root.glob("*.py"):
+        if path.name in ("demo.py", "bench.py", "cli.py"):
+            continue  # the generator itself, and the tools that generate demo data
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in ("demo", "cslib.demo") \
+                    and node.level in (0, 1) and not (node.level == 0 and node.module == "demo"):
+                offenders.append(path.name)
+    assert offenders == []
+
+
+def test_adoption_panel_key_features_parameter():
+    usage, mrr, accounts = _tiny()
+    # A1 in Jan uses dashboards + automations; with only dashboards as key: 1 feature
+    panel = ad.adoption_panel(usage, mrr, accounts, features=["dashboards"])
+    row = panel[(panel["account_id"] == "A1") & (panel["month"] == "2026-01-01")]
+    assert row["key_features"].tolist() == [1]
+
+
 def test_adoption_score_by_hand():
     usage, _, _ = _tiny()
     before = usage.copy(deep=True)

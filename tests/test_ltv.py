@@ -78,10 +78,12 @@ def test_ltv_cac_table_by_hand(hand_mrr, hand_accounts):
     #   Bridge: Feb E (1); Mar C, E (2); Apr C, D, E (3); May C, D, E (3) lost D -> 1 / 9
     #   ltv = 168 * .75 * 9 = 1134. Signed up in window: C 300, D 100 -> 200; 1134/200 = 5.67
     # Paying in May: SMB A, B; Ent C, E.
-    assert out.loc["SMB", ["accounts", "account_months", "accounts_start",
-                           "accounts_churned"]].tolist() == [2, 6, 6, 1]
-    assert out.loc["Ent", ["accounts", "account_months", "accounts_start",
-                           "accounts_churned"]].tolist() == [2, 10, 9, 1]
+    # The bridge sums are account-months: SMB's A counts once in each of Feb-May.
+    assert out.loc["SMB", ["accounts", "account_months", "start_account_months",
+                           "churned_account_months"]].tolist() == [2, 6, 6, 1]
+    assert out.loc["Ent", ["accounts", "account_months", "start_account_months",
+                           "churned_account_months"]].tolist() == [2, 10, 9, 1]
+    assert "accounts_start" not in out and "accounts_churned" not in out
     assert_allclose(out.loc[["SMB", "Ent"], "arpa"], [140, 168])
     assert_allclose(out.loc[["SMB", "Ent"], "churn_rate"], [1 / 6, 1 / 9])
     assert_allclose(out.loc[["SMB", "Ent"], "ltv"], [630, 1134])
@@ -162,8 +164,8 @@ def test_ltv_cac_table_on_demo(demo_tables):
 
     assert sorted(out.index) == sorted(arpa.index)
     assert_allclose(out["arpa"], arpa.reindex(out.index), rtol=1e-12)
-    assert (out["accounts_start"] == starts.reindex(out.index)).all()
-    assert (out["accounts_churned"] == lost.reindex(out.index)).all()
+    assert (out["start_account_months"] == starts.reindex(out.index)).all()
+    assert (out["churned_account_months"] == lost.reindex(out.index)).all()
     assert_allclose(out["churn_rate"], churn.reindex(out.index), rtol=1e-12)
     ok = out["churn_rate"] > 0
     assert ok.any()
@@ -176,3 +178,21 @@ def test_ltv_cac_table_on_demo(demo_tables):
     assert (out.loc[ok, "ltv"] <= out.loc[ok, "ltv_high"]).all()
     paying_now = (wide[last] > 0).groupby(segment.reindex(wide.index)).sum()
     assert (out["accounts"] == paying_now.reindex(out.index)).all()
+
+
+def test_ltv_labels_say_account_months():
+    from cslib import report
+
+    # 2 accounts paying for 3 months: 6 account-months at start, not 2 accounts
+    months = pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"])
+    mrr = pd.DataFrame({"account_id": ["A"] * 4 + ["B"] * 4, "month": list(months) * 2,
+                        "mrr": [100.0] * 8})
+    accounts = pd.DataFrame({"account_id": ["A", "B"], "segment": ["SMB", "SMB"],
+                             "signup_date": pd.to_datetime(["2025-01-01"] * 2)})
+    with pytest.warns(SmallSampleWarning):
+        table = ltv_cac_table(mrr, accounts, months=3)
+    assert table[["start_account_months", "churned_account_months"]].iloc[0].tolist() == [6, 0]
+    html = report.table_html(table, locale="en")
+    assert "Account-months paying at start" in html and "Account-months lost" in html
+    assert "Paying accounts at start" not in html
+    assert "Contas-mês pagantes no início" in report.table_html(table, locale="pt-BR")

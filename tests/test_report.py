@@ -516,7 +516,8 @@ def test_review_headlines_sum_class_4_over_groups():
 
 def test_adoption_headlines():
     assert report.adoption_headlines(_Model(), locale="pt-BR") == [
-        {"name": "Adoption odds ratio", "value": 0.523, "text": "0,52"}]
+        {"name": "Odds ratio of next-month churn, key-feature adopters", "value": 0.523,
+         "text": "0,52"}]
     assert report.adoption_headlines(None) == []
 
 
@@ -527,3 +528,37 @@ def test_verbatims_say_whether_contacts_are_masked():
     assert "mask_pii is off" in report.verbatims_html(quotes, locale="en", masked=False)
     assert "mascarados" in report.verbatims_html(quotes, locale="pt-BR", masked=True)
     assert "mask" not in report.verbatims_html(quotes, locale="en")
+
+
+def test_fcr_tables_count_tickets_not_answers():
+    fcr = pd.DataFrame({"plan": ["Pro", "Starter"], "n": [40, 8], "fcr": [30, 2],
+                        "rate": [0.75, 0.25], "ci_low": [0.6, 0.07], "ci_high": [0.86, 0.59],
+                        "small_sample": [False, True]})
+    for html in (report.table_html(fcr, locale="en"),
+                 report.table_html(fcr, locale="en", columns=report.FCR_COLUMNS)):
+        assert "<th scope=\"col\">Resolved tickets</th>" in html
+        assert "Answers" not in html
+    assert "Chamados resolvidos" in report.table_html(fcr, locale="pt-BR")
+    # an NPS table's `n` still counts answers
+    nps = pd.DataFrame({"segment": ["SMB"], "n": [12], "nps": [10.0]})
+    assert "<th scope=\"col\">Answers</th>" in report.table_html(nps, locale="en")
+
+
+def test_contract_view_headers_say_contracts_or_accounts():
+    views = pd.DataFrame({"view": ["contracts", "accounts"], "accounts_start": [2, 1],
+                          "accounts_churned": [1, 0], "logo_churn": [0.5, 0.0]})
+    html = report.table_html(views, locale="en", columns=report.VIEW_COLUMNS)
+    assert "Paying at start (contracts or accounts, per view)" in html
+    assert "Lost (contracts or accounts, per view)" in html
+    assert "Paying accounts at start" not in html and "Accounts lost" not in html
+    # the bridge of one view (accounts) keeps its account labels
+    bridge = report.table_html(views.drop(columns="view"), locale="en",
+                               columns=report.BRIDGE_COLUMNS)
+    assert "Paying accounts at start" in bridge
+
+
+def test_adoption_rate_table_names_its_denominator():
+    rates = pd.DataFrame({"feature": ["dashboards"], "accounts": [1], "paying_accounts": [4],
+                          "active_accounts": [2], "rate": [0.25]})
+    html = report.table_html(rates, locale="en")
+    assert "Paying accounts (denominator)" in html

@@ -9,12 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from cslib.exceptions import ParamsError, SchemaError
+from cslib.exceptions import ParamsError, SchemaError, SmallSampleWarning
 from cslib.review import (
     CLASS_KEYS,
     LABELS_PT,
     ReviewThresholds,
+    ThinEvidenceWarning,
     account_evidence,
+    accounts_to_call,
     review_summary,
     success_review,
 )
@@ -25,7 +27,9 @@ KEY = ("dashboards", "automations", "integrations")
 @pytest.fixture
 def warehouse() -> dict[str, pd.DataFrame]:
     """Review month 2026-10, look-back 3 months (MRR vs 2026-07; tickets Aug-Oct;
-    NPS from 2026-11-01 minus 90 days = 2026-08-03 00:00, to 2026-10-31)."""
+    NPS from 2026-11-01 minus 90 days = 2026-08-03 00:00, to 2026-10-31; the long NPS
+    window from 2026-11-01 minus 180 days = 2026-05-05 00:00). Products paid in Oct by
+    someone: CRM and Analytics (Automation's only Oct row is 0)."""
     accounts = pd.DataFrame({
         "account_id": ["A1", "A2", "A3", "A4"],
         "name": ["Padaria", "Oficina", "Banco", "Gone"],
@@ -103,13 +107,21 @@ def test_account_evidence_by_hand(warehouse):
         "mrr": [650.0, 700.0, 3000.0],
         "mrr_change_pct": [650 / 1000 - 1, 700 / 500 - 1, np.nan],  # -0.35, +0.40, new
         "products": [1, 2, 1],
+        "missing_products": ["Analytics", "", "Analytics"],
         "nps_answers": [3, 0, 4],
         "nps": [100 * (1 - 2) / 3, np.nan, 100 * (2 - 0) / 4],
+        "detractors": [2, 0, 0],  # A1: 3 and 5
+        # 180 days add A1's R4 (10, Aug 2): 3, 5, 9, 10 -> 2 promoters, 2 detractors
+        "nps_answers_180": [4, 0, 4],
+        "nps_180": [0.0, np.nan, 50.0],
+        "detractors_180": [2, 0, 0],
         "adoption": [1 / 3, 2 / 3, 1.0],
         # A1: T2, T3, T4, T5 opened Aug-Oct; resolved by Oct 31: T2 (1 contact), T3 -> 1/2.
         "tickets": [4, 0, 1],
         "fcr_tickets": [2, 0, 1],
         "fcr_rate": [0.5, np.nan, 1.0],
+        "seats": [np.nan] * 3,  # accounts has no seat columns
+        "seats_used": [np.nan] * 3,
     })
     pd.testing.assert_frame_equal(ev, expected, check_dtype=False)
     assert ev["products"].dtype == "int64" and ev["tickets"].dtype == "int64"
@@ -147,6 +159,38 @@ def test_account_evidence_key_features(warehouse):
     ev = evidence_of(warehouse, month="2026-10", key_features=("dashboards", "reports"))
     # A1 uses both in Oct -> 1; A2 dashboards only -> 1/2; A3 dashboards only -> 1/2.
     assert_allclose(ev["adoption"], [1.0, 0.5, 0.5])
+
+
+def test_account_evidence_long_nps_window_edges_and_detractors(warehouse):
+    # A2: 2026-05-05 00:00 is the 180-day window's first instant (in), 2026-05-04 23:59
+    # is before it (out), 2026-08-02 is in the 180 days only; 2026-11-01 (R5) is after
+    # the month and in neither. 180 days: scores 4, 8 -> 1 detractor, 0 promoters.
+    extra = pd.DataFrame({
+        "response_id": ["R10", "R11", "R12"], "account_id": ["A2"] * 3,
+        "responded_at": pd.to_datetime(["2026-05-05 00:00", "2026-05-04 23:59",
+                                        "2026-08-02 12:00"]),
+        "score": pd.array([4, 0, 8], dtype="Int64"), "user_id": ["U10", "U11", "U12"]})
+    w = dict(warehouse, nps_responses=pd.concat([warehouse["nps_responses"], extra],
+                                                ignore_index=True))
+    ev = evidence_of(w, month="2026-10").set_index("account_id")
+    assert ev.loc["A2", ["nps_answers", "detractors"]].tolist() == [0, 0]
+    assert np.isnan(ev.loc["A2", "nps"])
+    assert ev.loc["A2", ["nps_answers_180", "detractors_180"]].tolist() == [2, 1]
+    assert ev.loc["A2", "nps_180"] == pytest.approx(100 * (0 - 1) / 2)
+
+
+def test_account_evidence_seats_and_products_without_product_column(warehouse):
+    accounts = warehouse["accounts"].assign(seats=[10, 20, 50, 5], seats_used=[9, 4, None, 5])
+    w = dict(warehouse, accounts=accounts)
+    ev = evidence_of(w, month="2026-10").set_index("account_id")
+    assert ev["seats"].tolist() == [10.0, 20.0, 50.0]
+    assert_allclose(ev["seats_used"], [9.0, 4.0, np.nan])
+    # `seats` alone (no `seats_used`): seats are not evidence
+    w = dict(warehouse, accounts=warehouse["accounts"].assign(seats=10))
+    assert evidence_of(w, month="2026-10")["seats"].isna().all()
+    # without `product`, which products an account lacks is unknown
+    w = dict(warehouse, mrr=warehouse["mrr"].drop(columns="product"))
+    assert evidence_of(w, month="2026-10")["missing_products"].isna().all()
 
 
 def test_account_evidence_does_not_mutate(warehouse):
@@ -195,14 +239,23 @@ def test_account_evidence_on_demo_matches_plain_pandas(demo_tables):
 
 # --- success_review ------------------------------------------------------------------------
 
-def make_evidence(rows: list[dict]) -> pd.DataFrame:
+REQUIRED = ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+            "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate"]
+
+
+def make_evidence(rows: list[dict], *, extra: tuple[str, ...] = ("missing_products",)
+                  ) -> pd.DataFrame:
+    """Evidence rows; the 180-day NPS columns default to the 90-day ones."""
     base = {"name": "x", "segment": "SMB", "plan": "Enterprise", "mrr": 1000.0,
-            "mrr_change_pct": 0.0, "products": 3, "nps_answers": 4, "nps": 50.0,
-            "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
-    rows = [{**base, "fcr_tickets": r.get("tickets", 0), **r} for r in rows]
-    return pd.DataFrame(rows)[
-        ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
-         "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate"]]
+            "mrr_change_pct": 0.0, "products": 3, "missing_products": "", "nps_answers": 4,
+            "nps": 50.0, "detractors": 0, "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
+    full = []
+    for r in rows:
+        row = {**base, "fcr_tickets": r.get("tickets", 0), **r}
+        for column in ("nps_answers", "nps", "detractors"):
+            row.setdefault(f"{column}_180", row[column])
+        full.append(row)
+    return pd.DataFrame(full)[REQUIRED + list(extra)]
 
 
 @pytest.fixture
@@ -210,7 +263,9 @@ def one_per_class() -> pd.DataFrame:
     return make_evidence([
         {"account_id": "risk", "nps": -60.0, "mrr_change_pct": -0.35},
         {"account_id": "meet", "nps": 10.0},
-        {"account_id": "grow", "products": 2, "plan": "Growth"},
+        # Growth accounts are smaller, so by median MRR Growth ranks below Enterprise
+        {"account_id": "grow", "products": 2, "plan": "Growth", "mrr": 400.0,
+         "missing_products": "Analytics"},
         {"account_id": "done"},
     ])
 
@@ -222,9 +277,12 @@ def test_one_account_per_class(one_per_class):
                                           "grow": "mature_expand", "done": "mature_no_room"}
     assert out.loc["risk", "rule"] == "NPS -60 (≤ -20)"
     assert out.loc["meet", "rule"] == "NPS 10 (< 30)"
-    assert "room to expand: 2 of 3 products and plan Growth (top: Enterprise)" in \
-        out.loc["grow", "rule"]
-    assert out.loc["done", "rule"].endswith("no room: 3 of 3 products on top plan Enterprise")
+    # 3 of the 4 SMB accounts (75%) are on Enterprise, above Growth
+    assert out.loc["grow", "rule"].endswith(
+        "room to expand: products not held: Analytics and plan Growth (higher plan "
+        "Enterprise, held by 75% of SMB)")
+    assert out.loc["done", "rule"].endswith(
+        "no room: every product, no plan above Enterprise held by ≥ 5% of SMB")
     assert out.loc["done", "label"] == "Mature, no room to grow"
 
 
@@ -273,9 +331,12 @@ def test_threshold_overrides_change_the_class(one_per_class):
     row = out.set_index("account_id").loc["risk"]
     assert row["class"] == 3
     assert row["rule"] == "NPS -60 (< 30); MRR down 35% (≤ -10%)"
+    # the contract count instead of the missing products, and Growth as a top plan
     out = success_review(one_per_class, thresholds={"top_plans": ["Enterprise", "Growth"],
                                                     "max_products": 2})
     assert out.set_index("account_id").loc["grow", "class"] == 1
+    assert out.set_index("account_id").loc["grow", "rule"].endswith(
+        "no room: 2 of 2 products on top plan Growth")
 
 
 def test_unknown_threshold_key(one_per_class):
@@ -358,10 +419,15 @@ def test_review_on_hand_warehouse(warehouse):
     assert out.loc["A1", "class"] == 4
     assert out.loc["A1", "rule"] == ("NPS -33.3 (≤ -20); adoption 33.3% (< 34%) and MRR down "
                                      "35% (≤ -20%)")
-    # A2: no NPS, adoption 2/3, MRR +40%, no tickets -> mature; 2 products, Growth -> 2.
-    assert out.loc["A2", "class"] == 2 and "no NPS answers" in out.loc["A2", "rule"]
-    # A3: NPS 50, adoption 1, new, FCR on 1 ticket ignored; 1 product -> 2.
+    # A2: no NPS, adoption 2/3, MRR +40%, no tickets -> mature; it pays for both products
+    # paid in Oct (CRM, Analytics) and is on the only plan of Mid-Market -> class 1
+    # (the old rule wanted the Enterprise plan and 3 products).
+    assert out.loc["A2", "class"] == 1 and "no NPS answers" in out.loc["A2", "rule"]
+    assert out.loc["A2", "rule"].endswith(
+        "no room: every product, no plan above Growth held by ≥ 5% of Mid-Market")
+    # A3: NPS 50, adoption 1, new, FCR on 1 ticket ignored; lacks Analytics -> 2.
     assert out.loc["A3", "class"] == 2
+    assert out.loc["A3", "rule"].endswith("room to expand: products not held: Analytics")
 
 
 evidence_rows = st.fixed_dictionaries({
@@ -421,3 +487,209 @@ def test_review_summary_matches_crosstab():
 def test_review_summary_uses_review_labels(one_per_class):
     out = review_summary(success_review(one_per_class, locale="pt-BR"))
     assert out.set_index("class").loc[2, "label"] == "Maduro, com espaço para expandir"
+
+
+# --- minimum NPS answers -------------------------------------------------------------------
+
+@pytest.fixture
+def nps_cases() -> pd.DataFrame:
+    return make_evidence([
+        # one answer, a detractor: NPS -100 is not a churn signal; the detractor is attention
+        {"account_id": "one", "nps_answers": 1, "nps": -100.0, "detractors": 1},
+        # two passives (7, 8): NPS 0 would be < 30, but it is not used; no detractor
+        {"account_id": "two_passive", "nps_answers": 2, "nps": 0.0},
+        # 90 days: one detractor; 180 days: 0, 9, 10 -> (2 - 1) / 3 = 33.3, not < 30
+        {"account_id": "fallback", "nps_answers": 1, "nps": -100.0, "detractors": 1,
+         "nps_answers_180": 3, "nps_180": 100 / 3, "detractors_180": 1},
+        # 180 days: 0, 0, 3, 9 -> (1 - 3) / 4 = -50 <= -20
+        {"account_id": "fallback_risk", "nps_answers": 2, "nps": -100.0, "detractors": 2,
+         "nps_answers_180": 4, "nps_180": -50.0, "detractors_180": 3},
+        # three answers in 90 days (0, 0, 10): -33.3 counts
+        {"account_id": "enough", "nps_answers": 3, "nps": -100 / 3, "detractors": 2},
+        # one detractor and low adoption: class 3 anyway, not "on thin evidence"
+        {"account_id": "thin_low_adoption", "nps_answers": 1, "nps": -100.0, "detractors": 1,
+         "adoption": 0.0},
+        # one detractor, adoption 0 and MRR -50%: churn risk on adoption and MRR
+        {"account_id": "thin_risk", "nps_answers": 1, "nps": -100.0, "detractors": 1,
+         "adoption": 0.0, "mrr_change_pct": -0.5},
+    ], extra=("missing_products", "detractors", "nps_answers_180", "nps_180",
+              "detractors_180"))
+
+
+def test_nps_needs_the_minimum_answers(nps_cases):
+    with pytest.warns(ThinEvidenceWarning) as caught:
+        out = success_review(nps_cases).set_index("account_id")
+    assert out["class"].to_dict() == {"one": 3, "two_passive": 1, "fallback": 1,
+                                      "fallback_risk": 4, "enough": 4,
+                                      "thin_low_adoption": 3, "thin_risk": 4}
+    assert out.loc["one", "rule"] == "NPS not used for risk: 1 answer in 180 days (< 3); " \
+                                     "1 detractor"
+    assert out.loc["two_passive", "rule"].startswith(
+        "no risk or attention signal (NPS not used for risk: 2 answers in 180 days (< 3), "
+        "adoption 100%")
+    assert out.loc["fallback", "rule"].startswith(
+        "no risk or attention signal (NPS 33.3 over 180 days, adoption 100%")
+    assert out.loc["fallback_risk", "rule"] == "NPS -50 over 180 days (≤ -20)"
+    assert out.loc["enough", "rule"] == "NPS -33.3 (≤ -20)"
+    assert out.loc["thin_low_adoption", "rule"] == (
+        "adoption 0% (< 60%); NPS not used for risk: 1 answer in 180 days (< 3); 1 detractor")
+    assert out.loc["thin_risk", "rule"] == (
+        "adoption 0% (< 34%) and MRR down 50% (≤ -20%); NPS not used for risk: 1 answer in "
+        "180 days (< 3); 1 detractor")
+    # Only "one" is in class 3 on the detractor alone; fallback and fallback_risk used the
+    # 180 days.
+    messages = [str(w.message) for w in caught]
+    assert messages == [
+        "1 account placed in class 3 on fewer than 3 NPS answers in 180 days: their "
+        "detractor answers are an attention signal, but their NPS is not used for churn "
+        "risk.",
+        "2 accounts classified on NPS over 180 days (fewer than 3 answers in the 90 days to "
+        "the month's end)."]
+    assert all(issubclass(w.category, SmallSampleWarning) for w in caught)
+    assert issubclass(ThinEvidenceWarning, RuntimeWarning)
+    # the thin detractors reach the call list
+    calls = accounts_to_call(success_review(nps_cases), n=10)
+    assert "one" in set(calls["account_id"])
+
+
+def test_min_nps_answers_is_a_threshold(nps_cases):
+    out = success_review(nps_cases, thresholds={"min_nps_answers": 1}).set_index("account_id")
+    # every 90-day NPS now counts: one -100 -> churn; two_passive 0 < 30 -> attention
+    assert out.loc["one", "rule"] == "NPS -100 (≤ -20)"
+    assert out.loc["two_passive", "rule"] == "NPS 0 (< 30)"
+    assert out.loc["fallback", "class"] == 4
+    with pytest.raises(ParamsError, match=r"min_nps_answers=0 must be an integer >= 1"):
+        success_review(nps_cases, thresholds={"min_nps_answers": 0})
+
+
+def test_thin_evidence_warning_reaches_the_report_caveats(nps_cases):
+    from cslib.report import capture_warnings
+
+    notes = capture_warnings()
+    with notes:
+        success_review(nps_cases)
+    assert notes.messages[0].startswith("1 account placed in class 3 on fewer than 3 NPS")
+
+
+def test_thin_detractor_from_the_tickets_table(warehouse):
+    # A2 gets one answer in October, a 2: one answer (< 3), one detractor -> class 3.
+    extra = pd.DataFrame({"response_id": ["R10"], "account_id": ["A2"],
+                          "responded_at": pd.to_datetime(["2026-10-15 09:00"]),
+                          "score": pd.array([2], dtype="Int64"), "user_id": ["U10"]})
+    w = dict(warehouse, nps_responses=pd.concat([warehouse["nps_responses"], extra],
+                                                ignore_index=True))
+    with pytest.warns(ThinEvidenceWarning, match="1 account placed in class 3"):
+        out = success_review(evidence_of(w, month="2026-10")).set_index("account_id")
+    assert out.loc["A2", "class"] == 3
+    assert out.loc["A2", "rule"] == "NPS not used for risk: 1 answer in 180 days (< 3); " \
+                                    "1 detractor"
+
+
+def test_no_churn_risk_on_fewer_than_three_answers_on_the_demo(demo_tables):
+    t = demo_tables
+    month = t["mrr"]["month"].max()
+    ev = account_evidence(*(t[k] for k in ("accounts", "mrr", "nps_responses", "usage",
+                                           "tickets")), month=month)
+    with pytest.warns(ThinEvidenceWarning):
+        out = success_review(ev)
+    end = month + pd.offsets.MonthBegin(1)
+    r = t["nps_responses"]
+    counts = {days: r[(r["responded_at"] >= end - pd.Timedelta(days=days))
+                      & (r["responded_at"] < end)].groupby("account_id").size()
+              for days in (90, 180)}
+    by_nps = out[(out["class"] == 4) & out["rule"].str.match(r"NPS -?\d")]
+    assert len(by_nps) > 0
+    for _, row in by_nps.iterrows():
+        days = 180 if row["rule"].split(" (")[0].endswith("over 180 days") else 90
+        assert counts[days].get(row["account_id"], 0) >= 3, row["rule"]
+    # an account with 1-2 answers in 180 days whose rule cites a detractor is class 3 or 4
+    thin = out[out["rule"].str.contains("NPS not used for risk")]
+    assert len(thin) > 0
+    assert (counts[180].reindex(thin["account_id"]).fillna(0) < 3).all()
+    assert (counts[180].reindex(thin["account_id"]).fillna(0) > 0).all()
+
+
+# --- headroom ------------------------------------------------------------------------------
+
+@pytest.fixture
+def headroom_cases() -> pd.DataFrame:
+    """20 SMB accounts: 17 Starter, 1 Growth, 2 Pro (10%); no SMB account on Enterprise,
+    which only the Enterprise segment holds. Median MRR: Starter 100 < Growth 300 <
+    Pro 600 < Enterprise 2000."""
+    rows = [{"account_id": f"S{i}", "plan": "Starter", "mrr": 100.0} for i in range(17)]
+    rows += [
+        {"account_id": "smb_growth", "plan": "Growth", "mrr": 300.0},
+        # on SMB's top plan with every product -> class 1, although not on Enterprise
+        {"account_id": "smb_top", "plan": "Pro", "mrr": 600.0},
+        # on SMB's top plan, lacking a product -> class 2
+        {"account_id": "smb_top_lacking", "plan": "Pro", "mrr": 600.0,
+         "missing_products": "Analytics, Automation"},
+        {"account_id": "ent", "segment": "Enterprise", "mrr": 2000.0},
+    ]
+    return make_evidence(rows)
+
+
+def test_every_class_can_occur_in_smb(headroom_cases):
+    out = success_review(headroom_cases).set_index("account_id")
+    assert out.loc["smb_top", "class"] == 1
+    assert out.loc["smb_top", "rule"].endswith(
+        "no room: every product, no plan above Pro held by ≥ 5% of SMB")
+    assert out.loc["smb_top_lacking", "class"] == 2
+    assert out.loc["smb_top_lacking", "rule"].endswith(
+        "room to expand: products not held: Analytics, Automation")
+    # Growth: Pro is above it and held by 2 of 20 = 10% of SMB
+    assert out.loc["smb_growth", "class"] == 2
+    assert out.loc["smb_growth", "rule"].endswith(
+        "room to expand: plan Growth (higher plan Pro, held by 10% of SMB)")
+    # Starter: the lowest plan above it held by >= 5% of SMB is Growth (1 of 20 = 5%)
+    assert out.loc["S0", "rule"].endswith(
+        "room to expand: plan Starter (higher plan Growth, held by 5% of SMB)")
+    assert out.loc["ent", "class"] == 1
+
+
+def test_plan_share_order_and_top_plans(headroom_cases):
+    # 6%: Growth (5%) no longer counts, Pro (10%) does
+    out = success_review(headroom_cases, thresholds={"min_plan_share": 0.06})
+    out = out.set_index("account_id")
+    assert out.loc["S0", "rule"].endswith("(higher plan Pro, held by 10% of SMB)")
+    # 11%: no higher plan counts for Growth -> class 1
+    out = success_review(headroom_cases, thresholds={"min_plan_share": 0.11})
+    assert out.set_index("account_id").loc["smb_growth", "class"] == 1
+    # an explicit order where Growth is the top plan: Pro accounts gain headroom
+    order = ("Starter", "Pro", "Growth", "Enterprise")
+    out = success_review(headroom_cases, thresholds={"plan_order": order})
+    out = out.set_index("account_id")
+    assert out.loc["smb_top", "class"] == 2
+    assert out.loc["smb_top", "rule"].endswith("plan Pro (higher plan Growth, held by 5% of SMB)")
+    assert out.loc["smb_growth", "class"] == 1
+    # top_plans: Growth has no plan headroom
+    out = success_review(headroom_cases, thresholds={"top_plans": "Growth"})
+    assert out.set_index("account_id").loc["smb_growth", "class"] == 1
+    with pytest.raises(ParamsError, match=r"plan\(s\) \['Growth'\] of the evidence are not "
+                                          r"in plan_order \['Starter', 'Pro', 'Enterprise'\]"):
+        success_review(headroom_cases, thresholds={"plan_order": ["Starter", "Pro",
+                                                                  "Enterprise"]})
+    with pytest.raises(ParamsError, match=r"min_plan_share=5 must be a share in \[0, 1\]"):
+        success_review(headroom_cases, thresholds={"min_plan_share": 5})
+
+
+def test_seats_headroom(headroom_cases):
+    ev = headroom_cases.assign(seats=np.nan, seats_used=np.nan).set_index("account_id")
+    ev.loc["smb_top", ["seats", "seats_used"]] = [10, 9]     # 90% in use -> room
+    ev.loc["ent", ["seats", "seats_used"]] = [100, 50]       # 50% -> no room
+    out = success_review(ev.reset_index()).set_index("account_id")
+    assert out.loc["smb_top", "class"] == 2
+    assert out.loc["smb_top", "rule"].endswith("room to expand: seats 9 of 10 in use (≥ 90%)")
+    assert out.loc["ent", "class"] == 1
+    out = success_review(ev.reset_index(), thresholds={"seat_use_limit": 0.95})
+    assert out.set_index("account_id").loc["smb_top", "class"] == 1
+
+
+def test_accounts_to_call_carries_the_account_id():
+    review = pd.DataFrame({"account_id": ["A1", "A2", "A3"],
+                           "name": ["Mercado Vale Verde Ltda"] * 2 + ["Outro"],
+                           "plan": ["Pro"] * 3, "mrr": [500.0, 900.0, 10.0],
+                           "class": [3, 3, 1], "label": ["x"] * 3, "rule": ["r"] * 3})
+    calls = accounts_to_call(review)
+    assert calls.columns.tolist() == ["account_id", "name", "plan", "mrr", "label", "rule"]
+    assert calls["account_id"].tolist() == ["A2", "A1"]
