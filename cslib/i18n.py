@@ -40,6 +40,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "window_to": ("the {days} days to {end}", "os {days} dias até {end}"),
     "rows_shown": ("Showing {shown} of {total} rows.", "Mostrando {shown} de {total} linhas."),
     "no_rows": ("No rows.", "Nenhuma linha."),
+    "definitions": ("How each figure is counted, and over which period: docs/metrics.md in "
+                    "the analysis kit.",
+                    "Como cada número é contado, e em qual período: docs/metrics.md no kit "
+                    "de análise."),
     "no_caveats": ("No caveats: every estimate rests on enough data.",
                    "Sem ressalvas: todas as estimativas têm dados suficientes."),
     "no_comments": ("No comments in the window.", "Nenhum comentário no período."),

@@ -1446,10 +1446,12 @@ class WarningNotes:
     def html(self, locale: str | None = None) -> str:
         """The caveats as an escaped bullet list, or a "no caveats" line."""
         locale = _loc(locale or self.locale)
+        definitions = f'<p class="cs-notes cs-muted">{_escape(t("definitions", locale))}</p>'
         if not self.messages:
-            return f'<p class="cs-notes cs-muted">{_escape(t("no_caveats", locale))}</p>'
+            return (f'<p class="cs-notes cs-muted">{_escape(t("no_caveats", locale))}</p>'
+                    + definitions)
         items = "".join(f"<li>{_escape(m)}</li>" for m in self.messages)
-        return f'<ul class="cs-notes">{items}</ul>'
+        return f'<ul class="cs-notes">{items}</ul>' + definitions
 
     def show(self, locale: str | None = None) -> None:
         """Display :meth:`html`."""
