@@ -93,8 +93,11 @@ from .pages import (
     slugify,
 )
 from .params import (
+    NOTEBOOK_SUFFIXES,
     BatchParams,
+    _notebook_name,
     check_parameter_keys,
+    is_text_notebook,
     notebook_parameters,
     parse_params,
     read_notebook,
@@ -519,9 +522,15 @@ def _execute_run(spec: RunSpec) -> RunResult:
                      "request_save_on_cell_execute": False}
         else:  # a fresh kernel, which dies with this worker all the same
             extra = {"kernel_manager_class": _kernel_manager_class()}
+        source_path = spec.input
+        if Path(source_path).suffix != ".ipynb":  # papermill reads .ipynb only
+            import nbformat
+
+            source_path = str(work / "input.ipynb")
+            nbformat.write(read_notebook(spec.input), source_path)
         # A warm run keeps its notebook in memory (engine.notebook); a fresh one saves it.
         pm.execute_notebook(
-            spec.input, None if engine is not None else str(executed),
+            source_path, None if engine is not None else str(executed),
             parameters=spec.params, kernel_name="python3",
             cwd=str(work), execution_timeout=spec.timeout, progress_bar=False,
             log_output=False, start_timeout=120, **extra,
@@ -566,8 +575,8 @@ def _execute_run(spec: RunSpec) -> RunResult:
         if engine is not None and engine.notebook is not None:
             nb = engine.notebook  # executed in this process: no need to read it back
         else:
-            source_nb = executed if executed.exists() else Path(spec.input)
-            nb = nbformat.read(source_nb, as_version=4)
+            nb = (nbformat.read(executed, as_version=4) if executed.exists()
+                  else nbformat.from_dict(read_notebook(spec.input)))
         if status in (TIMED_OUT, KERNEL_DIED):
             _mark_stopped(nb, status, error or status)
         data_date = spec.data_date or next(
@@ -649,11 +658,17 @@ def _resolve_source(source: str | None) -> str:
 
 
 def _notebook_paths(notebooks_dir: Path, wanted: Iterable[str] | None) -> dict[str, Path]:
+    """The notebooks of ``notebooks_dir`` by name: ``*.ipynb`` files and jupytext text
+    notebooks (``*.py`` percent scripts); where both exist the text form is the source."""
     available = {p.stem: p for p in sorted(notebooks_dir.glob("*.ipynb"))
                  if not p.name.startswith(".")}
+    available.update({p.stem: p for p in sorted(notebooks_dir.glob("*.py"))
+                      if not p.name.startswith(".") and is_text_notebook(p)})
+    available = dict(sorted(available.items()))
     if not available:
-        raise ParamsError(f"No notebooks (*.ipynb) found in {notebooks_dir}. Run from the "
-                          "project folder, or check the `notebooks` folder.")
+        raise ParamsError(f"No notebooks (*.py text notebooks or *.ipynb) found in "
+                          f"{notebooks_dir}. Run from the project folder (`cslib init DIR` "
+                          "makes one), or check the `notebooks` folder.")
     if wanted is None:
         return available
     missing = [n for n in wanted if n not in available]
@@ -934,16 +949,28 @@ def _select_notebooks(params: BatchParams, notebooks_dir: Path, only: Iterable[s
                       ) -> tuple[dict[str, Path], dict[str, dict], dict[str, Path]]:
     """The params file's notebooks, their declared parameters, and the ones to run."""
     configured = _notebook_paths(notebooks_dir, params.notebooks)
-    declared = {name: notebook_parameters(path) for name, path in configured.items()}
+    # ``--notebooks path/to/new.py``: a notebook file outside the params file, to preview
+    extra = {}
+    for name in only or ():
+        path = Path(name)
+        if path.suffix in NOTEBOOK_SUFFIXES and path.is_file():
+            if path.stem in configured and path.resolve() != configured[path.stem].resolve():
+                raise ParamsError(f"--notebooks {name}: the params file already has a "
+                                  f"notebook named {path.stem!r} ({configured[path.stem]}). "
+                                  "Rename the new notebook.")
+            extra[path.stem] = path
+    declared = {name: notebook_parameters(path) for name, path in {**configured, **extra}.items()}
     check_parameter_keys(params, declared)
     if only is None:
         return configured, declared, configured
-    only = [n.removesuffix(".ipynb") for n in only]
-    missing = [n for n in only if n not in configured]
+    only = [Path(n).stem if Path(n).stem in extra else _notebook_name(n) for n in only]
+    missing = [n for n in only if n not in configured and n not in extra]
     if missing:
         raise ParamsError(f"--notebooks {missing} not in the params file's notebooks "
-                          f"{sorted(configured)}.")
-    return configured, declared, {n: configured[n] for n in dict.fromkeys(only)}
+                          f"{sorted(configured)}; to preview another notebook, give its "
+                          "path (e.g. --notebooks path/to/new.py).")
+    return ({**configured, **extra}, declared,
+            {n: extra.get(n, configured.get(n)) for n in dict.fromkeys(only)})
 
 
 def _read_data_facts(params: BatchParams, output: Path, source: str, fp: str, kit_code: str,
