@@ -16,7 +16,7 @@
 
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
-month: str = "2026-10"  # report month, YYYY-MM, or "latest" (the data's latest complete month)
+month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
 source: str | None = None  # DuckDB file, CSV/Parquet folder or database URL (None: $CSLIB_SOURCE or the demo data)
 locale: str = "en"  # report language, "en" or "pt-BR"
 csv: dict | None = None  # CSV reading options (sep, decimal, encoding, dayfirst, thousands)

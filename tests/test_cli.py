@@ -100,10 +100,17 @@ def test_render_previews_a_notebook_that_is_not_in_the_params_file(tmp_path, sma
     (proj / "notebooks").mkdir(parents=True)
     shutil.copy(FIXTURES / "ok.ipynb", proj / "notebooks" / "ok.ipynb")
     (proj / "drafts").mkdir()
-    shutil.copy(FIXTURES / "with_params.ipynb", proj / "drafts" / "new.ipynb")
+    import jupytext
+    import nbformat
+
+    from cslib.params import read_notebook
+
+    jupytext.write(nbformat.from_dict(read_notebook(FIXTURES / "with_params.ipynb")),
+                   proj / "drafts" / "new.py",
+                   fmt="py:percent")  # a new text notebook
     (proj / "p.yaml").write_text(f"month: latest\nsource: {small_db}\nsegments: [SMB]\n"
                                  "notebooks: [ok]\njobs: 1\n", encoding="utf-8")
-    res = run_cli(proj, "render", "--params", "p.yaml", "--notebooks", "drafts/new.ipynb")
+    res = run_cli(proj, "render", "--params", "p.yaml", "--notebooks", "drafts/new.py")
     assert res.code == 0, res.out + res.err
     manifest = json.loads(next((proj / "reports").glob("*/manifest.json")).read_text())
     assert [(r["notebook"], r["segment"]) for r in manifest["runs"]] == [("new", "SMB")]
