@@ -552,6 +552,62 @@ def test_unknown_segment_and_month_after_the_data_exit_2(project, warehouse):
     assert res.code == 2 and "after the data's last month 2026-10" in res.err
 
 
+class _FakeExecutor:
+    """An executor that runs nothing: each run "gives" the result the test chose, and
+    writes its page, as a worker would."""
+
+    def __init__(self, results):
+        self.results, self.seen = results, []
+
+    def run(self, specs, on_result):
+        for spec in specs:
+            self.seen.append((spec.notebook, spec.segment, spec.params["segment"]))
+            res = self.results[spec.segment]
+            if not res.write_error:
+                Path(spec.html_path).parent.mkdir(parents=True, exist_ok=True)
+                Path(spec.html_path).write_text("<p>page</p>")
+                Path(spec.ipynb_path).write_text("{}")
+            if not on_result(spec, res):
+                return
+
+
+def test_the_executor_is_a_seam_between_plan_and_publish(project, warehouse):
+    from cslib.params import load_params
+    from cslib.runner import RunResult, plan_month
+
+    params = load_params(_params(project, f"source: {warehouse}\nnotebooks: [ok]\n"
+                                          "segments: [SMB, Enterprise]\nmonth: '2026-10'\n"))
+    plan = plan_month(params, output=project / "out", notebooks_dir=project / "notebooks")
+    # the plan: one RunSpec per notebook x segment, the largest segment first
+    assert plan.month == "2026-10" and plan.why == "as asked"
+    assert {(r.notebook, r.segment) for r in plan.runs} == {("ok", "SMB"), ("ok", "Enterprise")}
+    assert all(r.params["month"] == "2026-10" and r.input.endswith("ok.ipynb")
+               for r in plan.runs)
+    fake = _FakeExecutor({
+        "SMB": RunResult("ok", headlines=[{"name": "NPS", "value": 40}], duration_s=1.0),
+        "Enterprise": RunResult("failed", error="ValueError: boom", duration_s=2.0)})
+    err = io.StringIO()
+    result = render(params, output=project / "out", notebooks_dir=project / "notebooks",
+                    executor=fake, out=io.StringIO(), err=err)
+    assert sorted(fake.seen) == [("ok", "Enterprise", "Enterprise"), ("ok", "SMB", "SMB")]
+    assert result.exit_code == 1 and result.executed == 2
+    manifest = json.loads((project / "out" / "2026-10" / "manifest.json").read_text())
+    by_seg = {r["segment"]: r for r in manifest["runs"]}
+    assert by_seg["SMB"]["status"] == "ok" and by_seg["SMB"]["headlines"][0]["value"] == 40
+    assert by_seg["Enterprise"]["error"] == "ValueError: boom"
+    assert (project / "out" / "2026-10" / "index.html").is_file()
+    assert not (project / "out" / "2026-10" / ".lock").exists()  # the lock was let go
+    # a run that cannot write its report stops the batch with the documented message
+    fake = _FakeExecutor({s: RunResult("ok", write_error={
+        "path": "/x/y.html", "errno": errno.ENOSPC, "code": "ENOSPC",
+        "text": "No space left on device"}) for s in ("SMB", "Enterprise")})
+    with pytest.raises(RenderError, match=r"Stopped: cannot write /x/y.html \(No space left"):
+        render(params, output=project / "out", notebooks_dir=project / "notebooks",
+               executor=fake, force=True, out=io.StringIO(), err=io.StringIO())
+    assert len(fake.seen) == 1  # the executor was told to stop after the first
+    assert not (project / "out" / "2026-10" / ".lock").exists()
+
+
 def test_unwritable_output_folder_is_a_clear_error(project, warehouse):
     (project / "blocker").write_text("a file where the reports folder should be")
     params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nsegments: [SMB]\n")
