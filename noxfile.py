@@ -56,9 +56,16 @@ def notebooks(session: nox.Session) -> None:
         session.run("cslib", "demo-data", "--path", DEMO_DB)
     out = session.create_tmp()
     for name in sorted(os.listdir(NOTEBOOKS)):
-        if name.endswith(".ipynb"):
-            session.run("papermill", "--cwd", NOTEBOOKS, os.path.join(NOTEBOOKS, name),
-                        os.path.join(out, name), "--no-progress-bar")
+        stem, ext = os.path.splitext(name)
+        if ext not in (".py", ".ipynb"):
+            continue
+        notebook = os.path.join(NOTEBOOKS, name)
+        if ext == ".py":  # a jupytext text notebook: papermill reads .ipynb only
+            notebook = os.path.join(out, f"{stem}.input.ipynb")
+            session.run("jupytext", "--quiet", "--to", "ipynb", "--output", notebook,
+                        os.path.join(NOTEBOOKS, name))
+        session.run("papermill", "--cwd", NOTEBOOKS, notebook,
+                    os.path.join(out, f"{stem}.ipynb"), "--no-progress-bar")
 
 
 @nox.session(python=PYTHON)

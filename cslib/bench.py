@@ -273,8 +273,12 @@ def _find_notebooks(specs: list[str] | None) -> list[Path]:
     for s in specs:
         p = Path(s)
         if p.is_dir():
-            found += sorted(q for q in p.glob("*.ipynb") if not q.name.startswith("."))
-        elif p.suffix != ".ipynb" and Path("notebooks", f"{s}.ipynb").is_file():
+            from .runner import _notebook_paths
+
+            found += list(_notebook_paths(p, None).values())
+        elif p.suffix not in (".ipynb", ".py") and Path("notebooks", f"{s}.py").is_file():
+            found.append(Path("notebooks", f"{s}.py"))
+        elif p.suffix not in (".ipynb", ".py") and Path("notebooks", f"{s}.ipynb").is_file():
             found.append(Path("notebooks", f"{s}.ipynb"))
         elif p.is_file():
             found.append(p)
@@ -417,6 +421,15 @@ def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: 
         per_report = []
         overheads = []
         for k, (nb, seg) in enumerate(chosen):
+            if nb.suffix != ".ipynb":  # a text notebook: papermill reads .ipynb only
+                import nbformat
+
+                from .params import read_notebook
+
+                converted = folder / "naive-input" / f"{nb.stem}.ipynb"
+                converted.parent.mkdir(parents=True, exist_ok=True)
+                nbformat.write(read_notebook(nb), converted)
+                nb = converted
             out_dir = out_root / nb.stem
             out_dir.mkdir(parents=True, exist_ok=True)
             out_nb = out_dir / f"{_slug(seg)}.ipynb"

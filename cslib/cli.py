@@ -1,5 +1,7 @@
 """The ``cslib`` console command.
 
+``cslib init DIR``   creates a project folder (params, notebooks, data folder).
+``cslib notebooks``  lists the notebooks and their parameters.
 ``cslib demo-data``  writes the synthetic demo warehouse.
 ``cslib validate``   checks a source against the data contracts.
 ``cslib render``     renders every report of a month (see :mod:`cslib.runner`).
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
 from .exceptions import CslibError, SchemaError
 
@@ -54,9 +57,51 @@ def _render(args) -> int:
     return render_main(args)
 
 
+def _notebooks(args) -> int:
+    from .pages import notebook_title
+    from .params import notebook_parameters, read_notebook
+    from .runner import _notebook_paths
+
+    for name, path in _notebook_paths(Path(args.notebooks_dir), None).items():
+        nb = read_notebook(path)
+        print(f"{name}  ({path})\n  {notebook_title(nb, name)}")
+        found = notebook_parameters(nb)
+        rows = [(k, p.type or "", p.default, p.description or "") for k, p in found.items()]
+        widths = [max(len(r[i]) for r in rows) for i in range(3)] if rows else [0, 0, 0]
+        for r in rows:
+            print(f"    {r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  "
+                  f"{r[3]}".rstrip())
+    return EXIT_OK
+
+
+def _init(args) -> int:
+    from .project import init_project
+
+    folder = init_project(args.folder, force=args.force)
+    print(f"project created in {folder}. Next:\n  cd {args.folder}\n"
+          "  cslib demo-data                 # or set `source:` in params/monthly.yaml\n"
+          "  cslib notebooks                 # the notebooks and their parameters\n"
+          "  cslib render                    # every report of the latest complete month")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="cslib", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"cslib {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="create a project folder (params, notebooks, data)")
+    init.add_argument("folder", help="the folder to create (or an empty one)")
+    init.add_argument("--force", action="store_true",
+                      help="write into a folder that is not empty (existing files are kept)")
+    init.set_defaults(func=_init)
+
+    nbs = sub.add_parser("notebooks", help="list the notebooks and their parameters")
+    nbs.add_argument("--notebooks-dir", default="notebooks",
+                     help="folder of the notebooks (default: notebooks)")
+    nbs.set_defaults(func=_notebooks)
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo warehouse")
     demo.add_argument("--path", default="data/demo.duckdb", help="DuckDB file to write")
@@ -75,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--month", help="month to render, YYYY-MM, or 'latest' for the "
                         "data's latest complete month (default: from params)")
     render.add_argument("--segments", nargs="+", help="segments to render (default: params)")
-    render.add_argument("--notebooks", nargs="+", help="notebooks to render (default: params)")
+    render.add_argument("--notebooks", nargs="+", help="notebooks to render (default: params); "
+                        "a path to a notebook file (e.g. drafts/new.py) previews a notebook "
+                        "that is not in the params file")
     render.add_argument("--jobs", type=int, help="parallel runs (default: one per core)")
     render.add_argument("--output", help="reports folder (default: reports)")
     render.add_argument("--dry-run", action="store_true", help="print the run matrix only")

@@ -75,9 +75,13 @@ def open_report(
     Parameters
     ----------
     segment : str
-        Segment to read (``"all"``: every account).
+        Segment to read (``"all"``: every account). A name that matches no
+        segment exactly but one when case is ignored (``"smb"`` for ``"SMB"``)
+        reads that one; a name that matches none stops with the valid ones.
     month : str
-        Report month, ``"YYYY-MM"``.
+        Report month, ``"YYYY-MM"``, or ``"latest"``: the data's latest complete
+        month, as the batch resolves ``month: latest``
+        (:func:`cslib.runner.latest_complete_month`).
     source, csv
         Passed to :func:`cslib.io.load`.
     locale : str
@@ -102,9 +106,15 @@ def open_report(
     from . import report
 
     report.check_locale(locale)
+    if str(month) == "latest":  # by hand: the batch passes the month it resolved
+        month = _latest_month(source, csv)
+    data = load(source, segment=segment, csv=csv, tables=tables)
+    valid = None  # the data's segments, when the one asked for matches none
+    if segment != "all" and "accounts" in data and data["accounts"].empty:
+        segment, data, valid = _match_segment(segment, source, csv, tables, data)
     report_month = as_month(month)
     # The one place a report's data is cut at the month's end (see cslib.pointintime).
-    data = known_at(load(source, segment=segment, csv=csv, tables=tables), report_month)
+    data = known_at(data, report_month)
     ctx = ReportContext(segment=segment, month=report_month, locale=locale, data=data,
                         data_date=None)
     ctx.data_date = ctx.data.data_date
@@ -120,12 +130,42 @@ def open_report(
     except ImportError:  # pragma: no cover - headlines is part of the package
         pass
     reason = _no_data_reason(ctx)
+    if reason and valid:
+        reason += f" Valid segments: {', '.join(valid)}."
     if reason:
         from IPython.display import display
 
         display(report.callout(reason, kind="warning"))
         raise NoDataError(reason)
     return ctx
+
+
+def _latest_month(source, csv) -> str:
+    """``month: latest``: the data's latest complete month, as the batch finds it."""
+    from .runner import _data_facts, resolve_month
+
+    month, _ = resolve_month("latest", _data_facts(load(source, csv=csv)), source)
+    return month
+
+
+def _match_segment(segment: str, source, csv, tables, data):
+    """A segment name matched case-insensitively when that is unambiguous.
+
+    Returns the segment, its data and None; or, when nothing matches, the
+    segment, ``data`` again and the valid segments (the report then says the
+    segment has no accounts and lists them).
+    """
+    from .exceptions import ParamsError
+
+    known = sorted(load(source, csv=csv, tables=["accounts"])["accounts"]["segment"]
+                   .dropna().astype(str).unique())
+    matches = [k for k in known if k.casefold() == str(segment).casefold()]
+    if len(matches) > 1:
+        raise ParamsError(f"Segment {segment!r} matches {matches} when case is ignored; give "
+                          f"one of them exactly. Valid segments: {['all', *known]}.")
+    if len(matches) == 1:
+        return matches[0], load(source, segment=matches[0], csv=csv, tables=tables), None
+    return segment, data, ["all", *known]
 
 
 def _no_data_reason(ctx: ReportContext) -> str | None:

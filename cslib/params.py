@@ -9,12 +9,14 @@ reported at once, and every parameter key is checked against the notebooks'
 from __future__ import annotations
 
 import ast
+import io
 import json
 import os
 import re
+import tokenize
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -27,6 +29,8 @@ __all__ = [
     "read_params_file",
     "parse_params",
     "notebook_parameters",
+    "NotebookParameter",
+    "read_notebook",
     "check_parameter_keys",
 ]
 
@@ -62,6 +66,13 @@ class BatchParams:
 
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _notebook_name(name: str) -> str:
+    """``cohort_nps.ipynb`` and ``cohort_nps.py`` name the notebook ``cohort_nps``."""
+    for suffix in NOTEBOOK_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return name
 
 
 def parse_params(data: Any, *, where: str = "params") -> BatchParams:
@@ -106,7 +117,7 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
     if data.get("notebooks") is not None:
         nbs = data["notebooks"]
         if isinstance(nbs, list) and nbs and all(isinstance(n, str) for n in nbs):
-            out["notebooks"] = tuple(dict.fromkeys(n.removesuffix(".ipynb") for n in nbs))
+            out["notebooks"] = tuple(dict.fromkeys(_notebook_name(n) for n in nbs))
         else:
             problems.append(f"`notebooks` must be a non-empty list of notebook names, got {nbs!r}")
     if "parameters" in data:
@@ -231,20 +242,49 @@ def _node(value):
     return value
 
 
-def read_notebook(path: str | os.PathLike):
-    """``nbformat.read(path, as_version=4)`` for a version-4 notebook, without
-    importing nbformat (its JSON-schema validator takes seconds to import, and
-    a re-run of an unchanged month reads notebooks but runs none).
+#: File endings of the notebooks the kit reads: Jupyter's JSON and jupytext's percent scripts.
+NOTEBOOK_SUFFIXES = (".ipynb", ".py")
 
-    Cell sources come back as one string, as nbformat gives them; notebooks of
-    an older format are read (and converted) by nbformat itself.
+
+def is_text_notebook(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a jupytext text notebook (a ``.py`` percent script with
+    ``# %%`` cells), as opposed to a ``.ipynb`` file or a plain module.
 
     Examples
     --------
-    >>> nb = read_notebook("notebooks/cohort_nps.ipynb")
-    >>> nb.nbformat, nb.cells[0].cell_type, isinstance(nb.cells[1].source, str)
-    (4, 'markdown', True)
+    >>> is_text_notebook("notebooks/cohort_nps.py"), is_text_notebook("cslib/params.py")
+    (True, False)
     """
+    path = Path(path)
+    if path.suffix != ".py":
+        return False
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return any(line.startswith("# %%") for line in fh)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def read_notebook(path: str | os.PathLike):
+    """A notebook file as an nbformat (version 4) notebook: a ``.ipynb`` file, or a
+    jupytext text notebook (a ``.py`` percent script, read with ``jupytext.read``).
+
+    A version-4 ``.ipynb`` is read as ``nbformat.read(path, as_version=4)`` would,
+    without importing nbformat (its JSON-schema validator takes seconds to import,
+    and a re-run of an unchanged month reads notebooks but runs none). Cell sources
+    come back as one string, as nbformat gives them; notebooks of an older format
+    are read (and converted) by nbformat itself.
+
+    Examples
+    --------
+    >>> nb = read_notebook("notebooks/cohort_nps.py")
+    >>> nb.nbformat, nb.cells[0].cell_type, nb.cells[1].metadata.tags
+    (4, 'markdown', ['parameters'])
+    """
+    if Path(path).suffix != ".ipynb":
+        import jupytext
+
+        return jupytext.read(path)
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     if not isinstance(data, dict) or data.get("nbformat") != 4 \
@@ -258,42 +298,92 @@ def read_notebook(path: str | os.PathLike):
     return _node(data)
 
 
-def notebook_parameters(path: str | os.PathLike) -> dict[str, str]:
+class NotebookParameter(NamedTuple):
+    """One parameter of a notebook's ``parameters`` cell.
+
+    ``type`` is the annotation's source text (None if unannotated), ``default``
+    the source text of the default value, ``description`` the comment that
+    ends the line (None if there is none).
+    """
+
+    type: str | None
+    default: str
+    description: str | None
+
+
+def _parameters_cell(nb, where: str):
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return cell
+    raise ParamsError(f"{where}: no code cell is tagged `parameters`. Tag the first code cell "
+                      "`parameters` (with its default values) so the batch can set them.")
+
+
+def notebook_parameters(nb) -> dict[str, NotebookParameter]:
     """The parameters a notebook declares in its cell tagged ``parameters``.
+
+    Written one a line as ``name: type = default  # one-line description`` (the
+    annotation and the comment are optional).
+
+    Parameters
+    ----------
+    nb : notebook or path
+        A notebook (as :func:`read_notebook` gives), or the path of a ``.ipynb``
+        or jupytext ``.py`` notebook.
 
     Returns
     -------
     dict
-        Parameter name -> the source text of its default value, in cell order.
+        Parameter name -> :class:`NotebookParameter` ``(type, default,
+        description)``, in cell order; types and defaults as source text.
 
     Raises
     ------
     ParamsError
         The notebook cannot be read or has no parsable ``parameters`` cell.
+
+    Examples
+    --------
+    >>> found = notebook_parameters("notebooks/churn_decomposition.py")
+    >>> found["trailing_months"]
+    NotebookParameter(type='int', default='12', description='months in the trailing bridge')
     """
-    path = Path(path)
+    where = "notebook"
+    if isinstance(nb, str | os.PathLike):
+        where = str(nb)
+        try:
+            nb = read_notebook(nb)
+        except Exception as err:  # nbformat and jupytext raise several types for a bad file
+            raise ParamsError(f"{where}: cannot be read as a notebook ({err}).") from err
+    source = _parameters_cell(nb, where).source
     try:
-        nb = read_notebook(path)
-    except Exception as err:  # nbformat raises several types for a bad file
-        raise ParamsError(f"{path}: cannot be read as a notebook ({err}).") from err
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError as err:
-                raise ParamsError(f"{path}: the `parameters` cell is not valid Python "
-                                  f"({err.msg}, line {err.lineno}).") from err
-            found: dict[str, str] = {}
-            for node in tree.body:
-                targets = (node.targets if isinstance(node, ast.Assign)
-                           else [node.target] if isinstance(node, ast.AnnAssign) else [])
-                for target in targets:
-                    if isinstance(target, ast.Name):
-                        value = getattr(node, "value", None)
-                        found[target.id] = ast.unparse(value) if value is not None else "None"
-            return found
-    raise ParamsError(f"{path}: no code cell is tagged `parameters`. Tag the first code cell "
-                      "`parameters` (with its default values) so the batch can set them.")
+        tree = ast.parse(source)
+    except SyntaxError as err:
+        raise ParamsError(f"{where}: the `parameters` cell is not valid Python "
+                          f"({err.msg}, line {err.lineno}).") from err
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - ast.parse accepted it
+        pass
+    found: dict[str, NotebookParameter] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets, annotation = node.targets, None
+        elif isinstance(node, ast.AnnAssign):
+            targets, annotation = [node.target], ast.unparse(node.annotation)
+        else:
+            continue
+        value = getattr(node, "value", None)
+        default = ast.unparse(value) if value is not None else "None"
+        description = next((comments[n] for n in range(node.lineno, node.end_lineno + 1)
+                            if n in comments), None) or None
+        for target in targets:
+            if isinstance(target, ast.Name):
+                found[target.id] = NotebookParameter(annotation, default, description)
+    return found
 
 
 def check_parameter_keys(

@@ -24,7 +24,13 @@ it when it is killed.
 
 This module holds the month: names and paths, provenance and cache keys, atomic
 writes, the month lock, one run (:func:`_execute_run`, in a worker) and the
-batch. The pages come from :mod:`cslib.pages`; the warm kernels and the process
+batch, in named steps (as papermill's ``execute.py``): :func:`plan_month` (month,
+segments, notebooks, run matrix and cache keys, as :class:`RunSpec` in a
+:class:`MonthPlan`), :func:`check_before_start` (output folder, free space; then
+the month lock), :func:`prepare_data` (the segment slices), :func:`execute_runs`
+through an :class:`Executor` (today :class:`LocalPoolExecutor`, a local process
+pool; each run gives a :class:`RunResult`) and :func:`publish_month` (manifest and
+overview). :func:`render` strings them together. The pages come from :mod:`cslib.pages`; the warm kernels and the process
 plumbing (workers and kernels that die with the batch, temporary files) from
 :mod:`cslib.kernels`.
 """
@@ -46,11 +52,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 try:  # POSIX: the month lock is an flock, which the kernel drops when its holder dies
     import fcntl
@@ -87,8 +93,11 @@ from .pages import (
     slugify,
 )
 from .params import (
+    NOTEBOOK_SUFFIXES,
     BatchParams,
+    _notebook_name,
     check_parameter_keys,
+    is_text_notebook,
     notebook_parameters,
     parse_params,
     read_notebook,
@@ -99,6 +108,17 @@ __all__ = [
     "main",
     "render",
     "BatchResult",
+    "MonthPlan",
+    "RunSpec",
+    "RunResult",
+    "Executor",
+    "LocalPoolExecutor",
+    "plan_month",
+    "resolve_month",
+    "check_before_start",
+    "prepare_data",
+    "execute_runs",
+    "publish_month",
     "record_headline",
     "segment_slugs",
     "cache_key",
@@ -305,6 +325,14 @@ class _MonthLock:
             "stop it or delete the lock file.")
 
     def __enter__(self):
+        try:
+            return self._enter()
+        except OSError as exc:
+            raise RenderError(f"Cannot write the lock file {self.path} "
+                              f"({exc.strerror or exc}). Free some space or fix the folder's "
+                              "permissions, then run the same command again.") from None
+
+    def _enter(self):
         if fcntl is None:  # pragma: no cover - Windows
             return self._enter_exclusive()
         for _ in range(10):
@@ -372,6 +400,67 @@ class _MonthLock:
             pass
 
 
+# --------------------------------------------------------------------------- specs, results
+@dataclasses.dataclass
+class RunSpec:
+    """One run of the matrix: a notebook for a segment, all a worker needs to execute it.
+
+    Picklable (it crosses to the worker processes) and free of open resources.
+    """
+
+    #: The run's manifest entry (notebook, segment, paths, provenance, cache key).
+    entry: dict
+    #: The notebook file to execute (``.ipynb`` or a jupytext text notebook).
+    input: str
+    #: The parameters injected into the notebook.
+    params: dict
+    #: Where the report and the executed notebook go.
+    html_path: str
+    ipynb_path: str
+    #: What the page shows about the run (title, segment, month, provenance).
+    context: dict
+    source: str | None = None
+    timeout: float | None = None
+    run_timeout: float | None = None
+    #: The data's "as of" date shown on the page.
+    data_date: str | None = None
+    #: The folder of prepared segment slices (set by :func:`prepare_data`).
+    prepared: str | None = None
+
+    @property
+    def notebook(self) -> str:
+        return self.entry["notebook"]
+
+    @property
+    def segment(self) -> str:
+        return self.entry["segment"]
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What one run gave: its status (see :mod:`cslib.pages`), error, headlines, duration.
+
+    ``write_error`` (path, errno, text) says the report could not be written (disk
+    full, read-only folder): nothing was written and the batch stops on it.
+    """
+
+    status: str
+    error: str | None = None
+    headlines: list = dataclasses.field(default_factory=list)
+    duration_s: float | None = None
+    write_error: dict | None = None
+
+    @classmethod
+    def crashed(cls, exc: BaseException) -> RunResult:
+        """The result of a run whose worker process itself died."""
+        return cls(status=FAILED, error=f"worker crashed: {type(exc).__name__}: {exc}")
+
+    def manifest_fields(self) -> dict:
+        """The fields this result adds to the run's manifest entry."""
+        return {"status": self.status, "error": self.error, "headlines": self.headlines,
+                "duration_s": self.duration_s}
+
+
 # --------------------------------------------------------------------------- one run
 class _RunTimeout(Exception):
     pass
@@ -381,7 +470,7 @@ def _on_alarm(signum, frame):
     raise _RunTimeout
 
 
-def _execute_run(spec: dict) -> dict:
+def _execute_run(spec: RunSpec) -> RunResult:
     """Execute one notebook for one segment and write its .ipynb and .html (worker side).
 
     A failure of the notebook (error, timeout, dead kernel) is a report of the
@@ -400,10 +489,10 @@ def _execute_run(spec: dict) -> dict:
     headlines_path = work / "headlines.json"
     old_env = {k: os.environ.get(k) for k in (ENV_VAR, "CSLIB_SOURCE", PREPARED_ENV)}
     os.environ[ENV_VAR] = str(headlines_path)
-    if spec.get("source"):
-        os.environ["CSLIB_SOURCE"] = spec["source"]
-    if spec.get("prepared"):
-        os.environ[PREPARED_ENV] = spec["prepared"]
+    if spec.source:
+        os.environ["CSLIB_SOURCE"] = spec.source
+    if spec.prepared:
+        os.environ[PREPARED_ENV] = spec.prepared
     status, error = OK, None
     # The kernel inherits fd 2: keep its chatter off the terminal, in a log we can quote.
     kernel_log = work / "kernel.log"
@@ -412,10 +501,10 @@ def _execute_run(spec: dict) -> dict:
     log_fd = os.open(kernel_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    use_alarm = bool(spec.get("run_timeout")) and hasattr(signal, "setitimer")
+    use_alarm = bool(spec.run_timeout) and hasattr(signal, "setitimer")
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, float(spec["run_timeout"]))
+        signal.setitimer(signal.ITIMER_REAL, float(spec.run_timeout))
     warm, cell_error, engine = None, False, None
     try:
         extra = {}
@@ -433,11 +522,17 @@ def _execute_run(spec: dict) -> dict:
                      "request_save_on_cell_execute": False}
         else:  # a fresh kernel, which dies with this worker all the same
             extra = {"kernel_manager_class": _kernel_manager_class()}
+        source_path = spec.input
+        if Path(source_path).suffix != ".ipynb":  # papermill reads .ipynb only
+            import nbformat
+
+            source_path = str(work / "input.ipynb")
+            nbformat.write(read_notebook(spec.input), source_path)
         # A warm run keeps its notebook in memory (engine.notebook); a fresh one saves it.
         pm.execute_notebook(
-            spec["input"], None if engine is not None else str(executed),
-            parameters=spec["params"], kernel_name="python3",
-            cwd=str(work), execution_timeout=spec.get("timeout"), progress_bar=False,
+            source_path, None if engine is not None else str(executed),
+            parameters=spec.params, kernel_name="python3",
+            cwd=str(work), execution_timeout=spec.timeout, progress_bar=False,
             log_output=False, start_timeout=120, **extra,
         )
     except PapermillExecutionError as err:
@@ -448,10 +543,10 @@ def _execute_run(spec: dict) -> dict:
             status, error = FAILED, f"{err.ename}: {_ANSI.sub('', str(err.evalue))}"
     except CellTimeoutError:
         status, error = TIMED_OUT, (f"a cell ran longer than the per-cell limit `timeout` "
-                                    f"({spec.get('timeout')} s)")
+                                    f"({spec.timeout} s)")
     except _RunTimeout:
         status, error = TIMED_OUT, (f"the whole run took longer than the per-run limit "
-                                    f"`run_timeout` ({spec['run_timeout']} s)")
+                                    f"`run_timeout` ({spec.run_timeout} s)")
     except DeadKernelError:
         status, error = KERNEL_DIED, ("the kernel died (out of memory, killed, os._exit or a "
                                       "crash in native code)")
@@ -480,18 +575,18 @@ def _execute_run(spec: dict) -> dict:
         if engine is not None and engine.notebook is not None:
             nb = engine.notebook  # executed in this process: no need to read it back
         else:
-            source_nb = executed if executed.exists() else Path(spec["input"])
-            nb = nbformat.read(source_nb, as_version=4)
+            nb = (nbformat.read(executed, as_version=4) if executed.exists()
+                  else nbformat.from_dict(read_notebook(spec.input)))
         if status in (TIMED_OUT, KERNEL_DIED):
             _mark_stopped(nb, status, error or status)
-        data_date = spec.get("data_date") or next(
+        data_date = spec.data_date or next(
             (h.get("text") or h.get("value") for h in result["headlines"]
              if h.get("name") == "data_date"), None)
-        page = render_html(nb, context={**spec["context"], "status": status, "error": error,
+        page = render_html(nb, context={**spec.context, "status": status, "error": error,
                                         "data_date": data_date})
         # the input was valid and papermill only adds outputs: skip re-validating it
-        files = [(Path(spec["ipynb_path"]), nbformat.v4.nbjson.writes(nb)),
-                 (Path(spec["html_path"]), page)]
+        files = [(Path(spec.ipynb_path), nbformat.v4.nbjson.writes(nb)),
+                 (Path(spec.html_path), page)]
     except Exception as err:
         result.update(status=FAILED if status == OK else status,
                       error=error or f"rendering failed: {type(err).__name__}: {err}")
@@ -500,13 +595,14 @@ def _execute_run(spec: dict) -> dict:
             files[0][0].parent.mkdir(parents=True, exist_ok=True)
             _atomic_write_all(files)
     except OSError as err:
-        result["write_error"] = _os_error_info(err, spec["html_path"])
+        result["write_error"] = _os_error_info(err, spec.html_path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result["headlines"] = [h for h in result["headlines"] if h.get("name") != "data_date"]
     # Everything a report costs in this worker: set-up, execution, HTML export, writing.
-    result["duration_s"] = round(time.monotonic() - start, 2)
-    return result
+    return RunResult(
+        status=result["status"], error=result["error"],
+        headlines=[h for h in result["headlines"] if h.get("name") != "data_date"],
+        duration_s=round(time.monotonic() - start, 2), write_error=result.get("write_error"))
 
 
 def _os_error_info(err: OSError, default_path: str | os.PathLike) -> dict:
@@ -515,7 +611,7 @@ def _os_error_info(err: OSError, default_path: str | os.PathLike) -> dict:
             "text": err.strerror or str(err)}
 
 
-# --------------------------------------------------------------------------- the batch
+# --------------------------------------------------------------------------- batch helpers
 @dataclasses.dataclass
 class BatchResult:
     """What a batch did. ``exit_code``: 0 all fine, 1 some runs failed."""
@@ -562,11 +658,17 @@ def _resolve_source(source: str | None) -> str:
 
 
 def _notebook_paths(notebooks_dir: Path, wanted: Iterable[str] | None) -> dict[str, Path]:
+    """The notebooks of ``notebooks_dir`` by name: ``*.ipynb`` files and jupytext text
+    notebooks (``*.py`` percent scripts); where both exist the text form is the source."""
     available = {p.stem: p for p in sorted(notebooks_dir.glob("*.ipynb"))
                  if not p.name.startswith(".")}
+    available.update({p.stem: p for p in sorted(notebooks_dir.glob("*.py"))
+                      if not p.name.startswith(".") and is_text_notebook(p)})
+    available = dict(sorted(available.items()))
     if not available:
-        raise ParamsError(f"No notebooks (*.ipynb) found in {notebooks_dir}. Run from the "
-                          "project folder, or check the `notebooks` folder.")
+        raise ParamsError(f"No notebooks (*.py text notebooks or *.ipynb) found in "
+                          f"{notebooks_dir}. Run from the project folder (`cslib init DIR` "
+                          "makes one), or check the `notebooks` folder.")
     if wanted is None:
         return available
     missing = [n for n in wanted if n not in available]
@@ -791,6 +893,463 @@ def _write_failed_message(info: Mapping[str, Any], *, manifest: Path, written: i
         "the same command again: finished reports are skipped and only the rest runs.")
 
 
+# --------------------------------------------------------------------------- plan
+@dataclasses.dataclass
+class MonthPlan:
+    """The month as planned before anything runs: what to render, where, and why.
+
+    Made by :func:`plan_month`; the later steps (:func:`check_before_start`,
+    :func:`prepare_data`, an :class:`Executor`, :func:`publish_month`) read it.
+    """
+
+    month: str
+    #: Why this month (``"as asked"``, or how ``month: latest`` was resolved).
+    why: str
+    output: Path
+    month_dir: Path
+    source: str
+    fingerprint: str
+    kit_code: str
+    #: What the batch knows about the data (dates, segments and their sizes).
+    facts: dict
+    #: Segments to render, and every segment of the data (``"all"`` first).
+    segments: list[str]
+    known: list[str]
+    slugs: dict[str, str]
+    #: The params file's notebooks, in its order (the order of the overview).
+    notebooks: list[str]
+    versions: dict[str, str]
+    commit: str
+    locale: str
+    csv: dict | None
+    jobs: int
+    #: The previous manifest's entries, by (notebook, segment).
+    previous: dict
+    #: The runs to execute (largest segments first) and the unchanged entries kept.
+    runs: list[RunSpec]
+    cached: list[dict]
+    #: The warehouse, when planning had to load it whole (reused to prepare the slices).
+    warehouse: Any = None
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.month_dir / MANIFEST
+
+    @property
+    def data_date(self) -> str | None:
+        return self.facts["data_date"]
+
+    @property
+    def shown_date(self) -> str | None:
+        """What the pages say the data is "as of": the day of the latest dated record."""
+        return self.facts["as_of"][:10] if self.facts.get("as_of") else self.data_date
+
+
+def _select_notebooks(params: BatchParams, notebooks_dir: Path, only: Iterable[str] | None
+                      ) -> tuple[dict[str, Path], dict[str, dict], dict[str, Path]]:
+    """The params file's notebooks, their declared parameters, and the ones to run."""
+    configured = _notebook_paths(notebooks_dir, params.notebooks)
+    # ``--notebooks path/to/new.py``: a notebook file outside the params file, to preview
+    extra = {}
+    for name in only or ():
+        path = Path(name)
+        if path.suffix in NOTEBOOK_SUFFIXES and path.is_file():
+            if path.stem in configured and path.resolve() != configured[path.stem].resolve():
+                raise ParamsError(f"--notebooks {name}: the params file already has a "
+                                  f"notebook named {path.stem!r} ({configured[path.stem]}). "
+                                  "Rename the new notebook.")
+            extra[path.stem] = path
+    declared = {name: notebook_parameters(path) for name, path in {**configured, **extra}.items()}
+    check_parameter_keys(params, declared)
+    if only is None:
+        return configured, declared, configured
+    only = [Path(n).stem if Path(n).stem in extra else _notebook_name(n) for n in only]
+    missing = [n for n in only if n not in configured and n not in extra]
+    if missing:
+        raise ParamsError(f"--notebooks {missing} not in the params file's notebooks "
+                          f"{sorted(configured)}; to preview another notebook, give its "
+                          "path (e.g. --notebooks path/to/new.py).")
+    return ({**configured, **extra}, declared,
+            {n: extra.get(n, configured.get(n)) for n in dict.fromkeys(only)})
+
+
+def _read_data_facts(params: BatchParams, output: Path, source: str, fp: str, kit_code: str,
+                     jobs: int, dry_run: bool, err: TextIO) -> tuple[dict, Any]:
+    """The data's facts (cached per data version) and the warehouse if it had to be loaded.
+
+    Validates the data on the way (bad data: :class:`SchemaError`, nothing run).
+    """
+    from .io import load
+
+    facts_path = output / ".cache" / f"data-{fp}-{kit_code[:16]}.json"
+    try:
+        facts = json.loads(facts_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        facts = None
+    if (isinstance(facts, dict) and facts.get("csv") == params.csv
+            and "segment_sizes" in facts):
+        return facts, None
+    wh = None
+    by_segment = None
+    if not dry_run and "all" not in params.segments:
+        # no report needs the whole warehouse in pandas, so neither does its validation
+        by_segment = _prepare_by_segment(output / ".cache", f"{fp}-{kit_code[:16]}",
+                                         source, params.csv, jobs, err)
+    if by_segment is not None:
+        facts = {"csv": params.csv, **by_segment}
+    else:
+        wh = load(source, csv=params.csv)  # validates every table: bad data -> SchemaError
+        for note in wh.notes:
+            print(f"note: {note}", file=err)
+        facts = {"csv": params.csv, **_data_facts(wh)}
+    if not dry_run:  # the same data need not be validated again (fast re-runs)
+        try:
+            facts_path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(facts_path, _json(facts))
+        except OSError:
+            pass
+    return facts, wh
+
+
+def resolve_month(month: str, facts: Mapping, source: str | None = None) -> tuple[str, str]:
+    """The month to render (``"latest"`` resolved against the data) and why.
+
+    Raises
+    ------
+    ParamsError
+        ``latest`` without MRR data, or a month after the data's last month.
+    """
+    data_date = facts["data_date"]
+    complete, why_complete = latest_complete_month(data_date, facts["as_of"],
+                                                   where=facts.get("as_of_column"))
+    if month == "latest":
+        if complete is None:
+            raise ParamsError("`month: latest` needs MRR data to find the latest month; the "
+                              "`mrr` table is empty. Set `month` to 'YYYY-MM'.")
+        return complete, f"`month: latest` is {why_complete}"
+    if data_date is not None and month > data_date:
+        raise ParamsError(f"`month` {month} is after the data's last month {data_date} "
+                          f"({_mask_url(source)}). Pick a month up to {data_date} or 'latest'.")
+    why = "as asked"
+    if complete is not None and month > complete:
+        why += (f"; note: the data's latest complete month is {complete}, so {month} "
+                "is partial")
+    return month, why
+
+
+def _resolve_segments(params: BatchParams, facts: Mapping) -> tuple[list[str], list[str]]:
+    """The segments to render and every segment of the data (``"all"`` first)."""
+    known = ["all", *facts["segments"]]
+    if params.segments == "all":
+        segments = known
+    else:
+        unknown = [s for s in params.segments if s not in known]
+        if unknown:
+            raise ParamsError(f"Segment(s) {unknown} not found in the data's `accounts."
+                              f"segment`; known segments: {known}.")
+        segments = _segment_order(params.segments)
+    bad_over = [s for s in params.overrides if s not in known]
+    if bad_over:
+        raise ParamsError(f"`overrides` names segment(s) {bad_over} that are not in the data; "
+                          f"known segments: {known}.")
+    return segments, known
+
+
+def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path],
+               declared: Mapping[str, dict], force: bool) -> None:
+    """Fill ``plan.runs`` and ``plan.cached``: the run matrix, each run's cache key."""
+    from . import __version__
+
+    month, fp, output = plan.month, plan.fingerprint, plan.output
+    for nb_name, nb_path in nb_paths.items():
+        nb_hash = _sha256_file(nb_path)
+        names = declared[nb_name]
+        title = notebook_title(read_notebook(nb_path), nb_name)
+        for seg in plan.segments:
+            standard = {"segment": seg, "month": month, "source": plan.source,
+                        "locale": params.locale, "csv": params.csv,
+                        "mask_pii": params.mask_pii, "data_date": plan.data_date}
+            run_params = {k: v for k, v in standard.items() if k in names}
+            run_params.update({k: v for k, v in params.parameters.items() if k in names})
+            run_params.update({k: v for k, v in params.overrides.get(seg, {}).items()
+                               if k in names})
+            key = cache_key(nb_hash, run_params, fp, plan.versions, plan.kit_code)
+            slug = plan.slugs[seg]
+            html_rel, ipynb_rel = f"{nb_name}/{slug}.html", f"{nb_name}/{slug}.ipynb"
+            html_path = _inside(output, plan.month_dir / html_rel)
+            ipynb_path = _inside(output, plan.month_dir / ipynb_rel)
+            shown = {k: (_mask_url(v) if k == "source" else v) for k, v in run_params.items()}
+            entry = {
+                "notebook": nb_name, "title": title, "segment": seg, "slug": slug,
+                "params": shown, "html": html_rel, "ipynb": ipynb_rel,
+                "data_fingerprint": fp, "notebook_sha256": nb_hash, "versions": plan.versions,
+                "kit_code_sha256": plan.kit_code, "git_commit": plan.commit, "cache_key": key,
+            }
+            old = plan.previous.get((nb_name, seg))
+            if (not force and old and old.get("status") in SUCCESS
+                    and old.get("cache_key") == key
+                    and html_path.exists() and ipynb_path.exists()):
+                plan.cached.append(old)
+                continue
+            plan.runs.append(RunSpec(
+                entry=entry, input=str(nb_path.resolve()), params=run_params,
+                source=plan.source, timeout=params.timeout, run_timeout=params.run_timeout,
+                data_date=plan.shown_date, html_path=str(html_path),
+                ipynb_path=str(ipynb_path),
+                context={"title": title, "segment": seg, "month": month,
+                         "notebook": nb_path.name, "notebook_hash": nb_hash,
+                         "fingerprint": fp, "kit_version": __version__,
+                         "git_commit": plan.commit, "params": shown,
+                         "locale": params.locale},
+            ))
+    # largest segments first, so that no worker is left with a big report at the end
+    sizes = plan.facts["segment_sizes"]
+    plan.runs.sort(key=lambda run: -sizes.get(run.segment, sum(sizes.values())))
+
+
+def plan_month(
+    params: BatchParams,
+    *,
+    output: str | os.PathLike = "reports",
+    notebooks_dir: str | os.PathLike = "notebooks",
+    only: Iterable[str] | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+    err: TextIO | None = None,
+) -> MonthPlan:
+    """Plan the month: notebooks, data (checked), month, segments, run matrix, cache keys.
+
+    Writes nothing but the data cache (and not even that for a dry run). The
+    arguments are those of :func:`render`.
+    """
+    from .io import fingerprint
+
+    err = err or sys.stderr
+    output = Path(output)
+    configured, declared, nb_paths = _select_notebooks(params, Path(notebooks_dir), only)
+    source = _resolve_source(params.source)
+    fp = fingerprint(source)
+    kit_code = kit_code_hash()  # once per batch: part of every cache key
+    jobs = params.jobs or os.cpu_count() or 1
+    facts, wh = _read_data_facts(params, output, source, fp, kit_code, jobs, dry_run, err)
+    month, why = resolve_month(params.month, facts, source)
+    segments, known = _resolve_segments(params, facts)
+    month_dir = output / month
+    plan = MonthPlan(
+        month=month, why=why, output=output, month_dir=month_dir, source=source,
+        fingerprint=fp, kit_code=kit_code, facts=facts, segments=segments, known=known,
+        slugs=segment_slugs(known), notebooks=list(configured), versions=package_versions(),
+        commit=git_commit(Path.cwd()), locale=params.locale, csv=params.csv, jobs=jobs,
+        previous={(r.get("notebook"), r.get("segment")): r
+                  for r in _read_manifest(month_dir / MANIFEST).get("runs", [])},
+        runs=[], cached=[], warehouse=wh)
+    _plan_runs(plan, params, nb_paths, declared, force)
+    return plan
+
+
+def _print_plan(plan: MonthPlan, out: TextIO) -> None:
+    """The dry run's table: every run of the matrix, cached or to run."""
+    rows = [(r["notebook"], r["segment"], str(plan.month_dir / r["html"]), "cached")
+            for r in plan.cached]
+    rows += [(s.notebook, s.segment, str(plan.month_dir / s.entry["html"]), "would run")
+             for s in plan.runs]
+    widths = [max([len(h)] + [len(r[i]) for r in rows])
+              for i, h in enumerate(("notebook", "segment", "output"))]
+    print(f"month {plan.month}: {plan.why}", file=out)
+    print(f"{'notebook':<{widths[0]}}  {'segment':<{widths[1]}}  "
+          f"{'output':<{widths[2]}}  status", file=out)
+    for r in rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}",
+              file=out)
+    print(f"{len(rows)} runs: {len(plan.runs)} would run, {len(plan.cached)} cached "
+          f"(month {plan.month}, data {plan.fingerprint}).", file=out)
+
+
+# --------------------------------------------------------------------------- check, prepare
+def check_before_start(plan: MonthPlan) -> None:
+    """Stop before any kernel starts if the month folder cannot be written or lacks space.
+
+    (The month lock, the last check, is taken by :func:`render` around the run.)
+    """
+    month_dir = plan.month_dir
+    try:
+        month_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=month_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise RenderError(f"Cannot write to the output folder {month_dir} ({reason}). "
+                          "Choose another folder with --output or fix its permissions."
+                          ) from exc
+    if plan.runs:
+        _check_free_space(month_dir, len(plan.runs))
+
+
+def prepare_data(plan: MonthPlan, err: TextIO | None = None) -> Path:
+    """Each planned segment's validated slice, once per data version; the runs read them.
+
+    Sets ``prepared`` on every run of the plan and lets go of the plan's warehouse.
+    """
+    folder = _prepare_data(plan.output / ".cache", f"{plan.fingerprint}-{plan.kit_code[:16]}",
+                           plan.warehouse, plan.source, plan.csv,
+                           {s: plan.slugs[s] for s in plan.segments}, err or sys.stderr)
+    plan.warehouse = None  # the workers read their slices; this process lets the tables go
+    for run in plan.runs:
+        run.prepared = str(folder)
+    return folder
+
+
+# --------------------------------------------------------------------------- execute
+class Executor(Protocol):
+    """Where the runs execute: the seam between planning and publishing.
+
+    :meth:`run` executes every spec and calls ``on_result(spec, result)`` in this
+    process as each run finishes, in finishing order; when ``on_result`` returns
+    False the runs left are stopped (their kernels too) and :meth:`run` returns.
+    A worker that dies gives :meth:`RunResult.crashed`.
+    """
+
+    def run(self, specs: Sequence[RunSpec],
+            on_result: Callable[[RunSpec, RunResult], bool]) -> None: ...
+
+
+class LocalPoolExecutor:
+    """The runs in a pool of ``jobs`` local processes (spawned), one warm kernel each."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, int(jobs))
+
+    def run(self, specs: Sequence[RunSpec],
+            on_result: Callable[[RunSpec, RunResult], bool]) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
+                                 initializer=_worker_init,
+                                 initargs=(_cores_each(self.jobs),)) as pool:
+            futures = {pool.submit(_execute_run, s): s for s in specs}
+            try:
+                for fut in as_completed(futures):
+                    spec = futures[fut]
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # a worker process itself died
+                        res = RunResult.crashed(exc)
+                    if not on_result(spec, res):
+                        _stop_pool(pool)
+                        break
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+
+def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
+                 ) -> tuple[list[dict], list[dict]]:
+    """Execute the plan's runs, publishing the month after each; returns (executed, listed).
+
+    ``executed`` are the manifest entries of this batch's runs, ``listed`` every
+    entry of the month's manifest.
+
+    Raises
+    ------
+    RenderError
+        A report, the manifest or the overview could not be written: the batch
+        stopped there; every report the manifest lists is complete.
+    """
+    err = err or sys.stderr
+    results: list[dict] = []
+    stop: dict | None = None  # a write that failed (disk full...): the batch ends there
+
+    def on_result(spec: RunSpec, res: RunResult) -> bool:
+        nonlocal stop
+        if res.write_error:
+            stop = res.write_error
+            return False
+        results.append({**spec.entry, **res.manifest_fields()})
+        try:
+            publish_month(plan, results)
+        except OSError as exc:
+            stop = _os_error_info(exc, plan.manifest_path)
+            return False
+        progress.update(res.status in SUCCESS)
+        return True
+
+    if plan.runs:
+        n = len(plan.runs)
+        jobs = getattr(executor, "jobs", None)
+        print(f"rendering {n} run(s) for {plan.month} ({plan.why})"
+              + (f" with {jobs} job(s)" if jobs else "")
+              + (f"; {len(plan.cached)} unchanged" if plan.cached else ""), file=err)
+        progress = _Progress(n, err)
+        executor.run(plan.runs, on_result)
+    listed: list[dict] = []
+    if stop is None:
+        try:
+            listed = publish_month(plan, results)
+        except OSError as exc:
+            stop = _os_error_info(exc, plan.manifest_path)
+    if stop is not None:
+        _clean_leftovers(plan.month_dir)  # temporary files of runs stopped mid-write
+        raise RenderError(_write_failed_message(
+            stop, manifest=plan.manifest_path, written=len(results),
+            left=len(plan.runs) - len(results))) from None
+    return results, listed
+
+
+# --------------------------------------------------------------------------- publish
+def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
+    """Write the month's manifest and overview; returns the manifest's entries.
+
+    Called after every finished run, so a batch killed at any point leaves a
+    manifest and an overview that list exactly the reports on disk: this
+    batch's runs (``done``), the unchanged ones, and earlier runs whose page
+    is still there.
+    """
+    from . import __version__
+
+    nb_rank = {n: i for i, n in enumerate(plan.notebooks)}
+    seg_rank = {s: i for i, s in enumerate(plan.known)}
+    current = {(r["notebook"], r["segment"]): r for r in plan.cached + done}
+    others = [r for k, r in plan.previous.items() if k not in current
+              and (plan.month_dir / r.get("html", "")).is_file()]
+    runs = sorted([*current.values(), *others], key=lambda r: (
+        nb_rank.get(r["notebook"], len(nb_rank)), r["notebook"],
+        seg_rank.get(r["segment"], len(seg_rank)), r["segment"]))
+    facts = plan.facts
+    manifest = {"month": plan.month, "source": _mask_url(plan.source),
+                "data_fingerprint": plan.fingerprint, "data_date": facts["data_date"],
+                "data_as_of": facts["as_of"], "kit_version": __version__,
+                "kit_code_sha256": plan.kit_code, "git_commit": plan.commit,
+                "locale": plan.locale, "versions": plan.versions, "runs": runs}
+    month_context = {"data_date": plan.shown_date, "fingerprint": plan.fingerprint,
+                     "kit_version": __version__, "kit_code": plan.kit_code,
+                     "git_commit": plan.commit}
+    _atomic_write(plan.manifest_path, _json(manifest, indent=1) + "\n")
+    _atomic_write(plan.month_dir / "index.html", render_index(
+        plan.month, runs, context=month_context, locale=plan.locale))
+    return runs
+
+
+def _summarise(plan: MonthPlan, results: list[dict], runs: list[dict], out: TextIO
+               ) -> BatchResult:
+    """Print what the batch did and return it."""
+    month_dir = plan.month_dir
+    bad = [r for r in results if r["status"] not in SUCCESS]
+    counts = {s: sum(r["status"] == s for r in results) for s in (OK, NO_DATA, FAILED,
+                                                                   TIMED_OUT, KERNEL_DIED)}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    print(f"{plan.month}: {len(results)} run(s) executed"
+          + (f" ({summary})" if summary else ""), file=out)
+    if plan.cached:
+        print(f"unchanged, skipped {len(plan.cached)} (use --force to re-render)", file=out)
+    for r in bad:
+        print(f"  {r['status'].upper()}: {r['notebook']} / {r['segment']}: {r['error']} -> "
+              f"{month_dir / r['html']}", file=out)
+    print(f"overview: {month_dir / 'index.html'}", file=out)
+    return BatchResult(plan.month, month_dir, runs, len(results), len(plan.cached),
+                       1 if bad else 0)
+
+
+# --------------------------------------------------------------------------- the batch
 def render(
     params: BatchParams,
     *,
@@ -801,11 +1360,15 @@ def render(
     dry_run: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    executor: Executor | None = None,
 ) -> BatchResult:
     """Run the batch described by ``params`` (what ``cslib render`` does).
 
     Everything that can be checked is checked before any kernel starts
-    (params, notebook parameters, data, output folder, lock).
+    (params, notebook parameters, data, output folder, lock). The steps:
+    :func:`plan_month`, :func:`check_before_start`, the month lock,
+    :func:`prepare_data`, :func:`execute_runs` (with ``executor``) which
+    calls :func:`publish_month` after every run.
 
     Parameters
     ----------
@@ -824,6 +1387,9 @@ def render(
         Print the run matrix and stop (nothing is written).
     out, err : text streams
         Where the summary (stdout) and the progress (stderr) go.
+    executor : Executor, optional
+        Where the runs execute (default: :class:`LocalPoolExecutor` with
+        ``params.jobs`` processes, at most one per run).
 
     Raises
     ------
@@ -834,275 +1400,26 @@ def render(
         the runs (nothing was executed), or a write failed mid-batch (disk full,
         read-only folder): the batch stopped, finished reports are kept.
     """
-    from . import __version__
-    from .io import fingerprint, load
-
     out = out or sys.stdout
     err = err or sys.stderr
-    notebooks_dir = Path(notebooks_dir)
-    configured = _notebook_paths(notebooks_dir, params.notebooks)
-    declared = {name: notebook_parameters(path) for name, path in configured.items()}
-    check_parameter_keys(params, declared)
-    if only is not None:
-        only = [n.removesuffix(".ipynb") for n in only]
-        missing = [n for n in only if n not in configured]
-        if missing:
-            raise ParamsError(f"--notebooks {missing} not in the params file's notebooks "
-                              f"{sorted(configured)}.")
-        nb_paths = {n: configured[n] for n in dict.fromkeys(only)}
-    else:
-        nb_paths = configured
-
-    source = _resolve_source(params.source)
-    fp = fingerprint(source)
-    kit_code = kit_code_hash()  # once per batch: part of every cache key
-    facts_path = Path(output) / ".cache" / f"data-{fp}-{kit_code[:16]}.json"
-    try:
-        facts = json.loads(facts_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        facts = None
-    wh = None
-    jobs = params.jobs or os.cpu_count() or 1
-    if (not isinstance(facts, dict) or facts.get("csv") != params.csv
-            or "segment_sizes" not in facts):
-        by_segment = None
-        if not dry_run and "all" not in params.segments:
-            # no report needs the whole warehouse in pandas, so neither does its validation
-            by_segment = _prepare_by_segment(Path(output) / ".cache", f"{fp}-{kit_code[:16]}",
-                                             source, params.csv, jobs, err)
-        if by_segment is not None:
-            facts = {"csv": params.csv, **by_segment}
-        else:
-            wh = load(source, csv=params.csv)  # validates every table: bad data -> SchemaError
-            for note in wh.notes:
-                print(f"note: {note}", file=err)
-            facts = {"csv": params.csv, **_data_facts(wh)}
-        if not dry_run:  # the same data need not be validated again (fast re-runs)
-            try:
-                facts_path.parent.mkdir(parents=True, exist_ok=True)
-                _atomic_write(facts_path, _json(facts))
-            except OSError:
-                pass
-    data_date = facts["data_date"]
-    # What the pages say the data is "as of": the day of the latest dated record.
-    shown_date = facts["as_of"][:10] if facts.get("as_of") else data_date
-    complete, why_complete = latest_complete_month(data_date, facts["as_of"],
-                                                   where=facts.get("as_of_column"))
-    month = params.month
-    if month == "latest":
-        if complete is None:
-            raise ParamsError("`month: latest` needs MRR data to find the latest month; the "
-                              "`mrr` table is empty. Set `month` to 'YYYY-MM'.")
-        month, why = complete, f"`month: latest` is {why_complete}"
-    elif data_date is not None and month > data_date:
-        raise ParamsError(f"`month` {month} is after the data's last month {data_date} "
-                          f"({_mask_url(source)}). Pick a month up to {data_date} or 'latest'.")
-    else:
-        why = "as asked"
-        if complete is not None and month > complete:
-            why += (f"; note: the data's latest complete month is {complete}, so {month} "
-                    "is partial")
-    known = ["all", *facts["segments"]]
-    if params.segments == "all":
-        segments = known
-    else:
-        unknown = [s for s in params.segments if s not in known]
-        if unknown:
-            raise ParamsError(f"Segment(s) {unknown} not found in the data's `accounts."
-                              f"segment`; known segments: {known}.")
-        segments = _segment_order(params.segments)
-    bad_over = [s for s in params.overrides if s not in known]
-    if bad_over:
-        raise ParamsError(f"`overrides` names segment(s) {bad_over} that are not in the data; "
-                          f"known segments: {known}.")
-    slugs = segment_slugs(known)
-
-    output = Path(output)
-    month_dir = output / month
-    versions = package_versions()
-    commit = git_commit(Path.cwd())
-    manifest_path = month_dir / MANIFEST
-    previous = {(r.get("notebook"), r.get("segment")): r
-                for r in _read_manifest(manifest_path).get("runs", [])}
-
-    specs, cached = [], []
-    for nb_name, nb_path in nb_paths.items():
-        nb_hash = _sha256_file(nb_path)
-        names = declared[nb_name]
-        title = notebook_title(read_notebook(nb_path), nb_name)
-        for seg in segments:
-            standard = {"segment": seg, "month": month, "source": source,
-                        "locale": params.locale, "csv": params.csv,
-                        "mask_pii": params.mask_pii, "data_date": data_date}
-            run_params = {k: v for k, v in standard.items() if k in names}
-            run_params.update({k: v for k, v in params.parameters.items() if k in names})
-            run_params.update({k: v for k, v in params.overrides.get(seg, {}).items()
-                               if k in names})
-            key = cache_key(nb_hash, run_params, fp, versions, kit_code)
-            html_rel = f"{nb_name}/{slugs[seg]}.html"
-            ipynb_rel = f"{nb_name}/{slugs[seg]}.ipynb"
-            html_path = _inside(output, month_dir / html_rel)
-            ipynb_path = _inside(output, month_dir / ipynb_rel)
-            shown = {k: (_mask_url(v) if k == "source" else v) for k, v in run_params.items()}
-            entry = {
-                "notebook": nb_name, "title": title, "segment": seg, "slug": slugs[seg],
-                "params": shown, "html": html_rel, "ipynb": ipynb_rel,
-                "data_fingerprint": fp, "notebook_sha256": nb_hash, "versions": versions,
-                "kit_code_sha256": kit_code, "git_commit": commit, "cache_key": key,
-            }
-            old = previous.get((nb_name, seg))
-            if (not force and old and old.get("status") in SUCCESS
-                    and old.get("cache_key") == key
-                    and html_path.exists() and ipynb_path.exists()):
-                cached.append(old)
-                continue
-            specs.append({
-                "entry": entry, "input": str(nb_path.resolve()), "params": run_params,
-                "source": source, "timeout": params.timeout, "run_timeout": params.run_timeout,
-                "data_date": shown_date, "html_path": str(html_path),
-                "ipynb_path": str(ipynb_path),
-                "context": {"title": title, "segment": seg, "month": month,
-                            "notebook": f"{nb_name}.ipynb", "notebook_hash": nb_hash,
-                            "fingerprint": fp, "kit_version": __version__,
-                            "git_commit": commit, "params": shown, "locale": params.locale},
-            })
-
+    plan = plan_month(params, output=output, notebooks_dir=notebooks_dir, only=only,
+                      force=force, dry_run=dry_run, err=err)
     if dry_run:
-        rows = [(r["notebook"], r["segment"], str(month_dir / r["html"]), "cached")
-                for r in cached]
-        rows += [(s["entry"]["notebook"], s["entry"]["segment"],
-                  str(month_dir / s["entry"]["html"]), "would run") for s in specs]
-        widths = [max([len(h)] + [len(r[i]) for r in rows])
-                  for i, h in enumerate(("notebook", "segment", "output"))]
-        print(f"month {month}: {why}", file=out)
-        print(f"{'notebook':<{widths[0]}}  {'segment':<{widths[1]}}  "
-              f"{'output':<{widths[2]}}  status", file=out)
-        for r in rows:
-            print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}",
-                  file=out)
-        print(f"{len(rows)} runs: {len(specs)} would run, {len(cached)} cached "
-              f"(month {month}, data {fp}).", file=out)
-        return BatchResult(month, month_dir, [], 0, len(cached), 0)
-
-    try:
-        month_dir.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe-", dir=month_dir)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise RenderError(f"Cannot write to the output folder {month_dir} ({reason}). "
-                          "Choose another folder with --output or fix its permissions."
-                          ) from exc
-    if specs:
-        _check_free_space(month_dir, len(specs))
-
-    # largest segments first, so that no worker is left with a big report at the end
-    sizes = facts["segment_sizes"]
-    specs.sort(key=lambda spec: -sizes.get(spec["entry"]["segment"], sum(sizes.values())))
-
-    nb_rank = {n: i for i, n in enumerate(configured)}
-    seg_rank = {s: i for i, s in enumerate(known)}
-    month_context = {"data_date": shown_date, "fingerprint": fp, "kit_version": __version__,
-                     "kit_code": kit_code, "git_commit": commit}
-
-    def write_month(done: list[dict]) -> list[dict]:
-        # Called after every finished run, so a batch killed at any point leaves a
-        # manifest and an overview that list exactly the reports on disk.
-        current = {(r["notebook"], r["segment"]): r for r in cached + done}
-        others = [r for k, r in previous.items() if k not in current
-                  and (month_dir / r.get("html", "")).is_file()]
-        runs = sorted([*current.values(), *others], key=lambda r: (
-            nb_rank.get(r["notebook"], len(nb_rank)), r["notebook"],
-            seg_rank.get(r["segment"], len(seg_rank)), r["segment"]))
-        manifest = {"month": month, "source": _mask_url(source), "data_fingerprint": fp,
-                    "data_date": data_date, "data_as_of": facts["as_of"],
-                    "kit_version": __version__, "kit_code_sha256": kit_code,
-                    "git_commit": commit, "locale": params.locale, "versions": versions,
-                    "runs": runs}
-        _atomic_write(manifest_path, _json(manifest, indent=1) + "\n")
-        _atomic_write(month_dir / "index.html", render_index(
-            month, runs, context=month_context, locale=params.locale))
-        return runs
-
-    stop: dict | None = None  # a write that failed (disk full...): the batch ends there
-    try:
-        lock = _MonthLock(month_dir / LOCK)
-        lock.__enter__()
-    except OSError as exc:
-        raise RenderError(f"Cannot write the lock file {month_dir / LOCK} "
-                          f"({exc.strerror or exc}). Free some space or fix the folder's "
-                          "permissions, then run the same command again.") from None
-    try:
-        _clean_leftovers(month_dir)
+        _print_plan(plan, out)
+        return BatchResult(plan.month, plan.month_dir, [], 0, len(plan.cached), 0)
+    check_before_start(plan)
+    with _MonthLock(plan.month_dir / LOCK):
+        _clean_leftovers(plan.month_dir)
         _clean_stale_tmp()  # what killed batches left in the system's temporary folder
-        results: list[dict] = []
-        if specs:
-            prepared = _prepare_data(output / ".cache", f"{fp}-{kit_code[:16]}", wh, source,
-                                     params.csv, {s: slugs[s] for s in segments}, err)
-            wh = None  # the workers read their slices; this process lets the tables go
-            for spec in specs:
-                spec["prepared"] = str(prepared)
-            jobs = min(jobs, len(specs))
-            print(f"rendering {len(specs)} run(s) for {month} ({why}) with {jobs} job(s)"
-                  + (f"; {len(cached)} unchanged" if cached else ""), file=err)
-            progress = _Progress(len(specs), err)
-            ctx = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                     initializer=_worker_init,
-                                     initargs=(_cores_each(jobs),)) as pool:
-                futures = {pool.submit(_execute_run, s): s for s in specs}
-                try:
-                    for fut in as_completed(futures):
-                        spec = futures[fut]
-                        try:
-                            res = fut.result()
-                        except Exception as exc:  # a worker process itself died
-                            res = {"status": FAILED, "duration_s": None, "headlines": [],
-                                   "error": f"worker crashed: {type(exc).__name__}: {exc}"}
-                        if res.get("write_error"):
-                            stop = res["write_error"]
-                            _stop_pool(pool)
-                            break
-                        results.append({**spec["entry"], **res})
-                        try:
-                            write_month(results)
-                        except OSError as exc:
-                            stop = _os_error_info(exc, manifest_path)
-                            _stop_pool(pool)
-                            break
-                        progress.update(res["status"] in SUCCESS)
-                except KeyboardInterrupt:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
-        if stop is None:
-            try:
-                runs = write_month(results)
-            except OSError as exc:
-                stop = _os_error_info(exc, manifest_path)
-        if stop is not None:
-            _clean_leftovers(month_dir)  # temporary files of runs stopped mid-write
-            raise RenderError(_write_failed_message(
-                stop, manifest=manifest_path, written=len(results),
-                left=len(specs) - len(results))) from None
-    finally:
-        lock.__exit__(None, None, None)
-        if specs:
-            _clean_stale_tmp()  # the workers are gone: their kernel logs can go
-
-    bad = [r for r in results if r["status"] not in SUCCESS]
-    counts = {s: sum(r["status"] == s for r in results) for s in (OK, NO_DATA, FAILED,
-                                                                   TIMED_OUT, KERNEL_DIED)}
-    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    print(f"{month}: {len(results)} run(s) executed" + (f" ({summary})" if summary else ""),
-          file=out)
-    if cached:
-        print(f"unchanged, skipped {len(cached)} (use --force to re-render)", file=out)
-    for r in bad:
-        print(f"  {r['status'].upper()}: {r['notebook']} / {r['segment']}: {r['error']} -> "
-              f"{month_dir / r['html']}", file=out)
-    print(f"overview: {month_dir / 'index.html'}", file=out)
-    return BatchResult(month, month_dir, runs, len(results), len(cached), 1 if bad else 0)
+        try:
+            if plan.runs:
+                prepare_data(plan, err)
+                executor = executor or LocalPoolExecutor(min(plan.jobs, len(plan.runs)))
+            results, runs = execute_runs(plan, executor, err)
+        finally:
+            if plan.runs:
+                _clean_stale_tmp()  # the workers are gone: their kernel logs can go
+    return _summarise(plan, results, runs, out)
 
 
 def main(args) -> int:

@@ -18,13 +18,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import nbformat
+import jupytext
 import numpy as np
 import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))  # jupytext percent scripts
 
 #: Methods that aggregate, reshape or transform a frame: that work belongs in cslib.
 COMPUTING_METHODS = {
@@ -94,7 +94,7 @@ def computation_in(source: str) -> list[str]:
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebooks_leave_computation_to_cslib(path):
-    nb = nbformat.read(path, as_version=4)
+    nb = jupytext.read(path)
     findings = [f"{path.name}, code cell {i}, {finding}"
                 for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
                 for finding in computation_in(cell.source)]
@@ -165,3 +165,90 @@ def test_loop_closure_within_sla_rate_pools_every_category():
     assert loops.within_sla_rate == pytest.approx(3 / 5)
     empty = nps.loop_closure(responses.iloc[:0], actions, sla_days=3)
     assert np.isnan(empty.within_sla_rate)  # no answers: not 0% on time
+
+
+# --------------------------------------------------------------------------- text notebooks
+def _git(cwd, *args):
+    import subprocess
+
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def _project_copy(tmp_path):
+    """notebooks/ and the project's jupytext config in a fresh git repository."""
+    import shutil
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "notebooks", repo / "notebooks")
+    shutil.copy(ROOT / "jupytext.toml", repo / "jupytext.toml")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "notebooks")
+    assert not (repo / ".gitignore").exists()  # clean by the config, not by ignoring files
+    return repo
+
+
+def test_the_project_opens_py_notebooks_as_notebooks_in_jupyterlab():
+    import json
+    import tomllib
+
+    config = tomllib.loads((ROOT / "jupytext.toml").read_text(encoding="utf-8"))
+    assert config["formats"] == "py:percent"
+    lab = json.loads((ROOT / ".jupyter" / "labconfig" / "default_setting_overrides.json")
+                     .read_text(encoding="utf-8"))
+    viewers = lab["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
+    assert viewers["python"] == "Jupytext Notebook"
+    assert not list((ROOT / "notebooks").glob("*.ipynb"))  # text only: nothing to diverge
+
+
+def test_saving_a_notebook_with_outputs_as_jupyterlab_does_leaves_git_clean(tmp_path):
+    # every notebook: outputs, execution counts and the metadata Jupyter adds on a run
+    import nbformat
+    from jupytext import TextFileContentsManager
+
+    repo = _project_copy(tmp_path)
+    cm = TextFileContentsManager(root_dir=str(repo))
+    for path in NOTEBOOKS:
+        rel = f"notebooks/{path.name}"
+        nb = cm.get(rel)["content"]
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                cell.execution_count = i
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="671\n"),
+                                nbformat.v4.new_output("display_data",
+                                                       data={"image/png": "iVBORw0KGgo="})]
+                cell.metadata.update(execution={"iopub.status.idle": "2026-11-02T10:00:00Z"},
+                                     scrolled=True, collapsed=False,
+                                     papermill={"duration": 1.5}, jupyter={"outputs_hidden": 0})
+        nb.metadata["language_info"] = {"name": "python", "version": "3.11.9"}
+        nb.metadata["widgets"] = {"state": {}}
+        cm.save({"type": "notebook", "content": nb}, rel)
+    assert _git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.slow
+def test_executing_a_text_notebook_and_saving_it_as_jupyterlab_does_leaves_git_clean(
+        tmp_path, demo_db, monkeypatch):
+    # a real run in a kernel, then JupyterLab's save: jupytext's contents manager
+    from jupytext import TextFileContentsManager
+    from nbclient import NotebookClient
+
+    repo = _project_copy(tmp_path)
+    monkeypatch.setenv("CSLIB_SOURCE", str(demo_db))  # the kernel inherits it
+    cm = TextFileContentsManager(root_dir=str(repo))
+    rel = "notebooks/churn_decomposition.py"
+    nb = cm.get(rel)["content"]
+    NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=True,
+                   resources={"metadata": {"path": str(repo / "notebooks")}}).execute()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.execution_count for c in code)
+    assert any(o.get("output_type") == "display_data" for c in code for o in c.outputs)
+    cm.save({"type": "notebook", "content": nb}, rel)
+    assert _git(repo, "status", "--porcelain") == ""
+    # and what is saved still reads back as the same notebook, without outputs
+    again = cm.get(rel)["content"]
+    assert [c.source for c in again.cells] == [c.source for c in nb.cells]
+    assert all(c.outputs == [] for c in again.cells if c.cell_type == "code")

@@ -366,7 +366,15 @@ def test_one_notebook_by_hand_with_the_papermill_command_line(batch, tmp_path):
     out = tmp_path / "out.ipynb"
     papermill = Path(sys.executable).parent / "papermill"
     cmd = [str(papermill)] if papermill.exists() else [sys.executable, "-m", "papermill"]
-    res = subprocess.run([*cmd, str(ROOT / "notebooks" / "churn_decomposition.ipynb"),
+    # papermill reads .ipynb only: the text notebook is converted first, as README says
+    source = tmp_path / "churn_decomposition.ipynb"
+    jupytext = Path(sys.executable).parent / "jupytext"
+    convert = [str(jupytext)] if jupytext.exists() else [sys.executable, "-m", "jupytext"]
+    done = subprocess.run([*convert, "--to", "ipynb", "--output", str(source),
+                           str(ROOT / "notebooks" / "churn_decomposition.py")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    res = subprocess.run([*cmd, str(source),
                           str(out), "-f", str(params), "--cwd", str(tmp_path)],
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]

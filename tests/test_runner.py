@@ -152,7 +152,7 @@ def test_monthly_params_file_is_valid_and_names_the_four_notebooks():
 def test_read_notebook_gives_what_nbformat_gives(tmp_path):
     from cslib.params import read_notebook
 
-    paths = sorted(Path("notebooks").glob("*.ipynb")) + sorted(FIXTURES.glob("*.ipynb"))
+    paths = sorted(FIXTURES.glob("*.ipynb"))
     assert len(paths) >= 8
     for path in paths:
         light, full = read_notebook(path), nbformat.read(path, as_version=4)
@@ -168,12 +168,72 @@ def test_read_notebook_gives_what_nbformat_gives(tmp_path):
         read_notebook(paths[0]).no_such_field  # noqa: B018
 
 
+def test_read_notebook_reads_text_notebooks_as_jupytext_does():
+    import jupytext
+
+    from cslib.params import read_notebook
+
+    paths = sorted(Path("notebooks").glob("*.py"))
+    assert len(paths) == 4
+    for path in paths:
+        nb, ref = read_notebook(path), jupytext.read(path)
+        assert [(c.cell_type, c.source, c.metadata) for c in nb.cells] == [
+            (c.cell_type, c.source, c.metadata) for c in ref.cells], path  # ids are random
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        assert nb.cells[1].metadata["tags"] == ["parameters"]
+
+
 def test_notebook_parameters_reads_the_tagged_cell():
     found = notebook_parameters(FIXTURES / "with_params.ipynb")
-    assert found == {"segment": "'all'", "month": "'2026-10'", "threshold": "10",
-                     "label": "'default'", "mask_pii": "False"}
+    assert {k: v.default for k, v in found.items()} == {
+        "segment": "'all'", "month": "'2026-10'", "threshold": "10", "label": "'default'",
+        "mask_pii": "False"}
+    assert found["threshold"].type is None and found["mask_pii"].type == "bool"
     with pytest.raises(ParamsError, match="no code cell is tagged `parameters`"):
         notebook_parameters(FIXTURES / "no_parameters.ipynb")
+
+
+def test_notebook_parameters_reads_types_and_descriptions(tmp_path):
+    path = tmp_path / "new.py"
+    path.write_text(
+        '# %% [markdown]\n# # New\n\n'
+        '# %% tags=["parameters"]\n'
+        'segment: str = "all"  # segment to report on\n'
+        'source: str | None = None\n'
+        'weights: dict = {\n    "a": 1,  # inside the value\n}\n'
+        'n = 3  # plain assignment, still a parameter\n'
+        '# a comment line alone describes nothing\n'
+        'label: str = "x#y"  # a # inside a string is not a comment\n\n'
+        '# %%\nprint(segment)\n', encoding="utf-8")
+    found = notebook_parameters(path)
+    assert found == {
+        "segment": ("str", "'all'", "segment to report on"),
+        "source": ("str | None", "None", None),
+        "weights": ("dict", "{'a': 1}", "inside the value"),
+        "n": (None, "3", "plain assignment, still a parameter"),
+        "label": ("str", "'x#y'", "a # inside a string is not a comment"),
+    }
+    # a notebook already read gives the same
+    from cslib.params import read_notebook
+
+    assert notebook_parameters(read_notebook(path)) == found
+    path.write_text('# %% tags=["parameters"]\nx: int = \n', encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"new.py: the `parameters` cell is not valid Python"):
+        notebook_parameters(path)
+
+
+def test_the_project_notebooks_are_text_and_render_from_text(tmp_path):
+    from cslib.runner import _notebook_paths
+
+    found = _notebook_paths(Path("notebooks"), None)
+    assert sorted(found) == ["account_review", "adoption_retention", "churn_decomposition",
+                             "cohort_nps"]
+    assert {p.suffix for p in found.values()} == {".py"}
+    # a plain module is not a notebook; a .py notebook wins over an .ipynb of the same name
+    (tmp_path / "helpers.py").write_text("x = 1\n", encoding="utf-8")
+    shutil.copy(FIXTURES / "ok.ipynb", tmp_path / "ok.ipynb")
+    shutil.copy(Path("notebooks") / "cohort_nps.py", tmp_path / "ok.py")
+    assert _notebook_paths(tmp_path, None) == {"ok": tmp_path / "ok.py"}
 
 
 def test_unknown_parameter_key_lists_the_valid_ones():
@@ -490,6 +550,62 @@ def test_unknown_segment_and_month_after_the_data_exit_2(project, warehouse):
     params = _params(project, f"source: {warehouse}\nnotebooks: [ok]\nmonth: '2027-01'\n")
     res = run_cli(project, "render", "--params", str(params))
     assert res.code == 2 and "after the data's last month 2026-10" in res.err
+
+
+class _FakeExecutor:
+    """An executor that runs nothing: each run "gives" the result the test chose, and
+    writes its page, as a worker would."""
+
+    def __init__(self, results):
+        self.results, self.seen = results, []
+
+    def run(self, specs, on_result):
+        for spec in specs:
+            self.seen.append((spec.notebook, spec.segment, spec.params["segment"]))
+            res = self.results[spec.segment]
+            if not res.write_error:
+                Path(spec.html_path).parent.mkdir(parents=True, exist_ok=True)
+                Path(spec.html_path).write_text("<p>page</p>")
+                Path(spec.ipynb_path).write_text("{}")
+            if not on_result(spec, res):
+                return
+
+
+def test_the_executor_is_a_seam_between_plan_and_publish(project, warehouse):
+    from cslib.params import load_params
+    from cslib.runner import RunResult, plan_month
+
+    params = load_params(_params(project, f"source: {warehouse}\nnotebooks: [ok]\n"
+                                          "segments: [SMB, Enterprise]\nmonth: '2026-10'\n"))
+    plan = plan_month(params, output=project / "out", notebooks_dir=project / "notebooks")
+    # the plan: one RunSpec per notebook x segment, the largest segment first
+    assert plan.month == "2026-10" and plan.why == "as asked"
+    assert {(r.notebook, r.segment) for r in plan.runs} == {("ok", "SMB"), ("ok", "Enterprise")}
+    assert all(r.params["month"] == "2026-10" and r.input.endswith("ok.ipynb")
+               for r in plan.runs)
+    fake = _FakeExecutor({
+        "SMB": RunResult("ok", headlines=[{"name": "NPS", "value": 40}], duration_s=1.0),
+        "Enterprise": RunResult("failed", error="ValueError: boom", duration_s=2.0)})
+    err = io.StringIO()
+    result = render(params, output=project / "out", notebooks_dir=project / "notebooks",
+                    executor=fake, out=io.StringIO(), err=err)
+    assert sorted(fake.seen) == [("ok", "Enterprise", "Enterprise"), ("ok", "SMB", "SMB")]
+    assert result.exit_code == 1 and result.executed == 2
+    manifest = json.loads((project / "out" / "2026-10" / "manifest.json").read_text())
+    by_seg = {r["segment"]: r for r in manifest["runs"]}
+    assert by_seg["SMB"]["status"] == "ok" and by_seg["SMB"]["headlines"][0]["value"] == 40
+    assert by_seg["Enterprise"]["error"] == "ValueError: boom"
+    assert (project / "out" / "2026-10" / "index.html").is_file()
+    assert not (project / "out" / "2026-10" / ".lock").exists()  # the lock was let go
+    # a run that cannot write its report stops the batch with the documented message
+    fake = _FakeExecutor({s: RunResult("ok", write_error={
+        "path": "/x/y.html", "errno": errno.ENOSPC, "code": "ENOSPC",
+        "text": "No space left on device"}) for s in ("SMB", "Enterprise")})
+    with pytest.raises(RenderError, match=r"Stopped: cannot write /x/y.html \(No space left"):
+        render(params, output=project / "out", notebooks_dir=project / "notebooks",
+               executor=fake, force=True, out=io.StringIO(), err=io.StringIO())
+    assert len(fake.seen) == 1  # the executor was told to stop after the first
+    assert not (project / "out" / "2026-10" / ".lock").exists()
 
 
 def test_unwritable_output_folder_is_a_clear_error(project, warehouse):

@@ -1,0 +1,103 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Account review
+#
+# The quarterly success review (RTS): a proposed class for every paying
+# account, with the rule that placed it and its evidence, for the CS team to
+# confirm. Then the economics (LTV against CAC) and support (first-contact
+# resolution).
+
+# %% tags=["parameters"]
+segment: str = "all"  # segment to report on ("all": every account)
+month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
+source: str | None = None  # DuckDB file, CSV/Parquet folder or database URL (None: $CSLIB_SOURCE or the demo data)
+locale: str = "en"  # report language, "en" or "pt-BR"
+csv: dict | None = None  # CSV reading options (sep, decimal, encoding, dayfirst, thousands)
+data_date: str | None = None  # the data's last month, set by the batch (shown in the header)
+gross_margin: float = 0.75  # gross margin used to turn MRR into lifetime value, 0-1
+ltv_months: int = 12  # months of history behind the lifetime value
+thresholds: dict = {}  # success-review thresholds overriding the defaults
+max_accounts: int = 30  # most accounts listed in each call list
+
+# %%
+from cslib import ltv, plots, report, review, support
+from cslib.context import open_report
+from cslib.headlines import record_headlines
+from cslib.tables import with_accounts
+
+ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=locale)
+notes = report.capture_warnings()
+evidence = review.account_evidence(ctx["accounts"], ctx["mrr"], ctx["nps_responses"],
+                                   ctx["usage"], ctx["tickets"], month=month)
+classes = review.success_review(evidence, thresholds=thresholds, locale=locale)
+summary = review.review_summary(classes, by=None)
+
+# %% [markdown]
+# ## Summary
+
+# %%
+with notes:
+    economics = ltv.ltv_cac_table(ctx["mrr"], ctx["accounts"], by="segment",
+                                  gross_margin=gross_margin, months=ltv_months, end=month)
+    fcr = support.first_contact_resolution(ctx["tickets"])
+record_headlines(report.review_headlines(summary, fcr, locale=locale))
+report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale))
+
+# %% [markdown]
+# ## Proposed review classes
+
+# %%
+report.show_table(summary, locale=locale)
+
+# %% [markdown]
+# ## Accounts at risk of churn and needing attention
+#
+# The accounts in classes 4 and 3, largest MRR first, with the rule that
+# placed them.
+
+# %%
+report.show_table(review.accounts_to_call(classes, n=max_accounts), locale=locale)
+
+# %% [markdown]
+# ## Accounts with room to expand
+
+# %%
+report.show_table(review.accounts_to_call(classes, classes=(2,), n=max_accounts), locale=locale)
+
+# %% [markdown]
+# ## LTV and CAC
+#
+# LTV = ARPA x gross margin / monthly churn rate, with the churn rate's 95%
+# interval carried through. CAC is the mean acquisition cost of accounts that
+# signed up in the window.
+
+# %%
+report.show_table(economics, locale=locale)
+
+# %% [markdown]
+# ## First-contact resolution
+#
+# The share of resolved tickets solved at the first contact, overall and by
+# plan.
+
+# %%
+with notes:
+    fcr_by_plan = support.first_contact_resolution(
+        with_accounts(ctx["tickets"], ctx["accounts"], ["plan"]), by="plan")
+plots.bar_rates(fcr_by_plan, x="plan");
+
+# %%
+report.show_table(fcr_by_plan, locale=locale)
+
+# %% [markdown]
+# ## Caveats
+
+# %%
+notes.show()
