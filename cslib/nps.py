@@ -59,6 +59,7 @@ __all__ = [
     "LoopClosure",
     "WindowComparison",
     "compare_groups",
+    "compare_groups_on_page",
     "compare_nps",
     "cohort_nps",
     "due_for_survey",
@@ -536,6 +537,73 @@ def compare_groups(
             stacklevel=2,
         )
     return out
+
+
+def compare_groups_on_page(
+    data: pd.DataFrame,
+    *,
+    by: Sequence[str],
+    min_n: int = 30,
+    confidence: float = 0.95,
+    **kwargs,
+) -> dict[str, pd.DataFrame]:
+    """:func:`compare_groups` for each column of ``by``, Holm-corrected as one family.
+
+    A page that shows NPS by user type and by plan makes every comparison of
+    both tables; "significant" is corrected for all of them at once (Holm's
+    step-down procedure over the pooled p-values), so the chance of any false
+    "significant" on the page stays at ``1 - confidence``.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per answer. Not modified.
+    by : list of str
+        The group columns, one table each.
+    min_n, confidence, **kwargs
+        Passed to :func:`compare_groups`.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        One :func:`compare_groups` table per column of ``by``, with
+        ``p_value_holm`` and ``significant`` over the page's family, and
+        ``attrs["n_comparisons"]`` its size.
+
+    Examples
+    --------
+    >>> scores = [10] * 30 + [0] * 10 + [10] * 10 + [0] * 30
+    >>> d = pd.DataFrame({"score": scores, "user_id": range(80),
+    ...     "responded_at": pd.Timestamp("2026-10-01"),
+    ...     "plan": ["Pro"] * 40 + ["Basic"] * 40, "tier": ["A", "B"] * 40})
+    >>> tables = compare_groups_on_page(d, by=["plan", "tier"])
+    >>> tables["plan"].attrs["n_comparisons"]
+    4
+    >>> tables["plan"][["plan", "difference", "significant"]]
+        plan  difference  significant
+    0  Basic      -100.0         True
+    1    Pro       100.0         True
+    >>> tables["tier"]["significant"].tolist()
+    [False, False]
+    """
+    from ._stats import holm
+
+    columns = _by_list(by)
+    tables = {col: compare_groups(data, by=col, min_n=min_n, confidence=confidence, **kwargs)
+              for col in columns}
+    pooled = np.concatenate([t["p_value"].to_numpy(dtype=float) for t in tables.values()]) \
+        if tables else np.array([])
+    adjusted = holm(pooled) if len(pooled) else pooled
+    family = int(np.isfinite(pooled).sum())
+    start = 0
+    for t in tables.values():
+        stop = start + len(t)
+        t["p_value_holm"] = adjusted[start:stop]
+        enough = (t["n"] >= min_n) & (t["rest_n"] >= min_n)
+        t["significant"] = (t["p_value_holm"] < 1 - confidence) & enough
+        t.attrs["n_comparisons"] = family
+        start = stop
+    return tables
 
 
 # --- windows and trends --------------------------------------------------------------------

@@ -11,8 +11,8 @@ import pandas as pd
 
 from .exceptions import ParamsError
 
-__all__ = ["as_month", "month_end", "trailing_window", "in_window", "rows_in_window", "up_to",
-           "month_label"]
+__all__ = ["as_month", "month_end", "month_window", "trailing_window", "in_window",
+           "rows_in_window", "up_to", "month_label"]
 
 
 def as_month(month) -> pd.Timestamp:
@@ -38,6 +38,17 @@ def month_end(month) -> pd.Timestamp:
     Timestamp('2026-03-01 00:00:00')
     """
     return as_month(month) + pd.offsets.MonthBegin(1)
+
+
+def month_window(month) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start, end)`` of the calendar month itself.
+
+    Examples
+    --------
+    >>> month_window("2026-10")
+    (Timestamp('2026-10-01 00:00:00'), Timestamp('2026-11-01 00:00:00'))
+    """
+    return as_month(month), month_end(month)
 
 
 def trailing_window(month, days: int = 90, *, lag: int = 0) -> tuple[pd.Timestamp, pd.Timestamp]:

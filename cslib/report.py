@@ -1062,7 +1062,8 @@ GROUP_NPS_COLUMNS = {FIRST_COLUMN: None, "n": "col.answers", "nps": "col.nps",
                      **_cols("rest_nps", "difference", "p_value", "p_value_holm",
                              "significant", "small_sample")}
 #: :attr:`cslib.nps.LoopClosure.sla_summary`.
-SLA_COLUMNS = _cols("category", "n", "done", "within_sla", "share_done", "share_within_sla")
+SLA_COLUMNS = _cols("category", "n", "pending", "due", "within_sla", "missed",
+                    "share_within_sla")
 _BRIDGE = ("start_mrr", "new", "expansion", "contraction", "churn", "reactivation", "end_mrr",
            "grr", "nrr", "net_revenue_churn", "logo_churn", "accounts_start", "accounts_churned")
 #: A monthly revenue bridge (:func:`cslib.revenue.revenue_bridge`).
@@ -1086,8 +1087,10 @@ MOVER_COLUMNS = _cols("name", "account_id", "segment", "plan", "movement", "prev
 
 
 def BRIDGE_COLUMNS_BY(group: str) -> dict:  # noqa: N802 - reads like the constants
-    """Bridge columns for a grouped bridge: ``group`` first, no ``period``."""
-    return {group: f"col.{group}" if f"col.{group}" in _TEXT else None, **_cols(*_BRIDGE)}
+    """Bridge columns for a grouped bridge: ``group`` first, no ``period``, and the
+    flag of groups under the minimum size last."""
+    return {group: f"col.{group}" if f"col.{group}" in _TEXT else None, **_cols(*_BRIDGE),
+            **_cols("small_sample")}
 
 
 _MONEY_NAMES = {"new", "expansion", "contraction", "churn", "reactivation", "change", "arpa",

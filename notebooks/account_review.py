@@ -33,10 +33,12 @@ from cslib.headlines import record_headlines
 from cslib.tables import with_accounts
 
 ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=locale)
+month = ctx.month  # the report month ("latest" resolved); the data stop at its end
 notes = report.capture_warnings()
 evidence = review.account_evidence(ctx["accounts"], ctx["mrr"], ctx["nps_responses"],
                                    ctx["usage"], ctx["tickets"], month=month)
-classes = review.success_review(evidence, thresholds=thresholds, locale=locale)
+with notes:
+    classes = review.success_review(evidence, thresholds=thresholds, locale=locale)
 summary = review.review_summary(classes, by=None)
 
 # %% [markdown]
@@ -46,9 +48,10 @@ summary = review.review_summary(classes, by=None)
 with notes:
     economics = ltv.ltv_cac_table(ctx["mrr"], ctx["accounts"], by="segment",
                                   gross_margin=gross_margin, months=ltv_months, end=month)
-    fcr = support.first_contact_resolution(ctx["tickets"])
-record_headlines(report.review_headlines(summary, fcr, locale=locale))
-report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale))
+    fcr = support.first_contact_resolution(ctx["tickets"], month=month)
+record_headlines(report.review_headlines(summary, fcr, locale=locale, month=month))
+report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale,
+                                                    month=month))
 
 # %% [markdown]
 # ## Proposed review classes
@@ -60,7 +63,9 @@ report.show_table(summary, locale=locale)
 # ## Accounts at risk of churn and needing attention
 #
 # The accounts in classes 4 and 3, largest MRR first, with the rule that
-# placed them.
+# placed them. Account-level NPS marks a churn risk only when it rests on at
+# least 3 answers; detractors with fewer answers still put the account here
+# as needing attention, and the reason says so.
 
 # %%
 report.show_table(review.accounts_to_call(classes, n=max_accounts), locale=locale)
@@ -84,17 +89,17 @@ report.show_table(economics, locale=locale)
 # %% [markdown]
 # ## First-contact resolution
 #
-# The share of resolved tickets solved at the first contact, overall and by
-# plan.
+# The share of the tickets resolved in the month that were solved at the
+# first contact, overall and by plan (whenever they were opened).
 
 # %%
 with notes:
     fcr_by_plan = support.first_contact_resolution(
-        with_accounts(ctx["tickets"], ctx["accounts"], ["plan"]), by="plan")
+        with_accounts(ctx["tickets"], ctx["accounts"], ["plan"]), by="plan", month=month)
 plots.bar_rates(fcr_by_plan, x="plan");
 
 # %%
-report.show_table(fcr_by_plan, locale=locale)
+report.show_table(fcr_by_plan, locale=locale, columns=report.FCR_COLUMNS)
 
 # %% [markdown]
 # ## Caveats

@@ -31,6 +31,7 @@ from cslib.headlines import record_headlines
 
 ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=locale,
                   tables=["accounts", "mrr", "usage"])
+month = ctx.month  # the report month ("latest" resolved); the data stop at its end
 notes = report.capture_warnings()
 panel = adoption.adoption_panel(ctx["usage"], ctx["mrr"], ctx["accounts"],
                                 min_features=min_features, end=month)
@@ -50,11 +51,13 @@ report.show_markdown(report.adoption_summary(model, why, locale=locale,
 # %% [markdown]
 # ## Adoption per feature
 #
-# The share of active accounts that used each feature in the month, with 95%
-# intervals.
+# The share of the accounts paying in the month that used each feature in
+# it, with 95% intervals; paying accounts with no usage at all count as
+# non-users (they are the ones to call).
 
 # %%
-rates = adoption.adoption_rates(ctx["usage"], ctx["accounts"], month=month, by=None)
+rates = adoption.adoption_rates(ctx["usage"], ctx["accounts"], month=month, by=None,
+                                mrr=ctx["mrr"])
 plots.bar_rates(rates, x="feature");
 
 # %%

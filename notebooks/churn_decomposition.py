@@ -34,6 +34,7 @@ from cslib.headlines import record_headlines
 
 ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=locale,
                   tables=["accounts", "mrr"])
+month = ctx.month  # the report month ("latest" resolved); the data stop at its end
 mrr = with_accounts(ctx["mrr"], ctx["accounts"], ["segment", "plan", "region", "name"])
 accounts_view = revenue.mrr_movements(mrr, entity="account_id",
                                       keep=["segment", "plan", "region", "name"])
@@ -64,6 +65,13 @@ plots.revenue_waterfall(month_row, locale=locale);
 
 # %% [markdown]
 # ## The trailing 12 months
+#
+# The accounts paying at the start of the 12 months, and what became of them:
+# churn, contraction and expansion by their end. An account that churned in
+# the window is lost even if it came back; what it pays again, and the MRR of
+# accounts new in the window, are shown at the end as reactivation and new
+# business, outside the retention rates. The rates in the summary are these
+# bars' rates.
 
 # %%
 plots.revenue_waterfall(trailing, locale=locale);

@@ -29,13 +29,13 @@ sla_days: int = 3  # days within which a detractor's loop must be closed
 # %%
 from cslib import nps, plots, report
 from cslib.context import open_report
-from cslib.headlines import record_headline
-from cslib.periods import rows_in_window, trailing_window, up_to
+from cslib.headlines import record_headlines
+from cslib.periods import month_window, rows_in_window, trailing_window
 from cslib.survey import survey_health
 
 ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=locale)
-responses = up_to(nps.with_user_attributes(ctx["nps_responses"], ctx["users"], ctx["accounts"]),
-                  month, date="responded_at")
+month = ctx.month  # the report month ("latest" resolved); the data stop at its end
+responses = nps.with_user_attributes(ctx["nps_responses"], ctx["users"], ctx["accounts"])
 current_window = trailing_window(month, window_days)
 previous_window = trailing_window(month, window_days, lag=1)
 current = rows_in_window(responses, current_window, date="responded_at")
@@ -48,7 +48,7 @@ notes = report.capture_warnings()
 with notes:
     headline = nps.window_comparison(responses, current=current_window,
                                      previous=previous_window, min_n=min_n)
-record_headline("NPS", headline.current["nps"], text=report.fmt_nps(headline.current["nps"]))
+record_headlines(report.nps_headlines(headline.current, days=window_days, locale=locale))
 report.show_markdown(report.nps_summary_sentence(
     headline.current, headline.previous, headline.comparison, locale=locale,
     period=report.t("previous_window", locale, days=window_days)))
@@ -67,14 +67,17 @@ plots.nps_trend(rolling);
 # %% [markdown]
 # ## By user type and by plan
 #
-# Each group is compared with the rest of the segment; "significant" means
-# the difference would rarely arise by chance (5% level). Groups with fewer
+# The answers of the same 90 days, each user's latest one, so the groups add
+# up to the summary's answers. Each group is compared with the rest of the
+# segment; "significant" means the difference would rarely arise by chance
+# (5% level, corrected for every comparison on this page). Groups with fewer
 # than 30 answers are drawn hollow: read them with care.
 
 # %%
 with notes:
-    by_type = nps.compare_groups(current, by="user_type", min_n=min_n)
-    by_plan = nps.compare_groups(current, by="plan", min_n=min_n)
+    groups = nps.compare_groups_on_page(current, by=["user_type", "plan"], min_n=min_n)
+by_type, by_plan = groups["user_type"], groups["plan"]
+report.show_markdown(report.holm_note(by_type, by_plan, locale=locale))
 plots.nps_by_group(by_type, group="user_type");
 
 # %%
@@ -101,13 +104,16 @@ plots.cohort_heatmap(cohorts);
 # ## Survey programme health
 #
 # The base is split into 12 waves with the same mix of user types; one wave
-# is asked each week. Answers arriving more than 30 days after the send are
-# not counted; the latest sends may still be collecting answers.
+# is asked each week. An answer counts for its send when it arrives within 30
+# days, so the month's response rate is over the sends whose 30-day window
+# closed in the month; sends still collecting answers are shown apart. The
+# chart shows the waves sent in the last 90 days.
 
 # %%
 health = survey_health(ctx["nps_invitations"], ctx["nps_responses"], ctx["users"],
-                       window=current_window)
-report.show_markdown(report.survey_sentence(health.overall, locale=locale))
+                       window=current_window, month=month)
+report.show_markdown(report.survey_sentence(health.overall, provisional=health.provisional,
+                                            month=month, locale=locale))
 plots.bar_rates(health.waves, x="wave", y="response_rate");
 
 # %% [markdown]
@@ -124,19 +130,24 @@ plots.stratum_mix(health.mix, strata="user_type");
 # ## Closing the loop
 #
 # Detractors and passives should get a call, promoters an e-mail, within
-# the SLA. The chart follows weekly NPS against the number of loops closed
-# in time; the two moving together is an association, not proof that one
-# drives the other.
+# the SLA. The table counts the month's answers: an answer whose SLA had not
+# run out by the month's end is pending, neither met nor missed. The chart
+# follows weekly NPS against the share of loops closed in time; a last week
+# that the month's end cuts short is left out of the correlation. The two
+# moving together is an association, not proof that one drives the other.
 
 # %%
-loops = nps.loop_closure(responses, ctx["loop_actions"], sla_days=sla_days)
-record_headline("Loops closed in SLA", loops.within_sla_rate,
-                text=report.fmt_pct(loops.within_sla_rate, locale))
+month_answers = rows_in_window(responses, month_window(month), date="responded_at")
+loops = nps.loop_closure(month_answers, ctx["loop_actions"], sla_days=sla_days, month=month)
+record_headlines(report.loop_headlines(loops, month=month, locale=locale))
+report.show_markdown(report.loop_sentence(loops, month=month, sla_days=sla_days,
+                                          locale=locale))
 report.show_table(loops.sla_summary, locale=locale, columns=report.SLA_COLUMNS)
 
 # %%
-plots.loop_vs_nps(loops.weekly);
-report.show_markdown(report.correlation_sentence(loops.correlation, locale=locale))
+weekly = nps.loop_closure(responses, ctx["loop_actions"], sla_days=sla_days, month=month)
+plots.loop_vs_nps(weekly.weekly);
+report.show_markdown(report.correlation_sentence(weekly.correlation, locale=locale))
 
 # %% [markdown]
 # ## What detractors said

@@ -184,7 +184,8 @@ def test_table_columns_formats_and_max_rows():
 def test_bridge_columns_by_group():
     cols = report.BRIDGE_COLUMNS_BY("plan")
     assert list(cols)[0] == "plan" and "period" not in cols
-    assert list(cols)[1:] == list(report.BRIDGE_COLUMNS)[1:]
+    assert list(cols)[1:-1] == list(report.BRIDGE_COLUMNS)[1:]
+    assert list(cols)[-1] == "small_sample"  # groups under the minimum size are flagged
 
 
 def test_show_functions_display_the_builders_output(monkeypatch, groups):
