@@ -37,6 +37,7 @@ plumbing (workers and kernels that die with the batch, temporary files) from
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import dataclasses
 import datetime
@@ -937,12 +938,18 @@ class MonthPlan:
 
     @property
     def data_date(self) -> str | None:
-        return self.facts["data_date"]
+        """The data's last MRR month as the report month sees it: never after the month."""
+        last = self.facts["data_date"]
+        return min(last, self.month) if last else last
 
     @property
     def shown_date(self) -> str | None:
-        """What the pages say the data is "as of": the day of the latest dated record."""
-        return self.facts["as_of"][:10] if self.facts.get("as_of") else self.data_date
+        """What the pages say the data is "as of": the day of the latest dated record, or
+        the month's last day when the data go on after it (a report knows nothing later)."""
+        day = self.facts["as_of"][:10] if self.facts.get("as_of") else self.facts["data_date"]
+        year, month = (int(x) for x in self.month.split("-"))
+        month_last = f"{self.month}-{calendar.monthrange(year, month)[1]:02d}"
+        return min(day, month_last) if day else day
 
 
 def _select_notebooks(params: BatchParams, notebooks_dir: Path, only: Iterable[str] | None
