@@ -113,6 +113,7 @@ def open_report(
     if segment != "all" and "accounts" in data and data["accounts"].empty:
         segment, data, valid = _match_segment(segment, source, csv, tables, data)
     report_month = as_month(month)
+    existed = "accounts" in data and not data["accounts"].empty
     # The one place a report's data is cut at the month's end (see cslib.pointintime).
     data = known_at(data, report_month)
     ctx = ReportContext(segment=segment, month=report_month, locale=locale, data=data,
@@ -129,7 +130,7 @@ def open_report(
             record_headline("data_date", ctx.data_date.strftime("%Y-%m"))
     except ImportError:  # pragma: no cover - headlines is part of the package
         pass
-    reason = _no_data_reason(ctx)
+    reason = _no_data_reason(ctx, existed=existed)
     if reason and valid:
         reason += f" Valid segments: {', '.join(valid)}."
     if reason:
@@ -168,12 +169,15 @@ def _match_segment(segment: str, source, csv, tables, data):
     return segment, data, ["all", *known]
 
 
-def _no_data_reason(ctx: ReportContext) -> str | None:
+def _no_data_reason(ctx: ReportContext, *, existed: bool = False) -> str | None:
     from . import report
 
     label = f"{ctx.segment}, {ctx.month_label}"
     if "accounts" in ctx.data and ctx.data["accounts"].empty:
-        return report.t("no_accounts", ctx.locale, segment=ctx.segment)
+        if not existed:
+            return report.t("no_accounts", ctx.locale, segment=ctx.segment)
+        # the segment's accounts all signed up after the month
+        return report.t("no_data", ctx.locale, segment=ctx.segment, month=ctx.month_label)
     mrr = ctx.data.get("mrr")
     if mrr is not None:
         paying = mrr.loc[(mrr["month"] == ctx.month) & (mrr["mrr"] > 0)]
