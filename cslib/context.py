@@ -9,12 +9,13 @@ the batch renders as a short report that says so instead of a failure.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .exceptions import CslibError
-from .io import Warehouse, load
+from .io import PREPARED_ENV, Warehouse, default_source, load
 from .periods import as_month, month_label
 
 __all__ = ["NoDataError", "ReportContext", "open_report"]
@@ -76,7 +77,10 @@ def open_report(
     month : str
         Report month, ``"YYYY-MM"``.
     source, csv
-        Passed to :func:`cslib.io.load`.
+        Passed to :func:`cslib.io.load`; ``source`` defaults to
+        ``$CSLIB_SOURCE`` or the demo warehouse (:func:`cslib.io.default_source`).
+        The batch's prepared slices (``$CSLIB_PREPARED``, set by the batch for its
+        notebooks) are passed to load as ``prepared=``.
     locale : str
         Report language (checked here, so a typo fails before any work).
     tables : list of str, optional
@@ -97,7 +101,8 @@ def open_report(
 
     report.check_locale(locale)
     ctx = ReportContext(segment=segment, month=as_month(month), locale=locale,
-                        data=load(source, segment=segment, csv=csv, tables=tables),
+                        data=load(source or default_source(), segment=segment, csv=csv,
+                                  tables=tables, prepared=os.environ.get(PREPARED_ENV)),
                         data_date=None)
     ctx.data_date = ctx.data.data_date
     if style:
