@@ -27,7 +27,8 @@ from .exceptions import SourceError
 from .schemas import SCHEMAS
 
 __all__ = ["CsvDialect", "AmbiguousDialectWarning", "NulBytesWarning", "detect_dialect",
-           "read_csv", "write_csv_folder"]
+           "read_csv", "write_csv_folder",
+           "check_csv_options"]
 
 
 class AmbiguousDialectWarning(UserWarning):
@@ -52,15 +53,76 @@ class CsvDialect:
     thousands: str | None = None
 
     @classmethod
-    def from_params(cls, params: Mapping | None) -> CsvDialect:
+    def from_params(cls, params: Mapping | None, table: str | None = None) -> CsvDialect:
+        """The options of a ``csv:`` mapping, for ``table`` when given.
+
+        Options can be set per table when a folder mixes dialects: a key named
+        after a table holds that table's options, on top of the others
+        (``{sep: ";", nps_responses: {encoding: utf-16}}``).
+        """
         params = dict(params or {})
-        unknown = set(params) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise SourceError(
-                f"Unknown CSV option(s) {sorted(unknown)}; valid options are "
-                f"{sorted(cls.__dataclass_fields__)}."
-            )
-        return cls(**params)
+        problems = check_csv_options(params)
+        if problems:
+            raise SourceError("; ".join(problems) + ".")
+        options = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
+        if table is not None and isinstance(params.get(table), Mapping):
+            options.update(params[table])
+        return cls(**options)
+
+
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def check_csv_options(options: Mapping) -> list[str]:
+    """What is wrong with a ``csv:`` mapping (empty when nothing): unknown options,
+    unknown encodings, separators and marks, per-table options of unknown tables.
+
+    Examples
+    --------
+    >>> check_csv_options({"encoding": "latin-9000", "sep": ";"})
+    ["unknown encoding 'latin-9000' (e.g. 'utf-8', 'latin-1', 'cp1252', 'utf-16')"]
+    """
+    import codecs
+
+    fields_ = CsvDialect.__dataclass_fields__
+    problems: list[str] = []
+    if not isinstance(options, Mapping):
+        return [f"expected a mapping of options, got {type(options).__name__}"]
+    unknown = [str(k)[:60] for k in options if k not in fields_ and k not in SCHEMAS]
+    if unknown:
+        problems.append(f"Unknown CSV option(s) {sorted(unknown)}; valid options are "
+                        f"{sorted(fields_)}, or a table name holding that table's options")
+    for key, value in options.items():
+        if key in SCHEMAS:
+            if not isinstance(value, Mapping):
+                problems.append(f"`{key}` (per-table options) must be a mapping, got "
+                                f"{str(value)[:60]!r}")
+            else:
+                inner = {k: v for k, v in value.items() if k not in SCHEMAS}
+                if len(inner) < len(value):
+                    problems.append(f"`{key}` cannot hold options of another table")
+                problems += [f"`{key}`: {p}" for p in check_csv_options(inner)]
+            continue
+        if key not in fields_:
+            continue
+        if value is None:
+            continue
+        if key == "encoding":
+            try:
+                codecs.lookup(str(value))
+            except LookupError:
+                problems.append(f"unknown encoding {str(value)[:60]!r} (e.g. 'utf-8', "
+                                "'latin-1', 'cp1252', 'utf-16')")
+        elif key == "sep" and value not in _SEPARATORS:
+            problems.append(f"`sep` must be one of {list(_SEPARATORS)}, got {str(value)[:60]!r}")
+        elif key == "decimal" and value not in (",", "."):
+            problems.append(f"`decimal` must be ',' or '.', got {str(value)[:60]!r}")
+        elif key == "thousands" and value not in ("", ".", ",", " "):
+            problems.append(f"`thousands` must be '.', ',', ' ' or '' (none), got "
+                            f"{str(value)[:60]!r}")
+        elif key == "dayfirst" and not isinstance(value, bool):
+            problems.append(f"`dayfirst` must be true or false, got {str(value)[:60]!r}")
+    return problems
 
 
 @dataclass
@@ -131,26 +193,83 @@ def _choose_decimal(ev: _DecimalEvidence, sep: str) -> tuple[str, bool]:
     return ("," if sep == ";" else "."), False
 
 
+def _line_of(raw: bytes, offset: int) -> int:
+    """The 1-based line of the file that byte ``offset`` is on."""
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the NUL bytes say so, else None."""
+    sample = raw[:4096]
+    if len(sample) < 4 or sample.count(0) < len(sample) // 4:
+        return None
+    odd, even = sample[1::2].count(0), sample[0::2].count(0)
+    if odd > 3 * even:
+        return "utf-16-le"
+    if even > 3 * odd:
+        return "utf-16-be"
+    return None
+
+
 def _read_text(path: Path, encoding: str | None) -> tuple[str, str]:
+    """The text of a CSV file, decoded one way as a whole, and the encoding used.
+
+    A UTF-8 file with a BOM, a UTF-16 file with or without one, and files in one
+    8-bit encoding (cp1252, a superset of Latin-1) are read. A file that mixes
+    encodings (UTF-8 with one row saved as Latin-1) is refused, naming the row.
+    """
+    import codecs
+
     raw = path.read_bytes()
+
+    def refuse(err: UnicodeDecodeError, enc: str, why: str) -> SourceError:
+        line = _line_of(raw, err.start)
+        return SourceError(
+            f"{path}: {why} line {line} of the file (data row {max(line - 1, 1)}) is not "
+            f"valid {enc} (byte {err.start}: {raw[err.start:err.start + 1]!r}). Save the "
+            "whole file in one encoding (UTF-8 is best), or declare its encoding with "
+            "`csv: {encoding: ...}` in the params file.")
+
     if encoding:
+        enc = codecs.lookup(encoding).name
+        if enc == "utf-8" and raw.startswith(codecs.BOM_UTF8):
+            enc = "utf-8-sig"
         try:
-            return raw.decode(encoding), encoding
+            return raw.decode(enc), enc
         except UnicodeDecodeError as err:
-            raise SourceError(
-                f"{path}: cannot be read as {encoding} (byte {err.start}). Save the file as "
-                "UTF-8, or declare its encoding with `csv: {{encoding: ...}}` in the params file."
-            ) from err
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw.decode("utf-8-sig"), "utf-8-sig"
+            raise refuse(err, enc, "declared as " + enc + ", but") from err
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError as err:
+            raise refuse(err, "UTF-8", "starts as UTF-8 (a BOM), but") from err
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as err:
+            raise refuse(err, "UTF-16", "starts as UTF-16 (a BOM), but") from err
+    utf16 = _utf16_without_bom(raw)
+    if utf16:
+        try:
+            return raw.decode(utf16), utf16
+        except UnicodeDecodeError as err:
+            raise refuse(err, utf16, "looks like UTF-16 (NUL bytes), but") from err
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as err:
+        # Real UTF-8 text elsewhere (multi-byte characters) means two encodings in one
+        # file: reading it all as Latin-1 would turn every one of them into mojibake.
+        if _UTF8_MULTIBYTE.search(raw):
+            raise refuse(err, "UTF-8", "is UTF-8 (it holds UTF-8 characters), but") from err
         # Latin-1 decodes every byte; Windows exports use cp1252, its superset.
         try:
             return raw.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
             return raw.decode("latin-1"), "latin-1"
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                             rb"|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 def detect_dialect(text: str, declared: CsvDialect | None = None) -> _Detected:
@@ -231,10 +350,33 @@ def _to_number(text: pd.Series, decimal: str, thousands: str | None) -> pd.Serie
     return out.where(fits, s)
 
 
-def _to_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
-    """Parse dates, leaving unparseable text in place for validation to report."""
+_DAY_MONTH = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b"
+
+
+def _date_order(text: pd.Series) -> bool | None:
+    """What a column's own values say about its day/month order: True (dd/mm: a first
+    number above 12), False (mm/dd: a second one above 12), None (nothing, or both)."""
+    parts = text.astype("string").str.extract(_DAY_MONTH)
+    if parts.empty:
+        return None
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
+    if day_first != month_first:
+        return day_first
+    return None
+
+
+def _to_dates(text: pd.Series, dayfirst: bool, timezone: str | None = None) -> pd.Series:
+    """Parse dates, leaving unparseable text in place for validation to report.
+
+    Values with a UTC offset (``Z``, ``-03:00``) become local times of
+    ``timezone`` (see :func:`cslib.schemas.parse_datetimes`).
+    """
+    from .schemas import parse_datetimes
+
     s = text.astype("string").str.strip()
-    parsed = pd.to_datetime(s, errors="coerce", dayfirst=dayfirst, format="mixed")
+    parsed = parse_datetimes(s, dayfirst=dayfirst, timezone=timezone)
     out = s.astype(object)
     ok = parsed.notna()
     out[ok] = parsed[ok]
@@ -242,7 +384,8 @@ def _to_dates(text: pd.Series, dayfirst: bool) -> pd.Series:
 
 
 def read_csv(path: str | os.PathLike, table: str | None = None,
-             dialect: CsvDialect | None = None) -> pd.DataFrame:
+             dialect: CsvDialect | None = None, *, timezone: str | None = None
+             ) -> pd.DataFrame:
     """Read one CSV export as text, then undo its regional number and date formats.
 
     Parameters
@@ -253,7 +396,20 @@ def read_csv(path: str | os.PathLike, table: str | None = None,
         The table it holds; its contract says which columns are numbers and
         dates. Defaults to the file's stem.
     dialect : CsvDialect, optional
-        Declared options; the rest is detected.
+        Declared options; the rest is detected. The day/month order of each
+        date column is told from that column's own values (a day above 12),
+        else the declared ``dayfirst``, else the file's dialect (``;`` or
+        decimal commas: day first); a column whose order was assumed is listed
+        in ``attrs["cslib_date_order_guessed"]``.
+    timezone : str, optional
+        Date-times with a UTC offset are converted to this timezone's local
+        times.
+
+    Raises
+    ------
+    SourceError
+        The file mixes encodings, is not valid in the declared one, repeats a
+        column name (also after trimming spaces) or cannot be parsed as CSV.
 
     Returns
     -------
@@ -284,6 +440,7 @@ def read_csv(path: str | os.PathLike, table: str | None = None,
             f"{path}: not a readable CSV file ({err}). Check the separator "
             f"(detected {detected.sep!r}) or declare it with `csv: {{sep: ...}}`."
         ) from err
+    _check_header(path, text, detected.sep)
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
     schema = SCHEMAS.get(table)
     if schema is None:
@@ -299,19 +456,55 @@ def read_csv(path: str | os.PathLike, table: str | None = None,
         if guessed:
             note = _ambiguity_note(path, table, frame, numeric, evidence, detected.sep,
                                    decimal, thousands)
+    guessed: list[str] = []
+    orders: dict[str, bool] = {}
     for column in schema.columns:
         if column.name not in frame.columns:
             continue
         if column.kind in ("int", "float"):
             frame[column.name] = _to_number(frame[column.name], decimal, thousands)
         elif column.kind in ("date", "month", "datetime"):
-            frame[column.name] = _to_dates(frame[column.name], detected.dayfirst)
+            order = _date_order(frame[column.name])
+            if order is None:
+                order = declared.dayfirst
+            if order is None:
+                order = detected.sep == ";" or decimal == ","
+                if frame[column.name].astype("string").str.contains(
+                        _DAY_MONTH.replace("(", "(?:")).any():
+                    guessed.append(column.name)
+            frame[column.name] = _to_dates(frame[column.name], order, timezone)
+            orders[column.name] = order
     frame.attrs["dialect"] = {"sep": detected.sep, "decimal": decimal, "thousands": thousands,
-                              "encoding": encoding, "dayfirst": detected.dayfirst}
+                              "encoding": encoding, "dayfirst": detected.dayfirst,
+                              "date_order": {c: ("day first" if o else "month first")
+                                             for c, o in orders.items()}}
+    if guessed:
+        from .schemas import GUESSED_DATE_ORDER
+
+        frame.attrs[GUESSED_DATE_ORDER] = guessed
     if note:
         frame.attrs["dialect_note"] = note
         warnings.warn(note, AmbiguousDialectWarning, stacklevel=2)
     return frame
+
+
+def _check_header(path: Path, text: str, sep: str) -> None:
+    """Refuse a header that repeats a column name, also after trimming spaces."""
+    first = text.split("\n", 1)[0]
+    try:
+        names = next(_csv.reader([first], delimiter=sep))
+    except (StopIteration, _csv.Error):
+        return
+    seen: dict[str, list[str]] = {}
+    for name in names:
+        seen.setdefault(name.strip().lstrip("\ufeff").strip(), []).append(name)
+    repeated = {k: v for k, v in seen.items() if len(v) > 1 and k}
+    if repeated:
+        shown = "; ".join(" and ".join(repr(n) for n in v) for v in repeated.values())
+        raise SourceError(
+            f"{path}: the header repeats column name(s) {shown} (names are compared with "
+            "spaces trimmed), so which column holds the data cannot be told. Rename or "
+            "drop the repeated column(s) in the export.")
 
 
 def _ambiguity_note(path, table, frame, numeric, evidence, sep, decimal, thousands) -> str:

@@ -45,7 +45,9 @@ from .readers import (
     default_source,
     demo_source,
 )
-from .schemas import REQUIRED_TABLES, SCHEMAS, validate
+from .exceptions import SchemaError
+from .readers import near_misses
+from .schemas import REQUIRED_TABLES, SCHEMAS, SOURCE_ROWS, validate
 from .slices import (
     PREPARED_ENV,
     SLICE_SUFFIX,
@@ -64,6 +66,7 @@ __all__ = [
     "DuplicateRowsWarning",
     "AmbiguousDialectWarning",
     "DayLevelUsageWarning",
+    "DataDateWarning",
     "NulBytesWarning",
     "load",
     "read_csv",
@@ -83,6 +86,10 @@ __all__ = [
 
 class DuplicateRowsWarning(UserWarning):
     """Exact duplicate records were found and dropped."""
+
+
+class DataDateWarning(UserWarning):
+    """Events are dated after the end of the latest MRR month (kept; the note says how many)."""
 
 
 class DayLevelUsageWarning(UserWarning):
@@ -130,7 +137,14 @@ def _drop_exact_duplicates(tables: dict, files: dict) -> list[str]:
         dup = frame.duplicated(keep="first")
         n = int(dup.sum())
         if n:
-            tables[name] = frame.loc[~dup].reset_index(drop=True)
+            kept = frame.loc[~dup]
+            if isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 \
+                    and frame.index.step == 1:
+                # messages quote the file's own data rows, not those left after the drop
+                kept.attrs[SOURCE_ROWS] = True
+            else:
+                kept = kept.reset_index(drop=True)
+            tables[name] = kept
             note = (f"{files.get(name, name)}: dropped {n} exact duplicate record(s) of table "
                     f"`{name}` (kept the first of each).")
             notes.append(note)
@@ -147,6 +161,7 @@ def load(
     csv: Mapping | CsvDialect | None = None,
     schema: str | None = None,
     prepared: str | os.PathLike | None = None,
+    timezone: str | None = None,
 ) -> Warehouse:
     """Read and validate the kit's tables from a source.
 
@@ -177,6 +192,12 @@ def load(
         the slices of this ``source`` read with these ``csv`` options and has
         ``segment``, the segment's validated slice is read from there and
         nothing is validated again (the batch's reports do this).
+    timezone : str, optional
+        The report timezone (the ``timezone`` key of a params file, default
+        ``America/Sao_Paulo`` there): date-times with a UTC offset (``Z``,
+        ``-03:00``, mixed offsets too) become local times of this timezone,
+        without a timezone, so month boundaries are its local months. Times
+        without an offset are taken as local already. ``None``: UTC.
 
     Returns
     -------
@@ -221,8 +242,10 @@ def load(
     if kind == "duckdb":
         raw, files = _read_duckdb(source, read_names, segment)
     elif kind == "folder":
-        dialect = csv if isinstance(csv, CsvDialect) else CsvDialect.from_params(csv)
-        raw, files, notes = _read_folder(Path(source), read_names, dialect)
+        if not isinstance(csv, CsvDialect):
+            CsvDialect.from_params(csv)  # every option checked before any file is read
+        raw, files, notes = _read_folder(Path(source), read_names, csv, timezone)
+        _refuse_near_misses(Path(source), read_names, raw)
         if segment is not None:
             raw = _filter_segment(raw, segment)
     else:
@@ -234,14 +257,38 @@ def load(
     if kind == "folder":
         for name in require:
             files.setdefault(name, str(Path(source) / f"{name}.csv"))
-    clean = validate(raw, files=files, require=require, allow_empty=segment is not None)
+    try:
+        clean = validate(raw, files=files, require=require, allow_empty=segment is not None,
+                         timezone=timezone)
+    except SchemaError as err:
+        if not notes:
+            raise
+        # what was done on the way in explains some problems (and the row numbers)
+        text = str(err) + "\nNotes on reading:\n" + "\n".join(f"- {n}" for n in notes)
+        raise SchemaError(text, err.problems) from None
     clean = {n: clean[n] for n in names if n in clean}
     for frame in clean.values():
-        note = frame.attrs.get("cslib_note") if isinstance(frame, pd.DataFrame) else None
-        if note:
-            notes.append(note)
-            warnings.warn(note, DayLevelUsageWarning, stacklevel=2)
+        if not isinstance(frame, pd.DataFrame):
+            continue
+        for key, category in (("cslib_note", DayLevelUsageWarning),
+                              ("cslib_date_note", DataDateWarning)):
+            note = frame.attrs.get(key)
+            if note:
+                notes.append(note)
+                warnings.warn(note, category, stacklevel=2)
     return Warehouse(clean, source=source, files=files, notes=notes)
+
+
+def _refuse_near_misses(folder: Path, names: list[str], found: Mapping) -> None:
+    """A required table missing beside a file that is nearly its name: say which."""
+    hints = {n: near_misses(folder, n) for n in names if n not in found}
+    hints = {n: h for n, h in hints.items() if h}
+    if hints:
+        lines = "; ".join(f"`{n}` is missing, but {', '.join(h)} "
+                          f"{'is' if len(h) == 1 else 'are'} there: rename it to {n}.csv "
+                          f"(or {n}.parquet)" for n, h in hints.items())
+        raise SourceError(f"{folder}: {lines}. Table files are named exactly after the "
+                          "tables, in lower case with underscores.")
 
 
 def fingerprint(source: str | os.PathLike | None = None) -> str:

@@ -28,7 +28,47 @@ __all__ = [
     "parse_params",
     "notebook_parameters",
     "check_parameter_keys",
+    "parameter_annotations",
+    "check_parameter_types",
+    "normalize_locale",
+    "MAX_PARAMS_BYTES",
+    "DEFAULT_TIMEZONE",
 ]
+
+#: A params file larger than this is refused (a params file is a few hundred bytes).
+MAX_PARAMS_BYTES = 256 * 1024
+#: Longest a quoted value or a single problem gets in a message.
+MAX_SHOWN = 200
+#: The report timezone: timestamps with an offset (``Z``, ``-03:00``) are converted to it,
+#: and month boundaries are its local months.
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
+
+
+def _clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... ({len(text) - limit:,} more characters)"
+
+
+def normalize_locale(locale: str) -> str | None:
+    """The kit's spelling of a locale (``pt_BR``, ``pt-br`` -> ``pt-BR``), None if unknown.
+
+    Examples
+    --------
+    >>> normalize_locale("pt_br"), normalize_locale("EN"), normalize_locale("fr")
+    ('pt-BR', 'en', None)
+    """
+    from .i18n import LOCALES
+
+    if not isinstance(locale, str):
+        return None
+    wanted = locale.strip().replace("_", "-").lower()
+    for known in LOCALES:
+        if known.lower() == wanted:
+            return known
+    return None
 
 #: Parameters the runner sets itself from the top-level keys of the file.
 RESERVED = ("segment", "month", "source", "csv", "data_date")
@@ -54,6 +94,7 @@ class BatchParams:
     locale: str = "en"
     csv: dict[str, Any] | None = None
     mask_pii: bool = True
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -145,17 +186,41 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
             else:
                 out[key] = value
     if "locale" in data:
-        if not isinstance(data["locale"], str) or not data["locale"]:
-            problems.append(f"`locale` must be a locale name such as 'en' or 'pt-BR', "
-                            f"got {data['locale']!r}")
+        locale = normalize_locale(data["locale"])
+        if locale is None:
+            from .i18n import LOCALES
+
+            problems.append(f"`locale` must be one of {list(LOCALES)} (pt_BR and pt-br are "
+                            f"accepted too), got {_clip(repr(data['locale']))}")
         else:
-            out["locale"] = data["locale"]
+            out["locale"] = locale
+    for seg, over in (data.get("overrides") or {}).items() if isinstance(
+            data.get("overrides"), dict) else ():
+        if isinstance(over, dict) and "locale" in over:
+            locale = normalize_locale(over["locale"])
+            if locale is None:
+                problems.append(f"`overrides.{seg}.locale` must be 'en' or 'pt-BR', got "
+                                f"{_clip(repr(over['locale']))}")
+            else:
+                over["locale"] = locale
     if data.get("csv") is not None:
         if not isinstance(data["csv"], dict):
             problems.append(f"`csv` must be a mapping (sep, decimal, encoding, dayfirst, "
-                            f"thousands), got {data['csv']!r}")
+                            f"thousands), got {_clip(repr(data['csv']))}")
         else:
-            out["csv"] = dict(data["csv"])
+            from .dialect import check_csv_options
+
+            csv_problems = check_csv_options(data["csv"])
+            problems += [f"`csv`: {p}" for p in csv_problems]
+            if not csv_problems:
+                out["csv"] = dict(data["csv"])
+    if "timezone" in data:
+        tz = data["timezone"]
+        if not _known_timezone(tz):
+            problems.append(f"`timezone` must be an IANA timezone name such as "
+                            f"'America/Sao_Paulo' or 'UTC', got {_clip(repr(tz))}")
+        else:
+            out["timezone"] = tz
     if "mask_pii" in data:
         if not isinstance(data["mask_pii"], bool):
             problems.append(f"`mask_pii` must be true or false, got {data['mask_pii']!r}")
@@ -163,8 +228,33 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
             out["mask_pii"] = data["mask_pii"]
 
     if problems:
-        raise ParamsError(f"{where}: " + "; ".join(problems) + ".")
+        raise ParamsError(f"{where}: " + "; ".join(_clip(p, 4 * MAX_SHOWN) for p in problems)
+                          + ".")
     return BatchParams(**out)
+
+
+def _known_timezone(name) -> bool:
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases (``*name``): a few hundred bytes of nested
+    aliases expand into gigabytes (the "billion laughs"), and a params file needs none."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise ParamsError(f"line {mark.line + 1}: YAML aliases (`*name`) are not allowed "
+                              "in a params file; write the values out.")
+        return super().compose_node(parent, index)
 
 
 def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
@@ -178,16 +268,25 @@ def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_PARAMS_BYTES:
+            raise ParamsError(f"Params file {path} is {size:,} bytes; a params file is at "
+                              f"most {MAX_PARAMS_BYTES:,} bytes. Is it the right file?")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParamsError(f"Params file {path} not found. Pass --params with a YAML file "
                           "such as params/monthly.yaml.") from None
     except OSError as err:
         raise ParamsError(f"Params file {path} cannot be read ({err}).") from err
+    except UnicodeDecodeError as err:
+        raise ParamsError(f"Params file {path} is not UTF-8 text (byte {err.start}). Save "
+                          "it as UTF-8.") from err
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except ParamsError as err:
+        raise ParamsError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
-        detail = " ".join(str(err).split()) or err.__class__.__name__
+        detail = _clip(" ".join(str(err).split()) or err.__class__.__name__)
         hint = ""
         if isinstance(err, yaml.constructor.ConstructorError):
             hint = (" Tags such as `!!python/object` are not allowed: a params file holds "
@@ -331,3 +430,174 @@ def check_parameter_keys(
         raise ParamsError("; ".join(problems) + f". Valid parameter keys are {valid} "
                           f"(by notebook: {per_nb}). Fix the spelling or add the parameter "
                           "to the notebook's `parameters` cell.")
+
+
+# --------------------------------------------------------------------------- annotated types
+def _parameters_source(nb) -> str | None:
+    """The source of the cell tagged ``parameters`` of an nbformat notebook, or None."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            src = cell.source
+            return "".join(src) if isinstance(src, list) else src
+    return None
+
+
+def parameter_annotations(nb) -> dict[str, tuple[str | None, str, str]]:
+    """Each parameter of a notebook's ``parameters`` cell: its annotated type, default and
+    a one-line description (the comment at the end of its line).
+
+    Works on any nbformat notebook object (read from ``.ipynb`` or from a jupytext
+    text notebook). A parameter without an annotation has type None (any value).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+
+    Returns
+    -------
+    dict
+        Name -> ``(type, default, description)``: the annotation's source text
+        (``"int"``, ``"str | None"``), the default's source text and the comment.
+
+    Raises
+    ------
+    ParamsError
+        The notebook has no ``parameters`` cell, or it is not valid Python.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    ...     "trailing_months: int = 12  # months of history\\nsource = None",
+    ...     metadata={"tags": ["parameters"]})])
+    >>> parameter_annotations(nb)
+    {'trailing_months': ('int', '12', 'months of history'), 'source': (None, 'None', '')}
+    """
+    import io
+    import tokenize
+
+    src = _parameters_source(nb)
+    if src is None:
+        raise ParamsError("the notebook has no code cell tagged `parameters`.")
+    try:
+        tree = ast.parse(src)
+    except SyntaxError as err:
+        raise ParamsError(f"the `parameters` cell is not valid Python ({err.msg}, line "
+                          f"{err.lineno}).") from err
+    comments: dict[int, str] = {}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            if tok.type == tokenize.COMMENT:
+                comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    except tokenize.TokenError:  # pragma: no cover - ast.parse accepted it
+        pass
+    found: dict[str, tuple[str | None, str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            value = ast.unparse(node.value) if node.value is not None else "None"
+            found[node.target.id] = (ast.unparse(node.annotation), value,
+                                     comments.get(node.end_lineno, ""))
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = (None, ast.unparse(node.value),
+                                        comments.get(node.end_lineno, ""))
+    return found
+
+
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict,
+          "tuple": list, "List": list, "Dict": dict}
+
+
+def _matches(value, annotation: ast.expr) -> bool | None:
+    """Whether ``value`` (YAML data) fits ``annotation``; None when it cannot be told."""
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return value is None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = _matches(value, annotation.left), _matches(value, annotation.right)
+        if left or right:
+            return True
+        return None if left is None or right is None else False
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name):
+        outer = annotation.value.id
+        if outer == "Optional":
+            return value is None or _matches(value, annotation.slice)
+        if outer in _TYPES:
+            if not _matches(value, annotation.value):
+                return False
+            if _TYPES[outer] is list and not isinstance(annotation.slice, ast.Tuple):
+                checks = [_matches(v, annotation.slice) for v in value]
+                return False if False in checks else (None if None in checks else True)
+            return True
+        return None
+    if isinstance(annotation, ast.Name) or isinstance(annotation, ast.Attribute):
+        name = annotation.id if isinstance(annotation, ast.Name) else annotation.attr
+        if name == "Any":
+            return True
+        kind = _TYPES.get(name)
+        if kind is None:
+            return None
+        if kind is bool:
+            return isinstance(value, bool)
+        if isinstance(value, bool):
+            return False  # true is not a number
+        if kind is float:
+            return isinstance(value, int | float)  # an int is accepted for a float
+        return isinstance(value, kind)
+    return None
+
+
+def check_parameter_types(params: BatchParams, notebooks: dict) -> None:
+    """Check every parameter value of the file against the notebooks' annotated types.
+
+    Parameters
+    ----------
+    params : BatchParams
+    notebooks : dict
+        Notebook name -> its nbformat notebook object.
+
+    Raises
+    ------
+    ParamsError
+        Listing every value whose type does not match (where it was set, the
+        notebook, the annotation and the default), before any kernel starts.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    ...     "trailing_months: int = 12", metadata={"tags": ["parameters"]})])
+    >>> check_parameter_types(BatchParams(parameters={"trailing_months": "twelve"}),
+    ...                       {"churn": nb})
+    Traceback (most recent call last):
+    ...
+    cslib.exceptions.ParamsError: `parameters.trailing_months` is 'twelve' (str), but ...
+    """
+    problems = []
+    sets = [("parameters", params.parameters)] + [
+        (f"overrides.{seg}", over) for seg, over in params.overrides.items()]
+    for nb_name, nb in notebooks.items():
+        try:
+            annotated = parameter_annotations(nb)
+        except ParamsError:
+            continue  # notebook_parameters reports a missing or broken cell
+        for where, values in sets:
+            for key, value in values.items():
+                if key not in annotated or annotated[key][0] is None:
+                    continue
+                kind, default, _ = annotated[key]
+                try:
+                    annotation = ast.parse(kind, mode="eval").body
+                except SyntaxError:
+                    continue
+                if _matches(value, annotation) is False:
+                    problems.append(
+                        f"`{where}.{key}` is {_clip(repr(value), 60)} "
+                        f"({type(value).__name__}), but notebook {nb_name} declares "
+                        f"`{key}: {kind} = {_clip(default, 60)}`")
+    if problems:
+        problems = list(dict.fromkeys(problems))
+        raise ParamsError("; ".join(problems[:20]) + (f"; and {len(problems) - 20} more"
+                                                      if len(problems) > 20 else "")
+                          + ". Give each a value of the declared type.")

@@ -61,6 +61,12 @@ def _kind(source: str) -> str:
     path = Path(source)
     if path.is_dir():
         return "folder"
+    if path.suffix.lower() in (".csv", ".parquet", ".txt", ".gz", ".xlsx", ".tsv"):
+        raise SourceError(
+            f"{source!r} is one file, but a source is a whole warehouse: a folder of "
+            "CSV/Parquet files named after the tables (accounts.csv, mrr.csv, "
+            "nps_responses.csv, ...), a DuckDB file or a database URL. Put the file in a "
+            f"folder with the other tables and give the folder ({path.parent or '.'}).")
     if path.suffix.lower() in (".duckdb", ".db", ".ddb"):
         return "duckdb"
     if path.exists():
@@ -155,27 +161,68 @@ def _duckdb_frame(con, query: str, params: dict):
     return frame[names]
 
 
-def _read_folder(folder: Path, names: Iterable[str], dialect: CsvDialect | None):
+#: The file names a table is read from in a folder, in this order.
+FOLDER_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".txt")
+
+
+def _read_folder(folder: Path, names: Iterable[str], csv, timezone: str | None = None):
+    """Each table's file of a folder, read; ``csv`` is a ``csv:`` mapping (options per
+    table allowed) or a :class:`CsvDialect` for every file."""
     tables, files, notes = {}, {}, []
     for name in names:
-        for suffix in (".parquet", ".csv", ".csv.gz", ".txt"):
-            path = folder / f"{name}{suffix}"
-            if path.exists():
-                if suffix == ".parquet":
-                    try:
-                        tables[name] = pd.read_parquet(path)
-                    except Exception as err:  # pyarrow raises many types
-                        raise SourceError(f"{path}: not a readable Parquet file ({err}).") from err
-                else:
-                    with warnings.catch_warnings():
-                        # the ambiguity is reported once, by load(), as a note and a warning
-                        warnings.simplefilter("ignore", AmbiguousDialectWarning)
-                        tables[name] = read_csv(path, name, dialect)
-                    if "dialect_note" in tables[name].attrs:
-                        notes.append(tables[name].attrs["dialect_note"])
-                files[name] = str(path)
-                break
+        found = [folder / f"{name}{suffix}" for suffix in FOLDER_SUFFIXES
+                 if (folder / f"{name}{suffix}").exists()]
+        if len(found) > 1:
+            raise SourceError(
+                f"{folder}: table `{name}` is there twice, as "
+                + " and ".join(p.name for p in found) + ". Keep one file per table (remove "
+                "or rename the others), so that which one is read is never a guess.")
+        if not found:
+            continue
+        path = found[0]
+        if path.suffix == ".parquet":
+            try:
+                tables[name] = pd.read_parquet(path)
+            except Exception as err:  # pyarrow raises many types
+                raise SourceError(f"{path}: not a readable Parquet file ({err}).") from err
+        else:
+            dialect = csv if isinstance(csv, CsvDialect) else CsvDialect.from_params(csv, name)
+            with warnings.catch_warnings():
+                # the ambiguity is reported once, by load(), as a note and a warning
+                warnings.simplefilter("ignore", AmbiguousDialectWarning)
+                tables[name] = read_csv(path, name, dialect, timezone=timezone)
+            if "dialect_note" in tables[name].attrs:
+                notes.append(tables[name].attrs["dialect_note"])
+        files[name] = str(path)
     return tables, files, notes
+
+
+def _normal_name(stem: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_")
+
+
+def near_misses(folder: Path, name: str) -> list[str]:
+    """Files of ``folder`` that look like table ``name`` but are not named exactly so
+    (``Accounts.csv``, ``nps-responses.csv``, ``accounts (1).csv``)."""
+    out = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return out
+    wanted = _normal_name(name)
+    for p in entries:
+        stem = p.name
+        for suffix in FOLDER_SUFFIXES:
+            if stem.lower().endswith(suffix):
+                stem = stem[: -len(suffix)]
+                break
+        else:
+            continue
+        normal = _normal_name(stem)
+        if normal != name and (normal == wanted or normal.rstrip("_0123456789") == wanted
+                               or normal == wanted + "s" or normal + "s" == wanted):
+            out.append(p.name)
+    return out
 
 
 def _engine_url(url: str) -> str:
