@@ -55,6 +55,13 @@ class ReportContext:
         return month_label(self.month, self.locale)
 
     def __getitem__(self, table: str) -> pd.DataFrame:
+        """The table; an optional table the source lacks is an empty frame with the
+        contract's columns, so its section says there is no data instead of failing."""
+        if table not in self.data:
+            from .schemas import REQUIRED_TABLES, SCHEMAS, empty_table
+
+            if table in SCHEMAS and table not in REQUIRED_TABLES:
+                return empty_table(table)
         return self.data[table]
 
 

@@ -161,12 +161,20 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
                                 "the top-level keys; move them to the top level")
             out["parameters"] = {str(k): v for k, v in params.items()}
     if "overrides" in data:
-        ov = data["overrides"] if data["overrides"] is not None else {}
+        ov = dict(data["overrides"]) if isinstance(data["overrides"], dict) else (
+            data["overrides"] if data["overrides"] is not None else {})
         if not isinstance(ov, dict) or not all(isinstance(v, dict) for v in ov.values()):
             problems.append("`overrides` must map a segment name to a mapping of parameters, "
                             f"got {ov!r}")
         else:
             for seg, params in ov.items():
+                if "locale" in params:
+                    locale = normalize_locale(params["locale"])
+                    if locale is None:
+                        problems.append(f"`overrides.{seg}.locale` must be 'en' or 'pt-BR', "
+                                        f"got {_clip(repr(params['locale']))}")
+                    else:
+                        params = ov[seg] = {**params, "locale": locale}
                 bad = [k for k in params if k in RESERVED]
                 if bad:
                     problems.append(f"`overrides.{seg}` sets {sorted(bad)}, which the batch "
@@ -194,15 +202,6 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
                             f"accepted too), got {_clip(repr(data['locale']))}")
         else:
             out["locale"] = locale
-    for seg, over in (data.get("overrides") or {}).items() if isinstance(
-            data.get("overrides"), dict) else ():
-        if isinstance(over, dict) and "locale" in over:
-            locale = normalize_locale(over["locale"])
-            if locale is None:
-                problems.append(f"`overrides.{seg}.locale` must be 'en' or 'pt-BR', got "
-                                f"{_clip(repr(over['locale']))}")
-            else:
-                over["locale"] = locale
     if data.get("csv") is not None:
         if not isinstance(data["csv"], dict):
             problems.append(f"`csv` must be a mapping (sep, decimal, encoding, dayfirst, "

@@ -219,7 +219,7 @@ def near_misses(folder: Path, name: str) -> list[str]:
         else:
             continue
         normal = _normal_name(stem)
-        if normal != name and (normal == wanted or normal.rstrip("_0123456789") == wanted
+        if stem != name and (normal == wanted or normal.rstrip("_0123456789") == wanted
                                or normal == wanted + "s" or normal + "s" == wanted):
             out.append(p.name)
     return out

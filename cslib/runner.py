@@ -89,6 +89,7 @@ from .pages import (
 from .params import (
     BatchParams,
     check_parameter_keys,
+    check_parameter_types,
     notebook_parameters,
     parse_params,
     read_notebook,
@@ -631,7 +632,7 @@ def _merge_facts(parts: Iterable[dict]) -> dict:
 
 
 def _prepare_by_segment(cache: Path, key: str, source: str, csv, jobs: int,
-                        err: TextIO) -> dict | None:
+                        err: TextIO, timezone: str | None = None) -> dict | None:
     """Validate a DuckDB source a segment at a time in ``jobs`` processes, writing the
     slices :func:`_prepare_data` would write, and return the data's facts (None: this
     source cannot be validated that way; see :func:`cslib.io.prepare_segments_one_by_one`).
@@ -654,7 +655,7 @@ def _prepare_by_segment(cache: Path, key: str, source: str, csv, jobs: int,
     try:
         done = prepare_segments_one_by_one(
             source, cache / f"slices-{key}", {s: slugs[s] for s in sizes.index}, csv=csv,
-            jobs=jobs, summarise=_data_facts, initializer=_die_with_batch)
+            jobs=jobs, summarise=_data_facts, initializer=_die_with_batch, timezone=timezone)
     except OSError:
         done = None  # the cache cannot be written: the batch's own checks will say why
     if done is None:
@@ -724,7 +725,7 @@ def latest_complete_month(mrr_month: str | None, as_of, *,
 
 
 def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping[str, str],
-                  err: TextIO) -> Path:
+                  err: TextIO, timezone: str | None = None) -> Path:
     """Each segment's validated tables as Parquet, once per data version (see
     :func:`cslib.io.prepare_segments`): a report reads its slice and validates nothing.
 
@@ -738,7 +739,7 @@ def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping
     if not set(segments) <= set(done):
         start = time.monotonic()
         if wh is None:
-            wh = load(source, csv=csv)
+            wh = load(source, csv=csv, timezone=timezone)
         wanted = {**done, **segments}
         prepare_segments(wh, folder, wanted, csv=csv)
         print(f"data prepared for {len(wanted)} segment(s) in "
@@ -843,6 +844,8 @@ def render(
     configured = _notebook_paths(notebooks_dir, params.notebooks)
     declared = {name: notebook_parameters(path) for name, path in configured.items()}
     check_parameter_keys(params, declared)
+    # issue 13: values checked against the types annotated in the parameters cells
+    check_parameter_types(params, {n: read_notebook(p) for n, p in configured.items()})
     if only is not None:
         only = [n.removesuffix(".ipynb") for n in only]
         missing = [n for n in only if n not in configured]
@@ -869,11 +872,13 @@ def render(
         if not dry_run and "all" not in params.segments:
             # no report needs the whole warehouse in pandas, so neither does its validation
             by_segment = _prepare_by_segment(Path(output) / ".cache", f"{fp}-{kit_code[:16]}",
-                                             source, params.csv, jobs, err)
+                                             source, params.csv, jobs, err,
+                                             timezone=params.timezone)
         if by_segment is not None:
             facts = {"csv": params.csv, **by_segment}
         else:
-            wh = load(source, csv=params.csv)  # validates every table: bad data -> SchemaError
+            # validates every table: bad data -> SchemaError
+            wh = load(source, csv=params.csv, timezone=params.timezone)
             for note in wh.notes:
                 print(f"note: {note}", file=err)
             facts = {"csv": params.csv, **_data_facts(wh)}
@@ -1039,7 +1044,8 @@ def render(
         results: list[dict] = []
         if specs:
             prepared = _prepare_data(output / ".cache", f"{fp}-{kit_code[:16]}", wh, source,
-                                     params.csv, {s: slugs[s] for s in segments}, err)
+                                     params.csv, {s: slugs[s] for s in segments}, err,
+                                     timezone=params.timezone)
             wh = None  # the workers read their slices; this process lets the tables go
             for spec in specs:
                 spec["prepared"] = str(prepared)

@@ -42,6 +42,8 @@ __all__ = [
     "validate",
     "validate_table",
     "format_problems",
+    "parse_datetimes",
+    "empty_table",
 ]
 
 #: How many offending rows and values a message quotes.
@@ -267,7 +269,7 @@ _FIX = {
     "or drop these.",
     "not_finite": "Amounts must be finite numbers below 1e15 in size (inf, nan and 1e308 "
     "are not amounts): fix the export or drop those rows.",
-    "before": "`{column}` cannot be before `{other}`: fix the dates in the export or drop "
+    "before": "`{col}` cannot be before `{other}`: fix the dates in the export or drop "
     "those rows.",
     "future": "Dates after today ({today}) cannot be real events: fix the export (a wrong "
     "year, or day and month swapped) or drop those rows.",
@@ -375,14 +377,18 @@ def parse_datetimes(series: pd.Series, *, dayfirst: bool | None = None,
     has_tz = text.str.contains(r"\d[ T]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*" + _OFFSET,
                                regex=True).fillna(False).astype(bool)
     naive = text.notna() & ~has_tz
-    if naive.any():
-        kw = {"dayfirst": dayfirst} if dayfirst is not None else {}
+    # year first (ISO 8601) is never read day first: pandas would read 2026-09-01 as 9 Jan
+    iso = naive & text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}").fillna(False).astype(bool)
+    for part, kw in ((iso, {}), (naive & ~iso,
+                                 {"dayfirst": dayfirst} if dayfirst is not None else {})):
+        if not part.any():
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            parsed = pd.to_datetime(text[naive], errors="coerce", format="mixed", **kw)
+            parsed = pd.to_datetime(text[part], errors="coerce", format="mixed", **kw)
         if getattr(parsed.dt, "tz", None) is not None:  # pragma: no cover - offsets caught
             parsed = parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None)
-        out[naive] = parsed.astype("datetime64[ns]")
+        out[part] = parsed.astype("datetime64[ns]")
     if has_tz.any():
         parsed = pd.to_datetime(text[has_tz], errors="coerce", utc=True, format="mixed")
         out[has_tz] = parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None).astype(
@@ -543,8 +549,8 @@ def _check_table(name: str, data: pd.DataFrame, *, file: str | None, allow_empty
     def add(column, check, mask=None, values=None, **fmt):
         rows, n = _rows(mask, labels) if mask is not None else ([], 0)
         fix = _FIX[check].format(table=name, **fmt)
-        if check == "duplicate_key" and set(guessed) & set(schema.key) | (
-                set(guessed) & {"month", "date"} and name == "usage"):
+        if check == "duplicate_key" and (set(guessed) & set(schema.key)
+                                         or (name == "usage" and set(guessed) & {"date"})):
             cols = ", ".join(f"`{c}`" for c in guessed)
             fix += (f" The day/month order of {cols} could not be told from the data and "
                     "was assumed; a wrong order is the likely cause of these duplicates. "
@@ -781,7 +787,7 @@ def _date_rules(clean, files, labels, timezone, today) -> list[Problem]:
                 [f"{a:%Y-%m-%d %H:%M} < {b:%Y-%m-%d %H:%M}" for a, b in zip(
                     tickets.loc[early, "resolved_at"].head(MAX_EXAMPLES),
                     tickets.loc[early, "opened_at"].head(MAX_EXAMPLES), strict=True)],
-                column="resolved_at", other="opened_at")
+                col="resolved_at", other="opened_at")
     actions, answers = clean.get("loop_actions"), clean.get("nps_responses")
     if (actions is not None and answers is not None and is_date(actions, "done_at")
             and is_date(answers, "responded_at") and "response_id" in actions.columns
@@ -793,7 +799,7 @@ def _date_rules(clean, files, labels, timezone, today) -> list[Problem]:
         if len(actions) and early.any():
             add("loop_actions", "done_at", "before", early,
                 list(actions.loc[early, "response_id"].astype(str)),
-                column="done_at", other="nps_responses.responded_at")
+                col="done_at", other="nps_responses.responded_at")
     now = pd.Timestamp(today) if today is not None else pd.Timestamp.now(
         tz=timezone or "UTC").tz_localize(None)
     limit = now.normalize() + pd.Timedelta(days=1)
@@ -822,6 +828,22 @@ def _date_rules(clean, files, labels, timezone, today) -> list[Problem]:
                 f"the latest MRR month ({mrr_end - pd.Timedelta(days=1):%Y-%m-%d}); they "
                 "are kept, but count in no month with revenue.")
     return problems
+
+
+_DTYPES = {"str": "string", "int": "Int64", "float": "float64", "date": "datetime64[ns]",
+           "month": "datetime64[ns]", "datetime": "datetime64[ns]", "bool": "boolean"}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A table with no rows and the contract's columns and types (an absent optional table).
+
+    Examples
+    --------
+    >>> empty_table("nps_invitations").dtypes.astype(str).to_dict()
+    {'user_id': 'string', 'account_id': 'string', 'wave': 'Int64', 'sent_at': 'datetime64[ns]'}
+    """
+    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind])
+                         for c in SCHEMAS[name].columns})
 
 
 def format_problems(problems: list[Problem]) -> str:

@@ -85,7 +85,9 @@ def _fresh_folder(folder: Path) -> Path:
 
     tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir(mode=PRIVATE_DIR)
+    os.chmod(tmp, PRIVATE_DIR)  # whatever the umask: the slices hold raw, unmasked data
     return tmp
 
 
@@ -94,11 +96,20 @@ def _fresh_folder(folder: Path) -> Path:
 SLICE_SUFFIX = ".arrow"
 
 
+#: Modes of the slice cache: readable by its owner only (it holds names, e-mails and
+#: verbatims exactly as in the source; masking happens in the reports).
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+
+
 def _write_slice(tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, mode=PRIVATE_DIR)
+    os.chmod(folder, PRIVATE_DIR)
     for table, frame in tables.items():
-        frame.reset_index(drop=True).to_feather(folder / f"{table}{SLICE_SUFFIX}",
-                                                compression="lz4")
+        path = folder / f"{table}{SLICE_SUFFIX}"
+        # created private, never readable by others even for a moment
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with os.fdopen(fd, "wb") as fh:
+            frame.reset_index(drop=True).to_feather(fh, compression="lz4")
 
 
 def _publish_slices(tmp: Path, folder: Path, marker: dict) -> None:
@@ -106,7 +117,9 @@ def _publish_slices(tmp: Path, folder: Path, marker: dict) -> None:
     import json
     import shutil
 
-    (tmp / _PREPARED_MARKER).write_text(json.dumps(marker, sort_keys=True), encoding="utf-8")
+    fd = os.open(tmp / _PREPARED_MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(marker, sort_keys=True))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
 
@@ -181,7 +194,8 @@ def segment_gaps(source: str, segments: Iterable[str]) -> list[str]:
     return gaps
 
 
-def _prepare_one(source: str, segment: str, folder: str, csv, summarise) -> dict:
+def _prepare_one(source: str, segment: str, folder: str, csv, summarise,
+                 timezone: str | None = None) -> dict:
     """Read, validate and write one segment's slice (runs in a worker process)."""
     from .exceptions import SchemaError
     from .io import load
@@ -189,7 +203,7 @@ def _prepare_one(source: str, segment: str, folder: str, csv, summarise) -> dict
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the notes come back with the result
-            wh = load(source, segment=segment, csv=csv)
+            wh = load(source, segment=segment, csv=csv, timezone=timezone)
     except SchemaError:
         return {"segment": segment, "valid": False}
     _write_slice(wh, Path(folder))
@@ -218,7 +232,7 @@ def _prepare_worker_init(threads: int, initializer=None) -> None:
 
 def prepare_segments_one_by_one(
     source: str, folder: str | os.PathLike, segments: Mapping[str, str], *, csv=None,
-    jobs: int = 1, summarise=None, initializer=None,
+    jobs: int = 1, summarise=None, initializer=None, timezone: str | None = None,
 ) -> dict | None:
     """Validate a DuckDB file one segment at a time and write each segment's slice.
 
@@ -246,6 +260,8 @@ def prepare_segments_one_by_one(
         picklable (a module-level function). Its results are returned.
     initializer : callable, optional
         Run first in each worker process (e.g. to die with the caller).
+    timezone : str, optional
+        Passed to :func:`cslib.io.load` (the report timezone).
 
     Returns
     -------
@@ -269,7 +285,8 @@ def prepare_segments_one_by_one(
         return None
     folder = Path(folder)
     tmp = _fresh_folder(folder)
-    args = [(source, name, str(tmp / slug), csv, summarise) for name, slug in segments.items()]
+    args = [(source, name, str(tmp / slug), csv, summarise, timezone)
+            for name, slug in segments.items()]
     results: list[dict] = []
     try:
         if not parallel:
