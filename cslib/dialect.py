@@ -353,17 +353,25 @@ def _to_number(text: pd.Series, decimal: str, thousands: str | None) -> pd.Serie
 _DAY_MONTH = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})\b"
 
 
-def _date_order(text: pd.Series) -> bool | None:
+def _date_order(text: pd.Series, kind: str = "date") -> bool | None:
     """What a column's own values say about its day/month order: True (dd/mm: a first
-    number above 12), False (mm/dd: a second one above 12), None (nothing, or both)."""
+    number above 12), False (mm/dd: a second one above 12), None (nothing, or both).
+
+    A ``month`` column holds first days: 01/10, 01/11, 01/12 are day first when
+    only the first number is always 1 (and the second varies).
+    """
     parts = text.astype("string").str.extract(_DAY_MONTH)
     if parts.empty:
         return None
-    first = pd.to_numeric(parts[0], errors="coerce")
-    second = pd.to_numeric(parts[1], errors="coerce")
+    first = pd.to_numeric(parts[0], errors="coerce").dropna()
+    second = pd.to_numeric(parts[1], errors="coerce").dropna()
     day_first, month_first = bool((first > 12).any()), bool((second > 12).any())
     if day_first != month_first:
         return day_first
+    if kind == "month" and not (day_first or month_first) and len(first):
+        ones_first, ones_second = bool((first == 1).all()), bool((second == 1).all())
+        if ones_first != ones_second:
+            return ones_first
     return None
 
 
@@ -464,7 +472,7 @@ def read_csv(path: str | os.PathLike, table: str | None = None,
         if column.kind in ("int", "float"):
             frame[column.name] = _to_number(frame[column.name], decimal, thousands)
         elif column.kind in ("date", "month", "datetime"):
-            order = _date_order(frame[column.name])
+            order = _date_order(frame[column.name], column.kind)
             if order is None:
                 order = declared.dayfirst
             if order is None:
@@ -482,6 +490,13 @@ def read_csv(path: str | os.PathLike, table: str | None = None,
         from .schemas import GUESSED_DATE_ORDER
 
         frame.attrs[GUESSED_DATE_ORDER] = guessed
+        how = "day first (dd/mm/yyyy)" if orders[guessed[0]] else "month first (mm/dd/yyyy)"
+        cols = ", ".join(f"`{c}`" for c in guessed)
+        other = "false" if orders[guessed[0]] else "true"
+        date_note = (f"{path} (table `{table}`): no value of {cols} tells whether the day "
+                     f"or the month comes first (none is above 12); read {how}. If that is "
+                     f"wrong, declare it: `csv: {{dayfirst: {other}}}` in the params file.")
+        note = f"{note} {date_note}" if note else date_note
     if note:
         frame.attrs["dialect_note"] = note
         warnings.warn(note, AmbiguousDialectWarning, stacklevel=2)

@@ -34,7 +34,7 @@ from .dialect import (
     read_csv,
     write_csv_folder,
 )
-from .exceptions import SourceError
+from .exceptions import SchemaError, SourceError
 from .readers import (
     DEMO_PATH,
     _filter_segment,
@@ -44,9 +44,8 @@ from .readers import (
     _read_sql,
     default_source,
     demo_source,
+    near_misses,
 )
-from .exceptions import SchemaError
-from .readers import near_misses
 from .schemas import REQUIRED_TABLES, SCHEMAS, SOURCE_ROWS, validate
 from .slices import (
     PREPARED_ENV,

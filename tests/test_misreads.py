@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-import warnings
 from pathlib import Path
 
 import nbformat
@@ -14,7 +13,7 @@ import pytest
 from cli_run import run_cli
 
 from cslib.context import ReportContext
-from cslib.exceptions import ParamsError, SchemaError, SourceError
+from cslib.exceptions import ParamsError, SchemaError
 from cslib.io import Warehouse, load, prepare_segments, write_csv_folder
 from cslib.nps import mask_pii
 from cslib.params import (
@@ -71,15 +70,16 @@ def test_offsets_are_converted_to_the_report_timezone(tmp_path, tiny_tables):
 
 def test_duplicate_keys_from_an_assumed_date_order_say_how_to_declare_it(tmp_path,
                                                                            tiny_tables):
-    # 10/01/2026 meant 10 January (day first), but nothing in the column proves the order:
-    # read month first it is 1 October, the month the contract already has.
-    lines = ["contract_id,account_id,product,month,mrr", "C1,A1,CRM,2026-10-01,120",
-             "C1,A1,CRM,10/01/2026,100", "C2,A2,CRM,2026-10-01,1000"]
-    folder = _folder(tmp_path, tiny_tables, mrr="\n".join(lines).encode())
+    # 03/10/2026 meant 3 October (day first), but no value of `sent_at` proves the order:
+    # on a `,` file it is read month first, 10 March, a send the user already has.
+    text = ("user_id,account_id,wave,sent_at\nU1,A1,1,2026-03-10 09:00\n"
+            "U1,A1,2,03/10/2026 09:00\nU2,A2,1,2026-03-10 09:00\n")
+    folder = _folder(tmp_path, tiny_tables, nps_invitations=text.encode())
     res = _validate(folder)
     assert res.code == 2
-    assert "mrr.csv (table `mrr`)" in res.err and "duplicate key" in res.err
-    assert "day/month order of `month`" in res.err and "dayfirst" in res.err
+    assert "nps_invitations.csv (table `nps_invitations`): column `user_id, sent_at` has 1 " \
+        "duplicate key(s) (rows 2;" in res.err
+    assert "day/month order of `sent_at`" in res.err and "dayfirst: true" in res.err
 
 
 # --------------------------------------------------------------------------- 2 encodings
