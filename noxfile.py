@@ -27,7 +27,7 @@ nox.options.sessions = ["tests"]
 def demo(session: nox.Session) -> None:
     """Build the demo warehouse and render its latest complete month into reports/."""
     session.install("-e", PACKAGE)
-    session.run("cslib", "demo-data", "--path", DEMO_DB)
+    session.run("cslib", "demo-data", "--path", DEMO_DB, "--force")
     if os.path.exists(PARAMS) and os.path.exists(os.path.join("cslib", "runner.py")):
         session.run("cslib", "render", "--params", PARAMS, "--month", DEMO_MONTH,
                     *session.posargs)
@@ -53,7 +53,7 @@ def notebooks(session: nox.Session) -> None:
     """Execute every notebook top to bottom with its default parameters."""
     session.install("-e", PACKAGE)
     if not os.path.exists(DEMO_DB):
-        session.run("cslib", "demo-data", "--path", DEMO_DB)
+        session.run("cslib", "demo-data", "--path", DEMO_DB, "--force")
     out = session.create_tmp()
     for name in sorted(os.listdir(NOTEBOOKS)):
         stem, ext = os.path.splitext(name)

@@ -2,9 +2,10 @@
 
 ``cslib init DIR``   creates a project folder (params, notebooks, data folder).
 ``cslib notebooks``  lists the notebooks and their parameters.
-``cslib demo-data``  writes the synthetic demo warehouse.
+``cslib demo-data``  writes the synthetic demo warehouse (``--force`` to overwrite).
 ``cslib validate``   checks a source against the data contracts.
 ``cslib render``     renders every report of a month (see :mod:`cslib.runner`).
+``cslib clean``      removes the batch's data cache (raw, unmasked prepared slices).
 
 Exit codes: 0 success, 1 some reports failed, 2 bad input (data, params or
 arguments) found before any work started, or a batch stopped because its output
@@ -24,8 +25,14 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _demo_data(args) -> int:
+    from pathlib import Path
+
     from .demo import write_demo_data
 
+    if Path(args.path).exists() and not args.force:
+        raise CslibError(f"{args.path} exists; `cslib demo-data` does not overwrite a file "
+                         "without --force. Pass --force to replace it, or --path to write "
+                         "elsewhere.")
     path = write_demo_data(args.path, n_accounts=args.accounts, seed=args.seed,
                            n_months=args.months)
     print(f"demo warehouse written to {path}")
@@ -34,21 +41,65 @@ def _demo_data(args) -> int:
     return EXIT_OK
 
 
-def _validate_source(source: str, csv=None) -> int:
+def _validate_source(source: str, csv=None, timezone=None) -> int:
     from .io import load
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        wh = load(source, csv=csv)
+        wh = load(source, csv=csv, timezone=timezone)
     for w in caught:
         print(f"note: {w.message}")
     for name, frame in wh.items():
-        print(f"  {name:<16} {len(frame):>10,} rows  valid")
+        where = wh.files.get(name, "")
+        dialect = frame.attrs.get("dialect")
+        how = ""
+        if dialect:
+            how = (f"  [{dialect['encoding']}, sep {dialect['sep']!r}, decimal "
+                   f"{dialect['decimal']!r}, thousands {dialect['thousands']!r}"
+                   + "".join(f", {c}: {o}" for c, o in dialect.get("date_order", {}).items())
+                   + "]")
+        print(f"  {name:<16} {len(frame):>10,} rows  valid  from {where}{how}")
     return EXIT_OK
 
 
 def _validate(args) -> int:
-    return _validate_source(args.source)
+    import json
+
+    from .params import DEFAULT_TIMEZONE, load_params, parse_params
+
+    csv, timezone, source = None, DEFAULT_TIMEZONE, args.source
+    if args.params:
+        params = load_params(args.params)
+        csv, timezone = params.csv, params.timezone
+        source = source or params.source
+    if args.csv:
+        try:
+            extra = json.loads(args.csv)
+        except ValueError as err:
+            raise CslibError(f"--csv must be a JSON mapping such as "
+                             f"'{{\"sep\": \";\"}}' ({err}).") from None
+        csv = parse_params({"csv": {**(csv or {}), **extra}}, where="--csv").csv
+    if args.timezone:
+        timezone = parse_params({"timezone": args.timezone}, where="--timezone").timezone
+    if source is None:
+        from .io import default_source
+
+        source = default_source()
+    return _validate_source(source, csv=csv, timezone=timezone)
+
+
+def _clean(args) -> int:
+    import shutil
+    from pathlib import Path
+
+    cache = Path(args.output) / ".cache"
+    if not cache.exists():
+        print(f"nothing to clean: {cache} does not exist")
+        return EXIT_OK
+    shutil.rmtree(cache)
+    print(f"removed {cache} (the prepared data slices and data facts; the next render "
+          "validates the data again)")
+    return EXIT_OK
 
 
 def _render(args) -> int:
@@ -109,11 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--months", type=int, default=24, help="months of MRR history")
     demo.add_argument("--seed", type=int, default=1, help="random seed")
     demo.add_argument("--no-validate", action="store_true", help="skip validation")
+    demo.add_argument("--force", action="store_true", help="overwrite an existing file")
     demo.set_defaults(func=_demo_data)
 
     val = sub.add_parser("validate", help="check a source against the data contracts")
-    val.add_argument("source", help="DuckDB file, CSV/Parquet folder or database URL")
+    val.add_argument("source", nargs="?", help="DuckDB file, CSV/Parquet folder or database "
+                     "URL (default: the params file's source, $CSLIB_SOURCE or the demo)")
+    val.add_argument("--params", help="params file whose csv, timezone and source to use, "
+                     "so the check is the batch's")
+    val.add_argument("--csv", help='CSV options as JSON, e.g. \'{"sep": ";", "decimal": ","}\''
+                     " (a table name may hold its own options)")
+    val.add_argument("--timezone", help="report timezone (default America/Sao_Paulo)")
     val.set_defaults(func=_validate)
+
+    clean = sub.add_parser("clean", help="remove the batch's data cache (raw prepared slices)")
+    clean.add_argument("--output", default="reports", help="reports folder (default: reports)")
+    clean.set_defaults(func=_clean)
 
     render = sub.add_parser("render", help="render every report of a month")
     render.add_argument("--params", default="params/monthly.yaml", help="params file")
@@ -131,15 +193,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Longest error message printed (a message quoting a huge value stays readable).
+MAX_MESSAGE = 8000
+
+
+def _clip_message(text: str) -> str:
+    if len(text) <= MAX_MESSAGE:
+        return text
+    return text[:MAX_MESSAGE] + f"... ({len(text) - MAX_MESSAGE:,} more characters)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except SchemaError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_clip_message(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except CslibError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {_clip_message(str(err))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -9,12 +9,13 @@ the batch renders as a short report that says so instead of a failure.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from .exceptions import CslibError
-from .io import Warehouse, load
+from .io import PREPARED_ENV, Warehouse, default_source, load
 from .periods import as_month, month_label
 from .pointintime import known_at
 
@@ -57,6 +58,13 @@ class ReportContext:
         return month_label(self.month, self.locale)
 
     def __getitem__(self, table: str) -> pd.DataFrame:
+        """The table; an optional table the source lacks is an empty frame with the
+        contract's columns, so its section says there is no data instead of failing."""
+        if table not in self.data:
+            from .schemas import REQUIRED_TABLES, SCHEMAS, empty_table
+
+            if table in SCHEMAS and table not in REQUIRED_TABLES:
+                return empty_table(table)
         return self.data[table]
 
 
@@ -83,7 +91,10 @@ def open_report(
         month, as the batch resolves ``month: latest``
         (:func:`cslib.runner.latest_complete_month`).
     source, csv
-        Passed to :func:`cslib.io.load`.
+        Passed to :func:`cslib.io.load`; ``source`` defaults to
+        ``$CSLIB_SOURCE`` or the demo warehouse (:func:`cslib.io.default_source`).
+        The batch's prepared slices (``$CSLIB_PREPARED``, set by the batch for its
+        notebooks) are passed to load as ``prepared=``.
     locale : str
         Report language (checked here, so a typo fails before any work).
     tables : list of str, optional
@@ -106,9 +117,11 @@ def open_report(
     from . import report
 
     report.check_locale(locale)
+    source = source or default_source()
     if str(month) == "latest":  # by hand: the batch passes the month it resolved
         month = _latest_month(source, csv)
-    data = load(source, segment=segment, csv=csv, tables=tables)
+    data = load(source, segment=segment, csv=csv, tables=tables,
+                prepared=os.environ.get(PREPARED_ENV))
     valid = None  # the data's segments, when the one asked for matches none
     if segment != "all" and "accounts" in data and data["accounts"].empty:
         segment, data, valid = _match_segment(segment, source, csv, tables, data)

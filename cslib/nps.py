@@ -1418,33 +1418,83 @@ def loop_closure(
 # --- verbatims -----------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# wa.me/5511..., api.whatsapp.com/send?phone=..., chat.whatsapp.com/<invite>
+_WHATSAPP = re.compile(r"(?:https?://)?(?:www\.)?(?:wa\.me|(?:api|web|chat)\.whatsapp\.com"
+                       r"|whatsapp\.com)/[^\s<>\"')\]]*", re.IGNORECASE)
+# Brazilian tax ids: CNPJ 12.345.678/0001-95 and CPF 123.456.789-09, written with their
+# marks (masked) or as bare digits (masked when their check digits are right).
+_CNPJ = re.compile(r"(?<![\w/.-])\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}(?![\w/-])")
+_CPF = re.compile(r"(?<![\w/.-])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\w/-])")
 # An optional +country code and (area code), then digit groups of 2+ separated by one space,
-# dot or dash. _phone() keeps only runs with 8+ digits whose last group has 4+ digits, so
-# dates (2026-10-04), IPs, versions and amounts are left alone.
+# dot or dash. Not inside a number (1.234.567,89), a path or an id (T-0001234); a comma or
+# colon before it is fine (ligue,11933334444). _phone() decides which runs are phones.
 _PHONE = re.compile(
-    r"(?<![\w@/.,])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,}(?:[\s.-]\d{2,})*(?![\w@])"
+    r"(?<![\w@/+#])(?<!\d[.,])(?<![A-Za-z]-)(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?"
+    r"\d{2,}(?:[\s.-]\d{2,})*(?![\w@]|[.,]\d)"
 )
+
+
+def _check_digits(digits: str, weights: list[list[int]]) -> bool:
+    """Whether the last len(weights) digits are the mod-11 check digits (CPF, CNPJ)."""
+    if len(set(digits)) == 1:
+        return False
+    n = len(digits) - len(weights)
+    for i, w in enumerate(weights):
+        total = sum(int(d) * k for d, k in zip(digits[: n + i], w, strict=True))
+        check = total % 11
+        check = 0 if check < 2 else 11 - check
+        if check != int(digits[n + i]):
+            return False
+    return True
+
+
+_CPF_WEIGHTS = [list(range(10, 1, -1)), list(range(11, 1, -1))]
+_CNPJ_WEIGHTS = [[5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2], [6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2]]
+
+
+def _tax_id(label: str, weights):
+    def replace(match: re.Match) -> str:
+        text = match.group(0)
+        digits = re.sub(r"\D", "", text)
+        formatted = not text.isdigit()
+        return label if formatted or _check_digits(digits, weights) else text
+    return replace
 
 
 def _phone(match: re.Match) -> str:
     text = match.group(0)
     digits = re.sub(r"\D", "", text)
-    last = re.split(r"[\s.()-]+", text)[-1]
-    return "[phone]" if len(digits) >= 8 and len(last) >= 4 else text
+    if text.startswith("+"):  # an international number: +44 20 7946 0958, +351 912 345 678
+        return "[phone]" if 8 <= len(digits) <= 15 else text
+    groups = [g for g in re.split(r"[\s.()-]+", text) if g]
+    if len(groups) == 1:  # bare digits: with an area code (10-13), or a 9-digit mobile
+        bare = 10 <= len(digits) <= 13 or (len(digits) == 9 and digits[0] == "9")
+        return "[phone]" if bare else text
+    return "[phone]" if 8 <= len(digits) <= 13 and len(groups[-1]) >= 4 else text
 
 
 def _mask_one(text):
     if not isinstance(text, str):
         return text
-    return _PHONE.sub(_phone, _EMAIL.sub("[e-mail]", text))
+    text = _WHATSAPP.sub("[whatsapp]", text)
+    text = _EMAIL.sub("[e-mail]", text)
+    text = _CNPJ.sub(_tax_id("[cnpj]", _CNPJ_WEIGHTS), text)
+    text = _CPF.sub(_tax_id("[cpf]", _CPF_WEIGHTS), text)
+    return _PHONE.sub(_phone, text)
 
 
 def mask_pii(text):
-    """Replace e-mail addresses with "[e-mail]" and phone numbers with "[phone]".
+    """Replace e-mail addresses, phone numbers, WhatsApp links, CPF and CNPJ numbers.
 
     Phones are runs of at least 8 digits in the usual formats
     (``+55 11 91234-5678``, ``(11) 91234-5678``, ``555-123-4567``,
-    ``11912345678``); numbers such as "NPS 9", "2026" or a date are kept.
+    ``11912345678``, also glued to punctuation: ``ligue,11933334444``) and
+    international numbers (``+44 20 7946 0958``); ``wa.me/...`` and
+    ``whatsapp.com/...`` links become "[whatsapp]"; CPF (``123.456.789-09``)
+    and CNPJ (``12.345.678/0001-95``) numbers "[cpf]" and "[cnpj]" (bare
+    digits when their check digits are right). Numbers such as "NPS 9",
+    "2026", a date, an amount (``R$ 1.234,56``), a percentage or an id
+    (``T-0012345``) are kept.
 
     Parameters
     ----------
@@ -1460,6 +1510,8 @@ def mask_pii(text):
     --------
     >>> mask_pii("NPS 9 in 2026, call (11) 91234-5678 or ana@acme.com.br")
     'NPS 9 in 2026, call [phone] or [e-mail]'
+    >>> mask_pii("CPF 123.456.789-09, paguei R$ 1.234,56 em 04/10/2026 (12,5%)")
+    'CPF [cpf], paguei R$ 1.234,56 em 04/10/2026 (12,5%)'
     """
     if isinstance(text, pd.Series):
         return text.map(_mask_one).astype(text.dtype)

@@ -303,6 +303,11 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
                  if k.startswith("page.") and not k.startswith("page.status.")},
         "css": _css(),
     }
+    for key in ("title", "segment", "error"):  # data text: isolated when it holds bidi
+        if _e(str(ctx[key])) != html.escape(str(ctx[key])):
+            from markupsafe import Markup
+
+            ctx[key] = Markup(_e(str(ctx[key])))
     body, _ = _html_exporter().from_notebook_node(clean, resources={"cslib": ctx})
     body = body.replace("<!-- cslib:toc -->", _toc(body, _t("page.contents", locale)), 1)
     return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
@@ -342,6 +347,13 @@ def _status_label(status: str, locale: str) -> str:
     return _t(key, locale) if key in i18n.TEXT else str(status)
 
 
+def _e(value) -> str:
+    """Escaped text, isolated (``<bdi>``) when it holds bidirectional controls."""
+    from .report import isolate_bidi
+
+    return isolate_bidi(html.escape(value))
+
+
 def render_index(month: str, runs: list[Mapping[str, Any]], *,
                  context: Mapping[str, Any] | None = None, locale: str = "en") -> str:
     """The month's overview page: every run's headline numbers, links, and the run log.
@@ -366,7 +378,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
     """
     context = dict(context or {})
     locale = locale if locale in i18n.LOCALES else "en"
-    e = html.escape
+    e = _e
 
     def t(key, **fields):
         return e(_t(key, locale, **fields))
@@ -418,7 +430,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
             label = _status_label(r.get("status", OK), locale)
             status = e(label.upper() if not ok else label)
             status_cell = (f'<td class="cs-status cs-status-{"ok" if ok else "bad"}"'
-                           + (f' title="{e(r.get("error") or "")}"' if not ok else "")
+                           + (f' title="{html.escape(r.get("error") or "")}"' if not ok else "")
                            + f">{status}</td>")
             links = (f'<a href="{e(quote(r["html"]))}">{t("index.report_link")}</a> &middot; '
                      f'<a href="{e(quote(r["ipynb"]))}">{t("index.notebook_link")}</a>')
@@ -443,7 +455,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
 
 def _runs_section(runs: list[Mapping[str, Any]], locale: str) -> str:
     """The manifest viewer: one row per run (notebook, segment, status, duration, data, error)."""
-    e = html.escape
+    e = _e
     head = "".join(f'<th scope="col">{e(_t(k, locale))}</th>' for k in (
         "index.notebook", "index.segment", "index.status", "index.duration",
         "index.fingerprint", "index.error"))

@@ -32,7 +32,47 @@ __all__ = [
     "NotebookParameter",
     "read_notebook",
     "check_parameter_keys",
+    "parameter_annotations",
+    "check_parameter_types",
+    "normalize_locale",
+    "MAX_PARAMS_BYTES",
+    "DEFAULT_TIMEZONE",
 ]
+
+#: A params file larger than this is refused (a params file is a few hundred bytes).
+MAX_PARAMS_BYTES = 256 * 1024
+#: Longest a quoted value or a single problem gets in a message.
+MAX_SHOWN = 200
+#: The report timezone: timestamps with an offset (``Z``, ``-03:00``) are converted to it,
+#: and month boundaries are its local months.
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
+
+
+def _clip(text: str, limit: int = MAX_SHOWN) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was left out."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... ({len(text) - limit:,} more characters)"
+
+
+def normalize_locale(locale: str) -> str | None:
+    """The kit's spelling of a locale (``pt_BR``, ``pt-br`` -> ``pt-BR``), None if unknown.
+
+    Examples
+    --------
+    >>> normalize_locale("pt_br"), normalize_locale("EN"), normalize_locale("fr")
+    ('pt-BR', 'en', None)
+    """
+    from .i18n import LOCALES
+
+    if not isinstance(locale, str):
+        return None
+    wanted = locale.strip().replace("_", "-").lower()
+    for known in LOCALES:
+        if known.lower() == wanted:
+            return known
+    return None
 
 #: Parameters the runner sets itself from the top-level keys of the file.
 RESERVED = ("segment", "month", "source", "csv", "data_date")
@@ -58,6 +98,7 @@ class BatchParams:
     locale: str = "en"
     csv: dict[str, Any] | None = None
     mask_pii: bool = True
+    timezone: str = DEFAULT_TIMEZONE
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -131,12 +172,20 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
                                 "the top-level keys; move them to the top level")
             out["parameters"] = {str(k): v for k, v in params.items()}
     if "overrides" in data:
-        ov = data["overrides"] if data["overrides"] is not None else {}
+        ov = dict(data["overrides"]) if isinstance(data["overrides"], dict) else (
+            data["overrides"] if data["overrides"] is not None else {})
         if not isinstance(ov, dict) or not all(isinstance(v, dict) for v in ov.values()):
             problems.append("`overrides` must map a segment name to a mapping of parameters, "
                             f"got {ov!r}")
         else:
             for seg, params in ov.items():
+                if "locale" in params:
+                    locale = normalize_locale(params["locale"])
+                    if locale is None:
+                        problems.append(f"`overrides.{seg}.locale` must be 'en' or 'pt-BR', "
+                                        f"got {_clip(repr(params['locale']))}")
+                    else:
+                        params = ov[seg] = {**params, "locale": locale}
                 bad = [k for k in params if k in RESERVED]
                 if bad:
                     problems.append(f"`overrides.{seg}` sets {sorted(bad)}, which the batch "
@@ -156,17 +205,32 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
             else:
                 out[key] = value
     if "locale" in data:
-        if not isinstance(data["locale"], str) or not data["locale"]:
-            problems.append(f"`locale` must be a locale name such as 'en' or 'pt-BR', "
-                            f"got {data['locale']!r}")
+        locale = normalize_locale(data["locale"])
+        if locale is None:
+            from .i18n import LOCALES
+
+            problems.append(f"`locale` must be one of {list(LOCALES)} (pt_BR and pt-br are "
+                            f"accepted too), got {_clip(repr(data['locale']))}")
         else:
-            out["locale"] = data["locale"]
+            out["locale"] = locale
     if data.get("csv") is not None:
         if not isinstance(data["csv"], dict):
             problems.append(f"`csv` must be a mapping (sep, decimal, encoding, dayfirst, "
-                            f"thousands), got {data['csv']!r}")
+                            f"thousands), got {_clip(repr(data['csv']))}")
         else:
-            out["csv"] = dict(data["csv"])
+            from .dialect import check_csv_options
+
+            csv_problems = check_csv_options(data["csv"])
+            problems += [f"`csv`: {p}" for p in csv_problems]
+            if not csv_problems:
+                out["csv"] = dict(data["csv"])
+    if "timezone" in data:
+        tz = data["timezone"]
+        if not _known_timezone(tz):
+            problems.append(f"`timezone` must be an IANA timezone name such as "
+                            f"'America/Sao_Paulo' or 'UTC', got {_clip(repr(tz))}")
+        else:
+            out["timezone"] = tz
     if "mask_pii" in data:
         if not isinstance(data["mask_pii"], bool):
             problems.append(f"`mask_pii` must be true or false, got {data['mask_pii']!r}")
@@ -174,8 +238,33 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
             out["mask_pii"] = data["mask_pii"]
 
     if problems:
-        raise ParamsError(f"{where}: " + "; ".join(problems) + ".")
+        raise ParamsError(f"{where}: " + "; ".join(_clip(p, 4 * MAX_SHOWN) for p in problems)
+                          + ".")
     return BatchParams(**out)
+
+
+def _known_timezone(name) -> bool:
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return False
+    return True
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases (``*name``): a few hundred bytes of nested
+    aliases expand into gigabytes (the "billion laughs"), and a params file needs none."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise ParamsError(f"line {mark.line + 1}: YAML aliases (`*name`) are not allowed "
+                              "in a params file; write the values out.")
+        return super().compose_node(parent, index)
 
 
 def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
@@ -189,16 +278,25 @@ def read_params_file(path: str | os.PathLike) -> dict[str, Any]:
     """
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_PARAMS_BYTES:
+            raise ParamsError(f"Params file {path} is {size:,} bytes; a params file is at "
+                              f"most {MAX_PARAMS_BYTES:,} bytes. Is it the right file?")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ParamsError(f"Params file {path} not found. Pass --params with a YAML file "
                           "such as params/monthly.yaml.") from None
     except OSError as err:
         raise ParamsError(f"Params file {path} cannot be read ({err}).") from err
+    except UnicodeDecodeError as err:
+        raise ParamsError(f"Params file {path} is not UTF-8 text (byte {err.start}). Save "
+                          "it as UTF-8.") from err
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except ParamsError as err:
+        raise ParamsError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
-        detail = " ".join(str(err).split()) or err.__class__.__name__
+        detail = _clip(" ".join(str(err).split()) or err.__class__.__name__)
         hint = ""
         if isinstance(err, yaml.constructor.ConstructorError):
             hint = (" Tags such as `!!python/object` are not allowed: a params file holds "
@@ -421,3 +519,136 @@ def check_parameter_keys(
         raise ParamsError("; ".join(problems) + f". Valid parameter keys are {valid} "
                           f"(by notebook: {per_nb}). Fix the spelling or add the parameter "
                           "to the notebook's `parameters` cell.")
+
+
+# --------------------------------------------------------------------------- annotated types
+def parameter_annotations(nb) -> dict[str, tuple[str | None, str, str]]:
+    """Each parameter of a notebook's ``parameters`` cell: its annotated type, default and
+    a one-line description (the comment at the end of its line).
+
+    Works on any nbformat notebook object (read from ``.ipynb`` or from a jupytext
+    text notebook). A parameter without an annotation has type None (any value).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+
+    Returns
+    -------
+    dict
+        Name -> ``(type, default, description)``: the annotation's source text
+        (``"int"``, ``"str | None"``), the default's source text and the comment.
+
+    Raises
+    ------
+    ParamsError
+        The notebook has no ``parameters`` cell, or it is not valid Python.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    ...     "trailing_months: int = 12  # months of history\\nsource = None",
+    ...     metadata={"tags": ["parameters"]})])
+    >>> parameter_annotations(nb)
+    {'trailing_months': ('int', '12', 'months of history'), 'source': (None, 'None', '')}
+    """
+    return {name: (p.type, p.default, p.description or "")
+            for name, p in notebook_parameters(nb).items()}
+
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool, "list": list, "dict": dict,
+          "tuple": list, "List": list, "Dict": dict}
+
+
+def _matches(value, annotation: ast.expr) -> bool | None:
+    """Whether ``value`` (YAML data) fits ``annotation``; None when it cannot be told."""
+    if isinstance(annotation, ast.Constant) and annotation.value is None:
+        return value is None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        left, right = _matches(value, annotation.left), _matches(value, annotation.right)
+        if left or right:
+            return True
+        return None if left is None or right is None else False
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, ast.Name):
+        outer = annotation.value.id
+        if outer == "Optional":
+            return value is None or _matches(value, annotation.slice)
+        if outer in _TYPES:
+            if not _matches(value, annotation.value):
+                return False
+            if _TYPES[outer] is list and not isinstance(annotation.slice, ast.Tuple):
+                checks = [_matches(v, annotation.slice) for v in value]
+                return False if False in checks else (None if None in checks else True)
+            return True
+        return None
+    if isinstance(annotation, ast.Name) or isinstance(annotation, ast.Attribute):
+        name = annotation.id if isinstance(annotation, ast.Name) else annotation.attr
+        if name == "Any":
+            return True
+        kind = _TYPES.get(name)
+        if kind is None:
+            return None
+        if kind is bool:
+            return isinstance(value, bool)
+        if isinstance(value, bool):
+            return False  # true is not a number
+        if kind is float:
+            return isinstance(value, int | float)  # an int is accepted for a float
+        return isinstance(value, kind)
+    return None
+
+
+def check_parameter_types(params: BatchParams, notebooks: dict) -> None:
+    """Check every parameter value of the file against the notebooks' annotated types.
+
+    Parameters
+    ----------
+    params : BatchParams
+    notebooks : dict
+        Notebook name -> its nbformat notebook object.
+
+    Raises
+    ------
+    ParamsError
+        Listing every value whose type does not match (where it was set, the
+        notebook, the annotation and the default), before any kernel starts.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+    ...     "trailing_months: int = 12", metadata={"tags": ["parameters"]})])
+    >>> check_parameter_types(BatchParams(parameters={"trailing_months": "twelve"}),
+    ...                       {"churn": nb})
+    Traceback (most recent call last):
+    ...
+    cslib.exceptions.ParamsError: `parameters.trailing_months` is 'twelve' (str), but ...
+    """
+    problems = []
+    sets = [("parameters", params.parameters)] + [
+        (f"overrides.{seg}", over) for seg, over in params.overrides.items()]
+    for nb_name, nb in notebooks.items():
+        try:
+            annotated = parameter_annotations(nb)
+        except ParamsError:
+            continue  # notebook_parameters reports a missing or broken cell
+        for where, values in sets:
+            for key, value in values.items():
+                if key not in annotated or annotated[key][0] is None:
+                    continue
+                kind, default, _ = annotated[key]
+                try:
+                    annotation = ast.parse(kind, mode="eval").body
+                except SyntaxError:
+                    continue
+                if _matches(value, annotation) is False:
+                    problems.append(
+                        f"`{where}.{key}` is {_clip(repr(value), 60)} "
+                        f"({type(value).__name__}), but notebook {nb_name} declares "
+                        f"`{key}: {kind} = {_clip(default, 60)}`")
+    if problems:
+        problems = list(dict.fromkeys(problems))
+        raise ParamsError("; ".join(problems[:20]) + (f"; and {len(problems) - 20} more"
+                                                      if len(problems) > 20 else "")
+                          + ". Give each a value of the declared type.")

@@ -127,7 +127,25 @@ def _escape(value, *, markdown: bool = False) -> str:
     text = "" if value is None else str(value)
     if markdown:
         text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
-    return html.escape(text, quote=True)
+    return isolate_bidi(html.escape(text, quote=True))
+
+
+#: Bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE...) and right-to-left letters: text
+#: holding them is isolated, so it cannot reorder the text that follows it on the page.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                   "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+
+
+def isolate_bidi(escaped: str) -> str:
+    """Already-escaped HTML text in ``<bdi>`` when it holds bidirectional controls or
+    right-to-left letters (else unchanged), so a value cannot reorder what follows it.
+
+    Examples
+    --------
+    >>> isolate_bidi("Acme"), isolate_bidi("evil\\u202etxt.exe")
+    ('Acme', '<bdi>evil\\u202etxt.exe</bdi>')
+    """
+    return f"<bdi>{escaped}</bdi>" if _BIDI.search(escaped) else escaped
 
 
 # --------------------------------------------------------------------------- numbers

@@ -94,10 +94,12 @@ from .pages import (
     slugify,
 )
 from .params import (
+    DEFAULT_TIMEZONE,
     NOTEBOOK_SUFFIXES,
     BatchParams,
     _notebook_name,
     check_parameter_keys,
+    check_parameter_types,
     is_text_notebook,
     notebook_parameters,
     parse_params,
@@ -734,7 +736,7 @@ def _merge_facts(parts: Iterable[dict]) -> dict:
 
 
 def _prepare_by_segment(cache: Path, key: str, source: str, csv, jobs: int,
-                        err: TextIO) -> dict | None:
+                        err: TextIO, timezone: str | None = None) -> dict | None:
     """Validate a DuckDB source a segment at a time in ``jobs`` processes, writing the
     slices :func:`_prepare_data` would write, and return the data's facts (None: this
     source cannot be validated that way; see :func:`cslib.io.prepare_segments_one_by_one`).
@@ -757,7 +759,7 @@ def _prepare_by_segment(cache: Path, key: str, source: str, csv, jobs: int,
     try:
         done = prepare_segments_one_by_one(
             source, cache / f"slices-{key}", {s: slugs[s] for s in sizes.index}, csv=csv,
-            jobs=jobs, summarise=_data_facts, initializer=_die_with_batch)
+            jobs=jobs, summarise=_data_facts, initializer=_die_with_batch, timezone=timezone)
     except OSError:
         done = None  # the cache cannot be written: the batch's own checks will say why
     if done is None:
@@ -827,7 +829,7 @@ def latest_complete_month(mrr_month: str | None, as_of, *,
 
 
 def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping[str, str],
-                  err: TextIO) -> Path:
+                  err: TextIO, timezone: str | None = None) -> Path:
     """Each segment's validated tables as Parquet, once per data version (see
     :func:`cslib.io.prepare_segments`): a report reads its slice and validates nothing.
 
@@ -841,7 +843,7 @@ def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping
     if not set(segments) <= set(done):
         start = time.monotonic()
         if wh is None:
-            wh = load(source, csv=csv)
+            wh = load(source, csv=csv, timezone=timezone)
         wanted = {**done, **segments}
         prepare_segments(wh, folder, wanted, csv=csv)
         print(f"data prepared for {len(wanted)} segment(s) in "
@@ -931,6 +933,8 @@ class MonthPlan:
     cached: list[dict]
     #: The warehouse, when planning had to load it whole (reused to prepare the slices).
     warehouse: Any = None
+    #: The report timezone the data's offsets are converted to.
+    timezone: str | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -968,6 +972,9 @@ def _select_notebooks(params: BatchParams, notebooks_dir: Path, only: Iterable[s
             extra[path.stem] = path
     declared = {name: notebook_parameters(path) for name, path in {**configured, **extra}.items()}
     check_parameter_keys(params, declared)
+    # the values' types against the annotations of the parameters cells, before any kernel
+    check_parameter_types(params, {n: read_notebook(p)
+                                   for n, p in {**configured, **extra}.items()})
     if only is None:
         return configured, declared, configured
     only = [Path(n).stem if Path(n).stem in extra else _notebook_name(n) for n in only]
@@ -1001,11 +1008,13 @@ def _read_data_facts(params: BatchParams, output: Path, source: str, fp: str, ki
     if not dry_run and "all" not in params.segments:
         # no report needs the whole warehouse in pandas, so neither does its validation
         by_segment = _prepare_by_segment(output / ".cache", f"{fp}-{kit_code[:16]}",
-                                         source, params.csv, jobs, err)
+                                         source, params.csv, jobs, err,
+                                         timezone=params.timezone)
     if by_segment is not None:
         facts = {"csv": params.csv, **by_segment}
     else:
-        wh = load(source, csv=params.csv)  # validates every table: bad data -> SchemaError
+        # validates every table: bad data -> SchemaError
+        wh = load(source, csv=params.csv, timezone=params.timezone)
         for note in wh.notes:
             print(f"note: {note}", file=err)
         facts = {"csv": params.csv, **_data_facts(wh)}
@@ -1136,6 +1145,9 @@ def plan_month(
     configured, declared, nb_paths = _select_notebooks(params, Path(notebooks_dir), only)
     source = _resolve_source(params.source)
     fp = fingerprint(source)
+    if params.timezone != DEFAULT_TIMEZONE:
+        # the same files read in another timezone are other data: other slices and keys
+        fp = hashlib.sha256(f"{fp}|{params.timezone}".encode()).hexdigest()[:len(fp)]
     kit_code = kit_code_hash()  # once per batch: part of every cache key
     jobs = params.jobs or os.cpu_count() or 1
     facts, wh = _read_data_facts(params, output, source, fp, kit_code, jobs, dry_run, err)
@@ -1147,6 +1159,7 @@ def plan_month(
         fingerprint=fp, kit_code=kit_code, facts=facts, segments=segments, known=known,
         slugs=segment_slugs(known), notebooks=list(configured), versions=package_versions(),
         commit=git_commit(Path.cwd()), locale=params.locale, csv=params.csv, jobs=jobs,
+        timezone=params.timezone,
         previous={(r.get("notebook"), r.get("segment")): r
                   for r in _read_manifest(month_dir / MANIFEST).get("runs", [])},
         runs=[], cached=[], warehouse=wh)
@@ -1200,7 +1213,8 @@ def prepare_data(plan: MonthPlan, err: TextIO | None = None) -> Path:
     """
     folder = _prepare_data(plan.output / ".cache", f"{plan.fingerprint}-{plan.kit_code[:16]}",
                            plan.warehouse, plan.source, plan.csv,
-                           {s: plan.slugs[s] for s in plan.segments}, err or sys.stderr)
+                           {s: plan.slugs[s] for s in plan.segments}, err or sys.stderr,
+                           timezone=plan.timezone)
     plan.warehouse = None  # the workers read their slices; this process lets the tables go
     for run in plan.runs:
         run.prepared = str(folder)

@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -41,6 +42,8 @@ __all__ = [
     "validate",
     "validate_table",
     "format_problems",
+    "parse_datetimes",
+    "empty_table",
 ]
 
 #: How many offending rows and values a message quotes.
@@ -264,6 +267,12 @@ _FIX = {
     "duplicate_key": "Each {key} must appear once: remove or merge the duplicates.",
     "unknown_reference": "Every value must exist in `{ref}`: add the missing rows there "
     "or drop these.",
+    "not_finite": "Amounts must be finite numbers below 1e15 in size (inf, nan and 1e308 "
+    "are not amounts): fix the export or drop those rows.",
+    "before": "`{col}` cannot be before `{other}`: fix the dates in the export or drop "
+    "those rows.",
+    "future": "Dates after today ({today}) cannot be real events: fix the export (a wrong "
+    "year, or day and month swapped) or drop those rows.",
 }
 
 
@@ -299,6 +308,9 @@ class Problem:
             "allowed": f"has {self.n} value(s) that are not allowed",
             "duplicate_key": f"has {self.n} duplicate key(s)",
             "unknown_reference": f"has {self.n} reference(s) to unknown rows",
+            "not_finite": f"has {self.n} value(s) that are not finite amounts",
+            "before": f"has {self.n} date(s) before the date they follow",
+            "future": f"has {self.n} date(s) after today",
         }[self.check]
         detail = ""
         if self.rows:
@@ -315,10 +327,73 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _rows(mask: pd.Series) -> tuple[list[int], int]:
-    """1-based data-row numbers (header not counted) where ``mask`` is true."""
+#: Longest number a numeric column accepts (in size): anything larger is a misread or a
+#: placeholder (1e308), never an amount.
+MAX_MAGNITUDE = 1e15
+
+#: ``frame.attrs`` flag: the frame's index holds the 0-based data-row number of each row
+#: in its file (kept by :func:`cslib.io.load` when it drops exact duplicates), so that
+#: messages quote the file's own rows.
+SOURCE_ROWS = "cslib_source_rows"
+
+#: ``frame.attrs`` key: date columns whose day/month order was assumed (no value proved it).
+GUESSED_DATE_ORDER = "cslib_date_order_guessed"
+
+
+def _rows(mask: pd.Series, labels=None) -> tuple[list[int], int]:
+    """1-based data-row numbers (header not counted) where ``mask`` is true.
+
+    ``labels`` (0-based row numbers of the file, one per row) replace the
+    positions when given.
+    """
     positions = np.flatnonzero(mask.to_numpy(dtype=bool))
-    return [int(p) + 1 for p in positions[:MAX_EXAMPLES]], int(len(positions))
+    shown = positions[:MAX_EXAMPLES]
+    if labels is not None:
+        shown = np.asarray(labels)[shown]
+    return [int(p) + 1 for p in shown], int(len(positions))
+
+
+_OFFSET = r"(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+
+
+def parse_datetimes(series: pd.Series, *, dayfirst: bool | None = None,
+                    timezone: str | None = None) -> pd.Series:
+    """Parse date-time text, converting values with an offset to local times of ``timezone``.
+
+    Values that carry a UTC offset (``2026-10-01T02:00:00Z``, ``...-03:00``,
+    mixed offsets too) are converted to ``timezone`` and returned without a
+    timezone, as local times; values without one are read as local times.
+    Unparseable values come back as ``NaT``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.Series(["2026-10-01T02:00:00Z", "2026-10-01T02:00:00+01:00", "2026-10-05"])
+    >>> parse_datetimes(s, timezone="America/Sao_Paulo").dt.strftime("%Y-%m-%d %H:%M").tolist()
+    ['2026-09-30 23:00', '2026-09-30 22:00', '2026-10-05 00:00']
+    """
+    text = series.astype("string").str.strip()
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
+    has_tz = text.str.contains(r"\d[ T]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*" + _OFFSET,
+                               regex=True).fillna(False).astype(bool)
+    naive = text.notna() & ~has_tz
+    # year first (ISO 8601) is never read day first: pandas would read 2026-09-01 as 9 Jan
+    iso = naive & text.str.match(r"^\d{4}-\d{1,2}-\d{1,2}").fillna(False).astype(bool)
+    for part, kw in ((iso, {}), (naive & ~iso,
+                                 {"dayfirst": dayfirst} if dayfirst is not None else {})):
+        if not part.any():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(text[part], errors="coerce", format="mixed", **kw)
+        if getattr(parsed.dt, "tz", None) is not None:  # pragma: no cover - offsets caught
+            parsed = parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None)
+        out[part] = parsed.astype("datetime64[ns]")
+    if has_tz.any():
+        parsed = pd.to_datetime(text[has_tz], errors="coerce", utc=True, format="mixed")
+        out[has_tz] = parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None).astype(
+            "datetime64[ns]")
+    return out
 
 
 def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:
@@ -351,7 +426,8 @@ _TRUE = {"true", "t", "yes", "y", "1", "sim", "s", "verdadeiro"}
 _FALSE = {"false", "f", "no", "n", "0", "nao", "não", "falso"}
 
 
-def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+def _coerce(series: pd.Series, column: Column, timezone: str | None = None
+            ) -> tuple[pd.Series, pd.Series]:
     """Coerce ``series`` to the column's kind.
 
     Returns the coerced series and a mask of values that were present but
@@ -371,6 +447,11 @@ def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
             series = series.astype("int64")
         out = pd.to_numeric(series, errors="coerce")
         bad = present & out.isna()
+        if not bad.all():
+            # inf, nan written out, 1e308: numbers, but never amounts
+            huge = out.notna() & ~(out.astype("float64").abs() < MAX_MAGNITUDE)
+            bad |= huge
+            out = out.where(~huge)
         if kind == "int":
             frac = out.notna() & ~np.isclose(out.fillna(0) % 1, 0)
             bad |= frac
@@ -382,9 +463,9 @@ def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
         if pd.api.types.is_datetime64_any_dtype(series):
             out = series
             if getattr(out.dt, "tz", None) is not None:
-                out = out.dt.tz_convert("UTC").dt.tz_localize(None)
+                out = out.dt.tz_convert(timezone or "UTC").dt.tz_localize(None)
         else:
-            out = pd.to_datetime(series, errors="coerce", format="mixed")
+            out = parse_datetimes(series, timezone=timezone)
         bad = present & out.isna()
         out = out.astype("datetime64[ns]")
         if kind == "date":
@@ -410,7 +491,8 @@ def _coerce(series: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
 
 
 def validate_table(
-    name: str, data: pd.DataFrame, *, file: str | None = None, allow_empty: bool = False
+    name: str, data: pd.DataFrame, *, file: str | None = None, allow_empty: bool = False,
+    timezone: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check one table against its contract, without raising.
 
@@ -424,6 +506,9 @@ def validate_table(
         Where it was read from, quoted in the problems.
     allow_empty : bool
         An empty table is not a problem (a segment's slice may be empty).
+    timezone : str, optional
+        Date-times with a UTC offset are converted to this timezone's local
+        times (UTC when not given); see :func:`parse_datetimes`.
 
     Returns
     -------
@@ -447,19 +532,30 @@ def validate_table(
     >>> print(problems[0].message())  # doctest: +ELLIPSIS
     mrr.csv (table `mrr`): column `mrr` has 1 value(s) below the minimum (rows 1; e.g. -5.0)...
     """
-    clean, problems, day = _check_table(name, data, file=file, allow_empty=allow_empty)
+    clean, problems, day = _check_table(name, data, file=file, allow_empty=allow_empty,
+                                        timezone=timezone)
     return _reduce_days(clean, name, day, file), problems
 
 
-def _check_table(name: str, data: pd.DataFrame, *, file: str | None, allow_empty: bool
+def _check_table(name: str, data: pd.DataFrame, *, file: str | None, allow_empty: bool,
+                 timezone: str | None = None
                  ) -> tuple[pd.DataFrame, list[Problem], str | None]:
     """:func:`validate_table` before day-level usage is reduced; also returns the day column."""
     schema = SCHEMAS[name]
     problems: list[Problem] = []
+    labels = data.index.to_numpy() if data.attrs.get(SOURCE_ROWS) else None
+    guessed = list(data.attrs.get(GUESSED_DATE_ORDER, []))
 
     def add(column, check, mask=None, values=None, **fmt):
-        rows, n = _rows(mask) if mask is not None else ([], 0)
+        rows, n = _rows(mask, labels) if mask is not None else ([], 0)
         fix = _FIX[check].format(table=name, **fmt)
+        if check == "duplicate_key" and (set(guessed) & set(schema.key)
+                                         or (name == "usage" and set(guessed) & {"date"})):
+            cols = ", ".join(f"`{c}`" for c in guessed)
+            fix += (f" The day/month order of {cols} could not be told from the data and "
+                    "was assumed; a wrong order is the likely cause of these duplicates. "
+                    "Declare it: `csv: {dayfirst: true}` (dd/mm/yyyy) or `{dayfirst: "
+                    "false}` (mm/dd/yyyy) in the params file.")
         problems.append(Problem(name, column, check, rows, values or [], n, fix, file))
 
     if len(data) == 0 and not allow_empty:
@@ -483,9 +579,13 @@ def _check_table(name: str, data: pd.DataFrame, *, file: str | None, allow_empty
                 add(column.name, "missing_column")
             continue
         raw = clean[column.name]
-        coerced, bad = _coerce(raw, column)
+        coerced, bad = _coerce(raw, column, timezone)
         if bad.any():
-            add(column.name, "type", bad, list(raw[bad].head(MAX_EXAMPLES)), kind=column.kind)
+            numbers = pd.to_numeric(raw[bad], errors="coerce") if column.kind in (
+                "int", "float") else pd.Series(dtype=float)
+            check = ("not_finite" if len(numbers) and numbers.notna().all()
+                     and (~(numbers.abs() < MAX_MAGNITUDE)).all() else "type")
+            add(column.name, check, bad, list(raw[bad].head(MAX_EXAMPLES)), kind=column.kind)
         missing = coerced.isna() & ~bad
         if not column.nullable and missing.any():
             add(column.name, "null", missing)
@@ -566,6 +666,8 @@ def validate(
     files: Mapping[str, str] | None = None,
     require: tuple[str, ...] = REQUIRED_TABLES,
     allow_empty: bool = False,
+    timezone: str | None = None,
+    today: pd.Timestamp | str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Validate a whole warehouse and return its tables with types coerced.
 
@@ -582,6 +684,16 @@ def validate(
         Tables that must be present.
     allow_empty : bool
         Empty tables are not a problem (used for one segment's slice).
+    timezone : str, optional
+        The report timezone: date-times with a UTC offset become its local
+        times (see :func:`parse_datetimes`); "today" is its date.
+    today : timestamp, optional
+        The date after which an event is in the future (default: today).
+
+    Rules across columns and tables: a ticket resolved before it was opened, a
+    loop action done before its answer, and an event dated after today are
+    problems; events dated after the end of the latest MRR month are kept, and
+    ``attrs["cslib_date_note"]`` of their table says how many.
 
     Returns
     -------
@@ -606,6 +718,7 @@ def validate(
     problems: list[Problem] = []
     clean: dict[str, pd.DataFrame] = {}
     days: dict[str, str | None] = {}
+    labels: dict[str, np.ndarray] = {}
     for name in require:
         if name not in tables:
             problems.append(
@@ -617,8 +730,11 @@ def validate(
             clean[name] = frame
             continue
         clean[name], found, days[name] = _check_table(name, frame, file=files.get(name),
-                                                      allow_empty=allow_empty)
+                                                      allow_empty=allow_empty,
+                                                      timezone=timezone)
         problems.extend(found)
+        if frame.attrs.get(SOURCE_ROWS):
+            labels[name] = frame.index.to_numpy()
     for name, schema in SCHEMAS.items():
         if name not in clean:
             continue
@@ -631,17 +747,103 @@ def validate(
             values = clean[name][column]
             unknown = values.notna() & ~is_in(values, clean[ref][ref_key].dropna())
             if unknown.any():
-                rows, n = _rows(unknown)
+                rows, n = _rows(unknown, labels.get(name))
                 problems.append(
                     Problem(name, column, "unknown_reference", rows,
                             list(dict.fromkeys(values[unknown].head(MAX_EXAMPLES))), n,
                             _FIX["unknown_reference"].format(ref=ref), files.get(name))
                 )
+    problems += _date_rules(clean, files, labels, timezone, today)
     if problems:
         raise SchemaError(format_problems(problems), _problem_frame(problems))
     # day-level usage is reduced after its references were checked row by row
     return {name: _reduce_days(frame, name, days.get(name), files.get(name))
             for name, frame in clean.items()}
+
+
+#: The event dates of each table: checked against today and the latest MRR month.
+EVENT_DATES = {"nps_responses": ("responded_at",), "tickets": ("opened_at", "resolved_at"),
+               "loop_actions": ("done_at",), "nps_invitations": ("sent_at",),
+               "accounts": ("signup_date",)}
+
+
+def _date_rules(clean, files, labels, timezone, today) -> list[Problem]:
+    """The rules across columns and tables (see :func:`validate`)."""
+    problems: list[Problem] = []
+
+    def add(name, column, check, mask, values, **fmt):
+        rows, n = _rows(mask, labels.get(name))
+        problems.append(Problem(name, column, check, rows, values[:MAX_EXAMPLES], n,
+                                _FIX[check].format(**fmt), files.get(name)))
+
+    def is_date(frame, col):
+        return col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col])
+
+    tickets = clean.get("tickets")
+    if tickets is not None and is_date(tickets, "opened_at") and is_date(tickets, "resolved_at"):
+        early = (tickets["resolved_at"] < tickets["opened_at"]).fillna(False)
+        if early.any():
+            add("tickets", "resolved_at", "before", early,
+                [f"{a:%Y-%m-%d %H:%M} < {b:%Y-%m-%d %H:%M}" for a, b in zip(
+                    tickets.loc[early, "resolved_at"].head(MAX_EXAMPLES),
+                    tickets.loc[early, "opened_at"].head(MAX_EXAMPLES), strict=True)],
+                col="resolved_at", other="opened_at")
+    actions, answers = clean.get("loop_actions"), clean.get("nps_responses")
+    if (actions is not None and answers is not None and is_date(actions, "done_at")
+            and is_date(answers, "responded_at") and "response_id" in actions.columns
+            and "response_id" in answers.columns):
+        when = answers.drop_duplicates("response_id").set_index("response_id")["responded_at"]
+        answered = pd.Series(when.reindex(actions["response_id"]).to_numpy(),
+                             index=actions.index, dtype="datetime64[ns]")
+        early = (actions["done_at"] < answered).fillna(False).astype(bool)
+        if len(actions) and early.any():
+            add("loop_actions", "done_at", "before", early,
+                list(actions.loc[early, "response_id"].astype(str)),
+                col="done_at", other="nps_responses.responded_at")
+    now = pd.Timestamp(today) if today is not None else pd.Timestamp.now(
+        tz=timezone or "UTC").tz_localize(None)
+    limit = now.normalize() + pd.Timedelta(days=1)
+    mrr = clean.get("mrr")
+    mrr_end = None
+    if mrr is not None and is_date(mrr, "month") and mrr["month"].notna().any():
+        mrr_end = mrr["month"].max() + pd.offsets.MonthBegin(1)
+    for name, columns in EVENT_DATES.items():
+        frame = clean.get(name)
+        if frame is None:
+            continue
+        late_n = 0
+        for col in columns:
+            if not is_date(frame, col):
+                continue
+            future = (frame[col] >= limit).fillna(False)
+            if future.any():
+                add(name, col, "future", future,
+                    [f"{v:%Y-%m-%d}" for v in frame.loc[future, col].head(MAX_EXAMPLES)],
+                    today=f"{now:%Y-%m-%d}")
+            elif mrr_end is not None and name != "accounts":
+                late_n += int((frame[col] >= mrr_end).sum())
+        if late_n:
+            frame.attrs["cslib_date_note"] = (
+                f"{files.get(name, f'table `{name}`')}: {late_n} date(s) after the end of "
+                f"the latest MRR month ({mrr_end - pd.Timedelta(days=1):%Y-%m-%d}); they "
+                "are kept, but count in no month with revenue.")
+    return problems
+
+
+_DTYPES = {"str": "string", "int": "Int64", "float": "float64", "date": "datetime64[ns]",
+           "month": "datetime64[ns]", "datetime": "datetime64[ns]", "bool": "boolean"}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A table with no rows and the contract's columns and types (an absent optional table).
+
+    Examples
+    --------
+    >>> empty_table("nps_invitations").dtypes.astype(str).to_dict()
+    {'user_id': 'string', 'account_id': 'string', 'wave': 'Int64', 'sent_at': 'datetime64[ns]'}
+    """
+    return pd.DataFrame({c.name: pd.Series(dtype=_DTYPES[c.kind])
+                         for c in SCHEMAS[name].columns})
 
 
 def format_problems(problems: list[Problem]) -> str:

@@ -547,7 +547,8 @@ def test_demo_data_console_command_writes_a_valid_warehouse(tmp_path):
     assert f"demo warehouse written to {path}" in done.stdout
     # the command validates what it wrote and lists every table as valid
     for name in TABLES:
-        assert re.search(rf"^\s+{name}\s+[\d,]+ rows\s+valid$", done.stdout, re.M), name
+        assert re.search(rf"^\s+{name}\s+[\d,]+ rows\s+valid\s+from {re.escape(str(path))}:"
+                         rf"{name}$", done.stdout, re.M), name
     wh = load(path)
     expected = validate(generate_warehouse(60, n_months=6, seed=4))
     assert len(wh["accounts"]) == 60

@@ -464,27 +464,57 @@ def test_prepared_slices_are_exactly_what_a_segment_load_returns(demo_db, tmp_pa
     folder = prepare_segments(whole, tmp_path / "slices",
                               {s: f"s{i}" for i, s in enumerate(segments)})
     for segment in segments:
-        monkeypatch.delenv(PREPARED_ENV, raising=False)
         direct = load(str(demo_db), segment=segment)
-        monkeypatch.setenv(PREPARED_ENV, str(folder))
-        sliced = load(str(demo_db), segment=segment)
+        monkeypatch.setenv(PREPARED_ENV, str(folder))  # load() itself ignores it
+        assert _slice_is_not_read(demo_db, segment, folder, monkeypatch)
+        sliced = load(str(demo_db), segment=segment, prepared=folder)
         assert list(sliced) == list(direct)
         for name in direct:
             pd.testing.assert_frame_equal(sliced[name], direct[name], check_exact=True)
         if segment != "all":
             assert set(sliced["accounts"]["segment"]) == {segment}
-        only = load(str(demo_db), segment=segment, tables=["accounts", "mrr"])
+        only = load(str(demo_db), segment=segment, tables=["accounts", "mrr"],
+                    prepared=folder)
         assert list(only) == ["accounts", "mrr"]
     # another source, other CSV options or an unknown segment: the slices are not used
     with pytest.raises(SourceError, match="not found"):
-        load(str(tmp_path / "other.duckdb"), segment="SMB")
+        load(str(tmp_path / "other.duckdb"), segment="SMB", prepared=folder)
     (folder / "s1" / f"accounts{SLICE_SUFFIX}").unlink()  # reading this slice would now fail
-    monkeypatch.setenv(PREPARED_ENV, str(folder))
     with pytest.raises(FileNotFoundError):
-        load(str(demo_db), segment=segments[1])
+        load(str(demo_db), segment=segments[1], prepared=folder)
     # ... unless the CSV options differ from the ones the slices were made with
-    assert set(load(str(demo_db), segment=segments[1], csv={"sep": ";"})["accounts"]
+    assert set(load(str(demo_db), segment=segments[1], csv={"sep": ";"},
+                    prepared=folder)["accounts"]
                ["segment"]) == {segments[1]}
+
+
+def _slice_is_not_read(demo_db, segment, folder, monkeypatch):
+    """load() without ``prepared=`` never reads the slices, even with $CSLIB_PREPARED set."""
+    import cslib.io
+
+    def boom(*args, **kwargs):
+        raise AssertionError("load() read the prepared slices without prepared=")
+
+    with monkeypatch.context() as m:
+        m.setattr(cslib.io, "_read_prepared", boom)
+        load(str(demo_db), segment=segment, tables=["accounts"])
+    return True
+
+
+def test_the_report_context_passes_the_batch_slices_to_load(demo_db, tmp_path, monkeypatch):
+    # The batch names its slices in $CSLIB_PREPARED for its notebooks; open_report (not
+    # load) reads it. A slice whose accounts were emptied proves the slice was read.
+    from cslib.context import NoDataError, open_report
+
+    whole = load(str(demo_db))
+    folder = prepare_segments(whole, tmp_path / "slices", {"SMB": "smb"})
+    accounts = pd.read_feather(folder / "smb" / f"accounts{SLICE_SUFFIX}")
+    accounts.iloc[:0].to_feather(folder / "smb" / f"accounts{SLICE_SUFFIX}")
+    ctx = open_report(segment="SMB", month="2026-10", source=str(demo_db), style=False)
+    assert len(ctx["accounts"]) == len(accounts)
+    monkeypatch.setenv(PREPARED_ENV, str(folder))
+    with pytest.raises(NoDataError, match="no accounts"):
+        open_report(segment="SMB", month="2026-10", source=str(demo_db), style=False)
 
 
 def _slice_frames(folder, slug):
@@ -502,6 +532,7 @@ def test_processes_preparing_segments_side_by_side_share_the_cores(demo_db, monk
     import pyarrow as pa
 
     from cslib import io as cslib_io
+    from cslib import readers
 
     threads = []
     connect = duckdb.connect
@@ -512,7 +543,7 @@ def test_processes_preparing_segments_side_by_side_share_the_cores(demo_db, monk
         return con
 
     monkeypatch.setattr(duckdb, "connect", spy)
-    monkeypatch.setattr(cslib_io, "_DUCKDB_THREADS", None)
+    monkeypatch.setattr(readers, "_DUCKDB_THREADS", None)
     monkeypatch.delenv(PREPARED_ENV, raising=False)
     arrow_threads = pa.cpu_count()
     load(str(demo_db), segment="SMB", tables=["accounts"])  # an analyst's load: every core
@@ -551,9 +582,7 @@ def test_preparing_one_segment_at_a_time_writes_the_whole_file_slices(
             "accounts": len(ids), "mrr_rows": int(mrr["account_id"].isin(ids).sum()),
             "last_month": "2026-10"}
     # a report's load() reads these slices as it reads the reference ones
-    monkeypatch.setenv(PREPARED_ENV, str(tmp_path / "slices"))
-    sliced = load(str(demo_db), segment=names[0])
-    monkeypatch.delenv(PREPARED_ENV)
+    sliced = load(str(demo_db), segment=names[0], prepared=tmp_path / "slices")
     direct = load(str(demo_db), segment=names[0])
     for name in direct:
         pd.testing.assert_frame_equal(sliced[name], direct[name], check_exact=True)
@@ -622,7 +651,7 @@ def test_only_duckdb_files_are_prepared_one_by_one(demo_tables, tmp_path):
 def test_duckdb_reads_give_duckdbs_own_frames_for_every_column_type(tmp_path):
     import duckdb
 
-    from cslib.io import _duckdb_frame
+    from cslib.readers import _duckdb_frame
 
     con = duckdb.connect(str(tmp_path / "types.duckdb"))
     con.execute("""
