@@ -120,10 +120,11 @@ def open_report(
     source = source or default_source()
     if str(month) == "latest":  # by hand: the batch passes the month it resolved
         month = _latest_month(source, csv)
-    data = load(source, segment=segment, csv=csv, tables=tables,
-                prepared=os.environ.get(PREPARED_ENV))
+    prepared = os.environ.get(PREPARED_ENV)  # the batch's slices: segments named exactly
+    data = load(source, segment=segment, csv=csv, tables=tables, prepared=prepared)
     valid = None  # the data's segments, when the one asked for matches none
-    if segment != "all" and "accounts" in data and data["accounts"].empty:
+    if (segment != "all" and not prepared and "accounts" in data
+            and data["accounts"].empty):
         segment, data, valid = _match_segment(segment, source, csv, tables, data)
     report_month = as_month(month)
     existed = "accounts" in data and not data["accounts"].empty

@@ -54,6 +54,9 @@ def _hostile_warehouse() -> dict[str, pd.DataFrame]:
         nps.loc[row, "score"] = 0
         nps.loc[row, "responded_at"] = pd.Timestamp("2026-10-31 12:00") - pd.Timedelta(hours=i)
     tables["nps_responses"] = nps
+    # the moved answers are new: no loop action can precede them (a contract rule)
+    loops = tables["loop_actions"]
+    tables["loop_actions"] = loops[~loops["response_id"].isin(nps.loc[rows, "response_id"])]
     return tables
 
 
