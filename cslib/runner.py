@@ -1055,6 +1055,13 @@ def resolve_month(month: str, facts: Mapping, source: str | None = None) -> tupl
 
 def _resolve_segments(params: BatchParams, facts: Mapping) -> tuple[list[str], list[str]]:
     """The segments to render and every segment of the data (``"all"`` first)."""
+    if "all" in facts["segments"]:
+        n = facts.get("segment_sizes", {}).get("all")
+        who = f"{n} account(s) have" if n is not None else "some accounts have"
+        raise SchemaError(
+            f"accounts.segment: {who} the segment `all`, which is the kit's name for the "
+            "whole-base report: their reports and manifest entries would be confused with "
+            "it. Rename that segment in the export (e.g. `All accounts`) and run again.")
     known = ["all", *facts["segments"]]
     if params.segments == "all":
         segments = known

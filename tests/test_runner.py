@@ -1173,3 +1173,26 @@ def test_render_api_dry_run_returns_without_writing(tmp_path, warehouse):
     assert result.exit_code == 0 and result.runs == []
     assert re.search(r"ok\s+SMB\s+\S+/reports/2026-10/ok/smb\.html\s+would run", out.getvalue())
     assert not (proj / "reports").exists()
+
+
+def test_a_data_segment_named_all_is_refused_before_anything_runs(demo_tables, tmp_path):
+    # "all" is the whole-base report: a data segment of that name would share its file
+    # and its manifest entry, so the batch stops with exit 2 and says what to rename.
+    from cli_run import run_cli
+
+    from cslib.demo import write_duckdb
+
+    tables = dict(demo_tables)
+    accounts = tables["accounts"].copy()
+    smb = accounts["segment"] == "SMB"
+    accounts.loc[smb, "segment"] = "all"
+    tables["accounts"] = accounts
+    db = write_duckdb(tables, tmp_path / "wh.duckdb")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "p.yaml").write_text(f"month: '2026-10'\nsource: {db}\nsegments: all\n",
+                                     encoding="utf-8")
+    res = run_cli(tmp_path, "render", "--params", "p.yaml", "--output", "reports")
+    assert res.code == 2
+    assert f"accounts.segment: {int(smb.sum())} account(s) have the segment `all`" in res.err
+    assert "Rename that segment" in res.err
+    assert not (tmp_path / "reports" / "2026-10" / "manifest.json").exists()
