@@ -276,15 +276,18 @@ def reduce_usage_events(
     feature: str = "feature",
     at: str = "occurred_at",
 ) -> int:
-    """Reduce a raw event table to the ``usage`` table inside a DuckDB database.
+    """Reduce a raw event table to the ``usage`` table inside the database that holds it.
 
     The same reduction as :func:`usage_from_events`, in SQL (``GROUP BY``), so
-    the events never pass through pandas.
+    the events never pass through pandas: inside a DuckDB file, or inside a
+    PostgreSQL warehouse (given as a URL), so no batch worker ever pulls raw
+    events over the network.
 
     Parameters
     ----------
-    database : path or duckdb.DuckDBPyConnection
-        A DuckDB file (opened read-write) or an open connection.
+    database : path, duckdb.DuckDBPyConnection or str URL
+        A DuckDB file (opened read-write), an open connection, or a
+        SQLAlchemy URL of a PostgreSQL database (``postgresql://user@host/db``).
     events_table : str
         The raw event table.
     usage_table : str
@@ -312,6 +315,10 @@ def reduce_usage_events(
     >>> reduce_usage_events("data/warehouse.duckdb")  # doctest: +SKIP
     4210706
     """
+    if isinstance(database, str) and "://" in database:
+        return _reduce_usage_events_sql(database, events_table=events_table,
+                                        usage_table=usage_table, replace=replace,
+                                        columns=(account, user, feature, at))
     con, own = _connect(database)
     try:
         tables = {r[0] for r in con.execute(
@@ -361,6 +368,59 @@ def reduce_usage_events(
     finally:
         if own:
             con.close()
+
+
+def _reduce_usage_events_sql(url: str, *, events_table: str, usage_table: str, replace: bool,
+                             columns: tuple[str, str, str, str]) -> int:
+    """:func:`reduce_usage_events` inside a PostgreSQL database, through SQLAlchemy."""
+    import sqlalchemy as sa
+
+    from .readers import _engine_url
+
+    account, user, feature, at = columns
+    engine = sa.create_engine(_engine_url(url))
+    try:
+        with engine.begin() as con:
+            inspector = sa.inspect(con)
+            tables = set(inspector.get_table_names())
+            if events_table not in tables:
+                raise SchemaError(f"reduce_usage_events: table `{events_table}` not found in "
+                                  f"the database (tables: {sorted(tables)}). Load the raw "
+                                  "events into it or pass `events_table=`.")
+            if usage_table in tables and not replace:
+                raise SchemaError(f"reduce_usage_events: table `{usage_table}` already "
+                                  "exists; pass `replace=True` to overwrite it.")
+            present = [c["name"] for c in inspector.get_columns(events_table)]
+            wanted = {"account": account, "user": user, "feature": feature, "at": at}
+            missing = [f"`{c}` ({role})" for role, c in wanted.items() if c not in present]
+            if missing:
+                raise SchemaError(f"reduce_usage_events: table `{events_table}` has no "
+                                  f"column(s) {', '.join(missing)}; columns present: "
+                                  f"{present}. Pass the names as keyword arguments.")
+            a, u, f, t = (_quote(c) for c in (account, user, feature, at))
+            ev, us = _quote(events_table), _quote(usage_table)
+            nulls = con.execute(sa.text(
+                f"SELECT count(*) FILTER (WHERE {a} IS NULL), "
+                f"count(*) FILTER (WHERE {f} IS NULL), "
+                f"count(*) FILTER (WHERE {t} IS NULL) FROM {ev}")).one()
+            bad = {c: n for c, n in zip((account, feature, at), nulls, strict=True) if n}
+            if bad:
+                detail = ", ".join(f"`{c}` ({n} rows)" for c, n in bad.items())
+                raise SchemaError(f"reduce_usage_events: `{events_table}` has missing values "
+                                  f"in {detail}; every event needs an account, a feature and "
+                                  "a timestamp. Delete or fix those rows.")
+            con.execute(sa.text(f"DROP TABLE IF EXISTS {us}"))
+            con.execute(sa.text(
+                f"CREATE TABLE {us} AS "
+                "SELECT account_id, feature, month, CAST(count(user_id) AS BIGINT) AS "
+                "active_users, CAST(sum(n) AS BIGINT) AS events FROM ("
+                f"SELECT CAST({a} AS TEXT) AS account_id, CAST({f} AS TEXT) AS feature, "
+                f"CAST(date_trunc('month', CAST({t} AS TIMESTAMP)) AS TIMESTAMP) AS month, "
+                f"{u} AS user_id, count(*) AS n FROM {ev} GROUP BY 1, 2, 3, 4) AS per_user "
+                "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"))
+            return int(con.execute(sa.text(f"SELECT count(*) FROM {us}")).scalar_one())
+    finally:
+        engine.dispose()
 
 
 # --------------------------------------------------------------------------- synthetic events

@@ -668,3 +668,37 @@ def test_duckdb_reads_give_duckdbs_own_frames_for_every_column_type(tmp_path):
                           ("SELECT s, s AS s2, 1 AS s FROM t", None)]:
         pd.testing.assert_frame_equal(_duckdb_frame(con, query, params),
                                       con.sql(query, params=params).df(), check_exact=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres")
+def test_postgres_reduces_raw_usage_events_inside_the_database(postgres, demo_tables):
+    # Issue 18: the raw-event reduction runs as SQL in PostgreSQL, so no worker pulls raw
+    # events. The reference is the pandas reduction of the same events.
+    import sqlalchemy as sa
+
+    from cslib.usage import events_from_usage, reduce_usage_events, usage_from_events
+
+    accounts = demo_tables["accounts"]["account_id"].iloc[:25]
+    usage = demo_tables["usage"][demo_tables["usage"]["account_id"].isin(accounts)]
+    users = demo_tables["users"][demo_tables["users"]["account_id"].isin(accounts)]
+    events = events_from_usage(usage, users, seed=3)
+    events.loc[events.index[:5], "user_id"] = None  # anonymous events: counted, no user
+    engine = sa.create_engine(postgres.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.begin() as con:
+        events.to_sql("usage_events", con, index=False, if_exists="replace")
+    rows = reduce_usage_events(postgres, usage_table="usage_reduced")
+    with engine.connect() as con:
+        got = pd.read_sql("SELECT * FROM usage_reduced ORDER BY 1, 2, 3", con)
+    engine.dispose()
+    expected = usage_from_events(events)
+    assert rows == len(expected) > 0
+    pd.testing.assert_frame_equal(
+        got.astype({"active_users": "int64", "events": "int64", "month": "datetime64[ns]"}),
+        expected.astype({"active_users": "int64", "events": "int64",
+                         "month": "datetime64[ns]"}).reset_index(drop=True),
+        check_dtype=False)
+    with pytest.raises(SchemaError, match="table `usage_reduced` already exists"):
+        reduce_usage_events(postgres, usage_table="usage_reduced", replace=False)
+    with pytest.raises(SchemaError, match="table `nope` not found"):
+        reduce_usage_events(postgres, events_table="nope")
