@@ -42,7 +42,7 @@ from scipy.stats import rankdata
 from statsmodels.stats.proportion import proportion_confint
 
 from ._checks import as_list as _as_list
-from ._checks import require_columns
+from ._checks import renamed_keywords, require_columns
 from ._stats import cluster_sandwich, z_value
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
@@ -432,7 +432,7 @@ def _account_mrr_matrix(mrr: pd.DataFrame, *, end, func: str):
     if end is not None:
         last = min(last, _month_number(end))
     if last < first:
-        raise ParamsError(f"{func}: end={end!r} is before the first month of the MRR data.")
+        raise ParamsError(f"{func}: month={end!r} is before the first month of the MRR data.")
     keep = months <= last
     accounts = mrr["account_id"][keep]
     if isinstance(accounts.dtype, pd.CategoricalDtype):
@@ -480,20 +480,21 @@ def _account_info(accounts: pd.DataFrame, ids: pd.Index, *, func: str,
     return info
 
 
+@renamed_keywords(end="month")
 def adoption_panel(
     usage: pd.DataFrame,
     mrr: pd.DataFrame,
     accounts: pd.DataFrame,
     *,
     min_features: int = 2,
-    end=None,
+    month=None,
     features: Sequence[str] = KEY_FEATURES,
 ) -> pd.DataFrame:
     """One row per paying account-month, with key adoption in ``t`` and churn in ``t + 1``.
 
     A row is an account and a month ``t`` where the account pays (its MRR,
     all contracts summed, is > 0 in ``t``) and ``t + 1`` is observed (``t + 1
-    <= end``). ``churned_next`` is 1 when the account's MRR in ``t + 1`` is 0
+    <= month``). ``churned_next`` is 1 when the account's MRR in ``t + 1`` is 0
     (a missing row counts as 0). ``key_features`` counts the
     :data:`KEY_FEATURES` with ``active_users > 0`` in month ``t``. This is
     the definition the demo generator plants its adoption effect with.
@@ -506,10 +507,10 @@ def adoption_panel(
         ``key_adopter`` is 1 when ``key_features >= min_features``.
     features : sequence of str, default :data:`KEY_FEATURES`
         The key features counted in ``key_features``.
-    end : str or date, optional
-        Last month of data to use (``"2026-10"``); default the last month of
-        ``mrr``. Later months are ignored (no look-ahead), and an ``end``
-        beyond the data is capped at its last month.
+    month : str or date, optional
+        The report month, the last month of data used (``"2026-10"``); default
+        the last month of ``mrr``. Later months are ignored (no look-ahead), and
+        a ``month`` beyond the data is capped at its last month. Was ``end=``.
 
     Returns
     -------
@@ -549,7 +550,7 @@ def adoption_panel(
     func = "adoption_panel"
     if min_features < 1:
         raise ParamsError(f"{func}: min_features={min_features!r} must be >= 1.")
-    ids, first, matrix = _account_mrr_matrix(mrr, end=end, func=func)
+    ids, first, matrix = _account_mrr_matrix(mrr, end=month, func=func)
     n_acc, n_mon = matrix.shape
     counts = _key_feature_counts(usage, ids, first, n_mon, features=list(features),
                                  func=func)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from ._checks import renamed_keywords
 from .exceptions import ParamsError, SchemaError, SmallSampleWarning
 from .revenue import _month_periods, _require_columns, mrr_movements, revenue_bridge
 
@@ -104,6 +105,7 @@ def ltv_subscription(arpa: float, gross_margin: float, churn_rate: float) -> flo
     return float(arpa * gross_margin / churn_rate)
 
 
+@renamed_keywords(end="month")
 def ltv_cac_table(
     mrr: pd.DataFrame,
     accounts: pd.DataFrame,
@@ -111,7 +113,7 @@ def ltv_cac_table(
     by: str = "segment",
     gross_margin: float = 0.75,
     months: int = 12,
-    end=None,
+    month=None,
     cac: str = "cac",
 ) -> pd.DataFrame:
     """LTV, CAC and LTV/CAC per segment over a trailing window of months.
@@ -128,9 +130,10 @@ def ltv_cac_table(
     gross_margin : float, default 0.75
         Gross margin as a fraction in (0, 1].
     months : int, default 12
-        Length of the trailing window, in months, ending at ``end``.
-    end : str or Timestamp, optional
-        Last month of the window ("2026-10"); default the last month of ``mrr``.
+        Length of the trailing window, in months, ending at ``month``.
+    month : str or Timestamp, optional
+        The report month, last of the window ("2026-10"); default the last month
+        of ``mrr``. Was ``end=``.
     cac : str, default "cac"
         CAC column of ``accounts``; ``avg_cac`` is NaN when it is absent.
 
@@ -139,7 +142,7 @@ def ltv_cac_table(
     pandas.DataFrame
         One row per segment with columns:
 
-        - ``accounts``: accounts paying in the ``end`` month;
+        - ``accounts``: accounts paying in ``month``;
         - ``arpa``: mean MRR per paying account-month in the window (total
           MRR over paying account-months, ``account_months``);
         - ``start_account_months``, ``churned_account_months``: account-months,
@@ -165,7 +168,7 @@ def ltv_cac_table(
     SchemaError
         A column is missing, or ``mrr`` has accounts not in ``accounts``.
     ParamsError
-        ``months < 1``, ``gross_margin`` outside (0, 1] or ``end`` outside the data.
+        ``months < 1``, ``gross_margin`` outside (0, 1] or ``month`` outside the data.
 
     Examples
     --------
@@ -217,10 +220,10 @@ def ltv_cac_table(
         )
 
     periods = _month_periods(mrr["month"], column="month", table="mrr")
-    last = periods.max() if end is None else pd.Period(end, freq="M")
+    last = periods.max() if month is None else pd.Period(month, freq="M")
     if len(periods) == 0 or not periods.min() <= last <= periods.max():
         span = f"{periods.min()} to {periods.max()}" if len(periods) else "no months"
-        raise ParamsError(f"ltv_cac_table: end={str(last)!r} is outside the MRR data ({span}).")
+        raise ParamsError(f"ltv_cac_table: month={str(last)!r} is outside the MRR data ({span}).")
     first = last - (months - 1)
 
     seg = accounts.drop_duplicates("account_id").set_index("account_id")[by].reindex(uniques)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ._checks import renamed_keywords
 from .adoption import (
     KEY_FEATURES,
     _account_info,
@@ -55,16 +56,17 @@ _TABLE_COLUMNS = ["group", "time", "at_risk", "events", "censored", "survival", 
                   "ci_high"]
 
 
+@renamed_keywords(end="month")
 def account_lifetimes(
     mrr: pd.DataFrame,
     accounts: pd.DataFrame,
     *,
-    end=None,
+    month=None,
     usage: pd.DataFrame | None = None,
     min_features: int = 2,
     early_months: int = 3,
 ) -> pd.DataFrame:
-    """One row per account: months paid until its first churn, or until ``end``.
+    """One row per account: months paid until its first churn, or until ``month``.
 
     Conventions:
 
@@ -78,16 +80,16 @@ def account_lifetimes(
     - ``duration_months`` is the number of months paid before that churn
       (churn month - start month), so an account paying January to March
       and 0 in April has duration 3 and ``churned == 1``. An account still
-      paying at ``end`` is censored: duration = months from ``start`` to
-      ``end`` inclusive, ``churned == 0``.
+      paying at ``month`` is censored: duration = months from ``start`` to
+      ``month`` inclusive, ``churned == 0``.
 
     Parameters
     ----------
     mrr, accounts : pandas.DataFrame
         Tables of the data contract. Not modified.
-    end : str or date, optional
-        Last month of data to use (``"2026-10"``); default the last month of
-        ``mrr``. Later months are ignored.
+    month : str or date, optional
+        The report month, the last month of data used (``"2026-10"``); default
+        the last month of ``mrr``. Later months are ignored. Was ``end=``.
     usage : pandas.DataFrame, optional
         When given, adds ``key_features``, ``key_adopter`` and
         ``adoption_band`` measured early in the lifetime, to avoid look-ahead
@@ -128,7 +130,7 @@ def account_lifetimes(
     func = "account_lifetimes"
     if early_months < 1:
         raise ParamsError(f"{func}: early_months={early_months!r} must be >= 1.")
-    ids, first, matrix = _account_mrr_matrix(mrr, end=end, func=func)
+    ids, first, matrix = _account_mrr_matrix(mrr, end=month, func=func)
     paying = matrix > 0
     ever = paying.any(axis=1)
     ids, matrix, paying = ids[ever], matrix[ever], paying[ever]

@@ -117,7 +117,7 @@ def test_adoption_panel_by_hand():
 def test_adoption_panel_end_and_threshold():
     usage, mrr, accounts = _tiny()
     # end = Feb: only t = Jan has t+1 observed; A3 not paying in Jan
-    short = ad.adoption_panel(usage, mrr, accounts, end="2026-02")
+    short = ad.adoption_panel(usage, mrr, accounts, month="2026-02")
     assert short["account_id"].tolist() == ["A1", "A2"]
     assert short["churned_next"].tolist() == [0, 0]
     # min_features=3: only A1 in Mar uses all three

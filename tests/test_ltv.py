@@ -104,7 +104,7 @@ def test_ltv_cac_table_end_no_cac_and_no_churn(hand_mrr, hand_accounts):
     # Ent: C 80, 60; D 40, 40; E 330, 330 -> 880/6; Mar start C,E; Apr C,D,E; no churn.
     with pytest.warns(SmallSampleWarning, match=r"no churn observed in \['Ent'\]"):
         out = ltv_cac_table(hand_mrr, hand_accounts.drop(columns="cac"), months=2,
-                            end="2026-04", gross_margin=0.5).set_index("segment")
+                            month="2026-04", gross_margin=0.5).set_index("segment")
     assert_allclose(out.loc["SMB", ["arpa", "churn_rate", "ltv"]].astype(float),
                     [110, 1 / 3, 165])
     assert out.loc["SMB", "accounts"] == 1  # only A pays in Apr
@@ -118,8 +118,8 @@ def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
         ltv_cac_table(hand_mrr, hand_accounts, months=0)
     with pytest.raises(ParamsError, match=r"gross_margin=1.5 must be a fraction"):
         ltv_cac_table(hand_mrr, hand_accounts, gross_margin=1.5)
-    with pytest.raises(ParamsError, match=r"end='2027-01' is outside the MRR data"):
-        ltv_cac_table(hand_mrr, hand_accounts, end="2027-01")
+    with pytest.raises(ParamsError, match=r"month='2027-01' is outside the MRR data"):
+        ltv_cac_table(hand_mrr, hand_accounts, month="2027-01")
     with pytest.raises(SchemaError, match=r"accounts has no column\(s\) `region`"):
         ltv_cac_table(hand_mrr, hand_accounts, by="region")
     with pytest.raises(SchemaError, match=r"1 `account_id` value\(s\) not in the accounts.*'E'"):

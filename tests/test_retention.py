@@ -90,7 +90,7 @@ def test_account_lifetimes_by_hand():
 def test_account_lifetimes_end_cuts_the_data():
     _, mrr, accounts = _tiny()
     # up to Feb: A2's March churn is not seen yet -> censored at 2 months
-    life = rt.account_lifetimes(mrr, accounts, end="2026-02")
+    life = rt.account_lifetimes(mrr, accounts, month="2026-02")
     assert life["duration_months"].tolist() == [2, 2, 1]
     assert life["churned"].tolist() == [0, 0, 0]
     assert "key_features" not in life.columns
@@ -355,7 +355,7 @@ def test_notebook_flow_on_demo(demo_tables):
     from cslib import adoption as ad
 
     wh = demo_tables
-    life = rt.account_lifetimes(wh["mrr"], wh["accounts"], end="2026-10", usage=wh["usage"])
+    life = rt.account_lifetimes(wh["mrr"], wh["accounts"], month="2026-10", usage=wh["usage"])
     assert life["account_id"].is_unique
     assert (life["duration_months"] >= 1).all()
     curves = rt.survival_curves(life, duration="duration_months", event="churned",
