@@ -42,7 +42,7 @@ from scipy.stats import rankdata
 from statsmodels.stats.proportion import proportion_confint
 
 from ._checks import as_list as _as_list
-from ._checks import renamed_keywords, require_columns
+from ._checks import not_fitted, renamed_keywords, require_columns
 from ._stats import cluster_sandwich, z_value
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
@@ -734,9 +734,10 @@ class RetentionRegression:
     ----------
     outcome : str
         0/1 outcome column (e.g. ``"churned_next"``).
-    adoption : str
-        0/1 (or numeric) adoption column; its row in :attr:`summary` is
-        ``summary.loc[adoption]``.
+    adoption : str or list of str
+        0/1 (or numeric) adoption column(s); each one's row in :attr:`summary`
+        is ``summary.loc[column]`` (several columns: one row per term, in
+        their order, each adjusted for the others).
     controls : list of str
         Control columns (see :func:`usable_controls`).
     confidence : float, default 0.95
@@ -776,7 +777,7 @@ class RetentionRegression:
         The fitted ``statsmodels`` Logit results (model-based covariance).
     """
 
-    def __init__(self, *, outcome: str, adoption: str, controls: Sequence[str] = (),
+    def __init__(self, *, outcome: str, adoption: str | Sequence[str], controls: Sequence[str] = (),
                  confidence: float = 0.95, sparse: str = "drop",
                  cluster: str | None = "account_id"):
         if not 0 < confidence < 1:
@@ -786,16 +787,34 @@ class RetentionRegression:
         self.sparse = sparse
         self.outcome = outcome
         self.adoption = adoption
-        self.controls = [c for c in _as_list(controls) if c not in (outcome, adoption)]
+        self._adoption = _as_list(adoption)
+        if not self._adoption:
+            raise ParamsError("retention_regression: adoption= names no column; pass one "
+                              "or a list, e.g. adoption=['dashboards', 'automations'].")
+        self.controls = [c for c in _as_list(controls)
+                         if c != outcome and c not in self._adoption]
         self.confidence = confidence
         self.cluster = cluster
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table (:attr:`summary_`), one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "summary")
+        return self.summary_
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "table")
         return self.summary_
 
     @property
     def diagnostics(self) -> dict:
+        """Fit diagnostics (:attr:`diagnostics_`)."""
+        if not hasattr(self, "diagnostics_"):
+            raise not_fitted(self, "diagnostics")
         return self.diagnostics_
 
     def fit(self, data: pd.DataFrame) -> RetentionRegression:
@@ -832,7 +851,7 @@ class RetentionRegression:
                 "not independent, so the standard errors are clustered by account: pass "
                 "cluster='<your account column>', or cluster=None when every row is a "
                 "different, independent unit.")
-        columns = [self.outcome, self.adoption, *self.controls]
+        columns = [self.outcome, *self._adoption, *self.controls]
         cluster_cols = [self.cluster] if self.cluster is not None else []
         frame, dropped = _complete_rows(data, list(dict.fromkeys([*columns, *cluster_cols])),
                                         func=func)
@@ -847,18 +866,19 @@ class RetentionRegression:
                 f"{len(y)} rows), so there is nothing to explain. Use a longer window or a "
                 "larger group."
             )
-        adopt_levels = _degenerate_levels(frame, self.adoption, y, all_events_too=True)
-        if adopt_levels:
-            raise ModelError(
-                f"{func}: `{self.outcome}` never varies within level(s) of `{self.adoption}`: "
-                f"{', '.join(adopt_levels)}, so the odds ratio is 0 or infinite. Use a longer "
-                "window or a larger group."
-            )
+        for adoption in self._adoption:
+            adopt_levels = _degenerate_levels(frame, adoption, y, all_events_too=True)
+            if adopt_levels:
+                raise ModelError(
+                    f"{func}: `{self.outcome}` never varies within level(s) of `{adoption}`: "
+                    f"{', '.join(adopt_levels)}, so the odds ratio is 0 or infinite. Use a "
+                    "longer window or a larger group."
+                )
         controls = _drop_degenerate(frame, self.controls, y, func=func, sparse=self.sparse,
                                     all_events_too=True,
                                     what=f"where `{self.outcome}` never varies")
         self.controls_used_ = controls
-        x = _design(frame, [self.adoption, *controls], func=func)
+        x = _design(frame, [*self._adoption, *controls], func=func)
         x.insert(0, "Intercept", 1.0)
         if np.linalg.matrix_rank(x.to_numpy()) < x.shape[1]:
             raise ModelError(
@@ -952,7 +972,7 @@ def retention_regression(
     data: pd.DataFrame,
     *,
     outcome: str,
-    adoption: str,
+    adoption: str | Sequence[str],
     controls: Sequence[str] = (),
     confidence: float = 0.95,
     sparse: str = "drop",

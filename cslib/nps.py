@@ -646,11 +646,27 @@ class WindowComparison:
     comparison : dict
         ``difference`` (current - previous), ``se``, ``ci_low``, ``ci_high``,
         ``z``, ``p_value`` and ``significant``.
+    table : DataFrame
+        One row per window (``window``: "previous", then "current") with the
+        columns of ``current`` and ``previous``.
+    summary : DataFrame
+        ``comparison`` as a one-row table.
     """
 
     current: dict
     previous: dict
     comparison: dict
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per window, "previous" then "current"."""
+        return pd.DataFrame([{"window": "previous", **self.previous},
+                             {"window": "current", **self.current}])
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ``comparison`` figures as a one-row table."""
+        return pd.DataFrame([self.comparison])
 
 
 def window_comparison(
@@ -1181,12 +1197,26 @@ class LoopClosure:
         The share of the due answers whose loop was closed within the SLA.
     pending : int
         Answers not yet due.
+    table : DataFrame
+        Same as ``responses``: one row per answer.
+    summary : DataFrame
+        Same as ``sla_summary``: one row per category.
     """
 
     responses: pd.DataFrame
     weekly: pd.DataFrame
     correlation: dict
     sla_summary: pd.DataFrame
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per answer: the ``responses`` table."""
+        return self.responses
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per category: the ``sla_summary`` table."""
+        return self.sla_summary
 
     @property
     def within_sla_rate(self) -> float:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ._checks import renamed_keywords
+from ._checks import not_fitted, renamed_keywords
 from .adoption import (
     KEY_FEATURES,
     _account_info,
@@ -190,11 +190,18 @@ class SurvivalCurves:
         ``statistic``, ``df``, ``p_value``, ``groups`` (statsmodels
         ``survdiff``); None with a single group; NaN statistic and p-value
         when the groups have no events at all.
+    summary : pandas.DataFrame
+        Same as ``medians``: one row per group.
     """
 
     table: pd.DataFrame
     medians: pd.DataFrame
     logrank: dict | None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per group: the ``medians`` table."""
+        return self.medians
 
 
 def _km_table(time: np.ndarray, event: np.ndarray, z: float) -> pd.DataFrame:
@@ -409,10 +416,23 @@ class HazardModel:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table (:attr:`summary_`), one row per covariate term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "summary")
+        return self.summary_
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "table")
         return self.summary_
 
     @property
     def diagnostics(self) -> dict:
+        """Fit diagnostics (:attr:`diagnostics_`)."""
+        if not hasattr(self, "diagnostics_"):
+            raise not_fitted(self, "diagnostics")
         return self.diagnostics_
 
     def fit(self, data: pd.DataFrame) -> HazardModel:
