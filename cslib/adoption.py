@@ -131,7 +131,7 @@ def adoption_rates(
     accounts: pd.DataFrame,
     *,
     features: Sequence[str] | None = None,
-    by: str | Sequence[str] | None = "segment",
+    by: str | Sequence[str] | None = None,
     month=None,
     confidence: float = 0.95,
     mrr: pd.DataFrame | None = None,
@@ -161,8 +161,9 @@ def adoption_rates(
     features : list of str, optional
         Features to report, in this order; default every feature used in the
         month, key features first. A listed feature nobody used gets rate 0.
-    by : str or list of str or None, default "segment"
-        Column(s) of ``accounts`` to group by; None for the whole base.
+    by : str or list of str, optional
+        Column(s) of ``accounts`` to group by, e.g. ``"segment"``; None (the
+        default) for the whole base. (The default was ``"segment"``.)
     month : str or date, optional
         The month (``"2026-10"``); default the latest month in ``usage``.
     confidence : float, default 0.95
@@ -204,7 +205,7 @@ def adoption_rates(
     0   dashboards         2                3  0.667   0.208    0.939
     1  automations         1                3  0.333   0.061    0.792
     2      reports         2                3  0.667   0.208    0.939
-    >>> adoption_rates(usage, accounts, features=["dashboards"]).round(3)
+    >>> adoption_rates(usage, accounts, by="segment", features=["dashboards"]).round(3)
           segment     feature  accounts  active_accounts  rate  ci_low  ci_high
     0  Enterprise  dashboards         0                1   0.0   0.000    0.793
     1         SMB  dashboards         2                2   1.0   0.342    1.000

@@ -81,8 +81,8 @@ REQUIRED_ACTION = {"detractor": "call", "passive": "call", "promoter": "email"}
 #: Logged actions that satisfy each required action (a meeting is at least a call).
 QUALIFYING_ACTIONS = {"call": ("call", "meeting"), "email": ("email",)}
 
-_TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "pct_promoters", "pct_passives",
-                  "pct_detractors", "nps", "ci_low", "ci_high", "small_sample"]
+_TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "share_promoters",
+                  "share_passives", "share_detractors", "nps", "ci_low", "ci_high", "small_sample"]
 
 
 # --- shared checks -------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def _count(frame: pd.DataFrame, keys: list[str], confidence: float, min_n: int) 
     out["n"] = out["promoters"] + out["passives"] + out["detractors"]
     safe = out["n"].where(out["n"] > 0, np.nan)
     for col in ("promoters", "passives", "detractors"):
-        out[f"pct_{col}"] = 100 * out[col] / safe
+        out[f"share_{col}"] = out[col] / safe  # 0-1; a percentage only when formatted
     st = _stats(out["n"], out["promoters"], out["detractors"], confidence)
     out["nps"], out["ci_low"], out["ci_high"] = st["nps"], st["ci_low"], st["ci_high"]
     out["small_sample"] = out["n"] < min_n
@@ -287,9 +287,10 @@ def nps_table(
     -------
     pandas.DataFrame
         The ``by`` columns, then ``n``, ``promoters``, ``passives``,
-        ``detractors``, ``pct_promoters``, ``pct_passives``, ``pct_detractors``
-        (0-100), ``nps`` (-100..100, the raw share difference), ``ci_low``,
-        ``ci_high`` (adjusted Wald, see the module notes) and ``small_sample``
+        ``detractors``, ``share_promoters``, ``share_passives``,
+        ``share_detractors`` (fractions 0-1; were ``pct_*``, 0-100), ``nps``
+        (-100..100 points, the raw share difference), ``ci_low``, ``ci_high``
+        (adjusted Wald, see the module notes) and ``small_sample``
         (``n < min_n``). With no answers, ``nps`` and the interval are NaN.
 
     Warns

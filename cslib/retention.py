@@ -245,7 +245,7 @@ def survival_curves(
     *,
     duration: str,
     event: str,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> SurvivalCurves:
     """Kaplan-Meier survival curves per group, medians and a log-rank test.
@@ -260,8 +260,10 @@ def survival_curves(
     event : str
         1 when the subject had the event (churn) at ``duration``, 0 when
         censored.
-    by : str, optional
-        Group column; None for one curve named ``"all"``.
+    by : str or list of str, optional
+        Group column(s); None for one curve named ``"all"``. With several
+        columns a group is a combination of their values, named like
+        ``"SMB / 1"``.
     confidence : float, default 0.95
         Level of the intervals.
 
@@ -305,8 +307,13 @@ def survival_curves(
     func = "survival_curves"
     if not 0 < confidence < 1:
         raise ParamsError(f"{func}: confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
-    cols = [duration, event, *([by] if by is not None else [])]
+    by_cols = _as_list(by)
+    by = by_cols[0] if len(by_cols) == 1 else (by_cols or None)
+    cols = [duration, event, *by_cols]
     frame, _ = _complete_rows(data, cols, func=func)
+    if len(by_cols) > 1:  # one label per combination of the columns' values
+        frame = frame.assign(_group=frame[by_cols].astype(str).agg(" / ".join, axis=1))
+        by = "_group"
     if len(frame) == 0:
         raise ModelError(f"{func}: no rows with `{duration}` and `{event}` to draw a curve.")
     time = pd.to_numeric(frame[duration]).to_numpy(dtype=float)

@@ -858,7 +858,7 @@ def success_review(
 def review_summary(
     review: pd.DataFrame,
     *,
-    by: str | Sequence[str] | None = "segment",
+    by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Accounts and shares per review class, per group.
 
@@ -866,8 +866,9 @@ def review_summary(
     ----------
     review : pandas.DataFrame
         Output of :func:`success_review`. Not modified.
-    by : str or list of str or None, default "segment"
-        Grouping column(s); None for the whole base.
+    by : str or list of str, optional
+        Grouping column(s), e.g. ``"segment"``; None (the default) for the
+        whole base. (The default was ``"segment"``.)
 
     Returns
     -------
@@ -880,7 +881,7 @@ def review_summary(
     --------
     >>> review = pd.DataFrame({"segment": ["SMB", "SMB", "SMB", "Enterprise"],
     ...                        "class": [4, 3, 3, 1]})
-    >>> review_summary(review).round(3)
+    >>> review_summary(review, by="segment").round(3)
           segment  class                         label  accounts  share
     0  Enterprise      1       Mature, no room to grow         1  1.000
     1  Enterprise      2    Mature, room to expand MRR         0  0.000

@@ -161,7 +161,7 @@ def test_adoption_rates_by_segment_default_features():
     # Feb, by segment. SMB active: A1, A3 -> dashboards 2/2, reports 0/2.
     # Enterprise active: A2 -> dashboards 0/1, reports 1/1. Features used in Feb:
     # dashboards (key, first) then reports.
-    rates = ad.adoption_rates(usage, accounts, month="2026-02")
+    rates = ad.adoption_rates(usage, accounts, by="segment", month="2026-02")
     # neither table is modified (the segment join works on a copy of `accounts`)
     pd.testing.assert_frame_equal(usage, before[0], check_exact=True)
     pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
@@ -220,7 +220,7 @@ def test_adoption_rates_over_paying_accounts_count_those_without_usage():
     old = ad.adoption_rates(usage, accounts, by=None, month="2026-03")
     assert old["active_accounts"].tolist() == [3] * 4 and "paying_accounts" not in old
     # by segment: SMB pays A1, A3, A4 (2 active); Enterprise pays A5 only (0 active)
-    seg = ad.adoption_rates(usage, accounts, month="2026-03", mrr=mrr,
+    seg = ad.adoption_rates(usage, accounts, by="segment", month="2026-03", mrr=mrr,
                             features=["dashboards"]).set_index("segment")
     assert seg.loc["SMB", ["accounts", "paying_accounts", "active_accounts"]].tolist() == \
         [1, 3, 2]

@@ -66,7 +66,7 @@ def test_ltv_subscription_by_hand():
 
 def test_ltv_cac_table_by_hand(hand_mrr, hand_accounts):
     mrr_before, acc_before = hand_mrr.copy(), hand_accounts.copy()
-    out = ltv_cac_table(hand_mrr, hand_accounts, months=4).set_index("segment")
+    out = ltv_cac_table(hand_mrr, hand_accounts, by="segment", months=4).set_index("segment")
     pd.testing.assert_frame_equal(hand_mrr, mrr_before)
     pd.testing.assert_frame_equal(hand_accounts, acc_before)
     # Window Feb-May (4 months ending at the last month, May).
@@ -103,7 +103,7 @@ def test_ltv_cac_table_end_no_cac_and_no_churn(hand_mrr, hand_accounts):
     #   Apr start A -> 1/3; ltv = 110 * .5 * 3 = 165.
     # Ent: C 80, 60; D 40, 40; E 330, 330 -> 880/6; Mar start C,E; Apr C,D,E; no churn.
     with pytest.warns(SmallSampleWarning, match=r"no churn observed in \['Ent'\]"):
-        out = ltv_cac_table(hand_mrr, hand_accounts.drop(columns="cac"), months=2,
+        out = ltv_cac_table(hand_mrr, hand_accounts.drop(columns="cac"), by="segment", months=2,
                             month="2026-04", gross_margin=0.5).set_index("segment")
     assert_allclose(out.loc["SMB", ["arpa", "churn_rate", "ltv"]].astype(float),
                     [110, 1 / 3, 165])
@@ -129,7 +129,7 @@ def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
 def test_ltv_cac_table_on_demo(demo_tables):
     mrr, accounts = demo_tables["mrr"], demo_tables["accounts"]
     before = (mrr.copy(deep=True), accounts.copy(deep=True))
-    out = ltv_cac_table(mrr, accounts, gross_margin=0.62).set_index("segment")
+    out = ltv_cac_table(mrr, accounts, by="segment", gross_margin=0.62).set_index("segment")
     pd.testing.assert_frame_equal(mrr, before[0], check_exact=True)
     pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
 

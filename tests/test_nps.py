@@ -48,8 +48,9 @@ def test_table_ten_answers_by_hand():
     row = out.iloc[0]
     assert len(out) == 1
     assert (row["n"], row["promoters"], row["passives"], row["detractors"]) == (10, 4, 2, 4)
-    assert_allclose([row["pct_promoters"], row["pct_passives"], row["pct_detractors"]],
-                    [40, 20, 40])
+    assert_allclose([row["share_promoters"], row["share_passives"], row["share_detractors"]],
+                    [0.4, 0.2, 0.4])
+    assert not any(c.startswith("pct_") for c in out.columns)
     assert row["nps"] == pytest.approx(0.0)
     assert_allclose([row["ci_low"], row["ci_high"]], [-46.4693, 46.4693], atol=1e-4)
     assert not row["small_sample"]

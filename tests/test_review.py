@@ -468,7 +468,7 @@ def test_review_summary_matches_crosstab():
         "segment": ["SMB", "SMB", "SMB", "Ent", "Ent", "Ent"],
         "class": [4, 4, 2, 1, 3, 1],
     })
-    out = review_summary(review)
+    out = review_summary(review, by="segment")
     assert list(out.columns) == ["segment", "class", "label", "accounts", "share"]
     assert len(out) == 8  # 2 segments x 4 classes, zeros included
     ref = pd.crosstab(review["segment"], review["class"]).reindex(columns=[1, 2, 3, 4],
