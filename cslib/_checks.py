@@ -97,19 +97,6 @@ def renamed_keywords(*moved: str, **renames: str):
     return decorate
 
 
-def renamed_function(func, old: str):
-    """A deprecated alias ``old`` of ``func`` that warns with ``FutureWarning``."""
-    @functools.wraps(func)
-    def alias(*args, **kwargs):
-        warnings.warn(f"`{old}` is deprecated; use `{func.__name__}` (`{old}` stops "
-                      "working in the next release).", FutureWarning, stacklevel=2)
-        return func(*args, **kwargs)
-
-    alias.__name__ = alias.__qualname__ = old
-    alias.__doc__ = f"Deprecated alias of :func:`{func.__name__}`."
-    return alias
-
-
 def not_fitted(obj, attribute: str):
     """The error for reading ``attribute`` of a model before ``fit``."""
     from .exceptions import NotFittedError

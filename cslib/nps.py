@@ -349,7 +349,7 @@ def nps_table(
 def compare_nps(
     data: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     score: str = "score",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -364,8 +364,10 @@ def compare_nps(
     ----------
     data : pandas.DataFrame
         One row per answer. Not modified.
-    by : str
-        Column with exactly two groups (missing values left out).
+    by : str or list of str
+        Column(s) with exactly two groups (missing values left out); with
+        several columns, a group is a combination of their values and
+        ``group_1``/``group_2`` read like ``"SMB / Pro"``.
     score : str, default "score"
         Column with the 0-10 scores.
     confidence : float, default 0.95
@@ -394,9 +396,18 @@ def compare_nps(
     """
     func = "compare_nps"
     _check_params(func, confidence=confidence)
-    _require(data, [by, score], func=func)
-    frame = _scored(data, score, [by], func=func)
-    frame = frame.loc[frame[by].notna()]
+    keys = _by_list(by)
+    _require(data, [*keys, score], func=func)
+    frame = _scored(data, score, keys, func=func)
+    frame = frame.loc[frame[keys].notna().all(axis=1)]
+    if len(keys) != 1:
+        if not keys:
+            raise ParamsError(f"{func}: by= names no column; pass the group column, "
+                              "e.g. by='segment'.")
+        by = " / ".join(keys)
+        frame = frame.assign(**{by: frame[keys].astype(str).agg(" / ".join, axis=1)})
+    else:
+        by = keys[0]
     counts = _count(frame, [by], confidence, 0)
     if len(counts) != 2:
         found = ", ".join(repr(v) for v in counts[by].tolist()) or "none"
@@ -415,7 +426,7 @@ def compare_nps(
 def compare_groups(
     data: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     score: str = "score",
     min_n: int = 30,
     confidence: float = 0.95,
@@ -433,8 +444,9 @@ def compare_groups(
     ----------
     data : pandas.DataFrame
         One row per answer. Not modified.
-    by : str
-        Column to group by (missing values form a group).
+    by : str or list of str
+        Column(s) to group by (missing values form a group); with several,
+        each combination of their values is a group.
     score : str, default "score"
         Column with the 0-10 scores.
     min_n : int, default 30
@@ -494,10 +506,14 @@ def compare_groups(
     """
     func = "compare_groups"
     _check_params(func, confidence=confidence, min_n=min_n)
-    _require(data, [by, score, *([user, date] if user else [])], func=func)
-    frame = _scored(data, score, [by, *([user, date] if user else [])], func=func)
+    keys = _by_list(by)
+    if not keys:
+        raise ParamsError(f"{func}: by= names no column; pass the group column(s), "
+                          "e.g. by='segment'.")
+    _require(data, [*keys, score, *([user, date] if user else [])], func=func)
+    frame = _scored(data, score, [*keys, *([user, date] if user else [])], func=func)
     frame = _latest_answers(frame, user=user, date=date, func=func)
-    groups = _count(frame, [by], confidence, min_n)
+    groups = _count(frame, keys, confidence, min_n)
     total = {c: int(groups[c].sum()) for c in ("n", "promoters", "detractors")}
     rows = []
     for _, g in groups.iterrows():
@@ -506,13 +522,13 @@ def compare_groups(
                           confidence)["nps"][0]
         diff = _difference(rest, g, confidence)
         rows.append({
-            by: g[by], "n": int(g["n"]), "nps": g["nps"], "ci_low": g["ci_low"],
+            **{c: g[c] for c in keys}, "n": int(g["n"]), "nps": g["nps"], "ci_low": g["ci_low"],
             "ci_high": g["ci_high"], "rest_n": rest["n"], "rest_nps": rest_nps,
             "difference": diff["difference"], "p_value": diff["p_value"],
             "enough": bool(g["n"] >= min_n and rest["n"] >= min_n),
             "small_sample": bool(g["small_sample"]),
         })
-    columns = [by, "n", "nps", "ci_low", "ci_high", "rest_n", "rest_nps", "difference",
+    columns = [*keys, "n", "nps", "ci_low", "ci_high", "rest_n", "rest_nps", "difference",
                "p_value", "p_value_holm", "significant", "small_sample"]
     out = pd.DataFrame(rows, columns=[*columns, "enough"])
     tested = int(np.isfinite(out["p_value"].to_numpy(dtype=float)).sum())
@@ -528,11 +544,12 @@ def compare_groups(
     out = out[columns]
     out.attrs["n_comparisons"] = family
     if len(groups):
-        out[by] = groups[by].to_numpy()
+        for c in keys:
+            out[c] = groups[c].to_numpy()
     small = out.loc[out["small_sample"]]
     if len(small):
         warnings.warn(
-            f"{func}: fewer than {min_n} answers in {_labels(small, [by])}; their "
+            f"{func}: fewer than {min_n} answers in {_labels(small, keys)}; their "
             "differences are not called significant.",
             SmallSampleWarning,
             stacklevel=2,

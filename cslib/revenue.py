@@ -82,6 +82,26 @@ def _require_columns(data: pd.DataFrame, columns: Sequence[str], *, table: str) 
     require_columns(data, columns, where=table)
 
 
+def _need_movements(movements: pd.DataFrame, *, func: str) -> None:
+    """Say to call :func:`mrr_movements` first when given a table without its columns."""
+    missing = [c for c in _MOVEMENT_COLUMNS[1:] if c not in movements.columns]
+    if missing:
+        raise SchemaError(
+            f"{func}: `movements` has no column(s) {', '.join(f'`{c}`' for c in missing)}: it "
+            "looks like the raw MRR table. Call `mrr_movements` first and pass its output: "
+            f"{func}(mrr_movements(mrr), ...)."
+        )
+
+
+def _need_bridge(bridge: pd.DataFrame, *, period: str, func: str) -> None:
+    """Say to call :func:`revenue_bridge` first when given a table without ``period``."""
+    if period not in bridge.columns:
+        raise SchemaError(
+            f"{func}: `bridge` has no column `{period}`: it is not a revenue bridge. Call "
+            "`revenue_bridge` first (on `mrr_movements(mrr)`) and pass its output."
+        )
+
+
 def _month_periods(values: pd.Series, *, column: str, table: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.asfreq("M")
@@ -499,13 +519,7 @@ def revenue_bridge(
     if not (isinstance(min_n, int | np.integer) and min_n >= 0):
         raise ParamsError(f"revenue_bridge: min_n={min_n!r} must be a whole number >= 0 "
                           "(the fewest accounts at the start for a group not to be flagged).")
-    missing = [c for c in _MOVEMENT_COLUMNS[1:] if c not in movements.columns]
-    if missing:
-        raise SchemaError(
-            f"revenue_bridge: `movements` has no column(s) {missing}: it looks like the raw "
-            "MRR table. Call `mrr_movements` first and pass its output: "
-            "revenue_bridge(mrr_movements(mrr), ...)."
-        )
+    _need_movements(movements, func="revenue_bridge")
     entity = entity or movements.attrs.get("entity")
     if entity is None:
         raise ParamsError(
@@ -717,6 +731,7 @@ def nrr_change_decomposition(
     1  rate: SMB     SMB -0.01875  2026-01  2026-02
     2  rate: Ent     Ent  0.00000  2026-01  2026-02
     """
+    _need_bridge(bridge, period=period, func="nrr_change_decomposition")
     _require_columns(bridge, [by, period, "start_mrr", "churn", "contraction", "expansion"],
                      table="bridge")
     if bridge.duplicated([period, by]).any():
@@ -833,6 +848,7 @@ def top_movers(
         raise ParamsError(f"top_movers: unknown kind(s) {unknown}; use some of {list(MOVEMENTS)}.")
     if not (isinstance(n, (int, np.integer)) and n >= 1):
         raise ParamsError(f"top_movers: n={n!r} must be an integer >= 1.")
+    _need_movements(movements, func="top_movers")
     _require_columns(movements, [month_column, "change", "movement"], table="movements")
     months = _month_periods(movements[month_column], column=month_column, table="movements")
     if len(months) == 0:
@@ -877,6 +893,7 @@ def bridge_row(bridge: pd.DataFrame, *, month, lag: int = 0, period: str = "peri
     >>> bridge_row(b, month="2026-10")["nrr"], bridge_row(b, month="2026-10", lag=1)["nrr"]
     (np.float64(1.01), np.float64(0.98))
     """
+    _need_bridge(bridge, period=period, func="bridge_row")
     target = str(pd.Period(month, freq="M") - lag)
     rows = bridge.loc[bridge[period].astype(str) == target]
     if rows.empty:
@@ -914,6 +931,7 @@ def last_periods(bridge: pd.DataFrame, *, month, n: int = 12,
     >>> last_periods(b, month="2026-09", n=2)["period"].tolist()
     ['2026-08', '2026-09']
     """
+    _need_bridge(bridge, period=period, func="last_periods")
     end = pd.Period(month, freq="M")
     periods = bridge[period].astype(str).map(lambda p: pd.Period(p, freq="M"))
     keep = (periods <= end) & (periods > end - n)
@@ -997,6 +1015,7 @@ def trailing_bridge(movements: pd.DataFrame, *, month, months: int = 12,
     >>> round(row["nrr"], 4), int(row["accounts_churned"])  # (150 - 50 + 50) / 150
     (1.0, 1)
     """
+    _need_movements(movements, func="trailing_bridge")
     entity = entity or movements.attrs.get("entity")
     if entity is None:
         raise ParamsError("trailing_bridge: pass entity='account_id' or entity='contract_id'.")

@@ -98,9 +98,9 @@ _EVIDENCE_ORDER = [
 
 # --- evidence ---------------------------------------------------------------------------------
 
-def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str) -> None:
-    require_columns(data, columns, where=f"{func}: {table}",
-                    hint="Load the table with cslib.io.load, or rename the columns.")
+def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str,
+             hint: str = "Load the table with cslib.io.load, or rename the columns.") -> None:
+    require_columns(data, columns, where=f"{func}: {table}", hint=hint)
 
 
 def _review_month(month) -> pd.Period:
@@ -828,7 +828,8 @@ def success_review(
     th = ReviewThresholds.from_any(thresholds)
     if locale not in _LABELS:
         raise ParamsError(f"success_review: locale={locale!r} is not one of {list(_LABELS)}.")
-    _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review")
+    _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review",
+             hint="Call `account_evidence` first and pass its output.")
     classes, rules, caveats = _classify(evidence, th)
     k = th.min_nps_answers
     if caveats["thin_class_3"]:
@@ -893,7 +894,8 @@ def review_summary(
     7         SMB      4                    Churn risk         1  0.333
     """
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
-    _require(review, [*keys, "class"], table="review", func="review_summary")
+    _require(review, [*keys, "class"], table="review", func="review_summary",
+             hint="Call `success_review` first and pass its output.")
     labels = dict(LABELS)
     if "label" in review.columns:
         labels.update(review.drop_duplicates("class").set_index("class")["label"].to_dict())
@@ -948,6 +950,8 @@ def accounts_to_call(
     >>> accounts_to_call(r, columns=("name", "mrr"))["name"].tolist()
     ['d', 'a', 'c']
     """
+    _require(review, ["class"], table="review", func="accounts_to_call",
+             hint="Call `success_review` first and pass its output.")
     rank = {c: i for i, c in enumerate(classes)}
     picked = review.loc[review["class"].isin(classes)].copy()
     picked["_rank"] = picked["class"].map(rank)
