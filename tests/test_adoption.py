@@ -550,3 +550,70 @@ def test_panel_properties(mrr_rows, usage_rows):
     paid = mrr.groupby(["account_id", "month"])["mrr"].sum()
     for a, m in itertools.islice(zip(panel["account_id"], panel["month"], strict=True), 10):
         assert paid[(a, m)] > 0
+
+
+# --- one vocabulary (issue 14) --------------------------------------------------------------
+
+def test_adoption_panel_end_is_now_month():
+    usage, mrr, accounts = _tiny()
+    new = ad.adoption_panel(usage, mrr, accounts, month="2026-02")
+    with pytest.warns(FutureWarning, match=r"`adoption_panel\(end=\.\.\.\)` is deprecated; "
+                                           r"use `month=\.\.\.`"):
+        old = ad.adoption_panel(usage, mrr, accounts, end="2026-02")
+    pd.testing.assert_frame_equal(old, new)
+    assert new["account_id"].tolist() == ["A1", "A2"]  # only t = Jan, as worked above
+
+
+def test_adoption_rates_default_by_is_the_whole_base():
+    usage, _, accounts = _tiny()
+    pd.testing.assert_frame_equal(ad.adoption_rates(usage, accounts, month="2026-02"),
+                                  ad.adoption_rates(usage, accounts, by=None, month="2026-02"))
+    assert "segment" not in ad.adoption_rates(usage, accounts, month="2026-02").columns
+
+
+def _two_features(n=1500, seed=3):
+    rng = np.random.default_rng(seed)
+    dashboards = rng.integers(0, 2, n)
+    automations = rng.integers(0, 2, n)
+    tenure = rng.integers(0, 36, n).astype(float)
+    logit = -0.8 - 0.9 * dashboards - 0.5 * automations + 0.02 * tenure
+    churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"account_id": np.arange(n) // 3, "dashboards": dashboards,
+                         "automations": automations, "tenure_months": tenure,
+                         "churned_next": churned})
+
+
+def test_retention_regression_with_two_adoption_columns_matches_statsmodels():
+    data = _two_features()
+    model = ad.retention_regression(data, outcome="churned_next",
+                                    adoption=["dashboards", "automations"],
+                                    controls=["tenure_months"], cluster=None)
+    x = sm.add_constant(data[["dashboards", "automations", "tenure_months"]].astype(float))
+    ref = sm.Logit(data["churned_next"].astype(float), x).fit(disp=0)
+    assert model.summary.index.tolist() == ["dashboards", "automations", "tenure_months"]
+    np.testing.assert_allclose(model.summary["coef"], ref.params.iloc[1:], rtol=1e-6)
+    np.testing.assert_allclose(model.summary["se"], ref.bse.iloc[1:], rtol=1e-6)
+    np.testing.assert_allclose(model.summary["p_value"], ref.pvalues.iloc[1:], rtol=1e-5)
+    low = np.exp(ref.conf_int(alpha=0.05).iloc[1:, 0])
+    np.testing.assert_allclose(model.summary["ci_low"], low, rtol=1e-6)
+    pd.testing.assert_frame_equal(model.table, model.summary)
+    # a single column as a one-item list is the same model as the plain name
+    one = ad.retention_regression(data, outcome="churned_next", adoption=["dashboards"],
+                                  cluster=None)
+    same = ad.retention_regression(data, outcome="churned_next", adoption="dashboards",
+                                   cluster=None)
+    pd.testing.assert_frame_equal(one.summary, same.summary)
+
+
+def test_retention_regression_results_before_fit_say_call_fit_first():
+    from cslib.exceptions import CslibError, NotFittedError
+
+    model = ad.RetentionRegression(outcome="churned_next", adoption=["dashboards"])
+    for attribute in ("summary", "table", "diagnostics"):
+        with pytest.raises(NotFittedError, match=rf"RetentionRegression\.{attribute} is not "
+                                                 r"available yet: call .*\.fit\(data\)` first"):
+            getattr(model, attribute)
+    assert not hasattr(model, "summary")  # an AttributeError, so hasattr says no
+    assert issubclass(NotFittedError, CslibError) and issubclass(NotFittedError, AttributeError)
+    with pytest.raises(ParamsError, match=r"adoption= names no column"):
+        ad.RetentionRegression(outcome="churned_next", adoption=[])

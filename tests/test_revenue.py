@@ -696,3 +696,65 @@ def test_grouped_bridge_flags_small_groups():
     assert rev.revenue_bridge(moves.iloc[:0], by="plan")["small_sample"].dtype == bool
     with pytest.raises(ParamsError, match="min_n=-1 must be a whole number >= 0"):
         rev.revenue_bridge(moves, by="plan", min_n=-1)
+
+
+# ---------------------------------------------------------------- one vocabulary (issue 14)
+
+
+def test_report_month_by_position_still_works_and_warns(quarter_mrr):
+    accounts = mrr_movements(quarter_mrr)
+    contracts = mrr_movements(quarter_mrr, entity="contract_id")
+    bridge = revenue_bridge(accounts)
+    cases = [
+        (bridge_row, (bridge, "2026-02"), {"month": "2026-02"}),
+        (last_periods, (bridge, "2026-03", 2), {"month": "2026-03", "n": 2}),
+        (trailing_bridge, (accounts, "2026-03"), {"month": "2026-03"}),
+        (compare_views, (contracts, accounts, "2026-02"), {"month": "2026-02"}),
+    ]
+    for func, args, kwargs in cases:
+        new = func(*args[: len(args) - len(kwargs)], **kwargs)
+        with pytest.warns(FutureWarning, match=rf"`{func.__name__}\(.*by position is "
+                                               r"deprecated; pass `month=\.\.\."):
+            old = func(*args)
+        if isinstance(new, pd.DataFrame):
+            pd.testing.assert_frame_equal(old, new)
+        else:
+            pd.testing.assert_series_equal(old, new)
+    assert bridge_row(bridge, month="2026-02")["end_mrr"] == 675  # worked by hand above
+    with pytest.raises(TypeError, match=r"takes 1 positional arguments but 4 were given"):
+        bridge_row(bridge, "2026-02", 1, 2)
+
+
+def test_month_column_keyword_and_its_old_name(hand_mrr):
+    renamed = hand_mrr.rename(columns={"month": "mes"})
+    new = mrr_movements(renamed, month_column="mes")
+    with pytest.warns(FutureWarning, match=r"`mrr_movements\(month=\.\.\.\)` is deprecated; "
+                                           r"use `month_column=\.\.\.`"):
+        old = mrr_movements(renamed, month="mes")
+    pd.testing.assert_frame_equal(old, new)
+    assert "mes" in new.columns and "month" not in new.columns
+    bridge = revenue_bridge(new, month_column="mes")
+    with pytest.warns(FutureWarning, match=r"`revenue_bridge\(month=\.\.\.\)` is deprecated"):
+        pd.testing.assert_frame_equal(revenue_bridge(new, month="mes"), bridge)
+    # same bridge as with the default name (end MRR by hand in test_bridge_errors: 660)
+    assert bridge["end_mrr"].iloc[-1] == 660
+    with pytest.raises(TypeError, match=r"both `month=` \(deprecated\) and `month_column=`"):
+        revenue_bridge(new, month="mes", month_column="mes")
+
+
+def test_functions_on_raw_mrr_say_call_mrr_movements_first(hand_mrr):
+    for call in (lambda: revenue_bridge(hand_mrr),
+                 lambda: revenue_bridge(hand_mrr, entity="account_id"),
+                 lambda: trailing_bridge(hand_mrr, month="2026-05"),
+                 lambda: rev.top_movers(hand_mrr)):
+        with pytest.raises(SchemaError, match=r"has no column\(s\) `previous_mrr`, `change`, "
+                                              r"`movement`: it looks like the raw MRR table\. "
+                                              r"Call `mrr_movements` first"):
+            call()
+    movements = mrr_movements(hand_mrr)
+    for call in (lambda: bridge_row(movements, month="2026-05"),
+                 lambda: last_periods(movements, month="2026-05"),
+                 lambda: nrr_change_decomposition(movements)):
+        with pytest.raises(SchemaError, match=r"has no column `period`: it is not a revenue "
+                                              r"bridge\. Call `revenue_bridge` first"):
+            call()

@@ -693,3 +693,41 @@ def test_accounts_to_call_carries_the_account_id():
     calls = accounts_to_call(review)
     assert calls.columns.tolist() == ["account_id", "name", "plan", "mrr", "label", "rule"]
     assert calls["account_id"].tolist() == ["A2", "A1"]
+
+
+# --- one vocabulary (issue 14) -------------------------------------------------------------
+
+def test_account_evidence_keeps_to_the_accounts_given(warehouse):
+    one = dict(warehouse, accounts=warehouse["accounts"].loc[lambda a: a["account_id"] == "A2"])
+    ev = evidence_of(one, month="2026-10")
+    assert ev["account_id"].tolist() == ["A2"] and ev["name"].tolist() == ["Oficina"]
+    # its evidence is the same as in the whole run (A2: 700 vs 500 in July, 2 products,
+    # nothing missing of the products paid for in October by anyone)
+    assert ev.loc[0, "mrr"] == 700 and ev.loc[0, "mrr_change"] == pytest.approx(0.4)
+    assert ev.loc[0, "products"] == 2 and ev.loc[0, "missing_products"] == ""
+
+
+def test_success_review_reads_the_old_mrr_change_pct_column(one_per_class):
+    old = one_per_class.rename(columns={"mrr_change": "mrr_change_pct"})
+    with pytest.warns(FutureWarning, match=r"`mrr_change_pct` is deprecated.*`mrr_change`"):
+        out = success_review(old)
+    assert out["class"].tolist() == success_review(one_per_class)["class"].tolist()
+    assert not any(c.endswith("_pct") for c in out.columns)
+
+
+def test_review_errors_say_what_to_call_first(warehouse, one_per_class):
+    with pytest.raises(SchemaError, match=r"success_review: evidence has no column.*"
+                                          r"Call `account_evidence` first"):
+        success_review(warehouse["accounts"])
+    with pytest.raises(SchemaError, match=r"review_summary: review has no column.*`class`.*"
+                                          r"Call `success_review` first"):
+        review_summary(one_per_class)
+    with pytest.raises(SchemaError, match=r"accounts_to_call: .*Call `success_review` first"):
+        accounts_to_call(one_per_class)
+
+
+def test_review_summary_default_is_the_whole_base():
+    review = pd.DataFrame({"segment": ["SMB", "SMB", "Ent"], "class": [4, 4, 1]})
+    out = review_summary(review)
+    assert "segment" not in out.columns
+    assert out["accounts"].tolist() == [1, 0, 0, 2]  # classes 1..4, both segments pooled
