@@ -238,8 +238,9 @@ def test_ltv_cac_table_by_a_list_and_end_renamed_month():
     assert (c["account_months"], c["arpa"], c["churned_account_months"]) == (3, 500.0, 0)
     pd.testing.assert_frame_equal(ltv_cac_table(mrr, accounts, by=["segment"], months=3),
                                   ltv_cac_table(mrr, accounts, by="segment", months=3))
-    with pytest.warns(SmallSampleWarning):  # Ent loses no account in Feb-Mar
-        new = ltv_cac_table(mrr, accounts, by="segment", months=2, month="2026-03")
+    new = ltv_cac_table(mrr, accounts, by="segment", months=2, month="2026-04")
     with pytest.warns(FutureWarning, match=r"`ltv_cac_table\(end=\.\.\.\)` is deprecated"):
-        old = ltv_cac_table(mrr, accounts, by="segment", months=2, end="2026-03")
+        old = ltv_cac_table(mrr, accounts, by="segment", months=2, end="2026-04")
+    # Mar-Apr: SMB starts with A, B in Mar (B lost) and A in Apr -> churn 1/3
+    assert new.set_index("segment").loc["SMB", "churn_rate"] == pytest.approx(1 / 3)
     pd.testing.assert_frame_equal(old, new)
