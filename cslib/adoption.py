@@ -42,7 +42,7 @@ from scipy.stats import rankdata
 from statsmodels.stats.proportion import proportion_confint
 
 from ._checks import as_list as _as_list
-from ._checks import require_columns
+from ._checks import not_fitted, renamed_keywords, require_columns
 from ._stats import cluster_sandwich, z_value
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
@@ -131,7 +131,7 @@ def adoption_rates(
     accounts: pd.DataFrame,
     *,
     features: Sequence[str] | None = None,
-    by: str | Sequence[str] | None = "segment",
+    by: str | Sequence[str] | None = None,
     month=None,
     confidence: float = 0.95,
     mrr: pd.DataFrame | None = None,
@@ -161,8 +161,9 @@ def adoption_rates(
     features : list of str, optional
         Features to report, in this order; default every feature used in the
         month, key features first. A listed feature nobody used gets rate 0.
-    by : str or list of str or None, default "segment"
-        Column(s) of ``accounts`` to group by; None for the whole base.
+    by : str or list of str, optional
+        Column(s) of ``accounts`` to group by, e.g. ``"segment"``; None (the
+        default) for the whole base. (The default was ``"segment"``.)
     month : str or date, optional
         The month (``"2026-10"``); default the latest month in ``usage``.
     confidence : float, default 0.95
@@ -204,7 +205,7 @@ def adoption_rates(
     0   dashboards         2                3  0.667   0.208    0.939
     1  automations         1                3  0.333   0.061    0.792
     2      reports         2                3  0.667   0.208    0.939
-    >>> adoption_rates(usage, accounts, features=["dashboards"]).round(3)
+    >>> adoption_rates(usage, accounts, by="segment", features=["dashboards"]).round(3)
           segment     feature  accounts  active_accounts  rate  ci_low  ci_high
     0  Enterprise  dashboards         0                1   0.0   0.000    0.793
     1         SMB  dashboards         2                2   1.0   0.342    1.000
@@ -432,7 +433,7 @@ def _account_mrr_matrix(mrr: pd.DataFrame, *, end, func: str):
     if end is not None:
         last = min(last, _month_number(end))
     if last < first:
-        raise ParamsError(f"{func}: end={end!r} is before the first month of the MRR data.")
+        raise ParamsError(f"{func}: month={end!r} is before the first month of the MRR data.")
     keep = months <= last
     accounts = mrr["account_id"][keep]
     if isinstance(accounts.dtype, pd.CategoricalDtype):
@@ -480,20 +481,21 @@ def _account_info(accounts: pd.DataFrame, ids: pd.Index, *, func: str,
     return info
 
 
+@renamed_keywords(end="month")
 def adoption_panel(
     usage: pd.DataFrame,
     mrr: pd.DataFrame,
     accounts: pd.DataFrame,
     *,
     min_features: int = 2,
-    end=None,
+    month=None,
     features: Sequence[str] = KEY_FEATURES,
 ) -> pd.DataFrame:
     """One row per paying account-month, with key adoption in ``t`` and churn in ``t + 1``.
 
     A row is an account and a month ``t`` where the account pays (its MRR,
     all contracts summed, is > 0 in ``t``) and ``t + 1`` is observed (``t + 1
-    <= end``). ``churned_next`` is 1 when the account's MRR in ``t + 1`` is 0
+    <= month``). ``churned_next`` is 1 when the account's MRR in ``t + 1`` is 0
     (a missing row counts as 0). ``key_features`` counts the
     :data:`KEY_FEATURES` with ``active_users > 0`` in month ``t``. This is
     the definition the demo generator plants its adoption effect with.
@@ -506,10 +508,10 @@ def adoption_panel(
         ``key_adopter`` is 1 when ``key_features >= min_features``.
     features : sequence of str, default :data:`KEY_FEATURES`
         The key features counted in ``key_features``.
-    end : str or date, optional
-        Last month of data to use (``"2026-10"``); default the last month of
-        ``mrr``. Later months are ignored (no look-ahead), and an ``end``
-        beyond the data is capped at its last month.
+    month : str or date, optional
+        The report month, the last month of data used (``"2026-10"``); default
+        the last month of ``mrr``. Later months are ignored (no look-ahead), and
+        a ``month`` beyond the data is capped at its last month. Was ``end=``.
 
     Returns
     -------
@@ -549,7 +551,7 @@ def adoption_panel(
     func = "adoption_panel"
     if min_features < 1:
         raise ParamsError(f"{func}: min_features={min_features!r} must be >= 1.")
-    ids, first, matrix = _account_mrr_matrix(mrr, end=end, func=func)
+    ids, first, matrix = _account_mrr_matrix(mrr, end=month, func=func)
     n_acc, n_mon = matrix.shape
     counts = _key_feature_counts(usage, ids, first, n_mon, features=list(features),
                                  func=func)
@@ -733,9 +735,10 @@ class RetentionRegression:
     ----------
     outcome : str
         0/1 outcome column (e.g. ``"churned_next"``).
-    adoption : str
-        0/1 (or numeric) adoption column; its row in :attr:`summary` is
-        ``summary.loc[adoption]``.
+    adoption : str or list of str
+        0/1 (or numeric) adoption column(s); each one's row in :attr:`summary`
+        is ``summary.loc[column]`` (several columns: one row per term, in
+        their order, each adjusted for the others).
     controls : list of str
         Control columns (see :func:`usable_controls`).
     confidence : float, default 0.95
@@ -775,7 +778,7 @@ class RetentionRegression:
         The fitted ``statsmodels`` Logit results (model-based covariance).
     """
 
-    def __init__(self, *, outcome: str, adoption: str, controls: Sequence[str] = (),
+    def __init__(self, *, outcome: str, adoption: str | Sequence[str], controls: Sequence[str] = (),
                  confidence: float = 0.95, sparse: str = "drop",
                  cluster: str | None = "account_id"):
         if not 0 < confidence < 1:
@@ -785,16 +788,34 @@ class RetentionRegression:
         self.sparse = sparse
         self.outcome = outcome
         self.adoption = adoption
-        self.controls = [c for c in _as_list(controls) if c not in (outcome, adoption)]
+        self._adoption = _as_list(adoption)
+        if not self._adoption:
+            raise ParamsError("retention_regression: adoption= names no column; pass one "
+                              "or a list, e.g. adoption=['dashboards', 'automations'].")
+        self.controls = [c for c in _as_list(controls)
+                         if c != outcome and c not in self._adoption]
         self.confidence = confidence
         self.cluster = cluster
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table (:attr:`summary_`), one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "summary")
+        return self.summary_
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "table")
         return self.summary_
 
     @property
     def diagnostics(self) -> dict:
+        """Fit diagnostics (:attr:`diagnostics_`)."""
+        if not hasattr(self, "diagnostics_"):
+            raise not_fitted(self, "diagnostics")
         return self.diagnostics_
 
     def fit(self, data: pd.DataFrame) -> RetentionRegression:
@@ -831,7 +852,7 @@ class RetentionRegression:
                 "not independent, so the standard errors are clustered by account: pass "
                 "cluster='<your account column>', or cluster=None when every row is a "
                 "different, independent unit.")
-        columns = [self.outcome, self.adoption, *self.controls]
+        columns = [self.outcome, *self._adoption, *self.controls]
         cluster_cols = [self.cluster] if self.cluster is not None else []
         frame, dropped = _complete_rows(data, list(dict.fromkeys([*columns, *cluster_cols])),
                                         func=func)
@@ -846,18 +867,19 @@ class RetentionRegression:
                 f"{len(y)} rows), so there is nothing to explain. Use a longer window or a "
                 "larger group."
             )
-        adopt_levels = _degenerate_levels(frame, self.adoption, y, all_events_too=True)
-        if adopt_levels:
-            raise ModelError(
-                f"{func}: `{self.outcome}` never varies within level(s) of `{self.adoption}`: "
-                f"{', '.join(adopt_levels)}, so the odds ratio is 0 or infinite. Use a longer "
-                "window or a larger group."
-            )
+        for adoption in self._adoption:
+            adopt_levels = _degenerate_levels(frame, adoption, y, all_events_too=True)
+            if adopt_levels:
+                raise ModelError(
+                    f"{func}: `{self.outcome}` never varies within level(s) of `{adoption}`: "
+                    f"{', '.join(adopt_levels)}, so the odds ratio is 0 or infinite. Use a "
+                    "longer window or a larger group."
+                )
         controls = _drop_degenerate(frame, self.controls, y, func=func, sparse=self.sparse,
                                     all_events_too=True,
                                     what=f"where `{self.outcome}` never varies")
         self.controls_used_ = controls
-        x = _design(frame, [self.adoption, *controls], func=func)
+        x = _design(frame, [*self._adoption, *controls], func=func)
         x.insert(0, "Intercept", 1.0)
         if np.linalg.matrix_rank(x.to_numpy()) < x.shape[1]:
             raise ModelError(
@@ -951,7 +973,7 @@ def retention_regression(
     data: pd.DataFrame,
     *,
     outcome: str,
-    adoption: str,
+    adoption: str | Sequence[str],
     controls: Sequence[str] = (),
     confidence: float = 0.95,
     sparse: str = "drop",

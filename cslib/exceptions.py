@@ -49,6 +49,10 @@ class ModelError(CslibError, ValueError):
     """A statistical model cannot be fitted on the data it was given."""
 
 
+class NotFittedError(CslibError, AttributeError):
+    """A model's results were read before ``fit``: call ``fit`` first."""
+
+
 class RenderError(CslibError, RuntimeError):
     """The batch cannot go on (locked month, unwritable output folder...)."""
 

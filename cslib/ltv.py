@@ -17,11 +17,14 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from ._checks import as_list as _as_list
+from ._checks import renamed_keywords
 from .exceptions import ParamsError, SchemaError, SmallSampleWarning
 from .revenue import _month_periods, _require_columns, mrr_movements, revenue_bridge
 
@@ -104,17 +107,18 @@ def ltv_subscription(arpa: float, gross_margin: float, churn_rate: float) -> flo
     return float(arpa * gross_margin / churn_rate)
 
 
+@renamed_keywords(end="month")
 def ltv_cac_table(
     mrr: pd.DataFrame,
     accounts: pd.DataFrame,
     *,
-    by: str = "segment",
+    by: str | Sequence[str] | None = None,
     gross_margin: float = 0.75,
     months: int = 12,
-    end=None,
+    month=None,
     cac: str = "cac",
 ) -> pd.DataFrame:
-    """LTV, CAC and LTV/CAC per segment over a trailing window of months.
+    """LTV, CAC and LTV/CAC per segment (or overall) over a trailing window of months.
 
     Parameters
     ----------
@@ -123,14 +127,17 @@ def ltv_cac_table(
     accounts : pandas.DataFrame
         The ``accounts`` table (``account_id``, ``by``, ``signup_date``, and
         optionally ``cac``). Not modified.
-    by : str, default "segment"
-        Segment column of ``accounts``.
+    by : str or list of str, optional
+        Grouping column(s) of ``accounts``, e.g. ``"segment"``; None (the
+        default) for one row over all accounts. (The default was
+        ``"segment"``.)
     gross_margin : float, default 0.75
         Gross margin as a fraction in (0, 1].
     months : int, default 12
-        Length of the trailing window, in months, ending at ``end``.
-    end : str or Timestamp, optional
-        Last month of the window ("2026-10"); default the last month of ``mrr``.
+        Length of the trailing window, in months, ending at ``month``.
+    month : str or Timestamp, optional
+        The report month, last of the window ("2026-10"); default the last month
+        of ``mrr``. Was ``end=``.
     cac : str, default "cac"
         CAC column of ``accounts``; ``avg_cac`` is NaN when it is absent.
 
@@ -139,7 +146,7 @@ def ltv_cac_table(
     pandas.DataFrame
         One row per segment with columns:
 
-        - ``accounts``: accounts paying in the ``end`` month;
+        - ``accounts``: accounts paying in ``month``;
         - ``arpa``: mean MRR per paying account-month in the window (total
           MRR over paying account-months, ``account_months``);
         - ``start_account_months``, ``churned_account_months``: account-months,
@@ -165,7 +172,7 @@ def ltv_cac_table(
     SchemaError
         A column is missing, or ``mrr`` has accounts not in ``accounts``.
     ParamsError
-        ``months < 1``, ``gross_margin`` outside (0, 1] or ``end`` outside the data.
+        ``months < 1``, ``gross_margin`` outside (0, 1] or ``month`` outside the data.
 
     Examples
     --------
@@ -182,7 +189,7 @@ def ltv_cac_table(
     ...     "signup_date": pd.to_datetime(["2026-02-10", "2025-05-01", "2024-01-01",
     ...                                    "2026-03-01"]),
     ...     "cac": [300.0, 200.0, 5000.0, 1000.0]})
-    >>> table = ltv_cac_table(mrr, accounts, months=3)
+    >>> table = ltv_cac_table(mrr, accounts, by="segment", months=3)
     >>> table[["segment", "arpa", "account_months", "start_account_months",
     ...        "churned_account_months"]]
       segment   arpa  account_months  start_account_months  churned_account_months
@@ -205,7 +212,10 @@ def ltv_cac_table(
             "(0.75 for 75%)."
         )
     _require_columns(mrr, ["account_id", "month", "mrr"], table="mrr")
-    _require_columns(accounts, ["account_id", by, "signup_date"], table="accounts")
+    keys = _as_list(by)
+    _require_columns(accounts, ["account_id", *keys, "signup_date"], table="accounts")
+    if not keys:  # one group of every account, dropped from the output
+        keys, accounts = ["_all"], accounts.assign(_all="all")
     ids = mrr["account_id"]
     codes, uniques = pd.factorize(ids, sort=True, use_na_sentinel=False)
     known = pd.Index(accounts["account_id"].unique())
@@ -217,16 +227,16 @@ def ltv_cac_table(
         )
 
     periods = _month_periods(mrr["month"], column="month", table="mrr")
-    last = periods.max() if end is None else pd.Period(end, freq="M")
+    last = periods.max() if month is None else pd.Period(month, freq="M")
     if len(periods) == 0 or not periods.min() <= last <= periods.max():
         span = f"{periods.min()} to {periods.max()}" if len(periods) else "no months"
-        raise ParamsError(f"ltv_cac_table: end={str(last)!r} is outside the MRR data ({span}).")
+        raise ParamsError(f"ltv_cac_table: month={str(last)!r} is outside the MRR data ({span}).")
     first = last - (months - 1)
 
-    seg = accounts.drop_duplicates("account_id").set_index("account_id")[by].reindex(uniques)
+    seg = accounts.drop_duplicates("account_id").set_index("account_id")[keys].reindex(uniques)
     data = pd.DataFrame({"account_id": ids.array, "month": periods.dt.to_timestamp().array,
                          "mrr": mrr["mrr"].to_numpy(dtype=float),
-                         by: seg.array.take(codes)})
+                         **{c: seg[c].array.take(codes) for c in keys}})
 
     # Account MRR per month, in (account_id, month) order like a sorted groupby.
     ordinals = periods.array.asi8
@@ -238,15 +248,15 @@ def ltv_cac_table(
                  & (per_month.to_numpy() > 0))
     window = pd.DataFrame({"account": account[in_window], "month": month[in_window],
                            "mrr": per_month.to_numpy()[in_window],
-                           by: seg.array.take(account[in_window])})
-    arpa = window.groupby(by, dropna=False)["mrr"].agg(arpa="mean", account_months="size")
+                           **{c: seg[c].array.take(account[in_window]) for c in keys}})
+    arpa = window.groupby(keys, dropna=False)["mrr"].agg(arpa="mean", account_months="size")
     paying_now = (window[window["month"] == last.ordinal]
-                  .groupby(by, dropna=False)["account"].nunique())
+                  .groupby(keys, dropna=False)["account"].nunique())
 
-    bridge = revenue_bridge(mrr_movements(data, keep=[by]), by=by, freq="M")
+    bridge = revenue_bridge(mrr_movements(data, keep=keys), by=keys, freq="M")
     bp = pd.PeriodIndex(bridge["period"], freq="M")
     bridge = bridge[(bp >= first) & (bp <= last)]
-    churn = bridge.groupby(by, dropna=False)[["accounts_start", "accounts_churned"]].sum()
+    churn = bridge.groupby(keys, dropna=False)[["accounts_start", "accounts_churned"]].sum()
     churn = churn.rename(columns={"accounts_start": "start_account_months",
                                   "accounts_churned": "churned_account_months"})
 
@@ -278,7 +288,7 @@ def ltv_cac_table(
     if cac in accounts.columns:
         signed = pd.to_datetime(accounts["signup_date"]).dt.to_period("M")
         recent = accounts.loc[(signed >= first) & (signed <= last)]
-        avg_cac = recent.groupby(by, dropna=False)[cac].mean()
+        avg_cac = recent.groupby(keys, dropna=False)[cac].mean()
         out["avg_cac"] = avg_cac.reindex(out.index).astype(float)
     else:
         out["avg_cac"] = np.nan
@@ -286,5 +296,6 @@ def ltv_cac_table(
     cols = ["accounts", "arpa", "account_months", "start_account_months", "churned_account_months",
             "churn_rate", "churn_low", "churn_high", "ltv", "ltv_low", "ltv_high",
             "avg_cac", "ltv_cac"]
-    out.index.name = by
-    return out[cols].reset_index()
+    out.index.names = keys
+    out = out[cols].reset_index()
+    return out.drop(columns="_all") if keys == ["_all"] else out

@@ -81,8 +81,8 @@ REQUIRED_ACTION = {"detractor": "call", "passive": "call", "promoter": "email"}
 #: Logged actions that satisfy each required action (a meeting is at least a call).
 QUALIFYING_ACTIONS = {"call": ("call", "meeting"), "email": ("email",)}
 
-_TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "pct_promoters", "pct_passives",
-                  "pct_detractors", "nps", "ci_low", "ci_high", "small_sample"]
+_TABLE_COLUMNS = ["n", "promoters", "passives", "detractors", "share_promoters",
+                  "share_passives", "share_detractors", "nps", "ci_low", "ci_high", "small_sample"]
 
 
 # --- shared checks -------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def _count(frame: pd.DataFrame, keys: list[str], confidence: float, min_n: int) 
     out["n"] = out["promoters"] + out["passives"] + out["detractors"]
     safe = out["n"].where(out["n"] > 0, np.nan)
     for col in ("promoters", "passives", "detractors"):
-        out[f"pct_{col}"] = 100 * out[col] / safe
+        out[f"share_{col}"] = out[col] / safe  # 0-1; a percentage only when formatted
     st = _stats(out["n"], out["promoters"], out["detractors"], confidence)
     out["nps"], out["ci_low"], out["ci_high"] = st["nps"], st["ci_low"], st["ci_high"]
     out["small_sample"] = out["n"] < min_n
@@ -287,9 +287,10 @@ def nps_table(
     -------
     pandas.DataFrame
         The ``by`` columns, then ``n``, ``promoters``, ``passives``,
-        ``detractors``, ``pct_promoters``, ``pct_passives``, ``pct_detractors``
-        (0-100), ``nps`` (-100..100, the raw share difference), ``ci_low``,
-        ``ci_high`` (adjusted Wald, see the module notes) and ``small_sample``
+        ``detractors``, ``share_promoters``, ``share_passives``,
+        ``share_detractors`` (fractions 0-1; were ``pct_*``, 0-100), ``nps``
+        (-100..100 points, the raw share difference), ``ci_low``, ``ci_high``
+        (adjusted Wald, see the module notes) and ``small_sample``
         (``n < min_n``). With no answers, ``nps`` and the interval are NaN.
 
     Warns
@@ -348,7 +349,7 @@ def nps_table(
 def compare_nps(
     data: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     score: str = "score",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
@@ -363,8 +364,10 @@ def compare_nps(
     ----------
     data : pandas.DataFrame
         One row per answer. Not modified.
-    by : str
-        Column with exactly two groups (missing values left out).
+    by : str or list of str
+        Column(s) with exactly two groups (missing values left out); with
+        several columns, a group is a combination of their values and
+        ``group_1``/``group_2`` read like ``"SMB / Pro"``.
     score : str, default "score"
         Column with the 0-10 scores.
     confidence : float, default 0.95
@@ -393,9 +396,18 @@ def compare_nps(
     """
     func = "compare_nps"
     _check_params(func, confidence=confidence)
-    _require(data, [by, score], func=func)
-    frame = _scored(data, score, [by], func=func)
-    frame = frame.loc[frame[by].notna()]
+    keys = _by_list(by)
+    _require(data, [*keys, score], func=func)
+    frame = _scored(data, score, keys, func=func)
+    frame = frame.loc[frame[keys].notna().all(axis=1)]
+    if len(keys) != 1:
+        if not keys:
+            raise ParamsError(f"{func}: by= names no column; pass the group column, "
+                              "e.g. by='segment'.")
+        by = " / ".join(keys)
+        frame = frame.assign(**{by: frame[keys].astype(str).agg(" / ".join, axis=1)})
+    else:
+        by = keys[0]
     counts = _count(frame, [by], confidence, 0)
     if len(counts) != 2:
         found = ", ".join(repr(v) for v in counts[by].tolist()) or "none"
@@ -414,7 +426,7 @@ def compare_nps(
 def compare_groups(
     data: pd.DataFrame,
     *,
-    by: str,
+    by: str | Sequence[str],
     score: str = "score",
     min_n: int = 30,
     confidence: float = 0.95,
@@ -432,8 +444,9 @@ def compare_groups(
     ----------
     data : pandas.DataFrame
         One row per answer. Not modified.
-    by : str
-        Column to group by (missing values form a group).
+    by : str or list of str
+        Column(s) to group by (missing values form a group); with several,
+        each combination of their values is a group.
     score : str, default "score"
         Column with the 0-10 scores.
     min_n : int, default 30
@@ -493,10 +506,14 @@ def compare_groups(
     """
     func = "compare_groups"
     _check_params(func, confidence=confidence, min_n=min_n)
-    _require(data, [by, score, *([user, date] if user else [])], func=func)
-    frame = _scored(data, score, [by, *([user, date] if user else [])], func=func)
+    keys = _by_list(by)
+    if not keys:
+        raise ParamsError(f"{func}: by= names no column; pass the group column(s), "
+                          "e.g. by='segment'.")
+    _require(data, [*keys, score, *([user, date] if user else [])], func=func)
+    frame = _scored(data, score, [*keys, *([user, date] if user else [])], func=func)
     frame = _latest_answers(frame, user=user, date=date, func=func)
-    groups = _count(frame, [by], confidence, min_n)
+    groups = _count(frame, keys, confidence, min_n)
     total = {c: int(groups[c].sum()) for c in ("n", "promoters", "detractors")}
     rows = []
     for _, g in groups.iterrows():
@@ -505,13 +522,13 @@ def compare_groups(
                           confidence)["nps"][0]
         diff = _difference(rest, g, confidence)
         rows.append({
-            by: g[by], "n": int(g["n"]), "nps": g["nps"], "ci_low": g["ci_low"],
+            **{c: g[c] for c in keys}, "n": int(g["n"]), "nps": g["nps"], "ci_low": g["ci_low"],
             "ci_high": g["ci_high"], "rest_n": rest["n"], "rest_nps": rest_nps,
             "difference": diff["difference"], "p_value": diff["p_value"],
             "enough": bool(g["n"] >= min_n and rest["n"] >= min_n),
             "small_sample": bool(g["small_sample"]),
         })
-    columns = [by, "n", "nps", "ci_low", "ci_high", "rest_n", "rest_nps", "difference",
+    columns = [*keys, "n", "nps", "ci_low", "ci_high", "rest_n", "rest_nps", "difference",
                "p_value", "p_value_holm", "significant", "small_sample"]
     out = pd.DataFrame(rows, columns=[*columns, "enough"])
     tested = int(np.isfinite(out["p_value"].to_numpy(dtype=float)).sum())
@@ -527,11 +544,12 @@ def compare_groups(
     out = out[columns]
     out.attrs["n_comparisons"] = family
     if len(groups):
-        out[by] = groups[by].to_numpy()
+        for c in keys:
+            out[c] = groups[c].to_numpy()
     small = out.loc[out["small_sample"]]
     if len(small):
         warnings.warn(
-            f"{func}: fewer than {min_n} answers in {_labels(small, [by])}; their "
+            f"{func}: fewer than {min_n} answers in {_labels(small, keys)}; their "
             "differences are not called significant.",
             SmallSampleWarning,
             stacklevel=2,
@@ -646,11 +664,27 @@ class WindowComparison:
     comparison : dict
         ``difference`` (current - previous), ``se``, ``ci_low``, ``ci_high``,
         ``z``, ``p_value`` and ``significant``.
+    table : DataFrame
+        One row per window (``window``: "previous", then "current") with the
+        columns of ``current`` and ``previous``.
+    summary : DataFrame
+        ``comparison`` as a one-row table.
     """
 
     current: dict
     previous: dict
     comparison: dict
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per window, "previous" then "current"."""
+        return pd.DataFrame([{"window": "previous", **self.previous},
+                             {"window": "current", **self.current}])
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ``comparison`` figures as a one-row table."""
+        return pd.DataFrame([self.comparison])
 
 
 def window_comparison(
@@ -1181,12 +1215,26 @@ class LoopClosure:
         The share of the due answers whose loop was closed within the SLA.
     pending : int
         Answers not yet due.
+    table : DataFrame
+        Same as ``responses``: one row per answer.
+    summary : DataFrame
+        Same as ``sla_summary``: one row per category.
     """
 
     responses: pd.DataFrame
     weekly: pd.DataFrame
     correlation: dict
     sla_summary: pd.DataFrame
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per answer: the ``responses`` table."""
+        return self.responses
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per category: the ``sla_summary`` table."""
+        return self.sla_summary
 
     @property
     def within_sla_rate(self) -> float:

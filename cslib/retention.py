@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ._checks import not_fitted, renamed_keywords
 from .adoption import (
     KEY_FEATURES,
     _account_info,
@@ -55,16 +56,17 @@ _TABLE_COLUMNS = ["group", "time", "at_risk", "events", "censored", "survival", 
                   "ci_high"]
 
 
+@renamed_keywords(end="month")
 def account_lifetimes(
     mrr: pd.DataFrame,
     accounts: pd.DataFrame,
     *,
-    end=None,
+    month=None,
     usage: pd.DataFrame | None = None,
     min_features: int = 2,
     early_months: int = 3,
 ) -> pd.DataFrame:
-    """One row per account: months paid until its first churn, or until ``end``.
+    """One row per account: months paid until its first churn, or until ``month``.
 
     Conventions:
 
@@ -78,16 +80,16 @@ def account_lifetimes(
     - ``duration_months`` is the number of months paid before that churn
       (churn month - start month), so an account paying January to March
       and 0 in April has duration 3 and ``churned == 1``. An account still
-      paying at ``end`` is censored: duration = months from ``start`` to
-      ``end`` inclusive, ``churned == 0``.
+      paying at ``month`` is censored: duration = months from ``start`` to
+      ``month`` inclusive, ``churned == 0``.
 
     Parameters
     ----------
     mrr, accounts : pandas.DataFrame
         Tables of the data contract. Not modified.
-    end : str or date, optional
-        Last month of data to use (``"2026-10"``); default the last month of
-        ``mrr``. Later months are ignored.
+    month : str or date, optional
+        The report month, the last month of data used (``"2026-10"``); default
+        the last month of ``mrr``. Later months are ignored. Was ``end=``.
     usage : pandas.DataFrame, optional
         When given, adds ``key_features``, ``key_adopter`` and
         ``adoption_band`` measured early in the lifetime, to avoid look-ahead
@@ -128,7 +130,7 @@ def account_lifetimes(
     func = "account_lifetimes"
     if early_months < 1:
         raise ParamsError(f"{func}: early_months={early_months!r} must be >= 1.")
-    ids, first, matrix = _account_mrr_matrix(mrr, end=end, func=func)
+    ids, first, matrix = _account_mrr_matrix(mrr, end=month, func=func)
     paying = matrix > 0
     ever = paying.any(axis=1)
     ids, matrix, paying = ids[ever], matrix[ever], paying[ever]
@@ -188,11 +190,18 @@ class SurvivalCurves:
         ``statistic``, ``df``, ``p_value``, ``groups`` (statsmodels
         ``survdiff``); None with a single group; NaN statistic and p-value
         when the groups have no events at all.
+    summary : pandas.DataFrame
+        Same as ``medians``: one row per group.
     """
 
     table: pd.DataFrame
     medians: pd.DataFrame
     logrank: dict | None
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per group: the ``medians`` table."""
+        return self.medians
 
 
 def _km_table(time: np.ndarray, event: np.ndarray, z: float) -> pd.DataFrame:
@@ -236,7 +245,7 @@ def survival_curves(
     *,
     duration: str,
     event: str,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
 ) -> SurvivalCurves:
     """Kaplan-Meier survival curves per group, medians and a log-rank test.
@@ -251,8 +260,10 @@ def survival_curves(
     event : str
         1 when the subject had the event (churn) at ``duration``, 0 when
         censored.
-    by : str, optional
-        Group column; None for one curve named ``"all"``.
+    by : str or list of str, optional
+        Group column(s); None for one curve named ``"all"``. With several
+        columns a group is a combination of their values, named like
+        ``"SMB / 1"``.
     confidence : float, default 0.95
         Level of the intervals.
 
@@ -296,8 +307,13 @@ def survival_curves(
     func = "survival_curves"
     if not 0 < confidence < 1:
         raise ParamsError(f"{func}: confidence={confidence!r} must be in (0, 1), e.g. 0.95.")
-    cols = [duration, event, *([by] if by is not None else [])]
+    by_cols = _as_list(by)
+    by = by_cols[0] if len(by_cols) == 1 else (by_cols or None)
+    cols = [duration, event, *by_cols]
     frame, _ = _complete_rows(data, cols, func=func)
+    if len(by_cols) > 1:  # one label per combination of the columns' values
+        frame = frame.assign(_group=frame[by_cols].astype(str).agg(" / ".join, axis=1))
+        by = "_group"
     if len(frame) == 0:
         raise ModelError(f"{func}: no rows with `{duration}` and `{event}` to draw a curve.")
     time = pd.to_numeric(frame[duration]).to_numpy(dtype=float)
@@ -407,10 +423,23 @@ class HazardModel:
 
     @property
     def summary(self) -> pd.DataFrame:
+        """The coefficient table (:attr:`summary_`), one row per covariate term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "summary")
+        return self.summary_
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "table")
         return self.summary_
 
     @property
     def diagnostics(self) -> dict:
+        """Fit diagnostics (:attr:`diagnostics_`)."""
+        if not hasattr(self, "diagnostics_"):
+            raise not_fitted(self, "diagnostics")
         return self.diagnostics_
 
     def fit(self, data: pd.DataFrame) -> HazardModel:

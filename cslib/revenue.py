@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import as_list as _as_list
-from ._checks import require_columns
+from ._checks import renamed_keywords, require_columns
 from .exceptions import ParamsError, SchemaError
 
 __all__ = [
@@ -82,6 +82,26 @@ def _require_columns(data: pd.DataFrame, columns: Sequence[str], *, table: str) 
     require_columns(data, columns, where=table)
 
 
+def _need_movements(movements: pd.DataFrame, *, func: str) -> None:
+    """Say to call :func:`mrr_movements` first when given a table without its columns."""
+    missing = [c for c in _MOVEMENT_COLUMNS[1:] if c not in movements.columns]
+    if missing:
+        raise SchemaError(
+            f"{func}: `movements` has no column(s) {', '.join(f'`{c}`' for c in missing)}: it "
+            "looks like the raw MRR table. Call `mrr_movements` first and pass its output: "
+            f"{func}(mrr_movements(mrr), ...)."
+        )
+
+
+def _need_bridge(bridge: pd.DataFrame, *, period: str, func: str) -> None:
+    """Say to call :func:`revenue_bridge` first when given a table without ``period``."""
+    if period not in bridge.columns:
+        raise SchemaError(
+            f"{func}: `bridge` has no column `{period}`: it is not a revenue bridge. Call "
+            "`revenue_bridge` first (on `mrr_movements(mrr)`) and pass its output."
+        )
+
+
 def _month_periods(values: pd.Series, *, column: str, table: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.asfreq("M")
@@ -106,11 +126,12 @@ def _month_periods(values: pd.Series, *, column: str, table: str) -> pd.Series:
     return dates.dt.to_period("M")
 
 
+@renamed_keywords(month="month_column")
 def mrr_movements(
     mrr: pd.DataFrame,
     *,
     entity: str = "account_id",
-    month: str = "month",
+    month_column: str = "month",
     amount: str = "mrr",
     keep: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
@@ -128,8 +149,8 @@ def mrr_movements(
         table of the data contract). Not modified.
     entity : str, default "account_id"
         Column identifying the entity whose movements are labelled.
-    month : str, default "month"
-        Month column (dates; any day is floored to its month).
+    month_column : str, default "month"
+        Month column (dates; any day is floored to its month). Was ``month=``.
     amount : str, default "mrr"
         Non-negative recurring revenue column.
     keep : str or list of str, optional
@@ -176,12 +197,12 @@ def mrr_movements(
     1          C2 2026-02-01    0.0          50.0   -50.0    churn         A1
     """
     keep = [c for c in _as_list(keep) if c != entity]
-    _require_columns(mrr, [entity, month, amount, *keep], table="mrr")
-    clash = [c for c in keep if c in (month, *_MOVEMENT_COLUMNS)]
+    _require_columns(mrr, [entity, month_column, amount, *keep], table="mrr")
+    clash = [c for c in keep if c in (month_column, *_MOVEMENT_COLUMNS)]
     if clash:
         raise ParamsError(
             f"keep: column(s) {clash} would clash with the output columns "
-            f"{[month, *_MOVEMENT_COLUMNS]}; rename them first."
+            f"{[month_column, *_MOVEMENT_COLUMNS]}; rename them first."
         )
     if mrr[entity].isna().any():
         rows = (np.flatnonzero(mrr[entity].isna().to_numpy()) + 1)[:5].tolist()
@@ -199,12 +220,12 @@ def mrr_movements(
             f"value(s) (rows {rows}; e.g. {examples}). MRR must be a number >= 0: "
             "a month without revenue is 0 or no row."
         )
-    periods = _month_periods(mrr[month], column=month, table="mrr")
+    periods = _month_periods(mrr[month_column], column=month_column, table="mrr")
 
-    out_cols = [entity, month, *_MOVEMENT_COLUMNS, *keep]
+    out_cols = [entity, month_column, *_MOVEMENT_COLUMNS, *keep]
     if len(mrr) == 0:
         dtypes = {c: mrr[c].dtype for c in (entity, *keep)}
-        dtypes.update({month: "datetime64[us]", "movement": "str"},
+        dtypes.update({month_column: "datetime64[us]", "movement": "str"},
                       **dict.fromkeys(_MOVEMENT_COLUMNS[:3], "float64"))
         empty = pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in out_cols})
         empty.attrs["entity"] = entity
@@ -253,7 +274,7 @@ def mrr_movements(
     )
     out = pd.DataFrame({
         entity: entities.take(rows).astype(mrr[entity].dtype),
-        month: full.to_timestamp()[cols],
+        month_column: full.to_timestamp()[cols],
         "mrr": v,
         "previous_mrr": p,
         "change": v - p,
@@ -393,12 +414,13 @@ def _add_ratios(sums: pd.DataFrame) -> None:
     sums["logo_churn"] = sums["accounts_churned"] / n_start
 
 
+@renamed_keywords(month="month_column")
 def revenue_bridge(
     movements: pd.DataFrame,
     *,
     by: str | Sequence[str] | None = None,
     freq: str = "M",
-    month: str = "month",
+    month_column: str = "month",
     entity: str | None = None,
     min_n: int = 30,
 ) -> pd.DataFrame:
@@ -417,8 +439,8 @@ def revenue_bridge(
         recomputed over the whole period from its start cohort (never
         averaged over months). The first period of the data starts at the
         opening-balance month and may be partial.
-    month : str, default "month"
-        Month column of ``movements``.
+    month_column : str, default "month"
+        Month column of ``movements``. Was ``month=``.
     entity : str, optional
         Entity column; defaults to ``movements.attrs["entity"]`` set by
         :func:`mrr_movements`.
@@ -497,13 +519,14 @@ def revenue_bridge(
     if not (isinstance(min_n, int | np.integer) and min_n >= 0):
         raise ParamsError(f"revenue_bridge: min_n={min_n!r} must be a whole number >= 0 "
                           "(the fewest accounts at the start for a group not to be flagged).")
+    _need_movements(movements, func="revenue_bridge")
     entity = entity or movements.attrs.get("entity")
     if entity is None:
         raise ParamsError(
             "revenue_bridge: the entity column is unknown (movements.attrs['entity'] is not "
             "set, e.g. after a merge). Pass entity='account_id' or entity='contract_id'."
         )
-    _require_columns(movements, [entity, month, *_MOVEMENT_COLUMNS, *by], table="movements")
+    _require_columns(movements, [entity, month_column, *_MOVEMENT_COLUMNS, *by], table="movements")
     unknown = sorted(set(movements["movement"].dropna().unique()) - set(MOVEMENTS))
     if unknown:
         raise SchemaError(
@@ -521,7 +544,7 @@ def revenue_bridge(
                       accounts_start="int64", accounts_churned="int64", small_sample="bool")
         return pd.DataFrame({c: pd.Series(dtype=dtypes[c]) for c in out_cols})
 
-    months = _month_periods(movements[month], column=month, table="movements")
+    months = _month_periods(movements[month_column], column=month_column, table="movements")
     grouped = movements[by].assign(period=months.dt.asfreq(freq)).groupby(
         keys, dropna=False, sort=True)
     groups, n_groups = grouped.ngroup().to_numpy(), grouped.ngroups
@@ -708,6 +731,7 @@ def nrr_change_decomposition(
     1  rate: SMB     SMB -0.01875  2026-01  2026-02
     2  rate: Ent     Ent  0.00000  2026-01  2026-02
     """
+    _need_bridge(bridge, period=period, func="nrr_change_decomposition")
     _require_columns(bridge, [by, period, "start_mrr", "churn", "contraction", "expansion"],
                      table="bridge")
     if bridge.duplicated([period, by]).any():
@@ -824,6 +848,7 @@ def top_movers(
         raise ParamsError(f"top_movers: unknown kind(s) {unknown}; use some of {list(MOVEMENTS)}.")
     if not (isinstance(n, (int, np.integer)) and n >= 1):
         raise ParamsError(f"top_movers: n={n!r} must be an integer >= 1.")
+    _need_movements(movements, func="top_movers")
     _require_columns(movements, [month_column, "change", "movement"], table="movements")
     months = _month_periods(movements[month_column], column=month_column, table="movements")
     if len(months) == 0:
@@ -839,7 +864,8 @@ def top_movers(
     return rows.loc[order].head(n).reset_index(drop=True)
 
 
-def bridge_row(bridge: pd.DataFrame, month, *, lag: int = 0, period: str = "period"):
+@renamed_keywords("month")
+def bridge_row(bridge: pd.DataFrame, *, month, lag: int = 0, period: str = "period"):
     """The bridge row(s) of a month (``lag`` months earlier with ``lag=1``...).
 
     Parameters
@@ -864,9 +890,10 @@ def bridge_row(bridge: pd.DataFrame, month, *, lag: int = 0, period: str = "peri
     Examples
     --------
     >>> b = pd.DataFrame({"period": ["2026-09", "2026-10"], "nrr": [0.98, 1.01]})
-    >>> bridge_row(b, "2026-10")["nrr"], bridge_row(b, "2026-10", lag=1)["nrr"]
+    >>> bridge_row(b, month="2026-10")["nrr"], bridge_row(b, month="2026-10", lag=1)["nrr"]
     (np.float64(1.01), np.float64(0.98))
     """
+    _need_bridge(bridge, period=period, func="bridge_row")
     target = str(pd.Period(month, freq="M") - lag)
     rows = bridge.loc[bridge[period].astype(str) == target]
     if rows.empty:
@@ -875,7 +902,8 @@ def bridge_row(bridge: pd.DataFrame, month, *, lag: int = 0, period: str = "peri
     return rows.reset_index(drop=True) if extra else rows.iloc[0]
 
 
-def last_periods(bridge: pd.DataFrame, month, n: int = 12, *,
+@renamed_keywords("month", "n")
+def last_periods(bridge: pd.DataFrame, *, month, n: int = 12,
                  period: str = "period") -> pd.DataFrame:
     """The ``n`` monthly bridge rows up to and including ``month``.
 
@@ -900,16 +928,18 @@ def last_periods(bridge: pd.DataFrame, month, n: int = 12, *,
     Examples
     --------
     >>> b = pd.DataFrame({"period": ["2026-08", "2026-09", "2026-10"], "nrr": [1, 2, 3]})
-    >>> last_periods(b, "2026-09", 2)["period"].tolist()
+    >>> last_periods(b, month="2026-09", n=2)["period"].tolist()
     ['2026-08', '2026-09']
     """
+    _need_bridge(bridge, period=period, func="last_periods")
     end = pd.Period(month, freq="M")
     periods = bridge[period].astype(str).map(lambda p: pd.Period(p, freq="M"))
     keep = (periods <= end) & (periods > end - n)
     return bridge.loc[keep].reset_index(drop=True)
 
 
-def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
+@renamed_keywords("month")
+def trailing_bridge(movements: pd.DataFrame, *, month, months: int = 12,
                     entity: str | None = None, month_column: str = "month") -> pd.Series:
     """One bridge over the ``months`` months ending with ``month``, of the start cohort.
 
@@ -969,7 +999,7 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     ...     "month": pd.to_datetime(["2026-08-01", "2026-09-01", "2026-10-01",
     ...                              "2026-08-01", "2026-09-01"]),
     ...     "mrr": [100.0, 120.0, 150.0, 50.0, 0.0]})
-    >>> row = trailing_bridge(mrr_movements(mrr), "2026-10", months=2)
+    >>> row = trailing_bridge(mrr_movements(mrr), month="2026-10", months=2)
     >>> row[["start_mrr", "expansion", "churn", "end_mrr"]].tolist()
     [150.0, 50.0, -50.0, 150.0]
     >>> round(row["grr"], 4), round(row["nrr"], 4)  # (100 + 0) / 150, (150 + 0) / 150
@@ -979,12 +1009,13 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     ratios, its 30 reported as reactivation.
 
     >>> mrr.loc[len(mrr)] = ["B", pd.Timestamp("2026-10-01"), 30.0]
-    >>> row = trailing_bridge(mrr_movements(mrr), "2026-10", months=2)
+    >>> row = trailing_bridge(mrr_movements(mrr), month="2026-10", months=2)
     >>> row[["start_mrr", "churn", "expansion", "reactivation", "end_mrr"]].tolist()
     [150.0, -50.0, 50.0, 30.0, 180.0]
     >>> round(row["nrr"], 4), int(row["accounts_churned"])  # (150 - 50 + 50) / 150
     (1.0, 1)
     """
+    _need_movements(movements, func="trailing_bridge")
     entity = entity or movements.attrs.get("entity")
     if entity is None:
         raise ParamsError("trailing_bridge: pass entity='account_id' or entity='contract_id'.")
@@ -1035,7 +1066,8 @@ def trailing_bridge(movements: pd.DataFrame, month, *, months: int = 12,
     return pd.Series(row)
 
 
-def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, month, *,
+@renamed_keywords("month")
+def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, *, month,
                   month_column: str = "month") -> pd.DataFrame:
     """The month's bridge in the contract view and the account view, side by side.
 
@@ -1069,7 +1101,7 @@ def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, month, *,
     ...     "month": pd.to_datetime(["2026-09-01", "2026-10-01"] * 2),
     ...     "mrr": [100.0, 100.0, 50.0, 0.0]})
     >>> views = compare_views(mrr_movements(mrr, entity="contract_id"),
-    ...                       mrr_movements(mrr), "2026-10")
+    ...                       mrr_movements(mrr), month="2026-10")
     >>> views[["view", "contraction", "churn", "grr", "accounts_start", "logo_churn"]]
             view  contraction  churn       grr  accounts_start  logo_churn
     0  contracts          0.0  -50.0  0.666667               2         0.5
@@ -1078,7 +1110,8 @@ def compare_views(contracts: pd.DataFrame, accounts: pd.DataFrame, month, *,
     rows = []
     for view, mv, entity in (("contracts", contracts, "contract_id"),
                              ("accounts", accounts, "account_id")):
-        row = bridge_row(revenue_bridge(mv, entity=entity, month=month_column), month)
+        row = bridge_row(revenue_bridge(mv, entity=entity, month_column=month_column),
+                         month=month)
         if row is not None:
             rows.append(pd.concat([pd.Series({"view": view}), row.drop(labels=["period"])]))
     return pd.DataFrame(rows).reset_index(drop=True).infer_objects()

@@ -77,7 +77,7 @@ _LABELS = {"en": LABELS, "pt-BR": LABELS_PT}
 
 #: The evidence columns :func:`success_review` requires.
 EVIDENCE_COLUMNS = [
-    "account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+    "account_id", "name", "segment", "plan", "mrr", "mrr_change", "products",
     "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate",
 ]
 #: Evidence columns :func:`account_evidence` adds and :func:`success_review` reads when
@@ -90,7 +90,7 @@ OPTIONAL_EVIDENCE_COLUMNS = [
 #: report's window, and the look-back used when it holds too few answers.
 NPS_DAYS, NPS_FALLBACK_DAYS = 90, 180
 _EVIDENCE_ORDER = [
-    "account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+    "account_id", "name", "segment", "plan", "mrr", "mrr_change", "products",
     "missing_products", "nps_answers", "nps", "detractors", "nps_answers_180", "nps_180",
     "detractors_180", "adoption", "tickets", "fcr_tickets", "fcr_rate", "seats", "seats_used",
 ]
@@ -98,9 +98,9 @@ _EVIDENCE_ORDER = [
 
 # --- evidence ---------------------------------------------------------------------------------
 
-def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str) -> None:
-    require_columns(data, columns, where=f"{func}: {table}",
-                    hint="Load the table with cslib.io.load, or rename the columns.")
+def _require(data: pd.DataFrame, columns: Sequence[str], *, table: str, func: str,
+             hint: str = "Load the table with cslib.io.load, or rename the columns.") -> None:
+    require_columns(data, columns, where=f"{func}: {table}", hint=hint)
 
 
 def _review_month(month) -> pd.Period:
@@ -163,13 +163,13 @@ def account_evidence(
     Returns
     -------
     pandas.DataFrame
-        One row per account with MRR > 0 in ``month``, sorted by
-        ``account_id``, with columns:
+        One row per account of ``accounts`` with MRR > 0 in ``month``, sorted
+        by ``account_id`` (pass one account's row to get its evidence alone),
+        with columns:
 
-        - ``account_id``, ``name``, ``segment``, ``plan`` (from ``accounts``;
-          missing when the account is not there);
+        - ``account_id``, ``name``, ``segment``, ``plan`` (from ``accounts``);
         - ``mrr``: the account's MRR in ``month`` (all contracts);
-        - ``mrr_change_pct``: ``mrr / mrr_then - 1`` as a fraction (-0.35 for
+        - ``mrr_change``: ``mrr / mrr_then - 1`` as a fraction (-0.35 for
           down 35%), ``mrr_then`` being ``months`` months earlier; NaN when the
           account did not pay then;
         - ``products``: contracts with MRR > 0 in ``month``;
@@ -227,10 +227,10 @@ def account_evidence(
     ...     "opened_at": pd.to_datetime(["2026-09-01", "2026-10-20"]),
     ...     "resolved_at": pd.to_datetime(["2026-09-03", None]), "contacts": [3, 1]})
     >>> ev = account_evidence(accounts, mrr, nps, usage, tickets, month="2026-10")
-    >>> ev[["account_id", "mrr", "mrr_change_pct", "products", "nps", "adoption"]].round(3)
-      account_id     mrr  mrr_change_pct  products    nps  adoption
-    0         A1   650.0           -0.35         1 -100.0     0.333
-    1         A2  3500.0             NaN         2  100.0     0.667
+    >>> ev[["account_id", "mrr", "mrr_change", "products", "nps", "adoption"]].round(3)
+      account_id     mrr  mrr_change  products    nps  adoption
+    0         A1   650.0       -0.35         1 -100.0     0.333
+    1         A2  3500.0         NaN         2  100.0     0.667
     >>> ev[["account_id", "tickets", "fcr_tickets", "fcr_rate"]]
       account_id  tickets  fcr_tickets  fcr_rate
     0         A1        2            1       0.0
@@ -275,13 +275,13 @@ def account_evidence(
     mrr_then = m[m["month"] == then.ordinal].groupby("account_id")["mrr"].sum()
     products = cur[cur["mrr"] > 0].groupby("account_id")["contract"].nunique()
 
-    ids = pd.Index(sorted(mrr_now.index), name="account_id")
     info = accounts.drop_duplicates("account_id").set_index("account_id")
+    ids = pd.Index(sorted(mrr_now.index.intersection(info.index)), name="account_id")
     out = info[["name", "segment", "plan"]].reindex(ids)
     out["mrr"] = mrr_now.reindex(ids).astype(float)
     before = mrr_then.reindex(ids).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["mrr_change_pct"] = (out["mrr"] / before.where(before > 0) - 1).astype(float)
+        out["mrr_change"] = (out["mrr"] / before.where(before > 0) - 1).astype(float)
     out["products"] = products.reindex(ids).fillna(0).astype("int64")
     if "product" in mrr.columns:
         held = pd.DataFrame({"account_id": mrr["account_id"].iloc[rows].to_numpy(),
@@ -359,12 +359,12 @@ class ReviewThresholds:
     Rules are evaluated in order; the first class whose rule matches wins:
 
     4. **churn risk** if any of: ``nps <= churn_nps`` (only on enough answers,
-       see below); ``adoption < churn_adoption`` and ``mrr_change_pct <=
+       see below); ``adoption < churn_adoption`` and ``mrr_change <=
        churn_mrr_change``; ``fcr_rate < churn_fcr`` on at least
        ``min_tickets`` resolved tickets.
     3. **needs attention** if any of: ``nps < attention_nps`` (on enough
        answers); a detractor answer of an account with too few answers for
-       its NPS to count; ``adoption < attention_adoption``; ``mrr_change_pct
+       its NPS to count; ``adoption < attention_adoption``; ``mrr_change
        <= attention_mrr_change``; ``fcr_rate < attention_fcr`` on at least
        ``min_tickets`` resolved tickets.
     2. **mature, room to expand** if the account itself has headroom (below);
@@ -604,7 +604,7 @@ def _classify(evidence: pd.DataFrame, th: ReviewThresholds
             column = fallback
         return evidence[column].to_numpy(dtype=float, na_value=np.nan)
 
-    adoption, change = number("adoption"), number("mrr_change_pct")
+    adoption, change = number("adoption"), number("mrr_change")
     fcr, tickets, products = number("fcr_rate"), number("fcr_tickets"), number("products")
     plan = evidence["plan"].to_numpy()
     n = len(evidence)
@@ -787,7 +787,7 @@ def success_review(
     ...     "segment": ["SMB", "SMB", "Enterprise", "SMB", "SMB"],
     ...     "plan": ["Starter", "Growth", "Enterprise", "Growth", "Growth"],
     ...     "mrr": [650.0, 700.0, 3000.0, 900.0, 800.0],
-    ...     "mrr_change_pct": [-0.35, 0.4, 0.1, 0.0, 0.0], "products": [1, 2, 3, 3, 2],
+    ...     "mrr_change": [-0.35, 0.4, 0.1, 0.0, 0.0], "products": [1, 2, 3, 3, 2],
     ...     "missing_products": ["A, B", "B", "", "", "B"],
     ...     "nps_answers": [3, 0, 4, 1, 3], "nps": [-60.0, None, 50.0, -100.0, 66.7],
     ...     "detractors": [2, 0, 0, 1, 0],
@@ -820,10 +820,16 @@ def success_review(
     Enterprise by median MRR; no SMB account is above Growth, so Growth is
     SMB's top.
     """
+    if "mrr_change_pct" in evidence.columns and "mrr_change" not in evidence.columns:
+        warnings.warn("success_review: evidence column `mrr_change_pct` is deprecated; it is "
+                      "now `mrr_change` (the same fraction). Rename it (read as `mrr_change` "
+                      "for now).", FutureWarning, stacklevel=2)
+        evidence = evidence.rename(columns={"mrr_change_pct": "mrr_change"})
     th = ReviewThresholds.from_any(thresholds)
     if locale not in _LABELS:
         raise ParamsError(f"success_review: locale={locale!r} is not one of {list(_LABELS)}.")
-    _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review")
+    _require(evidence, EVIDENCE_COLUMNS, table="evidence", func="success_review",
+             hint="Call `account_evidence` first and pass its output.")
     classes, rules, caveats = _classify(evidence, th)
     k = th.min_nps_answers
     if caveats["thin_class_3"]:
@@ -853,7 +859,7 @@ def success_review(
 def review_summary(
     review: pd.DataFrame,
     *,
-    by: str | Sequence[str] | None = "segment",
+    by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Accounts and shares per review class, per group.
 
@@ -861,8 +867,9 @@ def review_summary(
     ----------
     review : pandas.DataFrame
         Output of :func:`success_review`. Not modified.
-    by : str or list of str or None, default "segment"
-        Grouping column(s); None for the whole base.
+    by : str or list of str, optional
+        Grouping column(s), e.g. ``"segment"``; None (the default) for the
+        whole base. (The default was ``"segment"``.)
 
     Returns
     -------
@@ -875,7 +882,7 @@ def review_summary(
     --------
     >>> review = pd.DataFrame({"segment": ["SMB", "SMB", "SMB", "Enterprise"],
     ...                        "class": [4, 3, 3, 1]})
-    >>> review_summary(review).round(3)
+    >>> review_summary(review, by="segment").round(3)
           segment  class                         label  accounts  share
     0  Enterprise      1       Mature, no room to grow         1  1.000
     1  Enterprise      2    Mature, room to expand MRR         0  0.000
@@ -887,7 +894,8 @@ def review_summary(
     7         SMB      4                    Churn risk         1  0.333
     """
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
-    _require(review, [*keys, "class"], table="review", func="review_summary")
+    _require(review, [*keys, "class"], table="review", func="review_summary",
+             hint="Call `success_review` first and pass its output.")
     labels = dict(LABELS)
     if "label" in review.columns:
         labels.update(review.drop_duplicates("class").set_index("class")["label"].to_dict())
@@ -942,6 +950,8 @@ def accounts_to_call(
     >>> accounts_to_call(r, columns=("name", "mrr"))["name"].tolist()
     ['d', 'a', 'c']
     """
+    _require(review, ["class"], table="review", func="accounts_to_call",
+             hint="Call `success_review` first and pass its output.")
     rank = {c: i for i, c in enumerate(classes)}
     picked = review.loc[review["class"].isin(classes)].copy()
     picked["_rank"] = picked["class"].map(rank)

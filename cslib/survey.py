@@ -43,12 +43,26 @@ class SurveyHealth:
         With a report ``month``: the sends still collecting answers at its
         end (sent, responded so far, response_rate, sent_from, sent_to);
         empty otherwise.
+    table : DataFrame
+        Same as ``waves``: one row per wave.
+    summary : DataFrame
+        ``overall`` as a one-row table.
     """
 
     waves: pd.DataFrame
     mix: pd.DataFrame
     overall: dict
     provisional: dict = field(default_factory=dict)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """One row per wave: the ``waves`` table."""
+        return self.waves
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The ``overall`` figures as a one-row table."""
+        return pd.DataFrame([self.overall])
 
 
 def survey_health(

@@ -47,7 +47,7 @@ summary = review.review_summary(classes, by=None)
 # %%
 with notes:
     economics = ltv.ltv_cac_table(ctx["mrr"], ctx["accounts"], by="segment",
-                                  gross_margin=gross_margin, months=ltv_months, end=month)
+                                  gross_margin=gross_margin, months=ltv_months, month=month)
     fcr = support.first_contact_resolution(ctx["tickets"], month=month)
 record_headlines(report.review_headlines(summary, fcr, locale=locale, month=month))
 report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale,

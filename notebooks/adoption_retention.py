@@ -34,7 +34,7 @@ ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=l
 month = ctx.month  # the report month ("latest" resolved); the data stop at its end
 notes = report.capture_warnings()
 panel = adoption.adoption_panel(ctx["usage"], ctx["mrr"], ctx["accounts"],
-                                min_features=min_features, end=month)
+                                min_features=min_features, month=month)
 usable_controls = adoption.usable_controls(panel, controls)
 
 # %% [markdown]
@@ -72,7 +72,7 @@ report.show_table(rates, locale=locale)
 
 # %%
 with notes:
-    lifetimes = retention.account_lifetimes(ctx["mrr"], ctx["accounts"], end=month,
+    lifetimes = retention.account_lifetimes(ctx["mrr"], ctx["accounts"], month=month,
                                             usage=ctx["usage"])
     curves = retention.survival_curves(lifetimes, duration="duration_months",
                                        event="churned", by="adoption_band")

@@ -41,9 +41,9 @@ accounts_view = revenue.mrr_movements(mrr, entity="account_id",
 contracts_view = revenue.mrr_movements(mrr, entity="contract_id",
                                        keep=["account_id", "segment", "plan", "region"])
 monthly = revenue.revenue_bridge(accounts_view, entity="account_id")
-month_row = revenue.bridge_row(monthly, month)
-previous_row = revenue.bridge_row(monthly, month, lag=1)
-trailing = revenue.trailing_bridge(accounts_view, month, months=trailing_months,
+month_row = revenue.bridge_row(monthly, month=month)
+previous_row = revenue.bridge_row(monthly, month=month, lag=1)
+trailing = revenue.trailing_bridge(accounts_view, month=month, months=trailing_months,
                                    entity="account_id")
 
 # %% [markdown]
@@ -83,7 +83,7 @@ plots.revenue_waterfall(trailing, locale=locale);
 # paying accounts lost).
 
 # %%
-recent = revenue.last_periods(monthly, month, trailing_months)
+recent = revenue.last_periods(monthly, month=month, n=trailing_months)
 plots.rate_trend(recent, rates=("grr", "nrr"));
 
 # %%
@@ -99,7 +99,7 @@ report.show_table(recent, locale=locale, columns=report.BRIDGE_COLUMNS)
 # the account, so the contract view shows more churn and less contraction.
 
 # %%
-views = revenue.compare_views(contracts_view, accounts_view, month)
+views = revenue.compare_views(contracts_view, accounts_view, month=month)
 report.show_table(views, locale=locale, columns=report.VIEW_COLUMNS)
 
 # %% [markdown]
@@ -107,12 +107,12 @@ report.show_table(views, locale=locale, columns=report.VIEW_COLUMNS)
 
 # %%
 report.show_table(revenue.bridge_row(revenue.revenue_bridge(accounts_view, by="plan",
-                                                            entity="account_id"), month),
+                                                            entity="account_id"), month=month),
                   locale=locale, columns=report.BRIDGE_COLUMNS_BY("plan"))
 
 # %%
 report.show_table(revenue.bridge_row(revenue.revenue_bridge(accounts_view, by="region",
-                                                            entity="account_id"), month),
+                                                            entity="account_id"), month=month),
                   locale=locale, columns=report.BRIDGE_COLUMNS_BY("region"))
 
 # %% [markdown]

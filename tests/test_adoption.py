@@ -117,7 +117,7 @@ def test_adoption_panel_by_hand():
 def test_adoption_panel_end_and_threshold():
     usage, mrr, accounts = _tiny()
     # end = Feb: only t = Jan has t+1 observed; A3 not paying in Jan
-    short = ad.adoption_panel(usage, mrr, accounts, end="2026-02")
+    short = ad.adoption_panel(usage, mrr, accounts, month="2026-02")
     assert short["account_id"].tolist() == ["A1", "A2"]
     assert short["churned_next"].tolist() == [0, 0]
     # min_features=3: only A1 in Mar uses all three
@@ -161,7 +161,7 @@ def test_adoption_rates_by_segment_default_features():
     # Feb, by segment. SMB active: A1, A3 -> dashboards 2/2, reports 0/2.
     # Enterprise active: A2 -> dashboards 0/1, reports 1/1. Features used in Feb:
     # dashboards (key, first) then reports.
-    rates = ad.adoption_rates(usage, accounts, month="2026-02")
+    rates = ad.adoption_rates(usage, accounts, by="segment", month="2026-02")
     # neither table is modified (the segment join works on a copy of `accounts`)
     pd.testing.assert_frame_equal(usage, before[0], check_exact=True)
     pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
@@ -220,7 +220,7 @@ def test_adoption_rates_over_paying_accounts_count_those_without_usage():
     old = ad.adoption_rates(usage, accounts, by=None, month="2026-03")
     assert old["active_accounts"].tolist() == [3] * 4 and "paying_accounts" not in old
     # by segment: SMB pays A1, A3, A4 (2 active); Enterprise pays A5 only (0 active)
-    seg = ad.adoption_rates(usage, accounts, month="2026-03", mrr=mrr,
+    seg = ad.adoption_rates(usage, accounts, by="segment", month="2026-03", mrr=mrr,
                             features=["dashboards"]).set_index("segment")
     assert seg.loc["SMB", ["accounts", "paying_accounts", "active_accounts"]].tolist() == \
         [1, 3, 2]
@@ -550,3 +550,70 @@ def test_panel_properties(mrr_rows, usage_rows):
     paid = mrr.groupby(["account_id", "month"])["mrr"].sum()
     for a, m in itertools.islice(zip(panel["account_id"], panel["month"], strict=True), 10):
         assert paid[(a, m)] > 0
+
+
+# --- one vocabulary (issue 14) --------------------------------------------------------------
+
+def test_adoption_panel_end_is_now_month():
+    usage, mrr, accounts = _tiny()
+    new = ad.adoption_panel(usage, mrr, accounts, month="2026-02")
+    with pytest.warns(FutureWarning, match=r"`adoption_panel\(end=\.\.\.\)` is deprecated; "
+                                           r"use `month=\.\.\.`"):
+        old = ad.adoption_panel(usage, mrr, accounts, end="2026-02")
+    pd.testing.assert_frame_equal(old, new)
+    assert new["account_id"].tolist() == ["A1", "A2"]  # only t = Jan, as worked above
+
+
+def test_adoption_rates_default_by_is_the_whole_base():
+    usage, _, accounts = _tiny()
+    pd.testing.assert_frame_equal(ad.adoption_rates(usage, accounts, month="2026-02"),
+                                  ad.adoption_rates(usage, accounts, by=None, month="2026-02"))
+    assert "segment" not in ad.adoption_rates(usage, accounts, month="2026-02").columns
+
+
+def _two_features(n=1500, seed=3):
+    rng = np.random.default_rng(seed)
+    dashboards = rng.integers(0, 2, n)
+    automations = rng.integers(0, 2, n)
+    tenure = rng.integers(0, 36, n).astype(float)
+    logit = -0.8 - 0.9 * dashboards - 0.5 * automations + 0.02 * tenure
+    churned = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return pd.DataFrame({"account_id": np.arange(n) // 3, "dashboards": dashboards,
+                         "automations": automations, "tenure_months": tenure,
+                         "churned_next": churned})
+
+
+def test_retention_regression_with_two_adoption_columns_matches_statsmodels():
+    data = _two_features()
+    model = ad.retention_regression(data, outcome="churned_next",
+                                    adoption=["dashboards", "automations"],
+                                    controls=["tenure_months"], cluster=None)
+    x = sm.add_constant(data[["dashboards", "automations", "tenure_months"]].astype(float))
+    ref = sm.Logit(data["churned_next"].astype(float), x).fit(disp=0)
+    assert model.summary.index.tolist() == ["dashboards", "automations", "tenure_months"]
+    np.testing.assert_allclose(model.summary["coef"], ref.params.iloc[1:], rtol=1e-6)
+    np.testing.assert_allclose(model.summary["se"], ref.bse.iloc[1:], rtol=1e-6)
+    np.testing.assert_allclose(model.summary["p_value"], ref.pvalues.iloc[1:], rtol=1e-5)
+    low = np.exp(ref.conf_int(alpha=0.05).iloc[1:, 0])
+    np.testing.assert_allclose(model.summary["ci_low"], low, rtol=1e-6)
+    pd.testing.assert_frame_equal(model.table, model.summary)
+    # a single column as a one-item list is the same model as the plain name
+    one = ad.retention_regression(data, outcome="churned_next", adoption=["dashboards"],
+                                  cluster=None)
+    same = ad.retention_regression(data, outcome="churned_next", adoption="dashboards",
+                                   cluster=None)
+    pd.testing.assert_frame_equal(one.summary, same.summary)
+
+
+def test_retention_regression_results_before_fit_say_call_fit_first():
+    from cslib.exceptions import CslibError, NotFittedError
+
+    model = ad.RetentionRegression(outcome="churned_next", adoption=["dashboards"])
+    for attribute in ("summary", "table", "diagnostics"):
+        with pytest.raises(NotFittedError, match=rf"RetentionRegression\.{attribute} is not "
+                                                 r"available yet: call .*\.fit\(data\)` first"):
+            getattr(model, attribute)
+    assert not hasattr(model, "summary")  # an AttributeError, so hasattr says no
+    assert issubclass(NotFittedError, CslibError) and issubclass(NotFittedError, AttributeError)
+    with pytest.raises(ParamsError, match=r"adoption= names no column"):
+        ad.RetentionRegression(outcome="churned_next", adoption=[])

@@ -89,19 +89,19 @@ def _report_numbers(wh: dict, month: str = "2026-10") -> None:
         if by_seg is not None:
             _call(revenue.nrr_change_decomposition, by_seg, by="segment")
         _call(revenue.top_movers, moves, month=month)
-    _call(ltv.ltv_cac_table, wh["mrr"], acc, end=month)
+    _call(ltv.ltv_cac_table, wh["mrr"], acc, month=month)
 
     _call(support.first_contact_resolution, wh["tickets"])
     _call(support.first_contact_resolution, with_accounts(wh["tickets"], acc, ["plan"]),
           by="plan")
 
     _call(adoption.adoption_rates, wh["usage"], acc, by=None)
-    panel = _call(adoption.adoption_panel, wh["usage"], wh["mrr"], acc, end=month)
+    panel = _call(adoption.adoption_panel, wh["usage"], wh["mrr"], acc, month=month)
     if panel is not None:
         _call(adoption.retention_regression, panel, outcome="churned_next",
               adoption="key_adopter",
               controls=adoption.usable_controls(panel, ["segment", "plan", "tenure_months"]))
-    lives = _call(retention.account_lifetimes, wh["mrr"], acc, end=month, usage=wh["usage"])
+    lives = _call(retention.account_lifetimes, wh["mrr"], acc, month=month, usage=wh["usage"])
     if lives is not None:
         curves = _call(retention.survival_curves, lives, duration="duration_months",
                        event="churned", by="adoption_band")

@@ -66,7 +66,7 @@ def test_ltv_subscription_by_hand():
 
 def test_ltv_cac_table_by_hand(hand_mrr, hand_accounts):
     mrr_before, acc_before = hand_mrr.copy(), hand_accounts.copy()
-    out = ltv_cac_table(hand_mrr, hand_accounts, months=4).set_index("segment")
+    out = ltv_cac_table(hand_mrr, hand_accounts, by="segment", months=4).set_index("segment")
     pd.testing.assert_frame_equal(hand_mrr, mrr_before)
     pd.testing.assert_frame_equal(hand_accounts, acc_before)
     # Window Feb-May (4 months ending at the last month, May).
@@ -103,8 +103,8 @@ def test_ltv_cac_table_end_no_cac_and_no_churn(hand_mrr, hand_accounts):
     #   Apr start A -> 1/3; ltv = 110 * .5 * 3 = 165.
     # Ent: C 80, 60; D 40, 40; E 330, 330 -> 880/6; Mar start C,E; Apr C,D,E; no churn.
     with pytest.warns(SmallSampleWarning, match=r"no churn observed in \['Ent'\]"):
-        out = ltv_cac_table(hand_mrr, hand_accounts.drop(columns="cac"), months=2,
-                            end="2026-04", gross_margin=0.5).set_index("segment")
+        out = ltv_cac_table(hand_mrr, hand_accounts.drop(columns="cac"), by="segment", months=2,
+                            month="2026-04", gross_margin=0.5).set_index("segment")
     assert_allclose(out.loc["SMB", ["arpa", "churn_rate", "ltv"]].astype(float),
                     [110, 1 / 3, 165])
     assert out.loc["SMB", "accounts"] == 1  # only A pays in Apr
@@ -118,8 +118,8 @@ def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
         ltv_cac_table(hand_mrr, hand_accounts, months=0)
     with pytest.raises(ParamsError, match=r"gross_margin=1.5 must be a fraction"):
         ltv_cac_table(hand_mrr, hand_accounts, gross_margin=1.5)
-    with pytest.raises(ParamsError, match=r"end='2027-01' is outside the MRR data"):
-        ltv_cac_table(hand_mrr, hand_accounts, end="2027-01")
+    with pytest.raises(ParamsError, match=r"month='2027-01' is outside the MRR data"):
+        ltv_cac_table(hand_mrr, hand_accounts, month="2027-01")
     with pytest.raises(SchemaError, match=r"accounts has no column\(s\) `region`"):
         ltv_cac_table(hand_mrr, hand_accounts, by="region")
     with pytest.raises(SchemaError, match=r"1 `account_id` value\(s\) not in the accounts.*'E'"):
@@ -129,7 +129,7 @@ def test_ltv_cac_table_errors(hand_mrr, hand_accounts):
 def test_ltv_cac_table_on_demo(demo_tables):
     mrr, accounts = demo_tables["mrr"], demo_tables["accounts"]
     before = (mrr.copy(deep=True), accounts.copy(deep=True))
-    out = ltv_cac_table(mrr, accounts, gross_margin=0.62).set_index("segment")
+    out = ltv_cac_table(mrr, accounts, by="segment", gross_margin=0.62).set_index("segment")
     pd.testing.assert_frame_equal(mrr, before[0], check_exact=True)
     pd.testing.assert_frame_equal(accounts, before[1], check_exact=True)
 
@@ -196,3 +196,51 @@ def test_ltv_labels_say_account_months():
     assert "Account-months paying at start" in html and "Account-months lost" in html
     assert "Paying accounts at start" not in html
     assert "Contas-mês pagantes no início" in report.table_html(table, locale="pt-BR")
+
+
+# --- one vocabulary (issue 14) ----------------------------------------------------------------
+
+def _doc_example():
+    months = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
+    mrr = pd.DataFrame({"account_id": ["A"] * 4 + ["B"] * 2 + ["C"] * 4 + ["D"] * 3,
+                        "month": pd.to_datetime(months + months[:2] + months + months[:3]),
+                        "mrr": [100.0] * 6 + [500.0] * 4 + [300.0] * 3})
+    accounts = pd.DataFrame({"account_id": ["A", "B", "C", "D"],
+                             "segment": ["SMB", "SMB", "Ent", "Ent"],
+                             "region": ["Sul", "Sul", "Sul", "Norte"],
+                             "signup_date": pd.to_datetime(["2026-02-10", "2025-05-01",
+                                                            "2024-01-01", "2026-03-01"]),
+                             "cac": [300.0, 200.0, 5000.0, 1000.0]})
+    return mrr, accounts
+
+
+def test_ltv_cac_table_by_none_is_one_row_over_all_accounts():
+    mrr, accounts = _doc_example()
+    out = ltv_cac_table(mrr, accounts, months=3)  # the default: by=None
+    assert len(out) == 1 and "segment" not in out.columns
+    row = out.iloc[0]
+    # Feb-Apr: paying account-months A 3, B 1, C 3, D 2 = 9; MRR 400 + 1500 + 600 = 2500
+    assert row["account_months"] == 9 and row["arpa"] == pytest.approx(2500 / 9)
+    # at the start of Feb, Mar, Apr: 4 + 4 + 3 = 11 (B lost in Mar, D in Apr): churn 2/11
+    assert (row["start_account_months"], row["churned_account_months"]) == (11, 2)
+    assert row["ltv"] == pytest.approx(2500 / 9 * 0.75 / (2 / 11))
+    assert row["avg_cac"] == pytest.approx((300 + 1000) / 2)  # A and D signed up in the window
+
+
+def test_ltv_cac_table_by_a_list_and_end_renamed_month():
+    mrr, accounts = _doc_example()
+    with pytest.warns(SmallSampleWarning, match=r"no churn observed in \[\('Ent', 'Sul'\)\]"):
+        two = ltv_cac_table(mrr, accounts, by=["segment", "region"], months=3)
+    assert two[["segment", "region"]].values.tolist() == [["Ent", "Norte"], ["Ent", "Sul"],
+                                                          ["SMB", "Sul"]]
+    # Ent/Sul is C alone: 3 paying months of 500, never lost
+    c = two.set_index(["segment", "region"]).loc[("Ent", "Sul")]
+    assert (c["account_months"], c["arpa"], c["churned_account_months"]) == (3, 500.0, 0)
+    pd.testing.assert_frame_equal(ltv_cac_table(mrr, accounts, by=["segment"], months=3),
+                                  ltv_cac_table(mrr, accounts, by="segment", months=3))
+    new = ltv_cac_table(mrr, accounts, by="segment", months=2, month="2026-04")
+    with pytest.warns(FutureWarning, match=r"`ltv_cac_table\(end=\.\.\.\)` is deprecated"):
+        old = ltv_cac_table(mrr, accounts, by="segment", months=2, end="2026-04")
+    # Mar-Apr: SMB starts with A, B in Mar (B lost) and A in Apr -> churn 1/3
+    assert new.set_index("segment").loc["SMB", "churn_rate"] == pytest.approx(1 / 3)
+    pd.testing.assert_frame_equal(old, new)

@@ -48,8 +48,9 @@ def test_table_ten_answers_by_hand():
     row = out.iloc[0]
     assert len(out) == 1
     assert (row["n"], row["promoters"], row["passives"], row["detractors"]) == (10, 4, 2, 4)
-    assert_allclose([row["pct_promoters"], row["pct_passives"], row["pct_detractors"]],
-                    [40, 20, 40])
+    assert_allclose([row["share_promoters"], row["share_passives"], row["share_detractors"]],
+                    [0.4, 0.2, 0.4])
+    assert not any(c.startswith("pct_") for c in out.columns)
     assert row["nps"] == pytest.approx(0.0)
     assert_allclose([row["ci_low"], row["ci_high"]], [-46.4693, 46.4693], atol=1e-4)
     assert not row["small_sample"]
@@ -315,6 +316,11 @@ def test_window_comparison_by_hand():
     assert c["z"] == pytest.approx(1.25109, abs=1e-5)
     assert c["p_value"] == pytest.approx(0.21090, abs=1e-5)
     assert c["significant"] is False
+    # the shared result vocabulary: .table one row per window, .summary the comparison
+    assert w.table["window"].tolist() == ["previous", "current"]
+    assert w.table["nps"].tolist() == pytest.approx([-25, 50])
+    assert w.table["n"].tolist() == [4, 4]
+    assert w.summary.shape[0] == 1 and w.summary.loc[0, "difference"] == pytest.approx(75)
 
 
 # --- rolling_nps ---------------------------------------------------------------------------
@@ -604,6 +610,8 @@ def test_loop_closure_by_hand(loop_frames):
     responses, actions = loop_frames
     out = nps.loop_closure(responses, actions, sla_days=3)
     r = out.responses.set_index("response_id")
+    assert out.table["response_id"].tolist() == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
+    assert out.summary["category"].tolist() == out.sla_summary["category"].tolist()
     assert r["category"].tolist() == ["promoter", "detractor", "passive", "detractor",
                                       "promoter", "passive", "detractor"]
     assert r["required_action"].tolist() == ["email", "call", "call", "call", "email", "call",
@@ -882,3 +890,26 @@ def test_compare_groups_significance_is_holm_corrected():
     assert_allclose(page["p_value"], out["p_value"])  # the raw column is kept
     with pytest.raises(ParamsError, match="n_comparisons=2 must be a whole number at least"):
         nps.compare_groups(data, by="g", user=None, n_comparisons=2)
+
+
+# --- one vocabulary (issue 14) -------------------------------------------------------------
+
+def test_compare_by_a_list_of_columns_is_by_their_combination():
+    data = answers([10, 9, 0, 3, 8, 10, 9, 9, 7, 2, 10, 6],
+                   segment=["SMB"] * 6 + ["Ent"] * 6,
+                   plan=["Pro", "Starter"] * 6)
+    combined = data.assign(group=data["segment"] + " / " + data["plan"])
+    by_list = nps.compare_groups(data, by=["segment", "plan"], min_n=0, user=None)
+    by_one = nps.compare_groups(combined, by="group", min_n=0, user=None)
+    assert list(by_list.columns[:2]) == ["segment", "plan"]
+    assert_allclose(by_list["nps"], by_one["nps"])
+    assert_allclose(by_list["p_value_holm"], by_one["p_value_holm"])
+    assert (by_list["segment"] + " / " + by_list["plan"]).tolist() == by_one["group"].tolist()
+    # SMB/Pro answers 10, 0, 8 -> 1 promoter, 1 detractor of 3: NPS 0
+    smb_pro = by_list.set_index(["segment", "plan"]).loc[("SMB", "Pro")]
+    assert smb_pro["n"] == 3 and smb_pro["nps"] == pytest.approx(0)
+    two = nps.compare_nps(data.loc[data["plan"] == "Pro"], by=["segment", "plan"])
+    assert (two.loc[0, "group_1"], two.loc[0, "group_2"]) == ("Ent / Pro", "SMB / Pro")
+    ref = nps.compare_nps(combined.loc[combined["plan"] == "Pro"], by="group")
+    assert_allclose(two.loc[0, ["difference", "p_value"]].astype(float),
+                    ref.loc[0, ["difference", "p_value"]].astype(float))

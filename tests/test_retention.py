@@ -90,7 +90,7 @@ def test_account_lifetimes_by_hand():
 def test_account_lifetimes_end_cuts_the_data():
     _, mrr, accounts = _tiny()
     # up to Feb: A2's March churn is not seen yet -> censored at 2 months
-    life = rt.account_lifetimes(mrr, accounts, end="2026-02")
+    life = rt.account_lifetimes(mrr, accounts, month="2026-02")
     assert life["duration_months"].tolist() == [2, 2, 1]
     assert life["churned"].tolist() == [0, 0, 0]
     assert "key_features" not in life.columns
@@ -355,7 +355,7 @@ def test_notebook_flow_on_demo(demo_tables):
     from cslib import adoption as ad
 
     wh = demo_tables
-    life = rt.account_lifetimes(wh["mrr"], wh["accounts"], end="2026-10", usage=wh["usage"])
+    life = rt.account_lifetimes(wh["mrr"], wh["accounts"], month="2026-10", usage=wh["usage"])
     assert life["account_id"].is_unique
     assert (life["duration_months"] >= 1).all()
     curves = rt.survival_curves(life, duration="duration_months", event="churned",
@@ -365,3 +365,48 @@ def test_notebook_flow_on_demo(demo_tables):
                           covariates=ad.usable_controls(life, ["key_adopter", "segment",
                                                                "plan"]))
     assert "key_adopter" in cox.summary.index
+
+
+# --- one vocabulary (issue 14) --------------------------------------------------------------
+
+def test_account_lifetimes_end_is_now_month():
+    _, mrr, accounts = _tiny()
+    new = rt.account_lifetimes(mrr, accounts, month="2026-02")
+    with pytest.warns(FutureWarning, match=r"`account_lifetimes\(end=\.\.\.\)` is deprecated; "
+                                           r"use `month=\.\.\.`"):
+        old = rt.account_lifetimes(mrr, accounts, end="2026-02")
+    pd.testing.assert_frame_equal(old, new)
+    assert new["duration_months"].tolist() == [2, 2, 1]  # as worked above
+
+
+def test_survival_curves_by_a_list_and_summary():
+    life = pd.DataFrame({"duration_months": [2, 3, 3, 5, 8, 12, 4, 6],
+                         "churned": [1, 1, 0, 1, 1, 0, 1, 0],
+                         "segment": ["SMB"] * 4 + ["Ent"] * 4,
+                         "key_adopter": [0, 0, 1, 1, 0, 0, 1, 1]})
+    curves = rt.survival_curves(life, duration="duration_months", event="churned",
+                                by=["segment", "key_adopter"])
+    assert sorted(curves.summary["group"]) == ["Ent / 0", "Ent / 1", "SMB / 0", "SMB / 1"]
+    pd.testing.assert_frame_equal(curves.summary, curves.medians)
+    # SMB / 0: durations 2 and 3, both churned -> survival 0.5 after 2, 0 after 3
+    smb0 = curves.table[curves.table["group"] == "SMB / 0"]
+    assert smb0["survival"].tolist() == pytest.approx([1.0, 0.5, 0.0])
+    one = rt.survival_curves(life, duration="duration_months", event="churned",
+                             by=["segment"])
+    pd.testing.assert_frame_equal(one.table, rt.survival_curves(
+        life, duration="duration_months", event="churned", by="segment").table)
+
+
+def test_hazard_model_results_before_fit_say_call_fit_first():
+    from cslib.exceptions import NotFittedError
+
+    model = rt.HazardModel(duration="t", event="e", covariates=["x"])
+    for attribute in ("summary", "table", "diagnostics"):
+        with pytest.raises(NotFittedError, match=rf"HazardModel\.{attribute} is not available "
+                                                 r"yet: call `HazardModel\(\.\.\.\)\.fit\(data\)` "
+                                                 "first"):
+            getattr(model, attribute)
+    fitted = model.fit(pd.DataFrame({"t": [1, 2, 3, 4, 5, 6], "e": [1, 1, 0, 1, 0, 1],
+                                     "x": [0, 1, 0, 1, 1, 0]}))
+    pd.testing.assert_frame_equal(fitted.table, fitted.summary)
+    assert fitted.summary.index.tolist() == ["x"]

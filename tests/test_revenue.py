@@ -258,7 +258,7 @@ def test_trailing_bridge_cohort_with_a_reactivation(hand_mrr):
     # A ends at 120 (contraction -30), E at 330 (expansion +30), B churned in Mar and is back
     # at 150 in May: lost (churn -200), its 150 is reactivation. C (new in Feb, 60 at the
     # end) and D (new in Mar, churned in May: 0 at the end) are outside: new = 60.
-    row = trailing_bridge(mrr_movements(hand_mrr), "2026-05", months=4)
+    row = trailing_bridge(mrr_movements(hand_mrr), month="2026-05", months=4)
     assert row[["start_mrr", "churn", "contraction", "expansion", "reactivation", "new",
                 "end_mrr"]].astype(float).tolist() == [650, -200, -30, 30, 150, 60, 660]
     # The bars add up, and the page's formula applied to the bars gives the ratios.
@@ -301,14 +301,14 @@ def test_rollup_leaves_out_an_account_new_inside_the_quarter():
     _check(q, {"2026Q1": [100, 1000, 0, 0, -1000, 0, 100, 1, 0]})
     assert q[["grr", "nrr", "net_revenue_churn", "logo_churn"]].iloc[0].tolist() == [
         1.0, 1.0, 0.0, 0.0]
-    t = trailing_bridge(mv, "2026-03", months=3)
+    t = trailing_bridge(mv, month="2026-03", months=3)
     assert t["period"] == "2026-01 to 2026-03"
     # The trailing bridge is the start cohort's, bars and ratios alike: B, new and gone
     # inside the window, adds nothing (its new and churn net to 0 at the window's end).
     assert t[["start_mrr", "new", "churn", "end_mrr", "grr", "nrr", "accounts_start",
               "accounts_churned"]].tolist() == [100, 0, 0, 100, 1, 1, 1, 0]
     # In March alone B is paying at the start: GRR = NRR = (1100 - 1000) / 1100.
-    march = bridge_row(revenue_bridge(mv), "2026-03")
+    march = bridge_row(revenue_bridge(mv), month="2026-03")
     assert march["grr"] == pytest.approx(100 / 1100)
     assert march["nrr"] == pytest.approx(100 / 1100)
     assert march["logo_churn"] == pytest.approx(1 / 2)
@@ -377,7 +377,7 @@ def test_quarter_every_movement_account_level_by_hand(quarter_mrr):
     # The trailing bridge draws the cohort: churn Y 200 + Z 300; contraction X -20;
     # expansion W +10, V +25; reactivation Y's 120 and R's 70 (R was not paying at the
     # start); new N ends at 0. 770 - 500 - 20 + 35 + 190 + 0 = 475.
-    t = trailing_bridge(mv, "2026-03", months=3)
+    t = trailing_bridge(mv, month="2026-03", months=3)
     assert_allclose(t[BRIDGE_COLS].to_numpy(float), [770, 0, 35, -20, -500, 190, 475, 5, 2])
     assert_allclose(t[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
                     [250 / 770, 285 / 770, 485 / 770, 2 / 5])
@@ -404,7 +404,7 @@ def test_quarter_every_movement_contract_level_by_hand(quarter_mrr):
                     [770, 85, 80, -60, -590, 190, 475, 6, 3])
     assert_allclose(row[["grr", "nrr", "net_revenue_churn", "logo_churn"]].to_numpy(float),
                     [220 / 770, 260 / 770, 510 / 770, 3 / 6])
-    t = trailing_bridge(mv, "2026-03", months=3)
+    t = trailing_bridge(mv, month="2026-03", months=3)
     assert_allclose(t[["grr", "nrr", "accounts_start", "accounts_churned"]].to_numpy(float),
                     [220 / 770, 260 / 770, 6, 3])
 
@@ -426,13 +426,13 @@ def test_bridge_row_last_periods_and_compare_views(quarter_mrr):
     accounts = mrr_movements(quarter_mrr)
     contracts = mrr_movements(quarter_mrr, entity="contract_id")
     bridge = revenue_bridge(accounts)
-    assert bridge_row(bridge, "2026-02")["end_mrr"] == 675
-    assert bridge_row(bridge, pd.Timestamp("2026-02-17"), lag=1)["end_mrr"] == 580
-    assert bridge_row(bridge, "2025-11") is None  # the opening balance has no row
-    assert last_periods(bridge, "2026-02", 2)["period"].tolist() == ["2026-01", "2026-02"]
-    assert last_periods(bridge, "2026-03", 12)["period"].tolist() == [
+    assert bridge_row(bridge, month="2026-02")["end_mrr"] == 675
+    assert bridge_row(bridge, month=pd.Timestamp("2026-02-17"), lag=1)["end_mrr"] == 580
+    assert bridge_row(bridge, month="2025-11") is None  # the opening balance has no row
+    assert last_periods(bridge, month="2026-02", n=2)["period"].tolist() == ["2026-01", "2026-02"]
+    assert last_periods(bridge, month="2026-03", n=12)["period"].tolist() == [
         "2025-12", "2026-01", "2026-02", "2026-03"]
-    views = compare_views(contracts, accounts, "2026-02").set_index("view")
+    views = compare_views(contracts, accounts, month="2026-02").set_index("view")
     # Feb: X's second product is churn (-50) by contract, contraction by account;
     # V2 is new (+25) by contract, expansion by account. GRR = (580 - 50) / 580 in both.
     assert views.index.tolist() == ["contracts", "accounts"]
@@ -560,7 +560,7 @@ def test_bridge_identity_property(mrr):
                     np.minimum(s, e)[cohort].sum() / s[cohort].sum(), rel=1e-12)
                 assert row["nrr"] == pytest.approx(e[cohort].sum() / s[cohort].sum(), rel=1e-12)
         end = by_month.index.max()
-        t = trailing_bridge(mv, end, months=3)
+        t = trailing_bridge(mv, month=end, months=3)
         assert t["start_mrr"] + t[MOVES].sum() == pytest.approx(t["end_mrr"], abs=1e-9)
         if t["start_mrr"] > 0:
             assert 0 <= t["grr"] <= t["nrr"] + 1e-12 and t["grr"] <= 1 + 1e-12
@@ -687,12 +687,74 @@ def test_grouped_bridge_flags_small_groups():
     })
     moves = rev.mrr_movements(mrr, keep=["plan"])
     bridge = rev.revenue_bridge(moves, by="plan", min_n=2)
-    oct_ = rev.bridge_row(bridge, "2026-10").set_index("plan")
+    oct_ = rev.bridge_row(bridge, month="2026-10").set_index("plan")
     assert oct_["accounts_start"].to_dict() == {"Basic": 1, "Pro": 3}
     assert oct_["small_sample"].to_dict() == {"Basic": True, "Pro": False}
-    assert rev.bridge_row(rev.revenue_bridge(moves, by="plan"), "2026-10")[
+    assert rev.bridge_row(rev.revenue_bridge(moves, by="plan"), month="2026-10")[
         "small_sample"].tolist() == [True, True]
     assert "small_sample" not in rev.revenue_bridge(moves).columns  # ungrouped: no flag
     assert rev.revenue_bridge(moves.iloc[:0], by="plan")["small_sample"].dtype == bool
     with pytest.raises(ParamsError, match="min_n=-1 must be a whole number >= 0"):
         rev.revenue_bridge(moves, by="plan", min_n=-1)
+
+
+# ---------------------------------------------------------------- one vocabulary (issue 14)
+
+
+def test_report_month_by_position_still_works_and_warns(quarter_mrr):
+    accounts = mrr_movements(quarter_mrr)
+    contracts = mrr_movements(quarter_mrr, entity="contract_id")
+    bridge = revenue_bridge(accounts)
+    cases = [
+        (bridge_row, (bridge, "2026-02"), {"month": "2026-02"}),
+        (last_periods, (bridge, "2026-03", 2), {"month": "2026-03", "n": 2}),
+        (trailing_bridge, (accounts, "2026-03"), {"month": "2026-03"}),
+        (compare_views, (contracts, accounts, "2026-02"), {"month": "2026-02"}),
+    ]
+    for func, args, kwargs in cases:
+        new = func(*args[: len(args) - len(kwargs)], **kwargs)
+        with pytest.warns(FutureWarning, match=rf"`{func.__name__}\(.*by position is "
+                                               r"deprecated; pass `month=\.\.\."):
+            old = func(*args)
+        if isinstance(new, pd.DataFrame):
+            pd.testing.assert_frame_equal(old, new)
+        else:
+            pd.testing.assert_series_equal(old, new)
+    assert bridge_row(bridge, month="2026-02")["end_mrr"] == 675  # worked by hand above
+    with pytest.raises(TypeError, match=r"takes 1 positional arguments but 4 were given"):
+        bridge_row(bridge, "2026-02", 1, 2)
+
+
+def test_month_column_keyword_and_its_old_name(hand_mrr):
+    renamed = hand_mrr.rename(columns={"month": "mes"})
+    new = mrr_movements(renamed, month_column="mes")
+    with pytest.warns(FutureWarning, match=r"`mrr_movements\(month=\.\.\.\)` is deprecated; "
+                                           r"use `month_column=\.\.\.`"):
+        old = mrr_movements(renamed, month="mes")
+    pd.testing.assert_frame_equal(old, new)
+    assert "mes" in new.columns and "month" not in new.columns
+    bridge = revenue_bridge(new, month_column="mes")
+    with pytest.warns(FutureWarning, match=r"`revenue_bridge\(month=\.\.\.\)` is deprecated"):
+        pd.testing.assert_frame_equal(revenue_bridge(new, month="mes"), bridge)
+    # same bridge as with the default name (end MRR by hand in test_bridge_errors: 660)
+    assert bridge["end_mrr"].iloc[-1] == 660
+    with pytest.raises(TypeError, match=r"both `month=` \(deprecated\) and `month_column=`"):
+        revenue_bridge(new, month="mes", month_column="mes")
+
+
+def test_functions_on_raw_mrr_say_call_mrr_movements_first(hand_mrr):
+    for call in (lambda: revenue_bridge(hand_mrr),
+                 lambda: revenue_bridge(hand_mrr, entity="account_id"),
+                 lambda: trailing_bridge(hand_mrr, month="2026-05"),
+                 lambda: rev.top_movers(hand_mrr)):
+        with pytest.raises(SchemaError, match=r"has no column\(s\) `previous_mrr`, `change`, "
+                                              r"`movement`: it looks like the raw MRR table\. "
+                                              r"Call `mrr_movements` first"):
+            call()
+    movements = mrr_movements(hand_mrr)
+    for call in (lambda: bridge_row(movements, month="2026-05"),
+                 lambda: last_periods(movements, month="2026-05"),
+                 lambda: nrr_change_decomposition(movements)):
+        with pytest.raises(SchemaError, match=r"has no column `period`: it is not a revenue "
+                                              r"bridge\. Call `revenue_bridge` first"):
+            call()

@@ -105,7 +105,7 @@ def test_account_evidence_by_hand(warehouse):
         "segment": ["SMB", "Mid-Market", "Enterprise"],
         "plan": ["Starter", "Growth", "Enterprise"],
         "mrr": [650.0, 700.0, 3000.0],
-        "mrr_change_pct": [650 / 1000 - 1, 700 / 500 - 1, np.nan],  # -0.35, +0.40, new
+        "mrr_change": [650 / 1000 - 1, 700 / 500 - 1, np.nan],  # -0.35, +0.40, new
         "products": [1, 2, 1],
         "missing_products": ["Analytics", "", "Analytics"],
         "nps_answers": [3, 0, 4],
@@ -147,8 +147,8 @@ def test_account_evidence_month_as_timestamp_and_shorter_lookback(warehouse):
     # months=1: MRR vs Sep (A3 3000 -> 3000 = 0; A1, A2 not paying in Sep -> NaN);
     # tickets opened in Oct only: A1 T4, T5 (none resolved by Oct 31) -> FCR NaN.
     b = evidence_of(warehouse, month="2026-10", months=1).set_index("account_id")
-    assert b.loc["A3", "mrr_change_pct"] == 0
-    assert b.loc[["A1", "A2"], "mrr_change_pct"].isna().all()
+    assert b.loc["A3", "mrr_change"] == 0
+    assert b.loc[["A1", "A2"], "mrr_change"].isna().all()
     assert b.loc["A1", "tickets"] == 2 and np.isnan(b.loc["A1", "fcr_rate"])
     assert b.loc["A1", "fcr_tickets"] == 0
     # the NPS window does not depend on `months`
@@ -239,7 +239,7 @@ def test_account_evidence_on_demo_matches_plain_pandas(demo_tables):
 
 # --- success_review ------------------------------------------------------------------------
 
-REQUIRED = ["account_id", "name", "segment", "plan", "mrr", "mrr_change_pct", "products",
+REQUIRED = ["account_id", "name", "segment", "plan", "mrr", "mrr_change", "products",
             "nps_answers", "nps", "adoption", "tickets", "fcr_tickets", "fcr_rate"]
 
 
@@ -247,7 +247,7 @@ def make_evidence(rows: list[dict], *, extra: tuple[str, ...] = ("missing_produc
                   ) -> pd.DataFrame:
     """Evidence rows; the 180-day NPS columns default to the 90-day ones."""
     base = {"name": "x", "segment": "SMB", "plan": "Enterprise", "mrr": 1000.0,
-            "mrr_change_pct": 0.0, "products": 3, "missing_products": "", "nps_answers": 4,
+            "mrr_change": 0.0, "products": 3, "missing_products": "", "nps_answers": 4,
             "nps": 50.0, "detractors": 0, "adoption": 1.0, "tickets": 0, "fcr_rate": np.nan}
     full = []
     for r in rows:
@@ -261,7 +261,7 @@ def make_evidence(rows: list[dict], *, extra: tuple[str, ...] = ("missing_produc
 @pytest.fixture
 def one_per_class() -> pd.DataFrame:
     return make_evidence([
-        {"account_id": "risk", "nps": -60.0, "mrr_change_pct": -0.35},
+        {"account_id": "risk", "nps": -60.0, "mrr_change": -0.35},
         {"account_id": "meet", "nps": 10.0},
         # Growth accounts are smaller, so by median MRR Growth ranks below Enterprise
         {"account_id": "grow", "products": 2, "plan": "Growth", "mrr": 400.0,
@@ -289,7 +289,7 @@ def test_one_account_per_class(one_per_class):
 def test_other_churn_and_attention_rules():
     ev = make_evidence([
         # adoption 0 (< 34%) with MRR down 25% (<= -20%), NPS fine -> churn risk
-        {"account_id": "a", "adoption": 0.0, "mrr_change_pct": -0.25},
+        {"account_id": "a", "adoption": 0.0, "mrr_change": -0.25},
         # FCR 40% on 5 tickets -> churn risk; on 4 tickets FCR does not count -> mature
         {"account_id": "b", "fcr_rate": 0.4, "tickets": 5},
         {"account_id": "c", "fcr_rate": 0.4, "tickets": 4},
@@ -298,7 +298,7 @@ def test_other_churn_and_attention_rules():
         # adoption 1/3 (< 60%), MRR flat -> attention, not churn
         {"account_id": "e", "adoption": 1 / 3},
         # MRR down 15% (<= -10%) alone -> attention
-        {"account_id": "f", "mrr_change_pct": -0.15},
+        {"account_id": "f", "mrr_change": -0.15},
     ])
     out = success_review(ev).set_index("account_id")
     assert out["class"].to_dict() == {"a": 4, "b": 4, "c": 1, "d": 3, "e": 3, "f": 3}
@@ -314,7 +314,7 @@ def test_missing_nps_is_not_bad():
         {"account_id": "quiet", "nps_answers": 0, "nps": np.nan},
         {"account_id": "quiet_low", "nps_answers": 0, "nps": np.nan, "adoption": 0.0},
         {"account_id": "quiet_risk", "nps_answers": 0, "nps": np.nan, "adoption": 0.0,
-         "mrr_change_pct": -0.5},
+         "mrr_change": -0.5},
     ])
     out = success_review(ev).set_index("account_id")
     assert out["class"].to_dict() == {"quiet": 1, "quiet_low": 3, "quiet_risk": 4}
@@ -432,7 +432,7 @@ def test_review_on_hand_warehouse(warehouse):
 
 evidence_rows = st.fixed_dictionaries({
     "plan": st.sampled_from(["Starter", "Growth", "Enterprise", None]),
-    "mrr_change_pct": st.one_of(st.none(), st.floats(-1, 3)),
+    "mrr_change": st.one_of(st.none(), st.floats(-1, 3)),
     "products": st.integers(0, 4),
     "nps": st.one_of(st.none(), st.floats(-100, 100)),
     "adoption": st.floats(0, 1),
@@ -448,7 +448,7 @@ def test_property_one_class_per_account(rows):
     for i, r in enumerate(rows):
         r["account_id"] = f"A{i}"
         r["nps_answers"] = 0 if r["nps"] is None else 3
-    ev = make_evidence(rows).astype({"mrr_change_pct": float, "nps": float, "fcr_rate": float})
+    ev = make_evidence(rows).astype({"mrr_change": float, "nps": float, "fcr_rate": float})
     out = success_review(ev)
     assert len(out) == len(ev)
     assert out["account_id"].tolist() == ev["account_id"].tolist()
@@ -468,7 +468,7 @@ def test_review_summary_matches_crosstab():
         "segment": ["SMB", "SMB", "SMB", "Ent", "Ent", "Ent"],
         "class": [4, 4, 2, 1, 3, 1],
     })
-    out = review_summary(review)
+    out = review_summary(review, by="segment")
     assert list(out.columns) == ["segment", "class", "label", "accounts", "share"]
     assert len(out) == 8  # 2 segments x 4 classes, zeros included
     ref = pd.crosstab(review["segment"], review["class"]).reindex(columns=[1, 2, 3, 4],
@@ -511,7 +511,7 @@ def nps_cases() -> pd.DataFrame:
          "adoption": 0.0},
         # one detractor, adoption 0 and MRR -50%: churn risk on adoption and MRR
         {"account_id": "thin_risk", "nps_answers": 1, "nps": -100.0, "detractors": 1,
-         "adoption": 0.0, "mrr_change_pct": -0.5},
+         "adoption": 0.0, "mrr_change": -0.5},
     ], extra=("missing_products", "detractors", "nps_answers_180", "nps_180",
               "detractors_180"))
 
@@ -693,3 +693,41 @@ def test_accounts_to_call_carries_the_account_id():
     calls = accounts_to_call(review)
     assert calls.columns.tolist() == ["account_id", "name", "plan", "mrr", "label", "rule"]
     assert calls["account_id"].tolist() == ["A2", "A1"]
+
+
+# --- one vocabulary (issue 14) -------------------------------------------------------------
+
+def test_account_evidence_keeps_to_the_accounts_given(warehouse):
+    one = dict(warehouse, accounts=warehouse["accounts"].loc[lambda a: a["account_id"] == "A2"])
+    ev = evidence_of(one, month="2026-10")
+    assert ev["account_id"].tolist() == ["A2"] and ev["name"].tolist() == ["Oficina"]
+    # its evidence is the same as in the whole run (A2: 700 vs 500 in July, 2 products,
+    # nothing missing of the products paid for in October by anyone)
+    assert ev.loc[0, "mrr"] == 700 and ev.loc[0, "mrr_change"] == pytest.approx(0.4)
+    assert ev.loc[0, "products"] == 2 and ev.loc[0, "missing_products"] == ""
+
+
+def test_success_review_reads_the_old_mrr_change_pct_column(one_per_class):
+    old = one_per_class.rename(columns={"mrr_change": "mrr_change_pct"})
+    with pytest.warns(FutureWarning, match=r"`mrr_change_pct` is deprecated.*`mrr_change`"):
+        out = success_review(old)
+    assert out["class"].tolist() == success_review(one_per_class)["class"].tolist()
+    assert not any(c.endswith("_pct") for c in out.columns)
+
+
+def test_review_errors_say_what_to_call_first(warehouse, one_per_class):
+    with pytest.raises(SchemaError, match=r"success_review: evidence has no column.*"
+                                          r"Call `account_evidence` first"):
+        success_review(warehouse["accounts"])
+    with pytest.raises(SchemaError, match=r"review_summary: review has no column.*`class`.*"
+                                          r"Call `success_review` first"):
+        review_summary(one_per_class)
+    with pytest.raises(SchemaError, match=r"accounts_to_call: .*Call `success_review` first"):
+        accounts_to_call(one_per_class)
+
+
+def test_review_summary_default_is_the_whole_base():
+    review = pd.DataFrame({"segment": ["SMB", "SMB", "Ent"], "class": [4, 4, 1]})
+    out = review_summary(review)
+    assert "segment" not in out.columns
+    assert out["accounts"].tolist() == [1, 0, 0, 2]  # classes 1..4, both segments pooled

@@ -44,6 +44,10 @@ def test_survey_health_by_hand(programme):
     assert health.overall["response_rate"] == pytest.approx(2 / 6)
     # both waves are 1 admin + 2 end users = the overall mix: no gap
     assert health.overall["max_mix_gap"] == pytest.approx(0.0)
+    # .table one row per wave, .summary the overall figures in one row
+    assert health.table["sent"].tolist() == [3, 3]
+    assert health.summary.shape[0] == 1
+    assert health.summary.loc[0, "response_rate"] == pytest.approx(2 / 6)
     # Wilson interval for 1/3 at 95%: centre (1 + z^2/2)/(3 + z^2)
     z = 1.959963984540054
     centre = (1 + z**2 / 2) / (3 + z**2)
