@@ -76,6 +76,7 @@ def set_style() -> None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
 
             set_matplotlib_formats("png", **SAVE_KWARGS)
+            _show_alt_text(get_ipython())
             if "inline" in mpl.get_backend():
                 # pyplot's post-execute hook draws every new figure, then the inline
                 # backend draws it again for the PNG it shows: each figure cost two
@@ -83,6 +84,24 @@ def set_style() -> None:
                 plt.uninstall_repl_displayhook()
     except ImportError:  # pragma: no cover - IPython is a dependency
         pass
+
+
+def _png_with_alt(fig):
+    """The inline PNG of ``fig``, with its :func:`figure_alt` as the output's ``alt``
+    metadata (the report pages write it into the image's ``alt``)."""
+    from IPython.core.pylabtools import print_figure
+
+    data = print_figure(fig, "png", base64=True, **SAVE_KWARGS)
+    alt = figure_alt(fig)
+    return (data, {"alt": alt}) if alt else data
+
+
+def _show_alt_text(shell) -> None:
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
+    if formatters and "image/png" in formatters:
+        from matplotlib.figure import Figure
+
+        formatters["image/png"].for_type(Figure, _png_with_alt)
 
 
 # --------------------------------------------------------------------------- helpers
