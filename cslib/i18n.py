@@ -405,6 +405,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "plot.alt.bridge": ("from {start} to {end}", "de {start} a {end}"),
     "plot.alt.waves": ("{n} waves", "{n} ondas"),
     "plot.alt.none": ("no data", "sem dados"),
+    # report.table_html: the CSV download under every table
+    "table.csv_link": ("Download the data (CSV)", "Baixar os dados (CSV)"),
+    "table.csv_file": ("table", "tabela"),
 }
 
 
