@@ -193,9 +193,10 @@ def _y_categories(ax, pos, labels) -> None:
 def _x_categories(ax, pos, labels, *, width: float = _PLOT_AREA) -> str:
     """Category names under the x axis, none overlapping another.
 
-    Flat when they fit; else wrapped onto two lines; else slanted; else every k-th
-    label only (periods and waves, in order, stay readable). Returns how:
-    ``"flat"``, ``"wrapped"``, ``"slanted"`` or ``"thinned"``.
+    Flat when they fit; else wrapped onto two lines; else short ones (periods,
+    waves: in order, so they stay readable) flat but only every k-th one, long
+    ones turned upright (every k-th when even that is too tight). Returns how:
+    ``"flat"``, ``"wrapped"``, ``"upright"`` or ``"thinned"``.
     """
     labels = [str(label) for label in labels]
     ax.set_xticks(pos)
@@ -213,12 +214,15 @@ def _x_categories(ax, pos, labels, *, width: float = _PLOT_AREA) -> str:
                                                                          strict=True))):
         ax.set_xticklabels(wrapped)
         return "wrapped"
-    line = 1.35 * size / 72.0  # a slanted label's thickness, across its slant
+    line = 1.4 * size / 72.0  # an upright label's thickness
+    if max(len(t) for t in labels) <= 10:  # periods, waves: flat, every k-th one
+        step = int(np.ceil((max(_text_width(t, size) for t in labels) + gap) / slot))
+        ax.set_xticklabels([t if i % step == 0 else "" for i, t in enumerate(labels)])
+        return "thinned"
     short = [t if len(t) <= 24 else t[:23] + "\u2026" for t in labels]
-    step = max(1, int(np.ceil(line / (slot * np.sin(np.pi / 4)))))
-    shown = [t if i % step == 0 else "" for i, t in enumerate(short)]
-    ax.set_xticklabels(shown, rotation=45, ha="right", rotation_mode="anchor")
-    return "slanted" if step == 1 else "thinned"
+    step = max(1, int(np.ceil(line / slot)))
+    ax.set_xticklabels([t if i % step == 0 else "" for i, t in enumerate(short)], rotation=90)
+    return "upright" if step == 1 else "thinned"
 
 
 def _when(value, locale) -> str:
@@ -545,7 +549,7 @@ def cohort_heatmap(data: pd.DataFrame, *, cohort: str = "cohort", period: str = 
                                  label=report.t("plot.hidden_small", locale))],
                   loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=1, fontsize="small")
     cols = [str(c) for c in grid.columns]
-    _x_categories(ax, np.arange(len(cols)) + 0.5, cols)
+    _x_categories(ax, np.arange(len(cols)) + 0.5, cols, width=_PLOT_AREA - 1.2)  # colour bar
     ax.tick_params(axis="y", rotation=0)
     alt = report.t("plot.alt.cells", locale, rows=len(grid), cols=len(grid.columns),
                    small=n_small)
@@ -657,7 +661,8 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
         ax.axhline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
     _x_categories(ax, x, _labels(data[period]))
     _percent_axis(ax.yaxis, locale)
-    ax.legend()
+    # beside the axes: a legend inside would sit on the lines of some month
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     names = " / ".join(report.column_label(r, locale) for r in rates)
     label = report.column_label(period, locale)
     alt = None
@@ -790,10 +795,11 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
     names = _labels(data[x])
     rate = data[y].astype(float).to_numpy()
     size = _tick_size("x")
-    upright = len(names) <= 8 and (not names or max(
+    upright = len(names) <= 8 and (not names or (max(
         _text_width(_wrap(t, 14, max_lines=2), size) for t in names) + 0.15
-        <= _PLOT_AREA / len(names))
-    wrapped = [_wrap(t, 14 if upright else 28, max_lines=2) for t in names]
+        <= _PLOT_AREA / len(names) and all(
+            "\u2026" not in _wrap(t, 14, max_lines=2) for t in names)))
+    wrapped = [_wrap(t, 14 if upright else 28, max_lines=2 if upright else 3) for t in names]
     ax = _axes(ax, rows=None if upright else _lines(wrapped))
     complete = _flag(data, "complete", True)
     pos = np.arange(len(data)) if upright else np.arange(len(data))[::-1]
