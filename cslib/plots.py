@@ -26,8 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.text import Text
-from matplotlib.ticker import (FixedLocator, Formatter, FuncFormatter, NullFormatter,
-                               NullLocator)
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, NullFormatter, NullLocator
 
 from . import report
 from ._checks import require_columns
