@@ -388,6 +388,26 @@ TEXT: dict[str, tuple[str, str]] = {
     "status.failed": ("failed", "falhou"),
     "status.timed_out": ("timed out", "tempo esgotado"),
     "status.kernel_died": ("kernel died", "kernel morreu"),
+    # plots.py: chart legends, readable model terms and alt text
+    "plot.collecting": ("still collecting answers", "ainda recebendo respostas"),
+    "plot.partial": ("partial week", "semana parcial"),
+    "plot.hidden_small": ("small sample (not shown)", "amostra pequena (não mostrada)"),
+    "plot.intercept": ("Intercept", "Intercepto"),
+    "plot.key_adopter": ("Uses {n}+ key features", "Usa {n}+ recursos-chave"),
+    "plot.key_adopter_any": ("Uses the key features", "Usa os recursos-chave"),
+    "plot.key_features": ("Key features used", "Recursos-chave usados"),
+    "plot.alt.latest": ("latest {when}: {value}", "último {when}: {value}"),
+    "plot.alt.range": ("highest {high}; lowest {low}", "maior {high}; menor {low}"),
+    "plot.alt.cells": ("{rows} cohorts by {cols} periods; {small} cells with a small sample "
+                       "hatched, not shown",
+                       "{rows} coortes por {cols} períodos; {small} células com amostra "
+                       "pequena hachuradas, sem valor"),
+    "plot.alt.bridge": ("from {start} to {end}", "de {start} a {end}"),
+    "plot.alt.waves": ("{n} waves", "{n} ondas"),
+    "plot.alt.none": ("no data", "sem dados"),
+    # report.table_html: the CSV download under every table
+    "table.csv_link": ("Download the data (CSV)", "Baixar os dados (CSV)"),
+    "table.csv_file": ("table", "tabela"),
 }
 
 

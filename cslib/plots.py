@@ -15,7 +15,10 @@ and the settings that make the same data give the same image bytes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+import warnings
+from collections.abc import Mapping, Sequence
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -23,7 +26,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
+from matplotlib.ticker import FixedLocator, Formatter, FuncFormatter, NullFormatter, NullLocator
 
 from . import report
 from ._checks import require_columns
@@ -31,7 +34,7 @@ from .exceptions import ParamsError, SchemaError
 
 __all__ = ["PALETTE", "set_style", "nps_trend", "nps_by_group", "cohort_heatmap",
            "revenue_waterfall", "rate_trend", "survival_plot", "forest_plot", "bar_rates",
-           "loop_vs_nps", "stratum_mix"]
+           "loop_vs_nps", "stratum_mix", "readable_term", "figure_alt"]
 
 #: Okabe-Ito colours (colour-blind safe): blue, orange, green, vermillion, purple, sky, yellow.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
@@ -72,6 +75,7 @@ def set_style() -> None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
 
             set_matplotlib_formats("png", **SAVE_KWARGS)
+            _show_alt_text(get_ipython())
             if "inline" in mpl.get_backend():
                 # pyplot's post-execute hook draws every new figure, then the inline
                 # backend draws it again for the PNG it shows: each figure cost two
@@ -81,10 +85,36 @@ def set_style() -> None:
         pass
 
 
+def _png_with_alt(fig):
+    """The inline PNG of ``fig``, with its :func:`figure_alt` as the output's ``alt``
+    metadata (the report pages write it into the image's ``alt``)."""
+    from IPython.core.pylabtools import print_figure
+
+    data = print_figure(fig, "png", base64=True, **SAVE_KWARGS)
+    alt = figure_alt(fig)
+    return (data, {"alt": alt}) if alt else data
+
+
+def _show_alt_text(shell) -> None:
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
+    if formatters and "image/png" in formatters:
+        from matplotlib.figure import Figure
+
+        formatters["image/png"].for_type(Figure, _png_with_alt)
+
+
 # --------------------------------------------------------------------------- helpers
-def _axes(ax):
+_FIG_WIDTH = 8.0
+#: Tick labels: this many points per character on average (measured once, below).
+_PLOT_AREA = 6.2  # inches of a default figure's width the axes get (8 in less the margins)
+
+
+def _axes(ax, *, rows: float | None = None):
+    """``ax``, or a new figure, taller than 4 in when ``rows`` lines of category labels
+    need it (0.3 in a line), so that no two labels overlap."""
     if ax is None:
-        _, ax = plt.subplots()
+        height = 4.0 if rows is None else max(4.0, 0.3 * rows + 1.8)
+        _, ax = plt.subplots(figsize=(_FIG_WIDTH, height))
     return ax
 
 
@@ -97,45 +127,240 @@ def _labels(values) -> list[str]:
     return [str(v) for v in values]
 
 
+def _renamed_data(old: str):
+    """Make the first argument ``data`` and keep ``old=`` working (deprecated)."""
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            if old in kwargs:
+                if args or "data" in kwargs:
+                    raise TypeError(f"plots.{func.__name__}: pass the data once, as `data` "
+                                    f"(`{old}=` is its deprecated name).")
+                warnings.warn(f"plots.{func.__name__}({old}=...) is deprecated; pass the "
+                              "data first or as data=...", DeprecationWarning, stacklevel=2)
+                kwargs["data"] = kwargs.pop(old)
+            return func(*args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def _text_width(text: str, size: float) -> float:
+    """The width in inches of ``text`` at ``size`` points (the house font)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    lines = str(text).split("\n") or [""]
+    prop = FontProperties(size=size)
+    return max(TextToPath().get_text_width_height_descent(line, prop, ismath=False)[0]
+               for line in lines) / 72.0
+
+
+def _tick_size(axis: str = "x") -> float:
+    from matplotlib.font_manager import FontProperties
+
+    return FontProperties(size=mpl.rcParams[f"{axis}tick.labelsize"]).get_size_in_points()
+
+
+def _wrap(label, width: int, max_lines: int = 3) -> str:
+    """``label`` wrapped at spaces (then anywhere) to ``width`` characters, at most
+    ``max_lines`` lines, the rest cut with an ellipsis."""
+    import textwrap
+
+    text = str(label)
+    if len(text) <= width:
+        return text
+    lines = textwrap.wrap(text.replace("_", "_\u200b"), width, break_long_words=True,
+                          break_on_hyphens=True)
+    lines = [line.replace("\u200b", "") for line in lines]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = lines[-1][: max(1, width - 1)] + "\u2026"
+    return "\n".join(lines)
+
+
+def _lines(labels) -> int:
+    return sum(str(label).count("\n") + 1 for label in labels)
+
+
+def _y_categories(ax, pos, labels) -> None:
+    """Category names on the y axis: every one shown, long ones wrapped (the figure was
+    made tall enough by :func:`_axes`)."""
+    ax.set_yticks(pos)
+    ax.set_yticklabels(labels)
+
+
+def _x_categories(ax, pos, labels, *, width: float = _PLOT_AREA) -> str:
+    """Category names under the x axis, none overlapping another.
+
+    Flat when they fit; else wrapped onto two lines; else short ones (periods,
+    waves: in order, so they stay readable) flat but only every k-th one, long
+    ones turned upright (every k-th when even that is too tight). Returns how:
+    ``"flat"``, ``"wrapped"``, ``"upright"`` or ``"thinned"``.
+    """
+    labels = [str(label) for label in labels]
+    ax.set_xticks(pos)
+    n = max(len(labels), 1)
+    size = _tick_size("x")
+    slot = width / n
+    gap = 0.12
+    if not labels or max(_text_width(t, size) for t in labels) + gap <= slot:
+        ax.set_xticklabels(labels)
+        return "flat"
+    chars = max(4, int(slot / (0.55 * size / 72.0)))
+    wrapped = [_wrap(t, chars, max_lines=2) for t in labels]
+    if (max(_text_width(t, size) for t in wrapped) + gap <= slot
+            and all(len(t.replace("\n", "")) >= len(o) for t, o in zip(wrapped, labels,
+                                                                         strict=True))):
+        ax.set_xticklabels(wrapped)
+        return "wrapped"
+    line = 1.4 * size / 72.0  # an upright label's thickness
+    if max(len(t) for t in labels) <= 10:  # periods, waves: flat, every k-th one
+        step = int(np.ceil((max(_text_width(t, size) for t in labels) + gap) / slot))
+        ax.set_xticklabels([t if i % step == 0 else "" for i, t in enumerate(labels)])
+        return "thinned"
+    short = [t if len(t) <= 24 else t[:23] + "\u2026" for t in labels]
+    step = max(1, int(np.ceil(line / slot)))
+    ax.set_xticklabels([t if i % step == 0 else "" for i, t in enumerate(short)], rotation=90)
+    return "upright" if step == 1 else "thinned"
+
+
+def _when(value, locale) -> str:
+    try:
+        return report.fmt_date(value, locale)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _alt_range(names, values, fmt, locale) -> str:
+    values = pd.Series(np.asarray(values, dtype=float), index=_labels(names)).dropna()
+    if values.empty:
+        return report.t("plot.alt.none", locale)
+    high, low = values.idxmax(), values.idxmin()
+    if len(values) == 1:
+        return f"{high}: {fmt(values[high])}"
+    return report.t("plot.alt.range", locale, high=f"{high} {fmt(values[high])}",
+                    low=f"{low} {fmt(values[low])}")
+
+
+def figure_alt(fig) -> str:
+    """The alt text of a figure drawn by the kit's helpers: each chart's title and key
+    figure (empty for other figures). The inline backend writes it into the output's
+    metadata, and the report pages into the image's ``alt``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = bar_rates(pd.DataFrame({"plan": ["Pro", "Starter"], "rate": [0.8, 0.6]}),
+    ...                x="plan", locale="en")
+    >>> figure_alt(ax.figure)
+    'Rate by plan. Highest Pro 80.0%; lowest Starter 60.0%.'
+    """
+    parts = getattr(fig, "_cslib_alt", {})
+    return " ".join(parts[k] for k in sorted(parts))
+
+
 def _finish(ax, *, title: str | None, default: str, xlabel: str | None = None,
-            ylabel: str | None = None):
-    """Title and axis labels, and every text of the figure drawn as typed (no mathtext).
+            ylabel: str | None = None, alt: str | None = None):
+    """Title and axis labels, the alt text, and every text drawn as typed (no mathtext).
 
     ``title=None`` uses ``default``. A None label leaves that axis label as drawn.
     """
-    ax.set_title(default if title is None else title)
+    shown = default if title is None else title
+    ax.set_title(shown)
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
         ax.set_ylabel(ylabel)
     for text in ax.figure.findobj(Text):
         text.set_parse_math(False)
+    sentence = shown.rstrip(".")
+    if alt:
+        sentence += ". " + alt[0].upper() + alt[1:]
+    fig = ax.figure
+    if not hasattr(fig, "_cslib_alt"):
+        fig._cslib_alt = {}
+    fig._cslib_alt[fig.axes.index(ax)] = sentence.rstrip(".") + "."
     return ax
 
 
-def _date_axis(axis) -> None:
-    """At most 5 ISO-dated ticks (locale-neutral, and legible on a phone)."""
-    axis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=5))
-    axis.set_major_formatter(mdates.DateFormatter("%Y-%m-%d"))
+def _date_axis(axis, locale: str | None = None) -> None:
+    """At most 5 dated ticks, written as the locale writes a day, never two alike."""
+    low, high = axis.get_view_interval()
+    if np.isfinite(low) and np.isfinite(high) and high - low < 6:  # one point, or a few days
+        mid = (low + high) / 2
+        axis.axes.set_xlim(mid - 4, mid + 4)
+    axis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=5,
+                                                  interval_multiples=True))
+    # ticks are at least a day apart (the limits above), so a day's label is unique
+    axis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: _when(mdates.num2date(v).replace(tzinfo=None), locale)))
 
 
-def _ratio_axis(axis, locale: str | None) -> None:
-    """Log-scale ticks at 1, 2, 5 x 10^k, written as plain numbers ("0.2", "1", "5").
+#: Log-axis ticks, symmetric about 1 (0.5 and 2 are as far from 1): coarse to fine.
+_RATIO_TICKS = (
+    (0.01, 0.1, 1.0, 10.0, 100.0),
+    (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0),
+    (0.1, 0.2, 0.25, 0.5, 0.67, 0.8, 1.0, 1.25, 1.5, 2.0, 4.0, 5.0, 10.0),
+)
+
+
+def _ratio_axis(axis, locale: str | None, values=()) -> None:
+    """A log axis for ratios: limits around the data that always include 0.8 and 1.25,
+    and ticks on both sides of 1, written as plain numbers ("0.5", "1", "2").
 
     Matplotlib's default log labels are mathtext (``$10^{-1}$``), which the house
     style's ``text.parse_math = False`` would print literally.
     """
+    finite = np.asarray([v for v in np.asarray(values, dtype=float).ravel()
+                         if np.isfinite(v) and v > 0])
+    low = min(float(finite.min()) if finite.size else 1.0, 0.8) / 1.15
+    high = max(float(finite.max()) if finite.size else 1.0, 1.25) * 1.15
+    axis.axes.set_xlim(low, high)
+    ticks = []
+    for level in reversed(_RATIO_TICKS):
+        inside = [v for v in level if low <= v <= high]
+        ticks = inside
+        if len(inside) <= 5 and any(v < 1 for v in inside) and any(v > 1 for v in inside):
+            break
+    if not (any(v < 1 for v in ticks) and any(v > 1 for v in ticks)):
+        ticks = sorted({*ticks, round(low * 1.1, 3), 1.0, round(high / 1.1, 2)})
+
     def label(value, _pos):
-        digits = max(0, -int(np.floor(np.log10(value)))) if value > 0 else 0
+        digits = 0
+        while digits < 3 and abs(round(value, digits) - value) > 1e-9:
+            digits += 1
         return report.fmt_number(value, locale, digits)
 
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_locator(FixedLocator(ticks))
     axis.set_major_formatter(FuncFormatter(label))
+    axis.set_minor_locator(NullLocator())
     axis.set_minor_formatter(NullFormatter())
 
 
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+class _Percent(Formatter):
+    """Fractions as percentages with as many decimals as the ticks need to differ
+    (ticks 0.02, 0.025, 0.03 read "2.0%, 2.5%, 3.0%", never "2%, 2%, 3%")."""
+
+    def __init__(self, locale: str | None = None):
+        self.locale = locale
+        self._ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        self._ticks = [float(v) for v in locs]
+
+    def digits(self) -> int:
+        locs = [v * 100 for v in self._ticks if np.isfinite(v)]
+        for digits in range(4):
+            if all(abs(round(v, digits) - v) < 1e-6 for v in locs):
+                return digits
+        return 3
+
+    def __call__(self, x, pos=None):
+        return report.fmt_pct(x, self.locale, self.digits())
+
+
+def _percent_axis(axis, locale: str | None = None) -> None:
+    axis.set_major_formatter(_Percent(locale))
 
 
 def _band(ax, x, low, high, *, color, locale, step=None) -> None:
@@ -144,23 +369,66 @@ def _band(ax, x, low, high, *, color, locale, step=None) -> None:
                     label=report.t("ci_band", locale))
 
 
+_TERM = re.compile(r"^(?P<column>.+?)\[T\.(?P<level>.*)\]$")
+
+
+def readable_term(name, locale: str | None = None, *, min_features: int | None = None) -> str:
+    """A model term as a reader says it: ``plan[T.Pro]`` -> ``"Plan: Pro"``.
+
+    Parameters
+    ----------
+    name : str
+        A term of a model summary (patsy/statsmodels spelling).
+    locale : str, optional
+    min_features : int, optional
+        The key-feature threshold, for ``key_adopter`` ("Uses 2+ key features").
+
+    Examples
+    --------
+    >>> readable_term("plan[T.Pro]", "en"), readable_term("plan[T.Pro]", "pt-BR")
+    ('Plan: Pro', 'Plano: Pro')
+    >>> readable_term("key_adopter", "en", min_features=2)
+    'Uses 2+ key features'
+    >>> readable_term("Intercept", "pt-BR")
+    'Intercepto'
+    """
+    text = str(name)
+    match = _TERM.match(text)
+    if match:
+        return f"{report.column_label(match['column'], locale)}: {match['level']}"
+    if text.lower() == "intercept":
+        return report.t("plot.intercept", locale)
+    if text == "key_adopter":
+        return (report.t("plot.key_adopter_any", locale) if min_features is None
+                else report.t("plot.key_adopter", locale, n=min_features))
+    if text == "key_features":
+        return report.t("plot.key_features", locale)
+    return report.column_label(text, locale)
+
+
 # --------------------------------------------------------------------------- NPS
-def nps_trend(rolling: pd.DataFrame, *, x: str = "period_end", ax=None,
+def _flag(data: pd.DataFrame, column: str, default: bool) -> np.ndarray:
+    if column not in data:
+        return np.full(len(data), default)
+    return data[column].astype("boolean").fillna(default).to_numpy(dtype=bool)
+
+
+@_renamed_data("rolling")
+def nps_trend(data: pd.DataFrame, *, x: str = "period_end", ax=None,
               locale: str | None = None, title: str | None = None):
     """Rolling NPS with its 95% band; windows with a small sample are hollow, unjoined points.
 
     Parameters
     ----------
-    rolling : DataFrame
+    data : DataFrame
         :func:`cslib.nps.rolling_nps`: ``period_end``, ``nps``, ``ci_low``,
-        ``ci_high``, ``small_sample``.
+        ``ci_high``, ``small_sample``. (``rolling=`` is the deprecated name.)
     """
-    _require(rolling, [x, "nps", "ci_low", "ci_high"], func="nps_trend")
+    _require(data, [x, "nps", "ci_low", "ci_high"], func="nps_trend")
     ax = _axes(ax)
-    data = rolling.sort_values(x)
+    data = data.sort_values(x)
     color = PALETTE[0]
-    small = (data["small_sample"].fillna(False).astype(bool) if "small_sample" in data
-             else pd.Series(False, index=data.index))
+    small = pd.Series(_flag(data, "small_sample", False), index=data.index)
     # The line and band join only windows with enough answers: a window of a few answers
     # (the programme's first weeks) shows as a lone hollow point, not as a plunge.
     reliable = data.copy()
@@ -172,97 +440,143 @@ def nps_trend(rolling: pd.DataFrame, *, x: str = "period_end", ax=None,
         ax.scatter(data.loc[small, x], data.loc[small, "nps"].astype(float), facecolor="white",
                    edgecolor=color, zorder=3, label=report.t("axis.small", locale))
     ax.axhline(0, color=_GREY, linewidth=0.8)
-    _date_axis(ax.xaxis)
+    _date_axis(ax.xaxis, locale)
     nps_values = data["nps"].astype(float)
-    ax.set_ylim(max(-100, np.nanmin([reliable["ci_low"].min(), nps_values.min(), 0]) - 5),
-                min(100, np.nanmax([reliable["ci_high"].max(), nps_values.max(), 0]) + 5))
+    if len(data):
+        ax.set_ylim(max(-100, np.nanmin([reliable["ci_low"].min(), nps_values.min(), 0]) - 5),
+                    min(100, np.nanmax([reliable["ci_high"].max(), nps_values.max(), 0]) + 5))
+    alt = None
+    if len(data):
+        last = data.iloc[-1]
+        value = f"NPS {report.fmt_number(last['nps'], locale)}"
+        if np.isfinite(float(last["ci_low"])) and np.isfinite(float(last["ci_high"])):
+            value += (" (" + report.t("ci", locale, level="95%",
+                                      low=report.fmt_number(last["ci_low"], locale),
+                                      high=report.fmt_number(last["ci_high"], locale)) + ")")
+        alt = report.t("plot.alt.latest", locale, when=_when(last[x], locale), value=value)
     return _finish(ax, title=title, default=report.t("title.nps_trend", locale),
                    xlabel=report.t("axis.window_end", locale),
-                   ylabel=report.t("axis.nps", locale))
+                   ylabel=report.t("axis.nps", locale), alt=alt)
 
 
-def nps_by_group(table: pd.DataFrame, *, group: str, ax=None, locale: str | None = None,
+def _nps_text(v, locale):
+    return report.fmt_number(v, locale)
+
+
+@_renamed_data("table")
+def nps_by_group(data: pd.DataFrame, *, group: str, ax=None, locale: str | None = None,
                  title: str | None = None):
     """Each group's NPS with its 95% interval on the -100..100 scale.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         :func:`cslib.nps.compare_groups`: ``group``, ``nps``, ``ci_low``,
-        ``ci_high``, ``small_sample`` (hollow points).
+        ``ci_high``, ``small_sample`` (hollow points). (``table=`` is the
+        deprecated name.)
     group : str
         The group column.
     """
-    _require(table, [group, "nps", "ci_low", "ci_high"], func="nps_by_group")
-    ax = _axes(ax)
-    y = np.arange(len(table))[::-1]
-    nps = table["nps"].astype(float).to_numpy()
-    err = _error_lengths(nps, table["ci_low"], table["ci_high"])
-    small = (table["small_sample"].fillna(False).astype(bool).to_numpy()
-             if "small_sample" in table else np.zeros(len(table), bool))
+    _require(data, [group, "nps", "ci_low", "ci_high"], func="nps_by_group")
+    names = [_wrap(v, 24) for v in data[group]]
+    ax = _axes(ax, rows=_lines(names))
+    y = np.arange(len(data))[::-1]
+    nps = data["nps"].astype(float).to_numpy()
+    err = _error_lengths(nps, data["ci_low"], data["ci_high"])
+    small = _flag(data, "small_sample", False)
     for mask, face in ((~small, PALETTE[0]), (small, "white")):
         if mask.any():
             ax.errorbar(nps[mask], y[mask], xerr=err[:, mask], fmt="o", color=PALETTE[0],
                         markerfacecolor=face, capsize=4, linewidth=1.5)
     ax.axvline(0, color=_GREY, linewidth=0.8)
     ax.set_xlim(-100, 100)
-    ax.set_yticks(y)
-    ax.set_yticklabels(_labels(table[group]))
-    ax.set_ylim(-0.7, len(table) - 0.3)
+    _y_categories(ax, y, names)
+    ax.set_ylim(-0.7, len(data) - 0.3)
     ax.grid(axis="y", visible=False)
     label = report.column_label(group, locale)
+    alt = _alt_range(data[group], nps, lambda v: f"NPS {_nps_text(v, locale)}", locale)
     return _finish(ax, title=title, default=report.t("title.nps_by_group", locale,
                                                      group=label.lower()),
-                   xlabel=report.t("axis.nps", locale), ylabel=label)
+                   xlabel=report.t("axis.nps", locale), ylabel=label, alt=alt)
 
 
-def cohort_heatmap(cohorts: pd.DataFrame, *, cohort: str = "cohort", period: str = "period",
+@_renamed_data("cohorts")
+def cohort_heatmap(data: pd.DataFrame, *, cohort: str = "cohort", period: str = "period",
                    value: str = "nps", ax=None, locale: str | None = None,
                    title: str | None = None):
-    """NPS per cohort (rows) and period (columns), annotated; empty cells blank.
+    """NPS per cohort (rows) and period (columns), annotated; every row labelled.
+
+    Cells with a small sample (``small_sample`` True) are hatched grey with their
+    count of answers instead of a colour: a 2-answer cell reading -100 in the darkest
+    red would be read as a finding. Empty cells are blank.
 
     Parameters
     ----------
-    cohorts : DataFrame
-        :func:`cslib.nps.cohort_nps`, one row per cohort and period.
+    data : DataFrame
+        :func:`cslib.nps.cohort_nps`, one row per cohort and period (``n`` and
+        ``small_sample`` used when present). (``cohorts=`` is the deprecated name.)
     """
     import seaborn as sns
+    from matplotlib.patches import Patch, Rectangle
 
-    _require(cohorts, [cohort, period, value], func="cohort_heatmap")
-    if cohorts.duplicated([cohort, period]).any():
+    _require(data, [cohort, period, value], func="cohort_heatmap")
+    if data.duplicated([cohort, period]).any():
         raise ParamsError(f"plots.cohort_heatmap: several rows per `{cohort}` and `{period}`; "
                           "pass one group's cohort table.")
-    grid = cohorts.assign(**{cohort: cohorts[cohort].astype(str),
-                             period: cohorts[period].astype(str)})
-    grid = grid.pivot(index=cohort, columns=period, values=value).astype(float)
-    ax = _axes(ax)
+    cells = data.assign(**{cohort: data[cohort].astype(str), period: data[period].astype(str),
+                           "_small": _flag(data, "small_sample", False)})
+    grid = cells.pivot(index=cohort, columns=period, values=value).astype(float)
+    small = cells.pivot(index=cohort, columns=period, values="_small")
+    small = small.reindex(index=grid.index, columns=grid.columns).fillna(False).astype(bool)
+    counts = (cells.pivot(index=cohort, columns=period, values="n")
+              .reindex(index=grid.index, columns=grid.columns) if "n" in cells else None)
+    ax = _axes(ax, rows=len(grid) * 1.2)
+    shown = grid.mask(small.to_numpy())
     # vmin/vmax symmetric about 0, so 0 is the diverging map's white
-    sns.heatmap(grid, ax=ax, annot=True, fmt=".0f", cmap="RdBu", vmin=-100, vmax=100,
-                linewidths=0.5, linecolor="white", cbar_kws={"label": "NPS"})
-    ax.tick_params(axis="x", rotation=0)
+    sns.heatmap(shown, ax=ax, annot=True, fmt=".0f", cmap="RdBu", vmin=-100, vmax=100,
+                linewidths=0.5, linecolor="white", cbar_kws={"label": "NPS"},
+                xticklabels=True, yticklabels=True)
+    n_small = int(small.to_numpy().sum())
+    for (i, j) in zip(*np.nonzero(small.to_numpy()), strict=True):
+        ax.add_patch(Rectangle((j, i), 1, 1, facecolor="#eaeef2", edgecolor="#8c959f",
+                               hatch="///", linewidth=0))
+        if counts is not None and pd.notna(counts.iat[i, j]):
+            ax.text(j + 0.5, i + 0.5, f"n={int(counts.iat[i, j])}", ha="center",
+                    va="center", fontsize="x-small", color="#424a53")
+    if n_small:
+        ax.legend(handles=[Patch(facecolor="#eaeef2", edgecolor="#8c959f", hatch="///",
+                                 label=report.t("plot.hidden_small", locale))],
+                  loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=1, fontsize="small")
+    cols = [str(c) for c in grid.columns]
+    _x_categories(ax, np.arange(len(cols)) + 0.5, cols, width=_PLOT_AREA - 1.2)  # colour bar
     ax.tick_params(axis="y", rotation=0)
+    alt = report.t("plot.alt.cells", locale, rows=len(grid), cols=len(grid.columns),
+                   small=n_small)
     return _finish(ax, title=title, default=report.t("title.cohort", locale),
                    xlabel=report.t("axis.answered", locale),
-                   ylabel=report.t("axis.signup", locale))
+                   ylabel=report.t("axis.signup", locale), alt=alt)
 
 
 # --------------------------------------------------------------------------- revenue
 _STEPS = ("new", "expansion", "reactivation", "contraction", "churn")
 
 
-def revenue_waterfall(row, *, locale: str | None = None, ax=None, title: str | None = None):
+@_renamed_data("row")
+def revenue_waterfall(data, *, locale: str | None = None, ax=None, title: str | None = None):
     """The revenue bridge as a waterfall: start MRR, gains, losses, end MRR.
 
     Parameters
     ----------
-    row : pandas.Series or dict
+    data : pandas.Series or dict
         A bridge row (:func:`cslib.revenue.bridge_row` or
         :func:`~cslib.revenue.trailing_bridge`) with ``start_mrr``, ``new``,
         ``expansion``, ``reactivation``, ``contraction``, ``churn``,
-        ``end_mrr``. Losses are drawn downwards whatever their sign.
+        ``end_mrr``. Losses are drawn downwards whatever their sign. (``row=``
+        is the deprecated name.)
     locale : str
         For the money tick labels.
     """
+    row = data
     if row is None:
         raise ParamsError("plots.revenue_waterfall: no bridge row (the month is not in the "
                           "bridge).")
@@ -309,72 +623,91 @@ def revenue_waterfall(row, *, locale: str | None = None, ax=None, title: str | N
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: report.fmt_money_short(v, locale)))
     ax.grid(axis="x", visible=False)
     period = row["period"] if "period" in row else ""
+    alt = report.t("plot.alt.bridge", locale,
+                   start=f"{report.column_label('start_mrr', locale)} "
+                         f"{report.fmt_money_short(row['start_mrr'], locale)}",
+                   end=f"{report.column_label('end_mrr', locale)} "
+                       f"{report.fmt_money_short(row['end_mrr'], locale)}")
     return _finish(ax, title=title,
                    default=report.t("title.waterfall", locale,
                                     period=report.period_words(period, locale)),
                    xlabel=report.t("axis.movement", locale),
-                   ylabel=report.column_label("mrr", locale))
+                   ylabel=report.column_label("mrr", locale), alt=alt)
 
 
-def rate_trend(bridge: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
+@_renamed_data("bridge")
+def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
                period: str = "period", ax=None, locale: str | None = None,
                title: str | None = None):
     """Retention rates (fractions) per period, one line each, on a percent axis.
 
     Parameters
     ----------
-    bridge : DataFrame
+    data : DataFrame
         :func:`cslib.revenue.revenue_bridge` rows (``period`` and the rates).
+        (``bridge=`` is the deprecated name.)
     rates : sequence of str
         Rate columns; a 100% line is drawn for GRR/NRR.
     """
-    rates = list(rates)
-    _require(bridge, [period, *rates], func="rate_trend")
+    rates = [rates] if isinstance(rates, str) else list(rates)
+    _require(data, [period, *rates], func="rate_trend")
     ax = _axes(ax)
-    x = np.arange(len(bridge))
+    x = np.arange(len(data))
     for i, rate in enumerate(rates):
-        ax.plot(x, bridge[rate].astype(float), marker="o", color=PALETTE[i % len(PALETTE)],
+        ax.plot(x, data[rate].astype(float), marker="o", color=PALETTE[i % len(PALETTE)],
                 label=report.column_label(rate, locale))
     if {"grr", "nrr"} & set(rates):
         ax.axhline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
-    ax.set_xticks(x)
-    ax.set_xticklabels(_labels(bridge[period]), rotation=45, ha="right")
-    _percent_axis(ax.yaxis)
-    ax.legend()
+    _x_categories(ax, x, _labels(data[period]))
+    _percent_axis(ax.yaxis, locale)
+    # beside the axes: a legend inside would sit on the lines of some month
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     names = " / ".join(report.column_label(r, locale) for r in rates)
     label = report.column_label(period, locale)
+    alt = None
+    if len(data):
+        last = data.iloc[-1]
+        alt = report.t("plot.alt.latest", locale, when=str(last[period]), value=", ".join(
+            f"{report.column_label(r, locale)} {report.fmt_pct(last[r], locale)}"
+            for r in rates))
     return _finish(ax, title=title, default=report.t("title.rates", locale, rates=names,
                                                      period=label.lower()),
-                   xlabel=label, ylabel=report.column_label("rate", locale))
+                   xlabel=label, ylabel=report.column_label("rate", locale), alt=alt)
 
 
 # --------------------------------------------------------------------------- retention
-def survival_plot(table: pd.DataFrame, *, group: str = "group", time: str = "time", ax=None,
+@_renamed_data("table")
+def survival_plot(data: pd.DataFrame, *, group: str = "group", time: str = "time", ax=None,
                   locale: str | None = None, title: str | None = None):
     """Kaplan-Meier step curves per group with their pointwise 95% bands.
 
     Parameters
     ----------
-    table : DataFrame
+    data : DataFrame
         :attr:`cslib.retention.SurvivalCurves.table`: ``group``, ``time``,
-        ``survival``, ``ci_low``, ``ci_high``.
+        ``survival``, ``ci_low``, ``ci_high``. (``table=`` is the deprecated name.)
     """
-    _require(table, [group, time, "survival", "ci_low", "ci_high"], func="survival_plot")
+    _require(data, [group, time, "survival", "ci_low", "ci_high"], func="survival_plot")
     ax = _axes(ax)
-    for i, (name, part) in enumerate(table.groupby(group, sort=False)):
+    ends = {}
+    for i, (name, part) in enumerate(data.groupby(group, sort=False)):
         color = PALETTE[i % len(PALETTE)]
         part = part.sort_values(time)
         ax.step(part[time], part["survival"].astype(float), where="post", color=color,
-                label=str(name))
+                label=_wrap(name, 30))
         ax.fill_between(part[time], part["ci_low"].astype(float),
                         part["ci_high"].astype(float), step="post", color=color, alpha=0.15,
                         linewidth=0)
+        ends[str(name)] = (part[time].iloc[-1], float(part["survival"].iloc[-1]))
     ax.set_ylim(0, 1.02)
-    _percent_axis(ax.yaxis)
-    ax.legend(title=None)
+    _percent_axis(ax.yaxis, locale)
+    if ends:
+        ax.legend(title=None, loc="lower left")
+    alt = "; ".join(f"{name}: {report.fmt_pct(s, locale)} ({report.fmt_number(t, locale)})"
+                    for name, (t, s) in ends.items()) or None
     return _finish(ax, title=title, default=report.t("title.survival", locale),
                    xlabel=report.t("axis.months", locale),
-                   ylabel=report.t("axis.survival", locale))
+                   ylabel=report.t("axis.survival", locale), alt=alt)
 
 
 def _error_lengths(estimate, low, high) -> np.ndarray:
@@ -385,22 +718,32 @@ def _error_lengths(estimate, low, high) -> np.ndarray:
     return np.where(np.isfinite(err), np.maximum(err, 0.0), 0.0)
 
 
-def forest_plot(summary: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
-                locale: str | None = None, title: str | None = None):
-    """Ratios with 95% intervals on a log axis, a reference line at 1.
+@_renamed_data("summary")
+def forest_plot(data: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
+                locale: str | None = None, title: str | None = None,
+                min_features: int | None = None, terms: Mapping | None = None):
+    """Ratios with 95% intervals on a log axis (ticks both sides of 1, a line at 1).
 
     Parameters
     ----------
-    summary : DataFrame
+    data : DataFrame
         A model ``summary`` indexed by term with ``estimate``, ``ci_low`` and
         ``ci_high`` (a ``term`` column works too). The intercept is left out.
+        (``summary=`` is the deprecated name.)
     estimate : str
         ``"odds_ratio"`` or ``"hazard_ratio"``.
+    min_features : int, optional
+        Names ``key_adopter`` "Uses 2+ key features" (see :func:`readable_term`).
+    terms : mapping, optional
+        Term -> label, replacing :func:`readable_term`'s names.
     """
-    data = summary.set_index("term") if "term" in summary.columns else summary
+    data = data.set_index("term") if "term" in data.columns else data
     _require(data, [estimate, "ci_low", "ci_high"], func="forest_plot")
     data = data.loc[[str(i).lower() != "intercept" for i in data.index]]
-    ax = _axes(ax)
+    terms = dict(terms or {})
+    names = [_wrap(terms.get(i) or readable_term(i, locale, min_features=min_features), 26)
+             for i in data.index]
+    ax = _axes(ax, rows=_lines(names))
     y = np.arange(len(data))[::-1]
     est = data[estimate].astype(float).to_numpy()
     low = data["ci_low"].astype(float).to_numpy()
@@ -410,20 +753,30 @@ def forest_plot(summary: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
     ax.errorbar(est[ok], y[ok], xerr=err[:, ok], fmt="o", color=PALETTE[0], capsize=4)
     ax.axvline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
     ax.set_xscale("log")
-    _ratio_axis(ax.xaxis, locale)
-    ax.set_yticks(y)
-    ax.set_yticklabels(_labels(data.index))
+    _ratio_axis(ax.xaxis, locale, np.concatenate([est[ok], low[ok], high[ok]]))
+    _y_categories(ax, y, names)
     ax.set_ylim(-0.7, len(data) - 0.3)
     ax.grid(axis="y", visible=False)
     label = report.column_label(estimate, locale)
+    alt = "; ".join(
+        f"{name.replace(chr(10), ' ')} {report.fmt_number(e, locale, 2)} ("
+        + report.t("ci", locale, level="95%", low=report.fmt_number(lo, locale, 2),
+                   high=report.fmt_number(hi, locale, 2)) + ")"
+        for name, e, lo, hi in zip(names, est, low, high, strict=True) if np.isfinite(e))
     return _finish(ax, title=title, default=report.t("title.forest", locale, estimate=label),
-                   xlabel=label, ylabel=report.column_label("term", locale))
+                   xlabel=label, ylabel=report.column_label("term", locale), alt=alt or None)
 
 
 # --------------------------------------------------------------------------- rates
+@_renamed_data("table")
 def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
               locale: str | None = None, title: str | None = None):
     """One bar per ``x`` with its 95% interval (``ci_low``/``ci_high``) when present.
+
+    A few short names stand under upright bars; many or long names are written
+    beside horizontal bars, so no name is cut or runs into the next. Rows whose
+    ``complete`` is False (a survey wave still collecting answers) are hatched,
+    with a legend entry.
 
     Parameters
     ----------
@@ -438,67 +791,130 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
     if data[x].duplicated().any():
         raise ParamsError(f"plots.bar_rates: several rows per `{x}`; pass one row per "
                           f"`{x}` (compute the rates with by=None or filter one group).")
-    ax = _axes(ax)
-    pos = np.arange(len(data))
+    names = _labels(data[x])
     rate = data[y].astype(float).to_numpy()
-    ax.bar(pos, rate, color=PALETTE[0], width=0.7)
+    size = _tick_size("x")
+    upright = len(names) <= 8 and (not names or (max(
+        _text_width(_wrap(t, 14, max_lines=2), size) for t in names) + 0.15
+        <= _PLOT_AREA / len(names) and all(
+            "\u2026" not in _wrap(t, 14, max_lines=2) for t in names)))
+    wrapped = [_wrap(t, 14 if upright else 28, max_lines=2 if upright else 3) for t in names]
+    ax = _axes(ax, rows=None if upright else _lines(wrapped))
+    complete = _flag(data, "complete", True)
+    pos = np.arange(len(data)) if upright else np.arange(len(data))[::-1]
+    draw = ax.bar if upright else ax.barh
+    face = [PALETTE[0] if c else "white" for c in complete]
+    bars = draw(pos, rate, 0.7, color=face, edgecolor=PALETTE[0], linewidth=1.2)
+    for bar, done in zip(bars, complete, strict=True):
+        if not done:
+            bar.set_hatch("//")
     if {"ci_low", "ci_high"} <= set(data.columns):
         err = _error_lengths(rate, data["ci_low"], data["ci_high"])
-        ax.errorbar(pos, rate, yerr=err, fmt="none",
-                    ecolor="#24292f", capsize=4, linewidth=1.2)
-    ax.set_xticks(pos)
-    ax.set_xticklabels(_labels(data[x]), rotation=0 if len(data) <= 6 else 45,
-                       ha="center" if len(data) <= 6 else "right")
-    _percent_axis(ax.yaxis)
-    ax.set_ylim(0, 1.0 if np.nanmax(np.append(rate, 0)) > 0.5 else None)
-    ax.grid(axis="x", visible=False)
+        kw = {"yerr": err} if upright else {"xerr": err}
+        (ax.errorbar(pos, rate, fmt="none", ecolor="#24292f", capsize=4, linewidth=1.2, **kw)
+         if upright else ax.errorbar(rate, pos, fmt="none", ecolor="#24292f", capsize=4,
+                                     linewidth=1.2, **kw))
+    if not complete.all():
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(facecolor="white", edgecolor=PALETTE[0], hatch="//",
+                                 label=report.t("plot.collecting", locale))],
+                  loc="upper right")
+    top = 1.0 if np.nanmax(np.append(rate, 0)) > 0.5 else None
+    value_axis = ax.yaxis if upright else ax.xaxis
+    if upright:
+        if top is not None and not complete.all():
+            top = 1.15  # room for the legend above the bars
+        ax.set_xticks(pos)
+        ax.set_xticklabels(wrapped)
+        ax.set_ylim(0, top)
+        ax.grid(axis="x", visible=False)
+    else:
+        _y_categories(ax, pos, wrapped)
+        ax.set_xlim(0, top)
+        ax.set_ylim(-0.7, len(data) - 0.3)
+        ax.grid(axis="y", visible=False)
+    _percent_axis(value_axis, locale)
     x_label, y_label = report.column_label(x, locale), report.column_label(y, locale)
+    alt = _alt_range(names, rate, lambda v: report.fmt_pct(v, locale), locale)
     return _finish(ax, title=title, default=report.t("title.bar_rates", locale, y=y_label,
                                                      x=x_label.lower()),
-                   xlabel=x_label, ylabel=y_label)
+                   xlabel=x_label if upright else y_label,
+                   ylabel=y_label if upright else x_label, alt=alt)
 
 
-def loop_vs_nps(weekly: pd.DataFrame, *, x: str = "period_end", ax=None,
+@_renamed_data("weekly")
+def loop_vs_nps(data: pd.DataFrame, *, x: str = "period_end", ax=None,
                 locale: str | None = None, title: str | None = None):
     """Weekly NPS (left axis, with its band) and the share of loops closed in SLA (right).
 
+    A week still under way (``complete`` False) is drawn as hollow points joined by a
+    dotted line, with a legend entry: its numbers will still change.
+
     Parameters
     ----------
-    weekly : DataFrame
+    data : DataFrame
         :attr:`cslib.nps.LoopClosure.weekly`: ``period_end``, ``nps``,
-        ``ci_low``, ``ci_high``, ``share_in_sla``.
+        ``ci_low``, ``ci_high``, ``share_in_sla``, ``complete``. (``weekly=`` is
+        the deprecated name.)
 
     Returns
     -------
     matplotlib.axes.Axes
         The NPS axes; the share axes is its twin (``ax.figure.axes[1]``).
     """
-    _require(weekly, [x, "nps", "share_in_sla"], func="loop_vs_nps")
+    _require(data, [x, "nps", "share_in_sla"], func="loop_vs_nps")
     ax = _axes(ax)
-    data = weekly.sort_values(x)
+    data = data.sort_values(x)
+    done = _flag(data, "complete", True)
+    full = data.loc[done]
     if {"ci_low", "ci_high"} <= set(data.columns):
-        _band(ax, data[x], data["ci_low"], data["ci_high"], color=PALETTE[0], locale=locale)
-    ax.plot(data[x], data["nps"].astype(float), color=PALETTE[0], marker="o",
+        _band(ax, full[x], full["ci_low"], full["ci_high"], color=PALETTE[0], locale=locale)
+    ax.plot(full[x], full["nps"].astype(float), color=PALETTE[0], marker="o",
             label=report.t("axis.nps", locale))
     ax.set_ylabel(report.t("axis.nps", locale), color=PALETTE[0])
     right = ax.twinx()
-    right.plot(data[x], data["share_in_sla"].astype(float), color=PALETTE[1], marker="s",
+    right.plot(full[x], full["share_in_sla"].astype(float), color=PALETTE[1], marker="s",
                linestyle="--", label=report.t("axis.loops", locale))
+    if not done.all():
+        # the partial weeks, joined to the last complete one by a dotted line
+        tail = data.iloc[max(0, int(np.argmin(done)) - 1):] if done.any() else data
+        for axis, column, marker, color in ((ax, "nps", "o", PALETTE[0]),
+                                            (right, "share_in_sla", "s", PALETTE[1])):
+            axis.plot(tail[x], tail[column].astype(float), color=color, linestyle=":",
+                      linewidth=1.2)
+            axis.scatter(data.loc[~done, x], data.loc[~done, column].astype(float),
+                         marker=marker, facecolor="white", edgecolor=color, zorder=4,
+                         linewidth=1.5)
+        from matplotlib.lines import Line2D
+
+        partial = Line2D([], [], marker="o", linestyle=":", color=_GREY,
+                         markerfacecolor="white", label=report.t("plot.partial", locale))
     right.set_ylim(0, 1.05)
-    _percent_axis(right.yaxis)
+    _percent_axis(right.yaxis, locale)
     right.set_ylabel(report.t("axis.loops", locale), color=PALETTE[1])
     right.grid(False)
-    _date_axis(ax.xaxis)
+    _date_axis(ax.xaxis, locale)
     handles = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
-    ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper center",
-              bbox_to_anchor=(0.5, -0.18), ncol=3)
+    extra = ([partial], [partial.get_label()]) if not done.all() else ([], [])
+    labels = handles[1] + more[1] + extra[1]
+    ax.legend(handles[0] + more[0] + extra[0], labels, loc="upper center",
+              bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(labels)) if labels else 1)
+    alt = None
+    if len(full):
+        last = full.iloc[-1]
+        alt = report.t("plot.alt.latest", locale, when=_when(last[x], locale),
+                       value=f"NPS {report.fmt_number(last['nps'], locale)}, "
+                             f"{report.t('axis.loops', locale).lower()} "
+                             f"{report.fmt_pct(last['share_in_sla'], locale)}")
     return _finish(ax, title=title, default=report.t("title.loops", locale),
-                   xlabel=report.t("axis.week_end", locale))
+                   xlabel=report.t("axis.week_end", locale), alt=alt)
 
 
 # --------------------------------------------------------------------------- survey
-def stratum_mix(mix: pd.DataFrame, *, wave: str = "wave", strata: str = "user_type",
+@_renamed_data("mix")
+def stratum_mix(data: pd.DataFrame, *, wave: str = "wave", strata: str = "user_type",
                 value: str = "share", ax=None, locale: str | None = None,
                 title: str | None = None):
     """Each survey wave's mix of strata (user types) as 100% stacked bars.
@@ -508,32 +924,37 @@ def stratum_mix(mix: pd.DataFrame, *, wave: str = "wave", strata: str = "user_ty
 
     Parameters
     ----------
-    mix : DataFrame
+    data : DataFrame
         :attr:`cslib.survey.SurveyHealth.mix`: one row per wave and stratum
-        with the stratum's ``share`` of the wave's invitations.
+        with the stratum's ``share`` of the wave's invitations. (``mix=`` is the
+        deprecated name.)
     wave, strata, value : str
         Column names.
     """
-    _require(mix, [wave, strata, value], func="stratum_mix")
+    _require(data, [wave, strata, value], func="stratum_mix")
     ax = _axes(ax)
-    grid = (mix.pivot_table(index=wave, columns=strata, values=value, aggfunc="sum",
-                            observed=True)
+    grid = (data.pivot_table(index=wave, columns=strata, values=value, aggfunc="sum",
+                             observed=True)
             .fillna(0.0).sort_index())
     pos = np.arange(len(grid))
     bottom = np.zeros(len(grid))
     for i, name in enumerate(grid.columns):
         share = grid[name].to_numpy(dtype=float)
         ax.bar(pos, share, bottom=bottom, width=0.8, color=PALETTE[i % len(PALETTE)],
-               label=str(name), edgecolor="white", linewidth=0.5)
+               label=_wrap(name, 18, max_lines=2), edgecolor="white", linewidth=0.5)
         bottom += share
-    ax.set_xticks(pos)
-    ax.set_xticklabels(_labels(grid.index), rotation=0 if len(grid) <= 13 else 45)
+    _x_categories(ax, pos, _labels(grid.index), width=_PLOT_AREA - 1.6)
     ax.set_ylim(0, 1.0)
-    _percent_axis(ax.yaxis)
+    _percent_axis(ax.yaxis, locale)
     ax.grid(axis="x", visible=False)
     if len(grid.columns):
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0),
                   title=report.column_label(strata, locale))
+    alt = report.t("plot.alt.waves", locale, n=len(grid))
+    if len(grid.columns):
+        overall = data.groupby(strata, observed=True)[value].mean()
+        alt += "; " + ", ".join(f"{k} {report.fmt_pct(v, locale, 0)}"
+                                for k, v in overall.items())
     return _finish(ax, title=title, default=report.t("title.mix", locale),
                    xlabel=report.column_label(wave, locale),
-                   ylabel=report.t("axis.share_of_wave", locale))
+                   ylabel=report.t("axis.share_of_wave", locale), alt=alt)

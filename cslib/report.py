@@ -48,7 +48,7 @@ __all__ = [
     "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
     "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
     "VIEW_COLUMNS", "FCR_COLUMNS", "ADOPTION_HEADLINE", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
-    "table_html", "show_table", "show_markdown", "callout_html", "callout",
+    "table_html", "table_csv", "show_table", "show_markdown", "callout_html", "callout",
     "verbatims_html", "show_verbatims", "capture_warnings", "WarningNotes",
 ]
 
@@ -1187,7 +1187,7 @@ def column_label(name, locale: str | None = None) -> str:
 
 def table_html(data: pd.DataFrame, *, locale: str | None = None,
                columns: Mapping | Sequence | None = None, formats: Mapping | None = None,
-               max_rows: int = 50) -> str:
+               max_rows: int = 50, max_columns: int | None = 9, csv: bool = True) -> str:
     """An HTML table of ``data``: escaped, formatted for ``locale``, no index.
 
     Parameters
@@ -1210,11 +1210,20 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
         decimals, counts with thousands separators).
     max_rows : int
         Show at most this many rows, with a note saying how many there are.
+    max_columns : int or None
+        A table with more columns is shown as several tables of at most this
+        many, each repeating the first (key) column, so that no column hides
+        behind a sideways scroll on a laptop or falls off an A4 page. None:
+        one table.
+    csv : bool
+        Add a link that downloads the table's data (every row and shown column)
+        as CSV (see :func:`table_csv`).
 
     Returns
     -------
     str
-        ``<div class="cs-table-wrap"><table class="cs-table">...</table></div>``.
+        ``<div class="cs-table-wrap"><table class="cs-table">...</table></div>``
+        (one per part), then the CSV link.
     """
     locale = _loc(locale)
     formats = dict(formats or {})
@@ -1242,23 +1251,37 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
              else _header(source, label, locale) for source, label in spec.items()]
     body_cols = list(spec)
     shown = data.head(max_rows)
-    out = ['<div class="cs-table-wrap"><table class="cs-table">', "<thead><tr>"]
-    out += [f'<th scope="col">{_escape(h)}</th>' for h in heads]
-    out.append("</tr></thead><tbody>")
     kinds = {c: (kind_of(c[0]) if isinstance(c, tuple) else kind_of(c)) for c in body_cols}
-    for _, row in shown.iterrows():
-        out.append("<tr>")
-        for c in body_cols:
-            kind = kinds[c]
-            if isinstance(c, tuple):
-                kind = kind if isinstance(kind, str) and kind in _KINDS else "number"
-                text = _range(row[c[0]], row[c[1]], locale, kind)
-            else:
-                text = _cell(row[c], kind, locale)
-            style = ' style="text-align:left"' if kind == "text" else ""
-            out.append(f"<td{style}>{_escape(text)}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
+    # Layout: a wide table becomes several, each with the first (key) column again.
+    positions = list(range(len(body_cols)))
+    if max_columns is not None and max_columns >= 2 and len(positions) > max_columns:
+        rest, width = positions[1:], max_columns - 1
+        n_parts = -(-len(rest) // width)
+        width = -(-len(rest) // n_parts)  # parts of even width: 13 -> 7 + 6, not 7 + 1...
+        parts = [[0, *rest[i:i + width]] for i in range(0, len(rest), width)]
+    else:
+        parts = [positions]
+    out = []
+    for part in parts:
+        split = " cs-table-part" if len(parts) > 1 else ""
+        out += [f'<div class="cs-table-wrap"><table class="cs-table{split}">', "<thead><tr>"]
+        out += [f'<th scope="col">{_escape(heads[i])}</th>' for i in part]
+        out.append("</tr></thead><tbody>")
+        for _, row in shown.iterrows():
+            out.append("<tr>")
+            for c in (body_cols[i] for i in part):
+                kind = kinds[c]
+                if isinstance(c, tuple):
+                    kind = kind if isinstance(kind, str) and kind in _KINDS else "number"
+                    text = _range(row[c[0]], row[c[1]], locale, kind)
+                else:
+                    text = _cell(row[c], kind, locale)
+                style = ' style="text-align:left"' if kind == "text" else ""
+                out.append(f"<td{style}>{_escape(text)}</td>")
+            out.append("</tr>")
+        out.append("</tbody></table></div>")
+    if csv and len(data) and body_cols:
+        out.append(_csv_link(data, spec, heads, locale))
     if len(data) == 0:
         out.append(f'<p class="cs-muted">{_escape(t("no_rows", locale))}</p>')
     elif len(data) > len(shown):
@@ -1266,6 +1289,108 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
                  total=fmt_number(len(data), locale))
         out.append(f'<p class="cs-muted">{_escape(note)}</p>')
     return "".join(out)
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_value(value, locale: str) -> str:
+    """One CSV cell: numbers with the locale's decimal mark and no grouping, text that a
+    spreadsheet would run as a formula prefixed with ``'``."""
+    if _missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return t("yes" if value else "no", locale)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        text = f"{float(value):.10g}"
+        return text.replace(".", ",") if locale == "pt-BR" else text
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def table_csv(data: pd.DataFrame, *, locale: str | None = None,
+              columns: Mapping | Sequence | None = None) -> str:
+    """``data`` as CSV text for a spreadsheet, headers as :func:`table_html` writes them.
+
+    In ``pt-BR`` the separator is ``;`` and the decimal mark a comma (what Excel
+    expects there); in English ``,`` and a point. The text starts with a UTF-8
+    byte order mark, so that Excel reads the accents right. Every row is written;
+    numbers are written in full (fractions stay fractions: 0.125, not 12.5%);
+    text cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return get a leading ``'``, so that a spreadsheet shows them instead of
+    running them as a formula. An interval column ``(low, high)`` is written as
+    its two columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"plan": ["Pro", "=HYPERLINK(1)"], "rate": [0.125, 0.5]})
+    >>> print(table_csv(frame, locale="pt-BR").lstrip("\ufeff"), end="")
+    Plano;Taxa
+    Pro;0,125
+    '=HYPERLINK(1);0,5
+    >>> table_csv(frame, locale="en").splitlines()[1]
+    'Pro,0.125'
+    """
+    locale = _loc(locale)
+    if columns is None:
+        spec = {c: None for c in data.columns}
+    elif isinstance(columns, Mapping):
+        spec = dict(columns)
+    else:
+        spec = {c: None for c in columns}
+    if FIRST_COLUMN in spec and len(data.columns):
+        first = data.columns[0]
+        spec = {(first if k == FIRST_COLUMN else k): v for k, v in spec.items()
+                if k == FIRST_COLUMN or k != first}
+    heads, cols = [], []
+    for source, label in spec.items():
+        if isinstance(source, tuple):
+            for c in source:
+                if c in data.columns:
+                    heads.append(_header(c, None, locale))
+                    cols.append(c)
+        elif source in data.columns:
+            heads.append(_header(source, label, locale))
+            cols.append(source)
+    return _csv_text(data, cols, heads, locale)
+
+
+def _csv_text(data: pd.DataFrame, cols: Sequence, heads: Sequence[str], locale: str) -> str:
+    import csv as csv_module
+    import io
+
+    buffer = io.StringIO()
+    writer = csv_module.writer(buffer, delimiter=";" if locale == "pt-BR" else ",",
+                               lineterminator="\r\n")
+    writer.writerow([_csv_value(h, locale) for h in heads])
+    for values in data[list(cols)].itertuples(index=False, name=None):
+        writer.writerow([_csv_value(v, locale) for v in values])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _csv_link(data: pd.DataFrame, spec: Mapping, heads: Sequence[str], locale: str) -> str:
+    """The table's download link: its CSV in a ``data:`` URI (the page stays one file)."""
+    import base64
+
+    cols, names = [], []
+    for (source, _label), head in zip(spec.items(), heads, strict=True):
+        if isinstance(source, tuple):
+            for c in source:
+                cols.append(c)
+                names.append(_header(c, None, locale))
+        else:
+            cols.append(source)
+            names.append(head)
+    text = _csv_text(data, cols, names, locale)
+    uri = "data:text/csv;charset=utf-8;base64," + base64.b64encode(
+        text.encode("utf-8")).decode("ascii")
+    name = _escape(t("table.csv_file", locale))
+    return (f'<p class="cs-csv"><a download="{name}.csv" href="{uri}">'
+            f'{_escape(t("table.csv_link", locale))}</a></p>')
 
 
 def _display(obj) -> None:
@@ -1276,12 +1401,12 @@ def _display(obj) -> None:
 
 def show_table(data: pd.DataFrame, *, locale: str | None = None,
                columns: Mapping | Sequence | None = None, formats: Mapping | None = None,
-               max_rows: int = 50) -> None:
+               max_rows: int = 50, max_columns: int | None = 9, csv: bool = True) -> None:
     """Display :func:`table_html` in a notebook."""
     from IPython.display import HTML
 
     _display(HTML(table_html(data, locale=locale, columns=columns, formats=formats,
-                             max_rows=max_rows)))
+                             max_rows=max_rows, max_columns=max_columns, csv=csv)))
 
 
 def show_markdown(text: str) -> None:

@@ -170,7 +170,7 @@ def test_forest_plot_drops_the_intercept():
                            index=pd.Index(["Intercept", "key_adopter", "segment[T.SMB]"],
                                           name="term"))
     ax = plots.forest_plot(summary)
-    assert _ticks(ax.get_yticklabels()) == ["key_adopter", "segment[T.SMB]"]
+    assert _ticks(ax.get_yticklabels()) == ["Uses the key features", "Segment: SMB"]
     assert ax.get_xscale() == "log"
     ax.figure.canvas.draw()
     # intervals from 0.41 to 1.9: ticks at 0.5, 1 and 2 (1-2-5 steps), plain numbers
@@ -268,7 +268,8 @@ EVERY_PLOT = {
 
 
 def test_every_plot_helper_is_listed():
-    assert sorted(EVERY_PLOT) == sorted(set(plots.__all__) - {"PALETTE", "set_style"})
+    assert sorted(EVERY_PLOT) == sorted(set(plots.__all__) - {"PALETTE", "set_style",
+                                                              "readable_term", "figure_alt"})
 
 
 @pytest.mark.parametrize("name", sorted(EVERY_PLOT))
@@ -334,3 +335,152 @@ def test_an_inline_figure_is_rendered_once_in_a_kernel(monkeypatch):
     assert [o["output_type"] for o in nb.cells[1].outputs] == ["display_data"]
     assert "image/png" in nb.cells[1].outputs[0]["data"]
     assert nb.cells[2].outputs[0]["text"].strip() == "1"
+
+
+# --------------------------------------------------------------------------- legibility
+def _names(n, long):
+    base = "Customer success account group number" if long else "g"
+    return [f"{base} {i:02d}"[:40] if long else f"{base}{i}" for i in range(n)]
+
+
+def _extreme_cases():
+    """Every helper on realistic and extreme data: 1, 2, 25 and 60 rows, 40-character
+    names, rates near 0% and near 100%."""
+    cases = []
+    for n, long in ((1, False), (2, True), (25, False), (25, True)):
+        names = _names(n, long)
+        for low in (0.02, 0.97):
+            rate = low + np.linspace(0, 0.025, n)
+            cases.append((f"bar_rates-{n}-{long}-{low}", lambda names=names, rate=rate:
+                          plots.bar_rates(pd.DataFrame({"plan": names, "rate": rate,
+                                                        "ci_low": rate - 0.005,
+                                                        "ci_high": rate + 0.005}), x="plan")))
+        nps = np.linspace(-40, 60, n)
+        cases.append((f"nps_by_group-{n}-{long}", lambda names=names, nps=nps:
+                      plots.nps_by_group(pd.DataFrame({"plan": names, "nps": nps,
+                                                       "ci_low": nps - 10, "ci_high": nps + 10}),
+                                         group="plan")))
+        terms = [f"plan[T.{x}]" for x in names]
+        ratio = np.exp(np.linspace(-0.1, 0.1, n))
+        cases.append((f"forest_plot-{n}-{long}", lambda terms=terms, ratio=ratio:
+                      plots.forest_plot(pd.DataFrame({"odds_ratio": ratio, "ci_low": ratio * 0.95,
+                                                      "ci_high": ratio * 1.05},
+                                                     index=pd.Index(terms, name="term")))))
+    for n in (1, 2, 25, 60):
+        periods = [str(p) for p in pd.period_range("2021-01", periods=n, freq="M")]
+        grr = 0.95 + np.linspace(0, 0.02, n)
+        cases.append((f"rate_trend-{n}", lambda periods=periods, grr=grr: plots.rate_trend(
+            pd.DataFrame({"period": periods, "grr": grr, "nrr": grr + 0.005}))))
+        ends = pd.date_range("2026-01-04", periods=n, freq="W")
+        cases.append((f"nps_trend-{n}", lambda ends=ends: plots.nps_trend(pd.DataFrame({
+            "period_end": ends, "nps": np.linspace(10, 30, len(ends)),
+            "ci_low": np.linspace(0, 20, len(ends)), "ci_high": np.linspace(20, 40, len(ends))}))))
+        cases.append((f"loop_vs_nps-{n}", lambda ends=ends: plots.loop_vs_nps(pd.DataFrame({
+            "period_end": ends, "nps": np.linspace(10, 30, len(ends)),
+            "share_in_sla": np.linspace(0.01, 0.99, len(ends)),
+            "complete": [True] * (len(ends) - 1) + [False]}))))
+        waves = np.repeat(np.arange(1, n + 1), 2)
+        cases.append((f"stratum_mix-{n}", lambda waves=waves: plots.stratum_mix(pd.DataFrame({
+            "wave": waves, "user_type": ["admin", "end user"] * (len(waves) // 2),
+            "share": [0.4, 0.6] * (len(waves) // 2)}))))
+    for rows in (2, 25):
+        cohorts = [f"{2020 + i // 4}Q{i % 4 + 1}" for i in range(rows)]
+        cases.append((f"cohort_heatmap-{rows}", lambda cohorts=cohorts: plots.cohort_heatmap(
+            pd.DataFrame({"cohort": np.repeat(cohorts, 8),
+                          "period": [f"2026Q{q}" if q < 5 else f"2027Q{q - 4}"
+                                     for q in range(1, 9)] * len(cohorts),
+                          "nps": 10.0, "n": 40, "small_sample": False}))))
+    survival = pd.DataFrame({"group": np.repeat(["0-1 key features", "2 key features"], 30),
+                             "time": np.tile(np.arange(30), 2),
+                             "survival": np.tile(np.linspace(1, 0.5, 30), 2),
+                             "ci_low": np.nan, "ci_high": np.nan})
+    cases.append(("survival_plot", lambda: plots.survival_plot(survival)))
+    cases.append(("revenue_waterfall", lambda: plots.revenue_waterfall(_ROW, locale="pt-BR")))
+    return cases
+
+
+def _overlaps(labels, renderer):
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in labels
+             if t.get_visible() and t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:]
+            if box_a.overlaps(box_b)]
+
+
+@pytest.mark.parametrize(("name", "draw"), _extreme_cases(), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_tick_and_category_labels_never_overlap_or_repeat(name, draw):
+    ax = draw()
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for axes in fig.axes:
+        if axes.get_label() == "<colorbar>":
+            continue
+        for axis in (axes.xaxis, axes.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            shown = [t for t, loc in zip(axis.get_ticklabels(), axis.get_majorticklocs(),
+                                         strict=False)
+                     if lo - 1e-9 <= loc <= hi + 1e-9 and t.get_visible() and t.get_text()]
+            texts = [t.get_text() for t in shown]
+            assert len(texts) == len(set(texts)), (name, texts)
+            assert _overlaps(shown, renderer) == [], name
+    plt.close(fig)
+
+
+def test_rate_ticks_near_zero_have_the_decimals_they_need():
+    ax = plots.rate_trend(pd.DataFrame({"period": ["a", "b", "c"],
+                                        "logo_churn": [0.02, 0.03, 0.045]}),
+                          rates=["logo_churn"])
+    ax.figure.canvas.draw()
+    texts = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    # ticks every half a point: "2.0%", "2.5%", ..., never "2%, 2%, 3%"
+    assert "2.5%" in texts and len(texts) == len(set(texts))
+
+
+def test_forest_plot_log_axis_has_ticks_on_both_sides_of_one():
+    summary = pd.DataFrame({"hazard_ratio": [1.05, 1.2], "ci_low": [1.01, 1.1],
+                            "ci_high": [1.1, 1.3]}, index=["key_adopter", "plan[T.Pro]"])
+    ax = plots.forest_plot(summary, estimate="hazard_ratio", min_features=2)
+    ticks = [v for v in ax.xaxis.get_majorticklocs() if ax.get_xlim()[0] <= v <= ax.get_xlim()[1]]
+    assert ax.get_xscale() == "log" and min(ticks) < 1 < max(ticks)
+    assert _ticks(ax.get_yticklabels()) == ["Uses 2+ key features", "Plan: Pro"]
+
+
+def test_cohort_heatmap_hatches_small_cells_and_labels_every_row():
+    cohorts = pd.DataFrame({"cohort": [f"2024Q{q}" for q in range(1, 5)] * 2 + ["2025Q1"] * 2,
+                            "period": ["2026Q1"] * 4 + ["2026Q2"] * 4 + ["2026Q1", "2026Q2"],
+                            "nps": [10.0, -100.0, 20.0, 30.0, 5.0, 15.0, 25.0, 35.0, 40, 45],
+                            "n": [50, 2, 40, 45, 50, 60, 40, 45, 33, 31]})
+    cohorts["small_sample"] = cohorts["n"] < 30
+    ax = plots.cohort_heatmap(cohorts)
+    assert _ticks(ax.get_yticklabels()) == ["2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1"]
+    texts = [t.get_text() for t in ax.texts]
+    assert "-100" not in texts and "n=2" in texts  # the 2-answer cell shows its count only
+    assert [p.get_hatch() for p in ax.patches if p.get_hatch()] == ["///"]
+    assert "1 cells with a small sample" in plots.figure_alt(ax.figure)
+
+
+def test_partial_weeks_and_collecting_waves_are_drawn_apart():
+    weekly = _WEEKLY.assign(complete=[True, False])
+    ax = plots.loop_vs_nps(weekly)
+    assert "partial week" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert list(ax.lines[0].get_ydata()) == [20.0]  # the solid line stops at complete weeks
+    waves = pd.DataFrame({"wave": [1, 2], "response_rate": [0.3, 0.1],
+                          "complete": [True, False]})
+    ax = plots.bar_rates(waves, x="wave", y="response_rate")
+    assert [bool(p.get_hatch()) for p in ax.patches[:2]] == [False, True]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["still collecting answers"]
+
+
+def test_old_argument_names_still_work_with_a_warning():
+    with pytest.warns(DeprecationWarning, match=r"rolling=\.\.\.\) is deprecated"):
+        ax = plots.nps_trend(rolling=ROLLING)
+    assert ax.get_title("left")
+    with pytest.raises(TypeError, match="pass the data once"):
+        plots.nps_trend(ROLLING, rolling=ROLLING)
+
+
+def test_alt_text_says_title_and_key_figure():
+    ax = plots.nps_trend(ROLLING)
+    assert plots.figure_alt(ax.figure) == (
+        "Rolling NPS with its 95% CI. Latest 27 Sep 2026: NPS 40 (95% CI 27 to 53).")
