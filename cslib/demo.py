@@ -52,8 +52,9 @@ Examples
 >>> from cslib.demo import generate_warehouse
 >>> wh = generate_warehouse(50, n_months=6, seed=1)
 >>> sorted(wh)  # doctest: +NORMALIZE_WHITESPACE
-['accounts', 'loop_actions', 'mrr', 'nps_invitations', 'nps_responses', 'tickets',
- 'usage', 'users']
+['accounts', 'loop_actions', 'mrr', 'nps_invitations', 'nps_responses',
+ 'onboarding_milestones', 'opportunities', 'opportunity_stages', 'tickets', 'usage',
+ 'users']
 >>> wh["accounts"].columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
 ['account_id', 'name', 'segment', 'plan', 'region', 'signup_date', 'csm', 'cac',
  'employees']
@@ -384,7 +385,15 @@ def generate_warehouse(
 
     acc = _accounts(rng_acc, n, t0, end)
     seg = acc.pop("_seg")
-    sim = _simulate(rng_sim, acc, seg, n_hist, w0)
+    # --- journey hook (issue 17): sales funnel and onboarding, planted churn terms -------
+    from .demo_journey import churn_log_odds, journey_tables
+
+    journey, journey_per_account = journey_tables(
+        pd.DataFrame({k: acc[k] for k in ("account_id", "segment", "signup_date")}),
+        end=pd.Timestamp(end_ts), seed=seed)
+    sim = _simulate(rng_sim, acc, seg, n_hist, w0,
+                    extra_logit=lambda life: churn_log_odds(journey_per_account, life))
+    # --- end of journey hook ---------------------------------------------------------------
     users, u_acc, n_users = _users(rng_users, acc, seg)
     usage = _usage(rng_usage, acc, sim, n_users, window)
     mrr = _mrr(acc, sim, window)
@@ -405,6 +414,7 @@ def generate_warehouse(
         "tickets": tickets,
         "loop_actions": loops,
         "nps_invitations": invitations,
+        **journey,  # journey hook (issue 17)
     }
 
 
@@ -447,7 +457,7 @@ def _accounts(rng, n, t0, end) -> dict:
     }
 
 
-def _simulate(rng, acc, seg, n_hist, w0) -> dict:
+def _simulate(rng, acc, seg, n_hist, w0, extra_logit=None) -> dict:
     """Month by month, vectorised over accounts: MRR per contract and adoption."""
     n = len(seg)
     n_out = n_hist - w0
@@ -486,7 +496,10 @@ def _simulate(rng, acc, seg, n_hist, w0) -> dict:
 
         was_active = active.copy()
         key_adopter = adopt[:, : len(KEY_FEATURES)].sum(axis=1) >= 2
-        p_churn = 1.0 / (1.0 + np.exp(-(base_logit + beta * key_adopter)))
+        logit = base_logit + beta * key_adopter
+        if extra_logit is not None:  # journey hook (issue 17): per-account terms by month of life
+            logit = logit + extra_logit(m - signup_m)
+        p_churn = 1.0 / (1.0 + np.exp(-logit))
         churn = was_active & (u_churn < p_churn)
         saved[churn] = price[churn]
         price[churn] = 0.0

@@ -408,6 +408,29 @@ TEXT: dict[str, tuple[str, str]] = {
     # report.table_html: the CSV download under every table
     "table.csv_link": ("Download the data (CSV)", "Baixar os dados (CSV)"),
     "table.csv_file": ("table", "tabela"),
+    # journey (issue 17)
+    "journey.ttv_median": ("Median time to value (accounts signed up to {month})",
+                           "Mediana do tempo até o valor (contas até {month})"),
+    "journey.ttv_share90": ("Share reaching value within 90 days (signed up to {month})",
+                            "Parcela que chega ao valor em 90 dias (contas até {month})"),
+    "journey.ttv_sentence": (
+        "Half the accounts reach value within {median} days; {share} reach it within 90 "
+        "days (95% interval {low} to {high}; Kaplan-Meier, accounts not there yet counted "
+        "as still on their way).",
+        "Metade das contas chega ao valor em até {median} dias; {share} chegam em 90 dias "
+        "(intervalo de 95% de {low} a {high}; Kaplan-Meier, contas que ainda não chegaram "
+        "contadas como a caminho)."),
+    "journey.ttv_none": ("Fewer than half the accounts have reached value yet, so the median "
+                         "time to value is not known.",
+                         "Menos da metade das contas chegou ao valor até agora: a mediana "
+                         "do tempo até o valor ainda não é conhecida."),
+    "journey.hazard": (
+        "Among accounts still paying at {landmark} months, {term} churn at {ratio} times the "
+        "monthly rate of the others (95% interval {low} to {high}).",
+        "Entre as contas que ainda pagavam aos {landmark} meses, {term} cancelam a {ratio} "
+        "vezes a taxa mensal das demais (intervalo de 95% de {low} a {high})."),
+    "journey.term.slow": ("accounts without value by day 90", "as contas sem valor até o dia 90"),
+    "journey.term.hurried": ("accounts sold in under 30 days", "as contas vendidas em menos de 30 dias"),
 }
 
 

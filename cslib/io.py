@@ -235,6 +235,7 @@ def load(
     read_names = list(dict.fromkeys(
         names + (["accounts"] if segment else [])
         + (["nps_responses"] if segment and "loop_actions" in names else [])
+        + (["opportunities"] if segment and "opportunity_stages" in names else [])
     ))
     kind = _kind(source)
     notes: list[str] = []

@@ -47,6 +47,16 @@ MAX_SHOWN = 200
 #: and month boundaries are its local months.
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
+#: The sales stages, in their order (``stages`` in the params file).
+DEFAULT_STAGES = ("lead", "qualified", "demo", "proposal", "negotiation")
+
+#: The onboarding milestones, in their order; the last one is "value" (``milestones``).
+DEFAULT_MILESTONES = ("kickoff", "integration", "training", "go-live")
+
+#: What one report covers (``cut`` in the params file): a segment, a CSM, or the sales
+#: owner of the account's won opportunity.
+CUTS = ("segment", "csm", "owner")
+
 
 def _clip(text: str, limit: int = MAX_SHOWN) -> str:
     """``text`` cut to ``limit`` characters, saying how much was left out."""
@@ -99,6 +109,9 @@ class BatchParams:
     csv: dict[str, Any] | None = None
     mask_pii: bool = True
     timezone: str = DEFAULT_TIMEZONE
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    milestones: tuple[str, ...] = DEFAULT_MILESTONES
+    cut: str = "segment"
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -236,6 +249,24 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
             problems.append(f"`mask_pii` must be true or false, got {data['mask_pii']!r}")
         else:
             out["mask_pii"] = data["mask_pii"]
+
+    for key in ("stages", "milestones"):
+        if key in data:
+            value = data[key]
+            if (not isinstance(value, list) or len(value) < 2
+                    or not all(isinstance(v, str) and v for v in value)
+                    or len(set(value)) != len(value)):
+                problems.append(f"`{key}` must be a list of at least two distinct names in "
+                                f"their order, e.g. {list(getattr(BatchParams, key))}, got "
+                                f"{_clip(repr(value))}")
+            else:
+                out[key] = tuple(value)
+    if "cut" in data:
+        if data["cut"] not in CUTS:
+            problems.append(f"`cut` must be one of {list(CUTS)} (what one report covers), "
+                            f"got {_clip(repr(data['cut']))}")
+        else:
+            out["cut"] = data["cut"]
 
     if problems:
         raise ParamsError(f"{where}: " + "; ".join(_clip(p, 4 * MAX_SHOWN) for p in problems)

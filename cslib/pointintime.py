@@ -6,7 +6,8 @@ day after it closed. :func:`known_at` applies the rule to a whole warehouse:
 
 - rows dated at or after the cut are left out (answers, invitations, tickets
   opened, loop actions, usage and MRR months);
-- facts learned later are undone: a ticket resolved after the cut is open;
+- facts learned later are undone: a ticket resolved after the cut is open, and
+  so is an opportunity won or lost after it (no account linked yet);
 - accounts that signed up after the cut do not exist yet, and neither do
   their rows in any table.
 
@@ -45,7 +46,7 @@ import pandas as pd
 
 from .periods import month_end
 
-__all__ = ["EVENT_DATES", "LATER_FACTS", "SIGNUP_DATE", "known_at", "cut_instant"]
+__all__ = ["EVENT_DATES", "LATER_FACTS", "LATER_STATES", "SIGNUP_DATE", "known_at", "cut_instant"]
 
 #: Per table, the column dating each row: a row dated at or after the cut is left out.
 #: ``mrr`` and ``usage`` are monthly (first day of the month), so month M's row is in.
@@ -56,12 +57,23 @@ EVENT_DATES: dict[str, str] = {
     "loop_actions": "done_at",
     "mrr": "month",
     "usage": "month",
+    "opportunities": "created_at",
+    "opportunity_stages": "entered_at",
+    "onboarding_milestones": "reached_at",
 }
 
 #: Per table, columns holding facts learned later than the row itself: a value dated at
 #: or after the cut is undone (set missing), as the fact was not known yet.
 LATER_FACTS: dict[str, tuple[str, ...]] = {
     "tickets": ("resolved_at",),
+}
+
+#: Per table, a date column whose fact changes the row's state, and what the other
+#: columns read before it: an opportunity closed at or after the cut was still open
+#: then, and not yet linked to the account it became (undone before the sign-up cut, so
+#: an opportunity won after the cut stays, open, while its account does not exist yet).
+LATER_STATES: dict[str, tuple[str, dict[str, object]]] = {
+    "opportunities": ("closed_at", {"outcome": "open", "account_id": None}),
 }
 
 #: The accounts table and its sign-up column: accounts signed up at or after the cut do
@@ -72,6 +84,7 @@ SIGNUP_DATE: tuple[str, str] = ("accounts", "signup_date")
 #: when the parent row is cut, so is the child.
 CHILDREN: tuple[tuple[str, str, str, str], ...] = (
     ("loop_actions", "response_id", "nps_responses", "response_id"),
+    ("opportunity_stages", "opportunity_id", "opportunities", "opportunity_id"),
 )
 
 
@@ -129,6 +142,19 @@ def known_at(tables: Mapping[str, pd.DataFrame], month=None, *,
         raise TypeError("known_at: pass either `month` or `at`.")
     cut = pd.Timestamp(at) if at is not None else cut_instant(month)
     out = {name: frame for name, frame in tables.items()}
+    for name, (fact, before) in LATER_STATES.items():
+        frame = out.get(name)
+        if frame is None or fact not in frame.columns:
+            continue
+        later = (_dates(frame[fact]) >= cut).to_numpy()
+        if later.any():
+            frame = frame.copy()
+            frame[fact] = frame[fact].mask(later)
+            for column, value in before.items():
+                if column in frame.columns:
+                    frame[column] = frame[column].mask(later, value) if value is not None \
+                        else frame[column].mask(later)
+            out[name] = frame
 
     table, column = SIGNUP_DATE
     gone: pd.Series | None = None

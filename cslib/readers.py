@@ -88,6 +88,9 @@ def _account_filter(table: str, accounts: str = "segment = $segment") -> str | N
     if table == "loop_actions":
         return ("response_id IN (SELECT response_id FROM nps_responses WHERE account_id IN "
                 f"(SELECT account_id FROM accounts WHERE {accounts}))")
+    if table == "opportunity_stages":
+        return ("opportunity_id IN (SELECT opportunity_id FROM opportunities WHERE account_id "
+                f"IN (SELECT account_id FROM accounts WHERE {accounts}))")
     return None
 
 
@@ -119,6 +122,8 @@ def _read_duckdb(path: str, names: Iterable[str], segment: str | None):
             query = f'SELECT * FROM "{name}"'
             params = {}
             where = _account_filter(name) if segment is not None else None
+            if name == "opportunity_stages" and "opportunities" not in present:
+                where = None  # validation says the stages name unknown opportunities
             if where:
                 # in the table's own order, as a whole-table read gives it (a filtered
                 # parallel scan would not keep it, and a report must not depend on luck)
@@ -254,6 +259,12 @@ def _segment_clause(sa, name: str, columns: dict, segment: str, schema: str | No
                      .select_from(sa.table("nps_responses", schema=schema))
                      .where(sa.column("account_id").in_(segment_ids.scalar_subquery())))
         return sa.column("response_id").in_(responses.scalar_subquery())
+    if name == "opportunity_stages" and "opportunity_id" in columns.get(name, set()) and \
+            {"opportunity_id", "account_id"} <= columns.get("opportunities", set()):
+        opps = (sa.select(sa.column("opportunity_id"))
+                .select_from(sa.table("opportunities", schema=schema))
+                .where(sa.column("account_id").in_(segment_ids.scalar_subquery())))
+        return sa.column("opportunity_id").in_(opps.scalar_subquery())
     return None
 
 
@@ -266,7 +277,8 @@ def _read_sql(url: str, names: Iterable[str], schema: str | None, segment: str |
             inspector = sa.inspect(con)
             present = set(inspector.get_table_names(schema=schema))
             columns = {n: {c["name"] for c in inspector.get_columns(n, schema=schema)}
-                       for n in ("accounts", "nps_responses", *names) if n in present}
+                       for n in ("accounts", "nps_responses", "opportunities", *names)
+                       if n in present}
             tables, files = {}, {}
             for name in names:
                 if name not in present:
@@ -305,6 +317,10 @@ def _filter_segment(tables: dict, segment: str) -> dict:
         la = out["loop_actions"]
         answered = out["nps_responses"]["response_id"]
         out["loop_actions"] = la.loc[is_in(la["response_id"], answered)]
+    if "opportunity_stages" in out and "opportunities" in out:
+        st = out["opportunity_stages"]
+        out["opportunity_stages"] = st.loc[is_in(st["opportunity_id"],
+                                                 out["opportunities"]["opportunity_id"])]
     return {k: v.reset_index(drop=True) for k, v in out.items()}
 
 

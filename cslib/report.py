@@ -1619,3 +1619,90 @@ def capture_warnings(locale: str | None = None) -> WarningNotes:
     ['only 12 answers in SMB']
     """
     return WarningNotes(locale)
+
+
+# --- journey (issue 17) ----------------------------------------------------------------------
+
+
+def journey_headlines(median: pd.DataFrame | None, shares: pd.DataFrame | None, *,
+                      locale: str | None = None, month=None) -> list[dict]:
+    """Median time to value and the share reaching value within 90 days, for the overview.
+
+    ``median`` is :func:`cslib.onboarding.median_time_to_value` (one group),
+    ``shares`` :func:`cslib.onboarding.share_reaching_value` (its 90-day row
+    is used). Each headline names its period: accounts signed up to ``month``.
+
+    Examples
+    --------
+    >>> med = pd.DataFrame({"group": ["all"], "n": [10], "reached": [6], "median": [48.0]})
+    >>> sh = pd.DataFrame({"within": [90], "share": [0.71], "ci_low": [0.6], "ci_high": [0.8]})
+    >>> [h["text"] for h in journey_headlines(med, sh, locale="en", month="2026-10")]
+    ['48 d', '71.0%']
+    """
+    locale = _loc(locale)
+    label = fmt_month_short(month, locale) if month is not None else ""
+    out = []
+    if median is not None and len(median):
+        value = float(median["median"].iloc[0])
+        out.append(_headline(t("journey.ttv_median", locale, month=label), value,
+                             f"{fmt_number(value, locale)} d" if not math.isnan(value) else None))
+    if shares is not None and len(shares):
+        row = shares.loc[shares["within"] == 90]
+        if len(row):
+            value = float(row["share"].iloc[0])
+            out.append(_headline(t("journey.ttv_share90", locale, month=label), value,
+                                 fmt_pct(value, locale)))
+    return out
+
+
+def time_to_value_sentence(median: pd.DataFrame, shares: pd.DataFrame, *,
+                           locale: str | None = None) -> str:
+    """Time to value in plain words: the median and the share within 90 days.
+
+    Examples
+    --------
+    >>> med = pd.DataFrame({"group": ["all"], "median": [48.0]})
+    >>> sh = pd.DataFrame({"within": [90], "share": [0.71], "ci_low": [0.6], "ci_high": [0.8]})
+    >>> time_to_value_sentence(med, sh, locale="en")[:60]
+    'Half the accounts reach value within 48 days; 71.0% reach it'
+    """
+    locale = _loc(locale)
+    value = float(median["median"].iloc[0]) if len(median) else float("nan")
+    row = shares.loc[shares["within"] == 90]
+    if math.isnan(value) or not len(row):
+        return t("journey.ttv_none", locale)
+    return t("journey.ttv_sentence", locale, median=fmt_number(value, locale),
+             share=fmt_pct(row["share"].iloc[0], locale),
+             low=fmt_pct(row["ci_low"].iloc[0], locale),
+             high=fmt_pct(row["ci_high"].iloc[0], locale))
+
+
+def journey_hazard_sentence(cox, term: str, *, landmark: int = 3,
+                            locale: str | None = None) -> str | None:
+    """One Cox hazard ratio of the journey in plain words (``term``: slow or hurried).
+
+    ``cox`` is :func:`cslib.retention.hazard_model` with ``value_by_landmark``
+    or ``hurried`` among its covariates; for ``slow`` the ratio is inverted
+    (accounts without value against those with it). None when the term is not
+    in the model.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> cox = SimpleNamespace(summary=pd.DataFrame({"hazard_ratio": [2.0], "ci_low": [1.5],
+    ...     "ci_high": [2.5]}, index=["hurried"]))
+    >>> journey_hazard_sentence(cox, "hurried", locale="en")[:70]
+    'Among accounts still paying at 3 months, accounts sold in under 30 day'
+    """
+    locale = _loc(locale)
+    column = {"slow": "value_by_landmark", "hurried": "hurried"}[term]
+    if cox is None or column not in cox.summary.index:
+        return None
+    row = cox.summary.loc[column]
+    ratio, low, high = row["hazard_ratio"], row["ci_low"], row["ci_high"]
+    if term == "slow":
+        ratio, low, high = 1 / ratio, 1 / high, 1 / low
+    return t("journey.hazard", locale, landmark=landmark,
+             term=t(f"journey.term.{term}", locale), ratio=fmt_ratio(ratio, locale),
+             low=fmt_ratio(low, locale), high=fmt_ratio(high, locale))
+

@@ -44,7 +44,13 @@ __all__ = [
     "format_problems",
     "parse_datetimes",
     "empty_table",
+    "UnknownOrderWarning",
 ]
+
+
+class UnknownOrderWarning(RuntimeWarning):
+    """A stage or milestone is not in the order the params file names (it is left out)."""
+
 
 #: How many offending rows and values a message quotes.
 MAX_EXAMPLES = 5
@@ -246,6 +252,53 @@ SCHEMAS: dict[str, Table] = {
             required=False,
             description="Survey sends (optional; gives response rates).",
         ),
+        Table(
+            "opportunities",
+            (
+                Column("opportunity_id", "str", description="Unique sales opportunity id"),
+                Column("account_id", "str", nullable=True,
+                       description="Account it became once won (empty while open or lost)"),
+                Column("owner", "str", description="Seller who owns the opportunity"),
+                Column("channel", "str", description="Channel or source, e.g. inbound"),
+                Column("created_at", "datetime", description="When it was created"),
+                Column("amount", "float", nullable=True, min=0,
+                       description="Expected or won amount"),
+                Column("outcome", "str", allowed=("won", "lost", "open"),
+                       description="won, lost or open"),
+                Column("closed_at", "datetime", nullable=True,
+                       description="When it was won or lost (empty while open)"),
+            ),
+            key=("opportunity_id",),
+            references={"account_id": "accounts"},
+            required=False,
+            description="Sales opportunities (optional; the sales funnel).",
+        ),
+        Table(
+            "opportunity_stages",
+            (
+                Column("opportunity_id", "str", description="Opportunity"),
+                Column("stage", "str",
+                       description="Stage entered (one of the params file's `stages`)"),
+                Column("entered_at", "datetime", description="When the stage was entered"),
+            ),
+            key=("opportunity_id", "stage"),
+            references={"opportunity_id": "opportunities"},
+            required=False,
+            description="Stage history of each opportunity (optional).",
+        ),
+        Table(
+            "onboarding_milestones",
+            (
+                Column("account_id", "str", description="Account"),
+                Column("milestone", "str",
+                       description="Milestone reached (one of the params file's `milestones`)"),
+                Column("reached_at", "datetime", description="When it was reached"),
+            ),
+            key=("account_id", "milestone"),
+            references={"account_id": "accounts"},
+            required=False,
+            description="Onboarding milestones per account (optional; time to value).",
+        ),
     ]
 }
 
@@ -271,6 +324,8 @@ _FIX = {
     "are not amounts): fix the export or drop those rows.",
     "before": "`{col}` cannot be before `{other}`: fix the dates in the export or drop "
     "those rows.",
+    "unknown_order": "The params file's `{key}` lists {order}: add the value there (in its "
+    "place in the order), or rename it in the export.",
     "future": "Dates after today ({today}) cannot be real events: fix the export (a wrong "
     "year, or day and month swapped) or drop those rows.",
 }
@@ -311,6 +366,7 @@ class Problem:
             "not_finite": f"has {self.n} value(s) that are not finite amounts",
             "before": f"has {self.n} date(s) before the date they follow",
             "future": f"has {self.n} date(s) after today",
+            "unknown_order": f"has {self.n} value(s) not in the order of the params file",
         }[self.check]
         detail = ""
         if self.rows:
@@ -668,6 +724,8 @@ def validate(
     allow_empty: bool = False,
     timezone: str | None = None,
     today: pd.Timestamp | str | None = None,
+    stages: tuple[str, ...] | list[str] | None = None,
+    milestones: tuple[str, ...] | list[str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Validate a whole warehouse and return its tables with types coerced.
 
@@ -689,10 +747,16 @@ def validate(
         times (see :func:`parse_datetimes`); "today" is its date.
     today : timestamp, optional
         The date after which an event is in the future (default: today).
+    stages, milestones : list of str, optional
+        The sales stages and onboarding milestones in their order (default:
+        :data:`cslib.params.DEFAULT_STAGES` and ``DEFAULT_MILESTONES``). A
+        stage or milestone not in its order is warned about
+        (:class:`UnknownOrderWarning`): the metrics leave it out.
 
     Rules across columns and tables: a ticket resolved before it was opened, a
-    loop action done before its answer, and an event dated after today are
-    problems; events dated after the end of the latest MRR month are kept, and
+    loop action done before its answer, an opportunity closed before it was
+    created, a stage entered before its opportunity was created, and an event
+    dated after today are problems; events dated after the end of the latest MRR month are kept, and
     ``attrs["cslib_date_note"]`` of their table says how many.
 
     Returns
@@ -754,6 +818,8 @@ def validate(
                             _FIX["unknown_reference"].format(ref=ref), files.get(name))
                 )
     problems += _date_rules(clean, files, labels, timezone, today)
+    problems += _journey_rules(clean, files, labels)
+    _order_warnings(clean, files, labels, stages, milestones)
     if problems:
         raise SchemaError(format_problems(problems), _problem_frame(problems))
     # day-level usage is reduced after its references were checked row by row
@@ -764,7 +830,70 @@ def validate(
 #: The event dates of each table: checked against today and the latest MRR month.
 EVENT_DATES = {"nps_responses": ("responded_at",), "tickets": ("opened_at", "resolved_at"),
                "loop_actions": ("done_at",), "nps_invitations": ("sent_at",),
-               "accounts": ("signup_date",)}
+               "accounts": ("signup_date",),
+               "opportunities": ("created_at", "closed_at"),
+               "opportunity_stages": ("entered_at",),
+               "onboarding_milestones": ("reached_at",)}
+
+
+def _journey_rules(clean, files, labels) -> list[Problem]:
+    """Opportunities closed before created; stages entered before their opportunity."""
+    problems: list[Problem] = []
+
+    def is_date(frame, col):
+        return (frame is not None and col in frame.columns
+                and pd.api.types.is_datetime64_any_dtype(frame[col]))
+
+    def add(name, column, mask, values, other):
+        rows, n = _rows(mask, labels.get(name))
+        problems.append(Problem(name, column, "before", rows, values[:MAX_EXAMPLES], n,
+                                _FIX["before"].format(col=column, other=other),
+                                files.get(name)))
+
+    opps = clean.get("opportunities")
+    if is_date(opps, "created_at") and is_date(opps, "closed_at"):
+        early = (opps["closed_at"] < opps["created_at"]).fillna(False).astype(bool)
+        if early.any():
+            add("opportunities", "closed_at", early,
+                list(opps.loc[early, "opportunity_id"].astype(str)), "created_at")
+    stages = clean.get("opportunity_stages")
+    if (is_date(opps, "created_at") and is_date(stages, "entered_at")
+            and "opportunity_id" in opps.columns and "opportunity_id" in stages.columns
+            and len(stages)):
+        created = opps.drop_duplicates("opportunity_id").set_index("opportunity_id")[
+            "created_at"]
+        when = pd.Series(created.reindex(stages["opportunity_id"]).to_numpy(),
+                         index=stages.index, dtype="datetime64[ns]")
+        early = (stages["entered_at"] < when).fillna(False).astype(bool)
+        if early.any():
+            add("opportunity_stages", "entered_at", early,
+                [f"{o}: {a:%Y-%m-%d} < {b:%Y-%m-%d}" for o, a, b in zip(
+                    stages.loc[early, "opportunity_id"].head(MAX_EXAMPLES),
+                    stages.loc[early, "entered_at"].head(MAX_EXAMPLES),
+                    when[early].head(MAX_EXAMPLES), strict=True)],
+                "opportunities.created_at")
+    return problems
+
+
+def _order_warnings(clean, files, labels, stages, milestones) -> None:
+    """Warn (:class:`UnknownOrderWarning`) about stages and milestones outside their order."""
+    from .params import DEFAULT_MILESTONES, DEFAULT_STAGES
+
+    for name, column, key, order in (
+            ("opportunity_stages", "stage", "stages", stages or DEFAULT_STAGES),
+            ("onboarding_milestones", "milestone", "milestones", milestones or DEFAULT_MILESTONES)):
+        frame = clean.get(name)
+        if frame is None or column not in frame.columns or not len(frame):
+            continue
+        unknown = frame[column].notna() & ~frame[column].isin(list(order))
+        if unknown.any():
+            rows, n = _rows(unknown, labels.get(name))
+            problem = Problem(name, column, "unknown_order", rows,
+                              list(dict.fromkeys(frame.loc[unknown, column].head(50)))[
+                                  :MAX_EXAMPLES], n,
+                              _FIX["unknown_order"].format(key=key, order=", ".join(order)),
+                              files.get(name))
+            warnings.warn(problem.message(), UnknownOrderWarning, stacklevel=3)
 
 
 def _date_rules(clean, files, labels, timezone, today) -> list[Problem]:

@@ -31,7 +31,7 @@ from cslib.exceptions import ParamsError
 from cslib.schemas import validate
 
 TABLES = ["accounts", "users", "mrr", "nps_responses", "usage", "tickets", "loop_actions",
-          "nps_invitations"]
+          "nps_invitations", "opportunities", "opportunity_stages", "onboarding_milestones"]
 
 
 @pytest.fixture(scope="module")

@@ -146,7 +146,7 @@ def test_monthly_params_file_is_valid_and_names_the_four_notebooks():
     assert params.source == "data/demo.duckdb"
     assert params.locale == "en"
     assert params.notebooks == ("cohort_nps", "churn_decomposition", "adoption_retention",
-                                "account_review")
+                                "account_review", "journey")
 
 
 def test_read_notebook_gives_what_nbformat_gives(tmp_path):

@@ -1,0 +1,170 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Before and after the sale: the sales funnel and time to value
+#
+# How opportunities move through the sales stages, which are stalled, how
+# long new customers take to reach value (go-live), and whether customers
+# sold in a hurry or slow to value churn more. These are associations in
+# observational data: they show where to look, not what causes churn.
+
+# %% tags=["parameters"]
+segment: str = "all"  # segment to report on ("all": every account)
+month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
+source: str | None = None  # DuckDB file, CSV/Parquet folder or database URL (None: $CSLIB_SOURCE or the demo data)
+locale: str = "en"  # report language, "en" or "pt-BR"
+csv: dict | None = None  # CSV reading options (sep, decimal, encoding, dayfirst, thousands)
+data_date: str | None = None  # the data's last month, set by the batch (shown in the header)
+stages: list = ["lead", "qualified", "demo", "proposal", "negotiation"]  # sales stages in their order
+value_milestone: str = "go-live"  # the onboarding milestone that means value
+stall_days: float | None = None  # days in a stage that stall an open opportunity (None: the stage's p90)
+landmark_months: int = 3  # churn is compared from this month of life on (accounts still paying then)
+
+# %%
+from cslib import funnel, onboarding, plots, report, retention
+from cslib.context import open_report
+from cslib.headlines import record_headlines
+
+ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=locale,
+                  tables=["accounts", "mrr", "opportunities", "opportunity_stages",
+                          "onboarding_milestones"])
+month = ctx.month  # the report month ("latest" resolved); the data stop at its end
+sales = open_report(segment="all", month=month, source=source, csv=csv, locale=locale,
+                    tables=["accounts", "mrr", "opportunities", "opportunity_stages"])
+notes = report.capture_warnings()
+
+# %% [markdown]
+# ## Summary
+
+# %%
+with notes:
+    ttv = onboarding.time_to_value(ctx["accounts"], ctx["onboarding_milestones"], month=month,
+                                   value_milestone=value_milestone,
+                                   opportunities=ctx["opportunities"])
+    median = onboarding.median_time_to_value(ttv)
+    shares = onboarding.share_reaching_value(ttv)
+record_headlines(report.journey_headlines(median, shares, locale=locale, month=month))
+report.show_markdown(report.time_to_value_sentence(median, shares, locale=locale))
+
+# %% [markdown]
+# ## The sales funnel
+#
+# The whole company's funnel (an opportunity belongs to no segment until it is
+# won). Conversion from each stage to the next, among the opportunities
+# decided there; those still open in a stage are counted apart, not as
+# losses. Bars are 95% Wilson intervals.
+
+# %%
+with notes:
+    conversion = funnel.stage_conversion(sales["opportunities"], sales["opportunity_stages"],
+                                         order=stages, month=month)
+report.show_table(conversion, locale=locale)
+
+# %% [markdown]
+# ## Time in stage
+#
+# Days in each stage: median and 90th percentile, with opportunities still in
+# a stage counted as "still there" (Kaplan-Meier), not dropped.
+
+# %%
+with notes:
+    in_stage = funnel.time_in_stage(sales["opportunities"], sales["opportunity_stages"],
+                                    order=stages, month=month)
+report.show_table(in_stage, locale=locale)
+
+# %% [markdown]
+# ## Stalled opportunities
+#
+# Open opportunities in their stage longer than that stage's 90th percentile
+# (or `stall_days`), longest first, and the load of open opportunities per
+# seller.
+
+# %%
+with notes:
+    stalled = funnel.stalled_opportunities(sales["opportunities"], sales["opportunity_stages"],
+                                           order=stages, month=month,
+                                           threshold_days=stall_days)
+report.show_table(stalled, locale=locale)
+
+# %%
+report.show_table(funnel.owner_load(sales["opportunities"], month=month), locale=locale)
+
+# %%
+report.show_table(funnel.sales_cycle(sales["opportunities"], month=month, by="channel"),
+                  locale=locale)
+
+# %% [markdown]
+# ## Time to value
+#
+# The share of accounts that reached value after each day since sign-up
+# (Kaplan-Meier: accounts not there yet count as on their way), and the share
+# within 30, 60 and 90 days by plan and channel.
+
+# %%
+with notes:
+    curves = retention.survival_curves(ttv, duration="days", event="reached", by="plan")
+plots.survival_plot(curves.table);
+
+# %%
+report.show_table(onboarding.share_reaching_value(ttv, by="plan"), locale=locale)
+
+# %%
+report.show_table(onboarding.share_reaching_value(ttv, by="channel"), locale=locale)
+
+# %% [markdown]
+# ## Time to value against churn
+#
+# From a landmark: accounts still paying at `landmark_months` months, banded
+# by whether they had reached value by then, followed from there. Starting
+# the clock at the landmark keeps accounts that churned before they could
+# reach value out of the "slow" band (immortal-time bias).
+
+# %%
+with notes:
+    lifetimes = retention.account_lifetimes(ctx["mrr"], ctx["accounts"], end=month)
+    landmark = onboarding.journey_lifetimes(lifetimes, ttv, landmark_months=landmark_months)
+    by_value = retention.survival_curves(landmark, duration="duration_months",
+                                         event="churned", by="value_band")
+    cox = report.attempt(retention.hazard_model, landmark, duration="duration_months",
+                         event="churned", locale=locale,
+                         covariates=["value_by_landmark", "hurried", "channel"])
+plots.survival_plot(by_value.table);
+report.show_markdown(report.logrank_sentence(by_value.logrank, locale=locale))
+report.show_markdown(report.journey_hazard_sentence(cox, "slow", landmark=landmark_months,
+                                                    locale=locale) or "")
+
+# %% [markdown]
+# ## Sold in a hurry against churn
+#
+# Accounts whose won opportunity closed in under 30 days, against the others
+# (from sign-up: the sales cycle is known then).
+
+# %%
+with notes:
+    from_signup = onboarding.journey_lifetimes(lifetimes, ttv, landmark_months=0)
+    by_cycle = retention.survival_curves(from_signup, duration="duration_months",
+                                         event="churned", by="cycle_band")
+plots.survival_plot(by_cycle.table);
+report.show_markdown(report.logrank_sentence(by_cycle.logrank, locale=locale))
+report.show_markdown(report.journey_hazard_sentence(cox, "hurried", landmark=landmark_months,
+                                                    locale=locale) or "")
+
+# %%
+if cox is not None:
+    report.show_table(cox.summary.reset_index(), locale=locale)
+
+# %% [markdown]
+# ## Reading this honestly
+#
+# Sales cycle, time to value and churn all differ by segment; the Cox model
+# holds the channel fixed but not everything else. A band with few accounts
+# gives a wide interval: read the intervals, not only the point estimates.
+
+# %%
+notes.show()
