@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from .dialect import AmbiguousDialectWarning, CsvDialect, read_csv
-from .exceptions import SourceError
+from .exceptions import ParamsError, SourceError
 from .schemas import SCHEMAS, is_in
 
 __all__ = ["DEMO_PATH", "default_source", "demo_source"]
@@ -300,12 +300,48 @@ def _read_sql(url: str, names: Iterable[str], schema: str | None, segment: str |
 
 
 
-def _filter_segment(tables: dict, segment: str) -> dict:
+def cut_labels(tables: Mapping[str, pd.DataFrame], cut: str = "segment") -> pd.Series:
+    """Which report each account belongs to under a ``cut`` (one label per account row).
+
+    ``"segment"`` and ``"csm"`` are columns of ``accounts``; ``"owner"`` is the
+    owner of the account's won opportunity (the latest won, when it has
+    several; missing when it has none).
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["A1", "A2"], "csm": ["Ana", "Bruno"]})
+    >>> opp = pd.DataFrame({"account_id": ["A1", "A1", None], "owner": ["Rui", "Lia", "Rui"],
+    ...     "outcome": ["won", "won", "open"],
+    ...     "closed_at": pd.to_datetime(["2025-01-02", "2025-03-01", None])})
+    >>> cut_labels({"accounts": acc, "opportunities": opp}, "owner").tolist()
+    ['Lia', nan]
+    """
+    accounts = tables["accounts"]
+    if cut in ("segment", "csm"):
+        return accounts[cut]
+    if cut != "owner":
+        raise ParamsError(f"`cut` must be segment, csm or owner, got {cut!r}.")
+    opp = tables.get("opportunities")
+    if opp is None or opp.empty:
+        raise ParamsError("`cut: owner` needs the `opportunities` table (the owner of each "
+                          "account's won opportunity); the source has none. Export it, or "
+                          "use `cut: segment` or `cut: csm`.")
+    won = opp.loc[opp["outcome"].astype(str).str.lower().eq("won") & opp["account_id"].notna()]
+    won = won.sort_values("closed_at", kind="stable")
+    owner = won.groupby("account_id", sort=False)["owner"].last()
+    return accounts["account_id"].map(owner)
+
+
+def _filter_segment(tables: dict, segment: str, labels: pd.Series | None = None) -> dict:
+    """The rows of one report: accounts whose label (by default their segment) is
+    ``segment``, and the other tables' rows of those accounts."""
     accounts = tables.get("accounts")
-    if accounts is None or "segment" not in accounts:
+    if accounts is None or (labels is None and "segment" not in accounts):
         return tables
-    keep = accounts.loc[accounts["segment"] == segment, "account_id"]
-    out = {"accounts": accounts.loc[accounts["segment"] == segment]}
+    labels = accounts["segment"] if labels is None else labels
+    mine = (labels == segment).fillna(False).to_numpy(dtype=bool)
+    keep = accounts.loc[mine, "account_id"]
+    out = {"accounts": accounts.loc[mine]}
     for name, frame in tables.items():
         if name == "accounts":
             continue

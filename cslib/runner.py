@@ -702,9 +702,14 @@ def _clean_leftovers(month_dir: Path) -> None:
             pass
 
 
-def _data_facts(wh) -> dict:
-    """What the batch needs to know about the data, cached per data version."""
+def _data_facts(wh, cut: str = "segment") -> dict:
+    """What the batch needs to know about the data, cached per data version.
+
+    ``segments`` are the values of the ``cut`` (segments, CSMs or sales owners).
+    """
     import pandas as pd
+
+    from .readers import cut_labels
 
     as_of, where = None, None
     for table, column in EVENT_COLUMNS:
@@ -715,7 +720,7 @@ def _data_facts(wh) -> dict:
         if pd.notna(value) and (as_of is None or value > as_of):
             as_of, where = pd.Timestamp(value), f"{table}.{column}"
     last = wh.data_date
-    sizes = wh["accounts"]["segment"].dropna().astype(str).value_counts()
+    sizes = cut_labels(wh, cut).dropna().astype(str).value_counts()
     return {"data_date": last.strftime("%Y-%m") if last is not None else None,
             "as_of": as_of.isoformat(sep=" ") if as_of is not None else None,
             "as_of_column": where,
@@ -829,7 +834,7 @@ def latest_complete_month(mrr_month: str | None, as_of, *,
 
 
 def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping[str, str],
-                  err: TextIO, timezone: str | None = None) -> Path:
+                  err: TextIO, timezone: str | None = None, cut: str = "segment") -> Path:
     """Each segment's validated tables as Parquet, once per data version (see
     :func:`cslib.io.prepare_segments`): a report reads its slice and validates nothing.
 
@@ -845,7 +850,7 @@ def _prepare_data(cache: Path, key: str, wh, source: str, csv, segments: Mapping
         if wh is None:
             wh = load(source, csv=csv, timezone=timezone)
         wanted = {**done, **segments}
-        prepare_segments(wh, folder, wanted, csv=csv)
+        prepare_segments(wh, folder, wanted, csv=csv, cut=cut)
         print(f"data prepared for {len(wanted)} segment(s) in "
               f"{time.monotonic() - start:.1f} s", file=err)
     for old in cache.glob("slices-*"):
@@ -935,6 +940,8 @@ class MonthPlan:
     warehouse: Any = None
     #: The report timezone the data's offsets are converted to.
     timezone: str | None = None
+    #: What one report covers: segment, csm or owner (``cut`` in the params file).
+    cut: str = "segment"
 
     @property
     def manifest_path(self) -> Path:
@@ -1005,7 +1012,7 @@ def _read_data_facts(params: BatchParams, output: Path, source: str, fp: str, ki
         return facts, None
     wh = None
     by_segment = None
-    if not dry_run and "all" not in params.segments:
+    if not dry_run and "all" not in params.segments and params.cut == "segment":
         # no report needs the whole warehouse in pandas, so neither does its validation
         by_segment = _prepare_by_segment(output / ".cache", f"{fp}-{kit_code[:16]}",
                                          source, params.csv, jobs, err,
@@ -1017,7 +1024,7 @@ def _read_data_facts(params: BatchParams, output: Path, source: str, fp: str, ki
         wh = load(source, csv=params.csv, timezone=params.timezone)
         for note in wh.notes:
             print(f"note: {note}", file=err)
-        facts = {"csv": params.csv, **_data_facts(wh)}
+        facts = {"csv": params.csv, **_data_facts(wh, cut=params.cut)}
     if not dry_run:  # the same data need not be validated again (fast re-runs)
         try:
             facts_path.parent.mkdir(parents=True, exist_ok=True)
@@ -1152,9 +1159,11 @@ def plan_month(
     configured, declared, nb_paths = _select_notebooks(params, Path(notebooks_dir), only)
     source = _resolve_source(params.source)
     fp = fingerprint(source)
-    if params.timezone != DEFAULT_TIMEZONE:
-        # the same files read in another timezone are other data: other slices and keys
-        fp = hashlib.sha256(f"{fp}|{params.timezone}".encode()).hexdigest()[:len(fp)]
+    if params.timezone != DEFAULT_TIMEZONE or params.cut != "segment":
+        # the same files read in another timezone, or cut another way, are other data:
+        # other slices, facts and cache keys
+        fp = hashlib.sha256(f"{fp}|{params.timezone}|{params.cut}".encode()
+                            ).hexdigest()[:len(fp)]
     kit_code = kit_code_hash()  # once per batch: part of every cache key
     jobs = params.jobs or os.cpu_count() or 1
     facts, wh = _read_data_facts(params, output, source, fp, kit_code, jobs, dry_run, err)
@@ -1166,7 +1175,7 @@ def plan_month(
         fingerprint=fp, kit_code=kit_code, facts=facts, segments=segments, known=known,
         slugs=segment_slugs(known), notebooks=list(configured), versions=package_versions(),
         commit=git_commit(Path.cwd()), locale=params.locale, csv=params.csv, jobs=jobs,
-        timezone=params.timezone,
+        timezone=params.timezone, cut=params.cut,
         previous={(r.get("notebook"), r.get("segment")): r
                   for r in _read_manifest(month_dir / MANIFEST).get("runs", [])},
         runs=[], cached=[], warehouse=wh)
@@ -1221,7 +1230,7 @@ def prepare_data(plan: MonthPlan, err: TextIO | None = None) -> Path:
     folder = _prepare_data(plan.output / ".cache", f"{plan.fingerprint}-{plan.kit_code[:16]}",
                            plan.warehouse, plan.source, plan.csv,
                            {s: plan.slugs[s] for s in plan.segments}, err or sys.stderr,
-                           timezone=plan.timezone)
+                           timezone=plan.timezone, cut=plan.cut)
     plan.warehouse = None  # the workers read their slices; this process lets the tables go
     for run in plan.runs:
         run.prepared = str(folder)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import readers
 from .dialect import CsvDialect
-from .readers import _account_filter, _filter_segment, _kind
+from .readers import _account_filter, _filter_segment, _kind, cut_labels
 from .schemas import REQUIRED_TABLES, SCHEMAS
 
 __all__ = ["PREPARED_ENV", "SLICE_SUFFIX", "prepare_segments", "prepare_segments_one_by_one",
@@ -40,7 +40,7 @@ def _csv_key(csv) -> dict:
 
 
 def prepare_segments(warehouse: Mapping[str, pd.DataFrame], folder: str | os.PathLike,
-                     segments: Mapping[str, str], *, csv=None) -> Path:
+                     segments: Mapping[str, str], *, csv=None, cut: str = "segment") -> Path:
     """Write a validated warehouse as one slice per segment (Arrow files), for the batch.
 
     The batch validates the whole source once, then writes each segment's rows
@@ -62,6 +62,9 @@ def prepare_segments(warehouse: Mapping[str, pd.DataFrame], folder: str | os.Pat
     csv : mapping, optional
         The CSV options the source was read with (slices are only used with
         the same).
+    cut : {"segment", "csm", "owner"}
+        What one report covers: the names in ``segments`` are values of this
+        cut (:func:`cslib.readers.cut_labels`).
 
     Returns
     -------
@@ -71,8 +74,10 @@ def prepare_segments(warehouse: Mapping[str, pd.DataFrame], folder: str | os.Pat
     folder = Path(folder)
     tmp = _fresh_folder(folder)
     tables = dict(warehouse)
+    labels = None if cut == "segment" else cut_labels(tables, cut)
     for name, slug in segments.items():
-        _write_slice(tables if name == "all" else _filter_segment(tables, name), tmp / slug)
+        _write_slice(tables if name == "all" else _filter_segment(tables, name, labels),
+                     tmp / slug)
     _publish_slices(tmp, folder, {"source": str(warehouse.source), "csv": _csv_key(csv),
                                   "segments": dict(segments), "tables": sorted(tables),
                                   "files": warehouse.files})

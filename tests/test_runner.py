@@ -1196,3 +1196,39 @@ def test_a_data_segment_named_all_is_refused_before_anything_runs(demo_tables, t
     assert f"accounts.segment: {int(smb.sum())} account(s) have the segment `all`" in res.err
     assert "Rename that segment" in res.err
     assert not (tmp_path / "reports" / "2026-10" / "manifest.json").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("cut", ["csm", "owner"])
+def test_cut_renders_one_report_per_csm_or_sales_owner(demo_tables, demo_db, tmp_path, cut):
+    # `cut: csm` (or owner) renders per CSM (or per the owner of the account's won
+    # opportunity) instead of per segment; the report's NRR is that of those accounts
+    # alone, recomputed here from the raw tables filtered by hand.
+    from cli_run import run_cli
+
+    from cslib.revenue import bridge_row, mrr_movements, revenue_bridge
+
+    accounts = demo_tables["accounts"]
+    if cut == "csm":
+        labels = accounts.set_index("account_id")["csm"]
+    else:
+        opp = demo_tables["opportunities"]
+        won = opp[(opp["outcome"] == "won") & opp["account_id"].notna()].sort_values(
+            "closed_at", kind="stable")
+        labels = won.groupby("account_id")["owner"].last()
+    name = labels.value_counts().index[0]
+    mine = set(labels[labels == name].index)
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "p.yaml").write_text(
+        f"month: '2026-10'\nsource: {demo_db}\ncut: {cut}\nsegments: ['{name}']\n"
+        "notebooks: [churn_decomposition]\njobs: 1\n", encoding="utf-8")
+    res = run_cli(tmp_path, "render", "--params", "p.yaml", "--output", "reports")
+    assert res.code == 0, res.err[-2000:]
+    manifest = json.loads((tmp_path / "reports" / "2026-10" / "manifest.json").read_text())
+    (run,) = manifest["runs"]
+    assert run["segment"] == name and run["status"] == "ok"
+    assert (tmp_path / "reports" / "2026-10" / run["html"]).is_file()
+    mrr = demo_tables["mrr"][demo_tables["mrr"]["account_id"].isin(mine)]
+    expected = bridge_row(revenue_bridge(mrr_movements(mrr)), month="2026-10")["nrr"]
+    nrr = next(h["value"] for h in run["headlines"] if h["name"].startswith("NRR"))
+    assert nrr == pytest.approx(expected)
