@@ -1,0 +1,65 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Account brief
+#
+# One account's page for its quarterly success review (RTS): the proposed
+# class with its reasons and evidence, revenue, products and headroom, NPS,
+# feature usage against the segment, support, loops closed, and an agenda.
+
+# %% tags=["parameters"]
+account_id: str = "A000001"  # the account to brief (accounts.account_id)
+segment: str = "all"  # the account's segment (the batch sets it; "all" reads every account)
+month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
+source: str | None = None  # DuckDB file, CSV/Parquet folder or database URL (None: $CSLIB_SOURCE or the demo data)
+locale: str = "en"  # report language, "en" or "pt-BR"
+csv: dict | None = None  # CSV reading options (sep, decimal, encoding, dayfirst, thousands)
+data_date: str | None = None  # the data's last month, set by the batch (shown in the header)
+mask_pii: bool = True  # mask e-mail addresses and phone numbers in the comments
+thresholds: dict = {}  # success-review thresholds overriding the defaults
+
+# %%
+from cslib import brief, report
+
+b = brief.open_account(account_id=account_id, segment=segment, month=month, source=source,
+                       csv=csv, locale=locale, mask=mask_pii, thresholds=thresholds)
+words = brief.brief_text(b, locale=locale)
+report.show_markdown(words["header"])
+report.show_markdown(words["class"])
+report.show_markdown(words["evidence"])
+
+# %% [markdown]
+# ## Revenue and products
+
+# %%
+report.show_table(b.mrr_history, locale=locale, columns=brief.MRR_COLUMNS)
+report.show_table(b.products, locale=locale, columns=brief.PRODUCT_COLUMNS)
+report.show_markdown(words["headroom"])
+
+# %% [markdown]
+# ## NPS and comments
+
+# %%
+brief.show_table_or(b.nps_answers, words["no_answers"], locale=locale,
+                    columns=brief.NPS_COLUMNS, max_rows=5)
+brief.show_table_or(b.verbatims, words["no_verbatims"], locale=locale,
+                    columns=brief.VERBATIM_COLUMNS)
+report.show_markdown(words["loops"])
+
+# %% [markdown]
+# ## Feature usage against the segment
+
+# %%
+report.show_table(b.usage, locale=locale, columns=brief.USAGE_COLUMNS)
+
+# %% [markdown]
+# ## Suggested agenda
+
+# %%
+report.show_markdown(words["agenda"])
