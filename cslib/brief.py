@@ -385,3 +385,79 @@ def show_table_or(data: pd.DataFrame, empty_text: str, *, locale: str = "en",
         show_table(data, locale=locale, columns=columns, max_rows=max_rows)
     else:
         show_markdown(empty_text)
+
+
+# --------------------------------------------------------------------------- the CSM index
+def brief_index_rows(runs: list[Mapping], *, locale: str = "en") -> list[dict]:
+    """The month overview's rows: the briefs of each notebook folded into one row.
+
+    The row links to the notebook's index of briefs by CSM (``<notebook>/index.html``);
+    briefs that did not succeed keep their own rows, so the overview lists them
+    as failures.
+    """
+    from .pages import SUCCESS
+
+    out, folded = [], {}
+    for r in runs:
+        if r.get("account_id") is None:
+            out.append(dict(r))
+            continue
+        nb = r["notebook"]
+        if nb not in folded:
+            folded[nb] = {"notebook": nb, "title": r.get("title") or nb, "status": "ok",
+                          "error": None, "html": f"{nb}/index.html", "ipynb": f"{nb}/index.html",
+                          "headlines": [], "duration_s": 0.0, "n": 0,
+                          "data_fingerprint": r.get("data_fingerprint")}
+            out.append(folded[nb])
+        row = folded[nb]
+        row["n"] += 1
+        row["duration_s"] = round(row["duration_s"] + float(r.get("duration_s") or 0), 2)
+        if r.get("status") not in SUCCESS:
+            out.append({**r, "segment": f"{r['segment']} · {r.get('account_name')}"})
+    for row in folded.values():
+        row["segment"] = _text("index.briefs_by_csm", locale, n=row.pop("n"))
+    return out
+
+
+def render_brief_index(month: str, runs: list[Mapping], *, context: Mapping | None = None,
+                       locale: str = "en") -> str:
+    """The index of a month's briefs, grouped by CSM (``accounts.csm``), names escaped."""
+    from urllib.parse import quote
+
+    from .pages import _css, _e, _status_label
+
+    locale = locale if locale in ("en", "pt-BR") else "en"
+    context = dict(context or {})
+    title = runs[0].get("title", "") if runs else ""
+    by_csm: dict[str, list[Mapping]] = {}
+    for r in sorted(runs, key=lambda r: (r.get("csm") is None, r.get("csm") or "",
+                                          str(r.get("account_name")), r["account_id"])):
+        by_csm.setdefault(r.get("csm") or _text("index.no_csm", locale), []).append(r)
+    head = f"{_e(title)} &middot; {_e(month)}"
+    parts = ["<!DOCTYPE html>", f'<html lang="{_e(locale)}">', "<head>",
+             '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{head}</title>", f"<style>\n{_css()}\n</style>", "</head>", "<body>",
+             '<main class="cs-report">', '<header class="cs-header">', f"<h1>{head}</h1>",
+             f'<p class="cs-meta"><span>{_e(_text("index.briefs_count", locale, n=len(runs)))}'
+             f'</span><span>{_e(_text("index.data_as_of", locale))}: <strong>'
+             f'{_e(str(context.get("data_date") or _text("n/a", locale)))}</strong></span>'
+             f'<span><a href="../index.html">{_e(_text("index.back", locale))}</a></span></p>',
+             "</header>"]
+    for csm, rows in by_csm.items():
+        parts.append(f"<section><h2>{_e(csm)} ({len(rows)})</h2>")
+        parts.append('<div class="cs-table-wrap"><table><thead><tr>'
+                     f'<th scope="col">{_e(_text("index.account", locale))}</th>'
+                     f'<th scope="col">{_e(_text("col.account_id", locale))}</th>'
+                     f'<th scope="col">{_e(_text("index.segment", locale))}</th>'
+                     f'<th scope="col">{_e(_text("index.status", locale))}</th></tr></thead>'
+                     "<tbody>")
+        for r in rows:
+            link = quote(r["html"].split("/", 1)[1] if "/" in r["html"] else r["html"])
+            parts.append(f'<tr><th scope="row"><a href="{_e(link)}">'
+                         f'{_e(r.get("account_name") or r["account_id"])}</a></th>'
+                         f'<td>{_e(r["account_id"])}</td><td>{_e(r["segment"])}</td>'
+                         f'<td>{_e(_status_label(r.get("status", "ok"), locale))}</td></tr>')
+        parts.append("</tbody></table></div></section>")
+    parts += ["</main>", "</body>", "</html>", ""]
+    return "\n".join(parts)

@@ -449,6 +449,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "col.comment": ("Comment", "Comentário"),
     "index.briefs": ("Account briefs by CSM", "Resumos de contas por CSM"),
     "index.briefs_count": ("{n} briefs", "{n} resumos"),
+    "index.briefs_by_csm": ("{n} briefs, by CSM", "{n} resumos, por CSM"),
+    "index.no_csm": ("No CSM", "Sem CSM"),
+    "index.account": ("Account", "Conta"),
+    "index.back": ("Back to the month's overview", "Voltar à visão geral do mês"),
 }
 
 

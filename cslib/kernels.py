@@ -186,10 +186,14 @@ PRELOAD = (
     "pyarrow", "babel.numbers", "cslib.context",
     "cslib.report", "cslib.plots", "cslib.nps", "cslib.revenue", "cslib.retention",
     "cslib.adoption", "cslib.review", "cslib.support", "cslib.ltv", "cslib.survey",
-    "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io",
+    "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io", "cslib.brief",
 )
 #: A warm kernel is replaced after this many reports, so memory cannot creep up.
 RUNS_PER_KERNEL = 25
+#: ... or after this many per-account briefs: small pages whose segment data the kernel
+#: keeps loaded between them (see :mod:`cslib.brief`), so a new kernel would cost them
+#: a reload.
+RUNS_PER_KERNEL_BRIEFS = 400
 #: Set this environment variable to 1 to start a fresh kernel for every report.
 FRESH_KERNELS_ENV = "CSLIB_FRESH_KERNELS"
 
@@ -281,10 +285,12 @@ class _WarmKernel:
         return (_PRELOAD_CODE.format(modules=PRELOAD) + reset) if self.runs == 1 else reset
 
     @classmethod
-    def get(cls) -> _WarmKernel:
+    def get(cls, many: bool = False) -> _WarmKernel:
+        """This worker's kernel; ``many``: the run is a brief (:data:`RUNS_PER_KERNEL_BRIEFS`)."""
         from jupyter_core.utils import run_sync
 
-        if cls.kernel is not None and (cls.kernel.runs >= RUNS_PER_KERNEL
+        limit = RUNS_PER_KERNEL_BRIEFS if many else RUNS_PER_KERNEL
+        if cls.kernel is not None and (cls.kernel.runs >= limit
                                        or not run_sync(cls.kernel.km.is_alive)()):
             cls.discard()
         if cls.kernel is None:
