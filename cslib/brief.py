@@ -276,7 +276,7 @@ def account_brief(data: SegmentBriefs, account_id: str, *, months: int = 6,
     nps_answers = (recent.assign(category=nps_category(recent["score"]).to_numpy())
                    [["responded_at", "score", "category"]]
                    .sort_values("responded_at", ascending=False, ignore_index=True))
-    said = verbatims(answers, category=None, n=n_verbatims, mask=mask)
+    said = verbatims(recent, category=None, n=n_verbatims, mask=mask)
     usage = ctx["usage"]
     mine = usage.loc[(usage["account_id"] == account_id)
                      & (pd.to_datetime(usage["month"]) == month)]
@@ -317,7 +317,8 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
     """The brief's sentences as Markdown (data-derived text escaped), by section.
 
     Keys: ``title``, ``header``, ``class``, ``evidence``, ``headroom``, ``loops``,
-    ``agenda`` (a numbered list), ``no_answers``, ``no_verbatims``.
+    ``agenda`` (a numbered list), ``no_answers``, ``no_verbatims``, and the section
+    headings ``h.revenue``, ``h.nps``, ``h.usage``, ``h.agenda`` (in ``locale``).
     """
     from .periods import month_label
     from .report import _escape, fmt_money, fmt_nps, fmt_number
@@ -355,10 +356,21 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
                           seats=(_text("brief.seats", locale, used=fmt_number(used, locale),
                                        seats=fmt_number(seats, locale))
                                  if has_seats else na)),
+        "products": _text("brief.products", locale, products=", ".join(
+            f"{esc(p)} ({fmt_money(m, locale, 0)})"
+            for p, m in zip(brief.products["product"], brief.products["mrr"], strict=True))
+            or na),
+        "answers": _text("brief.answers", locale, n=fmt_number(len(brief.nps_answers), locale),
+                         **{c: fmt_number(int((brief.nps_answers["category"] == c).sum()),
+                                          locale)
+                            for c in ("promoter", "passive", "detractor")})
+        if len(brief.nps_answers) else _text("brief.no_answers", locale),
         "loops": _text("brief.loops", locale, closed=fmt_number(brief.loops["closed"], locale),
                        answers=fmt_number(brief.loops["answers"], locale),
                        sla=_fmt_pct(brief.loops["within_sla"], locale)),
         "agenda": "\n".join(f"{i}. {esc(item)}" for i, item in enumerate(brief.agenda, 1)),
+        **{f"h.{h}": "## " + _text(f"brief.h.{h}", locale)
+           for h in ("revenue", "nps", "usage", "agenda")},
         "no_answers": _text("brief.no_answers", locale),
         "no_verbatims": _text("brief.no_verbatims", locale),
     }
@@ -374,6 +386,36 @@ VERBATIM_COLUMNS = {"responded_at": "col.answered_at", "score": "col.score",
                     "comment": "col.comment"}
 USAGE_COLUMNS = {"feature": "col.feature", "account_users": "col.account_users",
                  "median_users": "col.median_users", "share": "col.segment_share"}
+
+
+#: Print rules for the brief: one A4 page. A ``<style>`` output of the notebook, so it
+#: applies to the briefs only; the screen view is the kit's.
+PRINT_STYLE = """<style>
+@media print {
+  @page { size: A4; margin: 10mm 12mm; }
+  body { font-size: 9.5pt; line-height: 1.3; }
+  .cs-report h1 { font-size: 15pt; margin: 0 0 2pt; }
+  .cs-report h2 { font-size: 11pt; margin: 7pt 0 2pt; padding-bottom: 1pt; }
+  .cs-report p, .cs-report ol, .cs-report li { margin: 2pt 0; max-width: none; }
+  .cs-report .cs-meta { margin: 0 0 3pt; }
+  .cs-report table { font-size: 8.5pt; margin: 2pt 0; }
+  .cs-report th, .cs-report td { padding: 0 4pt; }
+  .cs-report .jp-Cell { margin: 0; }
+  .cs-report .cs-provenance { margin-top: 8pt; font-size: 6.5pt; }
+  .cs-report .cs-provenance code { font-size: 6.5pt; }
+  .cs-report .cs-provenance h2 { font-size: 7pt; margin: 0; border: 0; }
+  .cs-report .cs-provenance dl { display: block; }
+  .cs-report .cs-provenance dt, .cs-report .cs-provenance dd { display: inline; margin: 0 2pt 0 0; }
+  .cs-report .cs-provenance pre { display: none; }
+}
+</style>"""
+
+
+def show_print_style() -> None:
+    """Display :data:`PRINT_STYLE` (nothing visible on screen): the brief prints on one page."""
+    from IPython.display import HTML, display
+
+    display(HTML(PRINT_STYLE))
 
 
 def show_table_or(data: pd.DataFrame, empty_text: str, *, locale: str = "en",

@@ -402,6 +402,11 @@ TEXT: dict[str, tuple[str, str]] = {
                        "chamados em 3 meses, FCR {fcr}."),
     "brief.headroom": ("Headroom: {what}. Seats: {seats}.", "Espaço para crescer: {what}. "
                        "Licenças: {seats}."),
+    "brief.products": ("Products held: {products}.", "Produtos contratados: {products}."),
+    "brief.answers": ("{n} NPS answers in the last 180 days: {promoter} promoters, {passive} "
+                      "passives, {detractor} detractors.",
+                      "{n} respostas de NPS nos últimos 180 dias: {promoter} promotores, "
+                      "{passive} neutros, {detractor} detratores."),
     "brief.products_not_held": ("products not held: {products}",
                                 "produtos não contratados: {products}"),
     "brief.higher_plan": ("a higher plan", "um plano superior"),
@@ -413,6 +418,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "brief.no_answers": ("No NPS answers in the last 180 days.",
                          "Nenhuma resposta de NPS nos últimos 180 dias."),
     "brief.no_verbatims": ("No comments.", "Nenhum comentário."),
+    "brief.h.revenue": ("Revenue and products", "Receita e produtos"),
+    "brief.h.nps": ("NPS and comments", "NPS e comentários"),
+    "brief.h.usage": ("Feature usage against the segment", "Uso dos recursos frente ao segmento"),
+    "brief.h.agenda": ("Suggested agenda", "Agenda sugerida"),
     "brief.agenda.risk": ("Open with the risk: {rule}. Agree a recovery plan with owners and "
                           "dates.", "Começar pelo risco: {rule}. Combinar um plano de "
                           "recuperação com responsáveis e datas."),

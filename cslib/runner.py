@@ -44,7 +44,6 @@ import datetime
 import errno
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
@@ -55,7 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -67,7 +66,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .exceptions import ParamsError, RenderError, SchemaError
 from .headlines import ENV_VAR, read_headlines, record_headline
-from .io import PREPARED_ENV, _cores_each
+from .io import PREPARED_ENV
 from .kernels import (
     FRESH_KERNELS_ENV,
     RUN_DIR_PREFIX,
@@ -78,7 +77,6 @@ from .kernels import (
     _tmp_tag,
     _warm_engine,
     _WarmKernel,
-    _worker_init,
 )
 from .pages import (
     _ANSI,

@@ -9,9 +9,7 @@
 # %% [markdown]
 # # Account brief
 #
-# One account's page for its quarterly success review (RTS): the proposed
-# class with its reasons and evidence, revenue, products and headroom, NPS,
-# feature usage against the segment, support, loops closed, and an agenda.
+# The account's page for its quarterly success review (RTS), on one printed page.
 
 # %% tags=["parameters"]
 account_id: str = "A000001"  # the account to brief (accounts.account_id)
@@ -30,36 +28,27 @@ from cslib import brief, report
 b = brief.open_account(account_id=account_id, segment=segment, month=month, source=source,
                        csv=csv, locale=locale, mask=mask_pii, thresholds=thresholds)
 words = brief.brief_text(b, locale=locale)
+brief.show_print_style()
 report.show_markdown(words["header"])
 report.show_markdown(words["class"])
 report.show_markdown(words["evidence"])
 
-# %% [markdown]
-# ## Revenue and products
-
 # %%
+report.show_markdown(words["h.revenue"])
 report.show_table(b.mrr_history, locale=locale, columns=brief.MRR_COLUMNS)
-report.show_table(b.products, locale=locale, columns=brief.PRODUCT_COLUMNS)
-report.show_markdown(words["headroom"])
-
-# %% [markdown]
-# ## NPS and comments
+report.show_markdown(words["products"] + " " + words["headroom"])
 
 # %%
-brief.show_table_or(b.nps_answers, words["no_answers"], locale=locale,
-                    columns=brief.NPS_COLUMNS, max_rows=5)
+report.show_markdown(words["h.nps"])
+report.show_markdown(words["answers"])
 brief.show_table_or(b.verbatims, words["no_verbatims"], locale=locale,
                     columns=brief.VERBATIM_COLUMNS)
 report.show_markdown(words["loops"])
 
-# %% [markdown]
-# ## Feature usage against the segment
-
 # %%
+report.show_markdown(words["h.usage"])
 report.show_table(b.usage, locale=locale, columns=brief.USAGE_COLUMNS)
 
-# %% [markdown]
-# ## Suggested agenda
-
 # %%
+report.show_markdown(words["h.agenda"])
 report.show_markdown(words["agenda"])
