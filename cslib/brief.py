@@ -317,7 +317,8 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
     """The brief's sentences as Markdown (data-derived text escaped), by section.
 
     Keys: ``title``, ``header``, ``class``, ``evidence``, ``headroom``, ``loops``,
-    ``agenda`` (a numbered list), ``no_answers``, ``no_verbatims``, and the section
+    ``agenda`` (a numbered list), ``products``, ``holdings`` (products and headroom),
+    ``answers``, ``no_answers``, ``no_verbatims``, and the section
     headings ``h.revenue``, ``h.nps``, ``h.usage``, ``h.agenda`` (in ``locale``).
     """
     from .periods import month_label
@@ -337,7 +338,7 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
             if isinstance(missing, str) and missing else _text("brief.no_headroom", locale))
     na = _text("n/a", locale)
     change = r.get("mrr_change_pct")
-    return {
+    words = {
         "title": "# " + _text("brief.title", locale, name=esc(a.get("name"))),
         "header": _text("brief.header", locale, account_id=esc(a.get("account_id")),
                         segment=esc(a.get("segment")), plan=esc(a.get("plan")),
@@ -374,6 +375,8 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
         "no_answers": _text("brief.no_answers", locale),
         "no_verbatims": _text("brief.no_verbatims", locale),
     }
+    words["holdings"] = f"{words['products']} {words['headroom']}"
+    return words
 
 
 #: Table columns of the brief (catalogue keys).

@@ -1147,7 +1147,7 @@ def _resolve_segments(params: BatchParams, facts: Mapping) -> tuple[list[str], l
 
 
 def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path],
-               declared: Mapping[str, dict], force: bool) -> None:
+               declared: Mapping[str, dict], force: bool, explicit: bool = True) -> None:
     """Fill ``plan.runs`` and ``plan.cached``: the run matrix, each run's cache key."""
     from . import __version__
 
@@ -1158,6 +1158,8 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
         title = notebook_title(read_notebook(nb_path), nb_name)
         per_account = "account_id" in names
         if per_account and plan.per != "account":
+            if not explicit:  # "every notebook in the folder": the briefs need --per account
+                continue
             raise ParamsError(f"Notebook {nb_name!r} renders one page per account (it declares "
                               "`account_id`): run it with --per account (or `per: account` in "
                               "the params file).")
@@ -1286,7 +1288,8 @@ def plan_month(
         runs=[], cached=[], warehouse=wh, per=params.per, shared_folder=params.shared_folder)
     if params.per == "account":
         plan.accounts = _paying_accounts(plan, wh)
-    _plan_runs(plan, params, nb_paths, declared, force)
+    _plan_runs(plan, params, nb_paths, declared, force,
+               explicit=params.notebooks is not None or only is not None)
     return plan
 
 

@@ -36,7 +36,7 @@ report.show_markdown(words["evidence"])
 # %%
 report.show_markdown(words["h.revenue"])
 report.show_table(b.mrr_history, locale=locale, columns=brief.MRR_COLUMNS)
-report.show_markdown(words["products"] + " " + words["headroom"])
+report.show_markdown(words["holdings"])
 
 # %%
 report.show_markdown(words["h.nps"])

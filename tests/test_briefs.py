@@ -299,3 +299,22 @@ def test_params_dataclass_has_the_new_keys_with_defaults():
     p = parse_params({})
     assert (p.per, p.executor, p.scheduler, p.shared_folder) == (None, "local", None, None)
     assert dataclasses.replace(p, per="account").per == "account"
+
+
+@pytest.mark.slow
+def test_the_brief_without_per_account_is_refused_when_asked_and_left_out_otherwise(project):
+    res = run_cli(project.proj, "render", "--params", "en.yaml", "--output", "noper",
+                  "--month", MONTH, "--dry-run")
+    assert res.code == 0 and "22 runs: 22 would run" in res.out, res.out + res.err
+    raw = (project.proj / "en.yaml").read_text(encoding="utf-8").replace("per: account\n", "")
+    (project.proj / "noper.yaml").write_text(raw, encoding="utf-8")
+    res = run_cli(project.proj, "render", "--params", "noper.yaml", "--output", "noper",
+                  "--dry-run")
+    assert res.code == 2
+    assert "renders one page per account" in res.err and "--per account" in res.err
+    # a params file without `notebooks` runs every notebook but the per-account ones
+    (project.proj / "all.yaml").write_text(raw.replace("notebooks: [account_brief]\n", ""),
+                                           encoding="utf-8")
+    res = run_cli(project.proj, "render", "--params", "all.yaml", "--output", "noper",
+                  "--dry-run")
+    assert res.code == 0 and "0 runs" in res.out, res.out + res.err
