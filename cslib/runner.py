@@ -1295,9 +1295,13 @@ def plan_month(
 
 def _print_plan(plan: MonthPlan, out: TextIO) -> None:
     """The dry run's table: every run of the matrix, cached or to run."""
-    rows = [(r["notebook"], r["segment"], str(plan.month_dir / r["html"]), "cached")
+    def seg(entry):  # a brief's row names its account too
+        aid = entry.get("account_id")
+        return entry["segment"] + (f" / {aid}" if aid is not None else "")
+
+    rows = [(r["notebook"], seg(r), str(plan.month_dir / r["html"]), "cached")
             for r in plan.cached]
-    rows += [(s.notebook, s.segment, str(plan.month_dir / s.entry["html"]), "would run")
+    rows += [(s.notebook, seg(s.entry), str(plan.month_dir / s.entry["html"]), "would run")
              for s in plan.runs]
     widths = [max([len(h)] + [len(r[i]) for r in rows])
               for i, h in enumerate(("notebook", "segment", "output"))]
