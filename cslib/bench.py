@@ -273,9 +273,12 @@ def _find_notebooks(specs: list[str] | None) -> list[Path]:
     for s in specs:
         p = Path(s)
         if p.is_dir():
+            from .params import notebook_parameters
             from .runner import _notebook_paths
 
-            found += list(_notebook_paths(p, None).values())
+            # per-account notebooks (account_brief) have their own measurement: --briefs
+            found += [nb for nb in _notebook_paths(p, None).values()
+                      if "account_id" not in notebook_parameters(nb)]
         elif p.suffix not in (".ipynb", ".py") and Path("notebooks", f"{s}.py").is_file():
             found.append(Path("notebooks", f"{s}.py"))
         elif p.suffix not in (".ipynb", ".py") and Path("notebooks", f"{s}.ipynb").is_file():
@@ -497,6 +500,8 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
     spec = dict(SCALES[name])
     if name == "large" and args.accounts:
         spec["accounts"] = args.accounts
+    if name == "demo" and args.demo_accounts:
+        spec["accounts"] = args.demo_accounts
     folder = Path(args.workdir).resolve() / name
     failures: list[dict] = []
     _log(f"{name}: generating {spec['accounts']:,} accounts x {spec['months']} months")
@@ -514,8 +519,13 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
             notes.append(msg + "; --accounts was given, so this is a smoke run")
             _log("WARNING: " + msg)
     segments = sorted(prep["segments"])
-    params = _write_params(folder, notebooks, segments)
     runs = max(1, args.runs)
+    if args.what == "briefs":
+        return {"sizes": sizes, "segments": prep["segments"], "prep_s": prep["prep_s"],
+                "notebooks": [], "reports": 0, "jobs": args.jobs or os.cpu_count(),
+                "figures": {}, "naive": {"sampled": False}, "failures": failures,
+                "notes": notes, "briefs": bench_briefs(folder, prep, args, failures)}
+    params = _write_params(folder, notebooks, segments)
     batch = measure_batch(folder, params, jobs=args.jobs, runs=runs, failures=failures)
     rerun = measure_rerun(folder, params, jobs=args.jobs, runs=runs, failures=failures)
     sample = args.naive_sample if args.naive_sample is not None else spec["naive_sample"]
@@ -553,11 +563,178 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
         figures["end_to_end_s"] = _figure(batch_total, TARGETS["end_to_end_s"], unit="s",
                                           batch_s=batch["wall_s"], reduce_s=reduce_s,
                                           valid=batch_ok)
-    return {"sizes": sizes, "segments": prep["segments"], "prep_s": prep["prep_s"],
-            "notebooks": [nb.stem for nb in notebooks], "reports": n_rep,
-            "jobs": args.jobs or os.cpu_count(), "figures": figures,
-            "batch": batch, "rerun": rerun, "naive": naive, "failures": failures,
-            "notes": notes}
+    out = {"sizes": sizes, "segments": prep["segments"], "prep_s": prep["prep_s"],
+           "notebooks": [nb.stem for nb in notebooks], "reports": n_rep,
+           "jobs": args.jobs or os.cpu_count(), "figures": figures,
+           "batch": batch, "rerun": rerun, "naive": naive, "failures": failures,
+           "notes": notes}
+    if args.what == "all" and name == "demo":
+        out["briefs"] = bench_briefs(folder, prep, args, failures)
+    return out
+
+
+# --------------------------------------------------------------------------- briefs
+BRIEF_TARGETS = {"overhead_per_brief_s": 0.1, "dask_over_local": 1.10}
+#: Workers and account counts of the projection table.
+PROJECT_WORKERS = (2, 8, 32)
+PROJECT_ACCOUNTS = (5_000, 50_000)
+
+
+def _brief_params(folder: Path, segment: str, jobs: int | None) -> Path:
+    import yaml
+
+    nb_dir = folder / "notebooks"
+    nb_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(Path(__file__).resolve().parent.parent / "notebooks" / "account_brief.py",
+                 nb_dir / "account_brief.py")
+    params = {"month": MONTH, "source": "warehouse.duckdb", "segments": [segment],
+              "notebooks": ["account_brief"], "per": "account", "timeout": 1200,
+              "locale": "en", **({"jobs": jobs} if jobs else {})}
+    path = folder / "briefs.yaml"
+    path.write_text(yaml.safe_dump(params, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _brief_figures(month_dir: Path) -> dict:
+    runs = json.loads((month_dir / "manifest.json").read_text())["runs"]
+    own = [_own_seconds(month_dir / r["ipynb"]) for r in runs]
+    over = [r["duration_s"] - o for r, o in zip(runs, own, strict=True) if o is not None]
+    return {"briefs": len(runs), "failed": sum(r["status"] != "ok" for r in runs),
+            "overhead_median_s": _median(over), "own_median_s": _median(own),
+            "own_total_s": round(sum(o for o in own if o is not None), 2),
+            "workers": sorted({r.get("worker") for r in runs if r.get("worker")})}
+
+
+def _render_briefs(folder: Path, params_path: Path, output: str, executor=None) -> tuple:
+    import contextlib
+    import io
+
+    from .params import load_params
+    from .runner import render
+
+    shutil.rmtree(folder / output, ignore_errors=True)  # cold: slices prepared again
+    params = load_params(params_path)
+    t = time.monotonic()
+    with contextlib.chdir(folder):
+        res = render(params, output=output, notebooks_dir="notebooks", force=True,
+                     executor=executor, out=io.StringIO(), err=io.StringIO())
+    return time.monotonic() - t, res.exit_code
+
+
+def bench_briefs(folder: Path, prep: dict, args, failures: list) -> dict:
+    """Per-account briefs for the largest segment: local pool, 2-worker LocalCluster, naive."""
+    from .io import load
+
+    wh = load(str(prep["database"]), tables=["accounts", "mrr"])
+    mrr, acc = wh["mrr"], wh["accounts"]
+    paying = set(mrr.loc[(mrr["month"] == pd.Timestamp(f"{MONTH}-01"))
+                         & (mrr["mrr"] > 0), "account_id"])
+    per_seg = acc.loc[acc["account_id"].isin(paying)].groupby("segment").size()
+    segment = str(per_seg.idxmax())
+    n = int(per_seg.max())
+    jobs = args.jobs or min(2, os.cpu_count() or 1)
+    params = _brief_params(folder, segment, jobs)
+    _log(f"briefs: {n} accounts of segment {segment!r}, local pool of {jobs}")
+    local_wall, code = _render_briefs(folder, params, "briefs-local")
+    if code != 0:
+        failures.append({"step": "briefs local pool", "exit_code": code})
+    local = _brief_figures(folder / "briefs-local" / MONTH)
+    _log(f"briefs: local pool {local_wall:.1f} s")
+    dask = {"wall_s": None}
+    try:
+        from distributed import Client, LocalCluster
+
+        from .executors import DaskExecutor
+
+        t = time.monotonic()
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            start_s = time.monotonic() - t
+            wall, code = _render_briefs(folder, params, "briefs-dask",
+                                        executor=DaskExecutor(client=client))
+        if code != 0:
+            failures.append({"step": "briefs dask LocalCluster", "exit_code": code})
+        dask = {"wall_s": round(wall, 2), "cluster_start_s": round(start_s, 2),
+                **_brief_figures(folder / "briefs-dask" / MONTH)}
+        _log(f"briefs: dask LocalCluster {wall:.1f} s (+{start_s:.1f} s to start it)")
+    except ImportError as err:
+        dask["error"] = f"dask.distributed not installed: {err}"
+    # the naive loop: papermill then nbconvert per brief, on 16 sampled accounts
+    accounts = sorted(acc.loc[acc["account_id"].isin(paying) & (acc["segment"] == segment),
+                              "account_id"])
+    sample = random.Random(0).sample(accounts, min(16, len(accounts)))
+    import nbformat
+
+    from .params import read_notebook
+
+    src = folder / "naive-input" / "account_brief.ipynb"
+    src.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(read_notebook(folder / "notebooks" / "account_brief.py"), src)
+    pm, jupyter = _tool("papermill"), _tool("jupyter")
+    out_dir = folder / "naive-briefs"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    took = []
+    for aid in sample:
+        out_nb = out_dir / f"{_slug(aid)}.ipynb"
+        t = time.monotonic()
+        a = _run([*pm, str(src), str(out_nb), "-p", "account_id", aid, "-p", "segment",
+                  segment, "-p", "month", MONTH, "-p", "source",
+                  str(prep["database"].resolve()), "--cwd", str(out_dir),
+                  "--no-progress-bar"], folder, env=_env())
+        b = _run([*jupyter, "nbconvert", "--to", "html", "--no-input", str(out_nb)], folder,
+                 env=_env())
+        took.append(time.monotonic() - t)
+        if a["exit_code"] or b["exit_code"]:
+            failures.append({"step": f"naive brief {aid}", "stderr": _tail(a["stderr"])})
+    naive_mean = statistics.mean(took) if took else None
+    per_min = round(n / local_wall * 60, 1) if local_wall else None
+    core_s = local_wall * jobs / n if n else None  # what one brief costs a worker, all in
+    projection = [{"accounts": a, "workers": w,
+                   "projected_minutes": round(a * core_s / w / 60, 1)}
+                  for a in PROJECT_ACCOUNTS for w in PROJECT_WORKERS] if core_s else []
+    ratio = (round(dask["wall_s"] / local_wall, 2)
+             if dask.get("wall_s") and local_wall else None)
+    return {
+        "segment": segment, "accounts": n, "jobs": jobs,
+        "local": {"wall_s": round(local_wall, 2), "briefs_per_minute": per_min, **local},
+        "dask_local_cluster": dask, "dask_over_local": ratio,
+        "naive": {"timed": len(took), "mean_s": round(naive_mean, 2) if naive_mean else None,
+                  "extrapolated_s": round(naive_mean * n, 1) if naive_mean else None,
+                  f"extrapolated_parallel_{jobs}_s": (round(naive_mean * n / jobs, 1)
+                                                       if naive_mean else None),
+                  "speedup_vs_parallel_loop": (round(naive_mean * n / jobs / local_wall, 2)
+                                               if naive_mean and local_wall else None)},
+        "projection": {"label": "PROJECTION from the measured cost per brief (local pool "
+                                "wall x workers / briefs), not a measurement; assumes "
+                                "workers like this machine's cores and linear scaling",
+                       "core_s_per_brief": round(core_s, 3) if core_s else None,
+                       "rows": projection},
+        "targets": BRIEF_TARGETS,
+    }
+
+
+def print_briefs(b: dict, stream=sys.stdout) -> None:
+    loc, dk, nv = b["local"], b["dask_local_cluster"], b["naive"]
+    print(f"briefs: {b['accounts']} accounts of segment {b['segment']}, {b['jobs']} workers",
+          file=stream)
+    print(f"  local pool: {loc['wall_s']} s wall, {loc['briefs_per_minute']} briefs/min, "
+          f"median overhead per brief {loc['overhead_median_s']} s (target <= "
+          f"{BRIEF_TARGETS['overhead_per_brief_s']}), own cells {loc['own_median_s']} s",
+          file=stream)
+    if dk.get("wall_s"):
+        print(f"  dask LocalCluster (2 workers): {dk['wall_s']} s wall (+{dk['cluster_start_s']}"
+              f" s cluster start), overhead median {dk['overhead_median_s']} s; "
+              f"dask / local = {b['dask_over_local']} (target <= "
+              f"{BRIEF_TARGETS['dask_over_local']})", file=stream)
+    parallel = nv[f"extrapolated_parallel_{b['jobs']}_s"]
+    print(f"  naive loop: {nv['timed']} briefs timed, {nv['mean_s']} s each; extrapolated "
+          f"{nv['extrapolated_s']} s serial, {parallel} s with {b['jobs']} in "
+          f"parallel; batch speedup over the parallel loop {nv['speedup_vs_parallel_loop']}x",
+          file=stream)
+    print(f"  {b['projection']['label']}:", file=stream)
+    for r in b["projection"]["rows"]:
+        print(f"    {r['accounts']:>6,} accounts on {r['workers']:>2} workers: "
+              f"~{r['projected_minutes']} min", file=stream)
 
 
 def _fmt(v, unit="") -> str:
@@ -630,6 +807,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, help="batch parallel runs (default: one per core)")
     parser.add_argument("--notebooks", nargs="+", help="notebooks (.ipynb files, folders or "
                         "names in notebooks/); default: every notebook in notebooks/")
+    parser.add_argument("--what", choices=("all", "batch", "briefs"), default="all",
+                        help="what to measure: the segment batch, the per-account briefs "
+                             "(demo scale), or both (default)")
+    parser.add_argument("--demo-accounts", type=int, help="accounts at the demo scale "
+                        f"(default {SCALES['demo']['accounts']:,}; smaller for a quick check)")
     parser.add_argument("--naive-sample", type=int, help="reports the naive loop times "
                         "(default: all at demo, 8 at large; 0 = all)")
     args = parser.parse_args(argv)
@@ -649,7 +831,11 @@ def main(argv: list[str] | None = None) -> int:
             result.setdefault("errors", {})[name] = f"{type(err).__name__}: {err}"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=1, default=str) + "\n")
-    print_table(result)
+    if any(s.get("figures") for s in result["scales"].values()):
+        print_table(result)
+    for s in result["scales"].values():
+        if s.get("briefs"):
+            print_briefs(s["briefs"])
     print(f"written {out}")
     failed = result.get("errors") or any(s["failures"] for s in result["scales"].values())
     return 1 if failed else 0

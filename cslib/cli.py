@@ -189,6 +189,15 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--output", help="reports folder (default: reports)")
     render.add_argument("--dry-run", action="store_true", help="print the run matrix only")
     render.add_argument("--force", action="store_true", help="re-render unchanged reports")
+    render.add_argument("--per", choices=["account"],
+                        help="one page per account for the notebooks that declare "
+                             "`account_id` (account_brief), for the accounts of the segments")
+    render.add_argument("--executor", choices=["local", "dask"],
+                        help="where the runs execute (default: params, else local)")
+    render.add_argument("--scheduler", help="dask scheduler address, e.g. tcp://host:8786 "
+                                            "(implies --executor dask)")
+    render.add_argument("--shared-folder", dest="shared_folder",
+                        help="a folder every dask worker reads: the data slices go there")
     render.set_defaults(func=_render)
     return parser
 

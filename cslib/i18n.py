@@ -431,6 +431,80 @@ TEXT: dict[str, tuple[str, str]] = {
         "vezes a taxa mensal das demais (intervalo de 95% de {low} a {high})."),
     "journey.term.slow": ("accounts without value by day 90", "as contas sem valor até o dia 90"),
     "journey.term.hurried": ("accounts sold in under 30 days", "as contas vendidas em menos de 30 dias"),
+    # brief.py and the account_brief notebook
+    "brief.title": ("Quarterly review brief: {name}", "Resumo da revisão trimestral: {name}"),
+    "brief.header": ("{account_id} · segment {segment} · plan {plan} · CSM {csm} · {month}",
+                     "{account_id} · segmento {segment} · plano {plan} · CSM {csm} · {month}"),
+    "brief.class": ("Proposed review class: **{cls} {label}**, because {rule}.",
+                    "Classe proposta na revisão: **{cls} {label}**, porque {rule}."),
+    "brief.evidence": ("MRR {mrr} ({change} over 3 months) · NPS {nps} on {answers} answers "
+                       "in 90 days · adoption {adoption} of the key features · {tickets} "
+                       "tickets in 3 months, FCR {fcr}.",
+                       "MRR {mrr} ({change} em 3 meses) · NPS {nps} em {answers} respostas "
+                       "em 90 dias · adoção de {adoption} dos recursos-chave · {tickets} "
+                       "chamados em 3 meses, FCR {fcr}."),
+    "brief.headroom": ("Headroom: {what}. Seats: {seats}.", "Espaço para crescer: {what}. "
+                       "Licenças: {seats}."),
+    "brief.products": ("Products held: {products}.", "Produtos contratados: {products}."),
+    "brief.answers": ("{n} NPS answers in the last 180 days: {promoter} promoters, {passive} "
+                      "passives, {detractor} detractors.",
+                      "{n} respostas de NPS nos últimos 180 dias: {promoter} promotores, "
+                      "{passive} neutros, {detractor} detratores."),
+    "brief.products_not_held": ("products not held: {products}",
+                                "produtos não contratados: {products}"),
+    "brief.higher_plan": ("a higher plan", "um plano superior"),
+    "brief.no_headroom": ("every product held", "todos os produtos contratados"),
+    "brief.seats": ("{used} of {seats} in use", "{used} de {seats} em uso"),
+    "brief.loops": ("Loops closed: {closed} of {answers} NPS answers followed up; {sla} within "
+                    "the SLA.", "Ciclos fechados: {closed} de {answers} respostas de NPS com "
+                    "retorno; {sla} dentro do SLA."),
+    "brief.no_answers": ("No NPS answers in the last 180 days.",
+                         "Nenhuma resposta de NPS nos últimos 180 dias."),
+    "brief.no_verbatims": ("No comments.", "Nenhum comentário."),
+    "brief.h.revenue": ("Revenue and products", "Receita e produtos"),
+    "brief.h.nps": ("NPS and comments", "NPS e comentários"),
+    "brief.h.usage": ("Feature usage against the segment", "Uso dos recursos frente ao segmento"),
+    "brief.h.agenda": ("Suggested agenda", "Agenda sugerida"),
+    "brief.agenda.risk": ("Open with the risk: {rule}. Agree a recovery plan with owners and "
+                          "dates.", "Começar pelo risco: {rule}. Combinar um plano de "
+                          "recuperação com responsáveis e datas."),
+    "brief.agenda.attention": ("Review what needs attention: {rule}.",
+                               "Revisar o que pede atenção: {rule}."),
+    "brief.agenda.expand": ("Present the room to expand: {what}.",
+                            "Apresentar o espaço para crescer: {what}."),
+    "brief.agenda.mature": ("Confirm the value delivered and ask for a reference or a case "
+                            "study.", "Confirmar o valor entregue e pedir uma referência ou "
+                            "um caso de sucesso."),
+    "brief.agenda.detractors": ("Go through the {n} detractor answers and what was done "
+                                "about each.", "Repassar as {n} respostas detratoras e o que "
+                                "foi feito em cada uma."),
+    "brief.agenda.detractors.one": ("Go through the detractor answer and what was done "
+                                    "about it.", "Repassar a resposta detratora e o que foi "
+                                    "feito."),
+    "brief.agenda.adoption": ("Plan the adoption of the key features not yet in use ({share} "
+                              "in use).", "Planejar a adoção dos recursos-chave ainda não "
+                              "usados ({share} em uso)."),
+    "brief.agenda.mrr_down": ("Discuss the MRR change of {change} over 3 months.",
+                              "Discutir a variação de MRR de {change} em 3 meses."),
+    "brief.agenda.support": ("Review the {n} support tickets of the last 3 months (FCR "
+                             "{fcr}).", "Revisar os {n} chamados dos últimos 3 meses (FCR "
+                             "{fcr})."),
+    "brief.agenda.next": ("Agree the next steps and the date of the next review.",
+                          "Combinar os próximos passos e a data da próxima revisão."),
+    "col.account_users": ("Account's users", "Usuários da conta"),
+    "col.median_users": ("Segment median", "Mediana do segmento"),
+    "col.segment_share": ("Segment accounts using", "Contas do segmento que usam"),
+    "col.product": ("Product", "Produto"),
+    "col.month": ("Month", "Mês"),
+    "col.score": ("Score", "Nota"),
+    "col.answered_at": ("Answered on", "Respondido em"),
+    "col.comment": ("Comment", "Comentário"),
+    "index.briefs": ("Account briefs by CSM", "Resumos de contas por CSM"),
+    "index.briefs_count": ("{n} briefs", "{n} resumos"),
+    "index.briefs_by_csm": ("{n} briefs, by CSM", "{n} resumos, por CSM"),
+    "index.no_csm": ("No CSM", "Sem CSM"),
+    "index.account": ("Account", "Conta"),
+    "index.back": ("Back to the month's overview", "Voltar à visão geral do mês"),
 }
 
 

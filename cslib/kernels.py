@@ -186,10 +186,14 @@ PRELOAD = (
     "pyarrow", "babel.numbers", "cslib.context",
     "cslib.report", "cslib.plots", "cslib.nps", "cslib.revenue", "cslib.retention",
     "cslib.adoption", "cslib.review", "cslib.support", "cslib.ltv", "cslib.survey",
-    "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io",
+    "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io", "cslib.brief",
 )
 #: A warm kernel is replaced after this many reports, so memory cannot creep up.
 RUNS_PER_KERNEL = 25
+#: ... or after this many per-account briefs: small pages whose segment data the kernel
+#: keeps loaded between them (see :mod:`cslib.brief`), so a new kernel would cost them
+#: a reload.
+RUNS_PER_KERNEL_BRIEFS = 400
 #: Set this environment variable to 1 to start a fresh kernel for every report.
 FRESH_KERNELS_ENV = "CSLIB_FRESH_KERNELS"
 
@@ -246,6 +250,8 @@ class _WarmKernel:
     """
 
     kernel = None
+    #: A kernel client kept connected between briefs (see :meth:`client`).
+    kc = None
 
     def __init__(self):
         from jupyter_core.utils import run_sync
@@ -281,18 +287,48 @@ class _WarmKernel:
         return (_PRELOAD_CODE.format(modules=PRELOAD) + reset) if self.runs == 1 else reset
 
     @classmethod
-    def get(cls) -> _WarmKernel:
+    def get(cls, many: bool = False) -> _WarmKernel:
+        """This worker's kernel; ``many``: the run is a brief (:data:`RUNS_PER_KERNEL_BRIEFS`)."""
         from jupyter_core.utils import run_sync
 
-        if cls.kernel is not None and (cls.kernel.runs >= RUNS_PER_KERNEL
+        limit = RUNS_PER_KERNEL_BRIEFS if many else RUNS_PER_KERNEL
+        if cls.kernel is not None and (cls.kernel.runs >= limit
                                        or not run_sync(cls.kernel.km.is_alive)()):
             cls.discard()
         if cls.kernel is None:
             cls.kernel = cls()
         return cls.kernel
 
+    def client(self):
+        """A client kept connected to this kernel across runs.
+
+        nbclient connects a new client for every notebook and waits for the
+        kernel to be ready, flushing its IOPub channel: about 0.2 s a report,
+        most of a brief's overhead. Replies and outputs are matched to their
+        request by message id, so the next run ignores whatever the previous
+        one left on the channels.
+        """
+        if self.kc is None:
+            from jupyter_core.utils import run_sync
+
+            kc = self.km.client()
+            kc.start_channels()
+            try:
+                run_sync(kc.wait_for_ready)(timeout=120)
+            except BaseException:
+                kc.stop_channels()
+                raise
+            self.kc = kc
+        return self.kc
+
     @classmethod
     def discard(cls) -> None:
+        if cls.kernel is not None and cls.kernel.kc is not None:
+            try:
+                cls.kernel.kc.stop_channels()
+            except Exception:
+                pass
+            cls.kernel.kc = None
         if cls.kernel is not None:
             from jupyter_core.utils import run_sync
 
@@ -347,7 +383,8 @@ def _warm_engine():
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
                                      stdout_file=None, stderr_file=None, start_timeout=60,
-                                     execution_timeout=None, setup_code="", **kwargs):
+                                     execution_timeout=None, setup_code="", kc=None,
+                                     **kwargs):
             cls.notebook = nb_man.nb
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
             client = WarmClient(nb_man, **merge_kwargs(
@@ -355,10 +392,12 @@ def _warm_engine():
                 kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
                 stderr_file=stderr_file))
             client.setup_code = setup_code
+            if kc is not None:  # the warm kernel's own client: left connected
+                client.kc = kc
             try:
                 return client.execute()
             finally:
-                if client.kc is not None:
+                if client.kc is not None and client.kc is not kc:
                     client.kc.stop_channels()
 
     return WarmEngine

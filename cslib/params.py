@@ -85,9 +85,12 @@ def normalize_locale(locale: str) -> str | None:
     return None
 
 #: Parameters the runner sets itself from the top-level keys of the file.
-RESERVED = ("segment", "month", "source", "csv", "data_date")
+RESERVED = ("segment", "month", "source", "csv", "data_date", "account_id")
 #: Top-level keys that a segment's ``overrides`` may also set.
 OVERRIDABLE_TOP_LEVEL = ("locale", "mask_pii")
+
+#: The executors ``executor:`` may name.
+EXECUTORS = ("local", "dask")
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -112,6 +115,14 @@ class BatchParams:
     stages: tuple[str, ...] = DEFAULT_STAGES
     milestones: tuple[str, ...] = DEFAULT_MILESTONES
     cut: str = "segment"
+    #: ``"account"``: notebooks that declare ``account_id`` render one page per account.
+    per: str | None = None
+    #: Where the runs execute: ``"local"`` (a process pool) or ``"dask"`` (a dask.distributed
+    #: cluster at ``scheduler``).
+    executor: str = "local"
+    scheduler: str | None = None
+    #: A folder every dask worker can read: the prepared data slices go there.
+    shared_folder: str | None = None
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -244,6 +255,31 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
                             f"'America/Sao_Paulo' or 'UTC', got {_clip(repr(tz))}")
         else:
             out["timezone"] = tz
+    if data.get("per") is not None:
+        if data["per"] != "account":
+            problems.append(f"`per` must be 'account' (one page per account) or omitted, got "
+                            f"{_clip(repr(data['per']))}")
+        else:
+            out["per"] = "account"
+    if data.get("executor") is not None:
+        if data["executor"] not in EXECUTORS:
+            problems.append(f"`executor` must be one of {list(EXECUTORS)}, got "
+                            f"{_clip(repr(data['executor']))}")
+        else:
+            out["executor"] = data["executor"]
+    if data.get("scheduler") is not None:
+        sched = data["scheduler"]
+        if not isinstance(sched, str) or not re.match(r"^[a-z+]+://[^\s/]+$", sched):
+            problems.append("`scheduler` must be a dask scheduler address such as "
+                            f"'tcp://host:8786', got {_clip(repr(sched))}")
+        else:
+            out["scheduler"] = sched
+    if data.get("shared_folder") is not None:
+        if not isinstance(data["shared_folder"], str | os.PathLike):
+            problems.append("`shared_folder` must be a folder path every worker can read, "
+                            f"got {_clip(repr(data['shared_folder']))}")
+        else:
+            out["shared_folder"] = str(data["shared_folder"])
     if "mask_pii" in data:
         if not isinstance(data["mask_pii"], bool):
             problems.append(f"`mask_pii` must be true or false, got {data['mask_pii']!r}")

@@ -44,17 +44,17 @@ import datetime
 import errno
 import hashlib
 import json
-import multiprocessing
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -66,7 +66,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .exceptions import ParamsError, RenderError, SchemaError
 from .headlines import ENV_VAR, read_headlines, record_headline
-from .io import PREPARED_ENV, _cores_each
+from .io import PREPARED_ENV
 from .kernels import (
     FRESH_KERNELS_ENV,
     RUN_DIR_PREFIX,
@@ -77,7 +77,6 @@ from .kernels import (
     _tmp_tag,
     _warm_engine,
     _WarmKernel,
-    _worker_init,
 )
 from .pages import (
     _ANSI,
@@ -116,6 +115,7 @@ __all__ = [
     "RunResult",
     "Executor",
     "LocalPoolExecutor",
+    "DaskExecutor",
     "plan_month",
     "resolve_month",
     "check_before_start",
@@ -143,6 +143,12 @@ LOCK = ".lock"
 SPACE_PER_RUN = 4 * 2**20
 #: ... plus this margin for the manifest, the overview and the data cache.
 SPACE_MARGIN = 32 * 2**20
+#: Batches of up to this many runs publish the manifest and overview after every run;
+#: larger ones (thousands of briefs) every :data:`PUBLISH_INTERVAL` seconds and at the end.
+#: A batch killed in between leaves pages the manifest does not list yet: the next run
+#: renders them again.
+PUBLISH_EVERY_RUN = 100
+PUBLISH_INTERVAL = 5.0
 #: Dated event columns that say how far the data goes (its "as of" time), which
 #: decides whether the last month is complete (see :func:`latest_complete_month`).
 EVENT_COLUMNS = (("nps_responses", "responded_at"), ("nps_invitations", "sent_at"),
@@ -438,6 +444,11 @@ class RunSpec:
     def segment(self) -> str:
         return self.entry["segment"]
 
+    @property
+    def account_id(self) -> str | None:
+        """The account of a per-account run (``per: account``), else None."""
+        return self.entry.get("account_id")
+
 
 @dataclasses.dataclass
 class RunResult:
@@ -452,6 +463,11 @@ class RunResult:
     headlines: list = dataclasses.field(default_factory=list)
     duration_s: float | None = None
     write_error: dict | None = None
+    #: Where the run executed (``host:pid`` of the local worker, or a dask worker's address).
+    worker: str | None = None
+    #: The report's files ``[(path, bytes or text)]``, when the worker hands them back for
+    #: this process to write (remote workers) instead of writing them itself.
+    files: list | None = None
 
     @classmethod
     def crashed(cls, exc: BaseException) -> RunResult:
@@ -460,8 +476,11 @@ class RunResult:
 
     def manifest_fields(self) -> dict:
         """The fields this result adds to the run's manifest entry."""
-        return {"status": self.status, "error": self.error, "headlines": self.headlines,
-                "duration_s": self.duration_s}
+        out = {"status": self.status, "error": self.error, "headlines": self.headlines,
+               "duration_s": self.duration_s}
+        if self.worker is not None:
+            out["worker"] = self.worker
+        return out
 
 
 # --------------------------------------------------------------------------- one run
@@ -473,14 +492,17 @@ def _on_alarm(signum, frame):
     raise _RunTimeout
 
 
-def _execute_run(spec: RunSpec) -> RunResult:
+def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
     """Execute one notebook for one segment and write its .ipynb and .html (worker side).
 
     A failure of the notebook (error, timeout, dead kernel) is a report of the
     failure. A failure to *write* the report (disk full, read-only folder) is
     returned as ``write_error`` (path, errno, text) and nothing is written: the
-    batch stops on it.
+    batch stops on it. With ``deliver`` the files are returned in
+    :attr:`RunResult.files` for the caller to write (a remote worker).
     """
+    import threading
+
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
@@ -504,7 +526,8 @@ def _execute_run(spec: RunSpec) -> RunResult:
     log_fd = os.open(kernel_log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    use_alarm = bool(spec.run_timeout) and hasattr(signal, "setitimer")
+    use_alarm = (bool(spec.run_timeout) and hasattr(signal, "setitimer")
+                 and threading.current_thread() is threading.main_thread())
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(spec.run_timeout))
@@ -517,20 +540,20 @@ def _execute_run(spec: RunSpec) -> RunResult:
             engine = _warm_engine()
             engine.notebook = None
             papermill_engines.register("cslib-warm", engine)
-            warm = _WarmKernel.get()
+            warm = _WarmKernel.get(many=spec.account_id is not None)
             code = warm.setup_code(str(work),
                                    {k: os.environ[k] for k in old_env if k in os.environ},
                                    [k for k in old_env if k not in os.environ])
             extra = {"engine_name": "cslib-warm", "km": warm.km, "setup_code": code,
                      "request_save_on_cell_execute": False}
+            if spec.account_id is not None:  # briefs: skip the new client's ~0.2 s wait
+                extra["kc"] = warm.client()
         else:  # a fresh kernel, which dies with this worker all the same
             extra = {"kernel_manager_class": _kernel_manager_class()}
         source_path = spec.input
         if Path(source_path).suffix != ".ipynb":  # papermill reads .ipynb only
-            import nbformat
-
             source_path = str(work / "input.ipynb")
-            nbformat.write(read_notebook(spec.input), source_path)
+            Path(source_path).write_text(_notebook_json(spec.input), encoding="utf-8")
         # A warm run keeps its notebook in memory (engine.notebook); a fresh one saves it.
         pm.execute_notebook(
             source_path, None if engine is not None else str(executed),
@@ -594,7 +617,9 @@ def _execute_run(spec: RunSpec) -> RunResult:
         result.update(status=FAILED if status == OK else status,
                       error=error or f"rendering failed: {type(err).__name__}: {err}")
     try:
-        if files:
+        if files and deliver:
+            result["files"] = [(str(path), data) for path, data in files]
+        elif files:
             files[0][0].parent.mkdir(parents=True, exist_ok=True)
             _atomic_write_all(files)
     except OSError as err:
@@ -605,7 +630,45 @@ def _execute_run(spec: RunSpec) -> RunResult:
     return RunResult(
         status=result["status"], error=result["error"],
         headlines=[h for h in result["headlines"] if h.get("name") != "data_date"],
-        duration_s=round(time.monotonic() - start, 2), write_error=result.get("write_error"))
+        duration_s=round(time.monotonic() - start, 2), write_error=result.get("write_error"),
+        worker=f"{socket.gethostname()}:{os.getpid()}", files=result.get("files"))
+
+
+def _execute_batch(specs: Sequence[RunSpec], deliver: bool = False) -> list[RunResult]:
+    """Execute runs one after the other in this worker, on its warm kernel (worker side).
+
+    The runs of one segment go together: the kernel keeps the segment's data
+    loaded between them (see :mod:`cslib.brief`).
+    """
+    return [_execute_run(spec, deliver=deliver) for spec in specs]
+
+
+def write_delivered(result: RunResult) -> RunResult:
+    """Write the files a remote worker handed back (:attr:`RunResult.files`), atomically."""
+    if result.files:
+        files = [(Path(p), data) for p, data in result.files]
+        try:
+            files[0][0].parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write_all(files)
+        except OSError as err:
+            result.write_error = _os_error_info(err, files[-1][0])
+        result.files = None
+    return result
+
+
+_NOTEBOOK_JSON: dict = {}
+
+
+def _notebook_json(path: str) -> str:
+    """A text notebook as .ipynb JSON, read once per file version in this worker."""
+    import nbformat
+
+    st = os.stat(path)
+    key = (path, st.st_mtime_ns, st.st_size)
+    if key not in _NOTEBOOK_JSON:
+        _NOTEBOOK_JSON.clear()  # one notebook at a time is what the batch runs
+        _NOTEBOOK_JSON[key] = nbformat.writes(read_notebook(path))
+    return _NOTEBOOK_JSON[key]
 
 
 def _os_error_info(err: OSError, default_path: str | os.PathLike) -> dict:
@@ -902,6 +965,11 @@ def _write_failed_message(info: Mapping[str, Any], *, manifest: Path, written: i
 
 
 # --------------------------------------------------------------------------- plan
+def _run_key(entry: Mapping) -> tuple:
+    """A manifest entry's identity: notebook, segment and, for a brief, account."""
+    return (entry.get("notebook"), entry.get("segment"), entry.get("account_id"))
+
+
 @dataclasses.dataclass
 class MonthPlan:
     """The month as planned before anything runs: what to render, where, and why.
@@ -942,6 +1010,13 @@ class MonthPlan:
     timezone: str | None = None
     #: What one report covers: segment, csm or owner (``cut`` in the params file).
     cut: str = "segment"
+    #: ``"account"``: per-account notebooks render one page per account.
+    per: str | None = None
+    #: The paying accounts of the planned segments (``per: account``): account_id,
+    #: name, segment, csm.
+    accounts: list = dataclasses.field(default_factory=list)
+    #: Where the data slices go for the workers (default ``<output>/.cache``).
+    shared_folder: str | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -1086,7 +1161,7 @@ def _resolve_segments(params: BatchParams, facts: Mapping) -> tuple[list[str], l
 
 
 def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path],
-               declared: Mapping[str, dict], force: bool) -> None:
+               declared: Mapping[str, dict], force: bool, explicit: bool = True) -> None:
     """Fill ``plan.runs`` and ``plan.cached``: the run matrix, each run's cache key."""
     from . import __version__
 
@@ -1095,16 +1170,31 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
         nb_hash = _sha256_file(nb_path)
         names = declared[nb_name]
         title = notebook_title(read_notebook(nb_path), nb_name)
-        for seg in plan.segments:
+        per_account = "account_id" in names
+        if per_account and plan.per != "account":
+            if not explicit:  # "every notebook in the folder": the briefs need --per account
+                continue
+            raise ParamsError(f"Notebook {nb_name!r} renders one page per account (it declares "
+                              "`account_id`): run it with --per account (or `per: account` in "
+                              "the params file).")
+        matrix = ([(a["segment"], a) for a in plan.accounts] if per_account
+                  else [(seg, None) for seg in plan.segments])
+        acc_slugs = (segment_slugs(a["account_id"] for a in plan.accounts)
+                     if per_account else {})
+        for seg, acc in matrix:
             standard = {"segment": seg, "month": month, "source": plan.source,
                         "locale": params.locale, "csv": params.csv,
                         "mask_pii": params.mask_pii, "data_date": plan.data_date}
+            if acc is not None:
+                standard["account_id"] = acc["account_id"]
             run_params = {k: v for k, v in standard.items() if k in names}
             run_params.update({k: v for k, v in params.parameters.items() if k in names})
             run_params.update({k: v for k, v in params.overrides.get(seg, {}).items()
                                if k in names})
             key = cache_key(nb_hash, run_params, fp, plan.versions, plan.kit_code)
             slug = plan.slugs[seg]
+            if acc is not None:
+                slug = f"{slug}/{acc_slugs[acc['account_id']]}"
             html_rel, ipynb_rel = f"{nb_name}/{slug}.html", f"{nb_name}/{slug}.ipynb"
             html_path = _inside(output, plan.month_dir / html_rel)
             ipynb_path = _inside(output, plan.month_dir / ipynb_rel)
@@ -1115,7 +1205,10 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
                 "data_fingerprint": fp, "notebook_sha256": nb_hash, "versions": plan.versions,
                 "kit_code_sha256": plan.kit_code, "git_commit": plan.commit, "cache_key": key,
             }
-            old = plan.previous.get((nb_name, seg))
+            if acc is not None:
+                entry.update(account_id=acc["account_id"], account_name=acc["name"],
+                             csm=acc["csm"])
+            old = plan.previous.get(_run_key(entry))
             if (not force and old and old.get("status") in SUCCESS
                     and old.get("cache_key") == key
                     and html_path.exists() and ipynb_path.exists()):
@@ -1126,7 +1219,8 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
                 source=plan.source, timeout=params.timeout, run_timeout=params.run_timeout,
                 data_date=plan.shown_date, html_path=str(html_path),
                 ipynb_path=str(ipynb_path),
-                context={"title": title, "segment": seg, "month": month,
+                context={"title": title, "segment": seg if acc is None
+                         else f"{seg} · {acc['name']}", "month": month,
                          "notebook": nb_path.name, "notebook_hash": nb_hash,
                          "fingerprint": fp, "kit_version": __version__,
                          "git_commit": plan.commit, "params": shown,
@@ -1134,7 +1228,37 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
             ))
     # largest segments first, so that no worker is left with a big report at the end
     sizes = plan.facts["segment_sizes"]
-    plan.runs.sort(key=lambda run: -sizes.get(run.segment, sum(sizes.values())))
+    plan.runs.sort(key=lambda run: (run.account_id is not None,
+                                    -sizes.get(run.segment, sum(sizes.values()))))
+
+
+def _paying_accounts(plan: MonthPlan, wh) -> list[dict]:
+    """The accounts of the planned segments that pay in the month (``per: account``)."""
+    import pandas as pd
+
+    from .io import load
+    from .readers import cut_labels
+
+    tables = ["accounts", "mrr"] + (["opportunities"] if plan.cut == "owner" else [])
+    if wh is None or not all(t in wh for t in tables):
+        wh = load(plan.source, tables=tables, csv=plan.csv, timezone=plan.timezone)
+    mrr = wh["mrr"]
+    # the report each account's brief belongs to: its segment, CSM or sales owner
+    accounts = wh["accounts"].assign(segment=cut_labels(wh, plan.cut).to_numpy())
+    month = pd.Timestamp(plan.month + "-01")
+    paying = mrr.loc[(pd.to_datetime(mrr["month"]).dt.to_period("M")
+                      == month.to_period("M")) & (mrr["mrr"] > 0), "account_id"].unique()
+    acc = accounts.loc[accounts["account_id"].isin(paying)
+                       & (pd.to_datetime(accounts["signup_date"]) < month + pd.offsets.MonthBegin(1)
+                          if "signup_date" in accounts else accounts["account_id"].notna())]
+    if "all" not in plan.segments:
+        acc = acc.loc[acc["segment"].astype(str).isin(plan.segments)]
+    acc = acc.loc[acc["segment"].notna()].sort_values(["segment", "account_id"])
+    csm = acc["csm"] if "csm" in acc else pd.Series(None, index=acc.index)
+    name = acc["name"] if "name" in acc else acc["account_id"]
+    return [{"account_id": str(a), "name": str(n), "segment": str(s),
+             "csm": None if pd.isna(c) else str(c)}
+            for a, n, s, c in zip(acc["account_id"], name, acc["segment"], csm, strict=True)]
 
 
 def plan_month(
@@ -1176,18 +1300,25 @@ def plan_month(
         slugs=segment_slugs(known), notebooks=list(configured), versions=package_versions(),
         commit=git_commit(Path.cwd()), locale=params.locale, csv=params.csv, jobs=jobs,
         timezone=params.timezone, cut=params.cut,
-        previous={(r.get("notebook"), r.get("segment")): r
+        previous={_run_key(r): r
                   for r in _read_manifest(month_dir / MANIFEST).get("runs", [])},
-        runs=[], cached=[], warehouse=wh)
-    _plan_runs(plan, params, nb_paths, declared, force)
+        runs=[], cached=[], warehouse=wh, per=params.per, shared_folder=params.shared_folder)
+    if params.per == "account":
+        plan.accounts = _paying_accounts(plan, wh)
+    _plan_runs(plan, params, nb_paths, declared, force,
+               explicit=params.notebooks is not None or only is not None)
     return plan
 
 
 def _print_plan(plan: MonthPlan, out: TextIO) -> None:
     """The dry run's table: every run of the matrix, cached or to run."""
-    rows = [(r["notebook"], r["segment"], str(plan.month_dir / r["html"]), "cached")
+    def seg(entry):  # a brief's row names its account too
+        aid = entry.get("account_id")
+        return entry["segment"] + (f" / {aid}" if aid is not None else "")
+
+    rows = [(r["notebook"], seg(r), str(plan.month_dir / r["html"]), "cached")
             for r in plan.cached]
-    rows += [(s.notebook, s.segment, str(plan.month_dir / s.entry["html"]), "would run")
+    rows += [(s.notebook, seg(s.entry), str(plan.month_dir / s.entry["html"]), "would run")
              for s in plan.runs]
     widths = [max([len(h)] + [len(r[i]) for r in rows])
               for i, h in enumerate(("notebook", "segment", "output"))]
@@ -1227,7 +1358,8 @@ def prepare_data(plan: MonthPlan, err: TextIO | None = None) -> Path:
 
     Sets ``prepared`` on every run of the plan and lets go of the plan's warehouse.
     """
-    folder = _prepare_data(plan.output / ".cache", f"{plan.fingerprint}-{plan.kit_code[:16]}",
+    cache = Path(plan.shared_folder) if plan.shared_folder else plan.output / ".cache"
+    folder = _prepare_data(cache, f"{plan.fingerprint}-{plan.kit_code[:16]}",
                            plan.warehouse, plan.source, plan.csv,
                            {s: plan.slugs[s] for s in plan.segments}, err or sys.stderr,
                            timezone=plan.timezone, cut=plan.cut)
@@ -1251,34 +1383,6 @@ class Executor(Protocol):
             on_result: Callable[[RunSpec, RunResult], bool]) -> None: ...
 
 
-class LocalPoolExecutor:
-    """The runs in a pool of ``jobs`` local processes (spawned), one warm kernel each."""
-
-    def __init__(self, jobs: int):
-        self.jobs = max(1, int(jobs))
-
-    def run(self, specs: Sequence[RunSpec],
-            on_result: Callable[[RunSpec, RunResult], bool]) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx,
-                                 initializer=_worker_init,
-                                 initargs=(_cores_each(self.jobs),)) as pool:
-            futures = {pool.submit(_execute_run, s): s for s in specs}
-            try:
-                for fut in as_completed(futures):
-                    spec = futures[fut]
-                    try:
-                        res = fut.result()
-                    except Exception as exc:  # a worker process itself died
-                        res = RunResult.crashed(exc)
-                    if not on_result(spec, res):
-                        _stop_pool(pool)
-                        break
-            except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-
-
 def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
                  ) -> tuple[list[dict], list[dict]]:
     """Execute the plan's runs, publishing the month after each; returns (executed, listed).
@@ -1295,6 +1399,7 @@ def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
     err = err or sys.stderr
     results: list[dict] = []
     stop: dict | None = None  # a write that failed (disk full...): the batch ends there
+    last = [time.monotonic()]
 
     def on_result(spec: RunSpec, res: RunResult) -> bool:
         nonlocal stop
@@ -1302,6 +1407,11 @@ def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
             stop = res.write_error
             return False
         results.append({**spec.entry, **res.manifest_fields()})
+        now = time.monotonic()
+        if len(plan.runs) > PUBLISH_EVERY_RUN and now - last[0] < PUBLISH_INTERVAL:
+            progress.update(res.status in SUCCESS)
+            return True  # thousands of briefs: publish every few seconds, and at the end
+        last[0] = now
         try:
             publish_month(plan, results)
         except OSError as exc:
@@ -1345,12 +1455,12 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
 
     nb_rank = {n: i for i, n in enumerate(plan.notebooks)}
     seg_rank = {s: i for i, s in enumerate(plan.known)}
-    current = {(r["notebook"], r["segment"]): r for r in plan.cached + done}
+    current = {_run_key(r): r for r in plan.cached + done}
     others = [r for k, r in plan.previous.items() if k not in current
               and (plan.month_dir / r.get("html", "")).is_file()]
     runs = sorted([*current.values(), *others], key=lambda r: (
         nb_rank.get(r["notebook"], len(nb_rank)), r["notebook"],
-        seg_rank.get(r["segment"], len(seg_rank)), r["segment"]))
+        seg_rank.get(r["segment"], len(seg_rank)), r["segment"], r.get("account_id") or ""))
     facts = plan.facts
     manifest = {"month": plan.month, "source": _mask_url(plan.source),
                 "data_fingerprint": plan.fingerprint, "data_date": facts["data_date"],
@@ -1361,8 +1471,18 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
                      "kit_version": __version__, "kit_code": plan.kit_code,
                      "git_commit": plan.commit}
     _atomic_write(plan.manifest_path, _json(manifest, indent=1) + "\n")
+    from .brief import brief_index_rows, render_brief_index
+
+    briefs = [r for r in runs if r.get("account_id") is not None]
+    for nb_name in dict.fromkeys(r["notebook"] for r in briefs):
+        folder = _inside(plan.output, plan.month_dir / nb_name)
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write(folder / "index.html", render_brief_index(
+            plan.month, [r for r in briefs if r["notebook"] == nb_name],
+            context=month_context, locale=plan.locale))
     _atomic_write(plan.month_dir / "index.html", render_index(
-        plan.month, runs, context=month_context, locale=plan.locale))
+        plan.month, brief_index_rows(runs, locale=plan.locale), context=month_context,
+        locale=plan.locale))
     return runs
 
 
@@ -1425,8 +1545,10 @@ def render(
     out, err : text streams
         Where the summary (stdout) and the progress (stderr) go.
     executor : Executor, optional
-        Where the runs execute (default: :class:`LocalPoolExecutor` with
-        ``params.jobs`` processes, at most one per run).
+        Where the runs execute (default: ``params.executor``: a
+        :class:`LocalPoolExecutor` with ``params.jobs`` processes, at most one
+        per run, or a :class:`DaskExecutor` on ``params.scheduler``, whose
+        scheduler is reached before anything is planned).
 
     Raises
     ------
@@ -1439,6 +1561,9 @@ def render(
     """
     out = out or sys.stdout
     err = err or sys.stderr
+    if executor is None and params.executor == "dask" and not dry_run:
+        # the scheduler is reached (or not) before anything is planned, prepared or run
+        executor = executor_for(params, jobs=params.jobs or os.cpu_count() or 1)
     plan = plan_month(params, output=output, notebooks_dir=notebooks_dir, only=only,
                       force=force, dry_run=dry_run, err=err)
     if dry_run:
@@ -1454,6 +1579,8 @@ def render(
                 executor = executor or LocalPoolExecutor(min(plan.jobs, len(plan.runs)))
             results, runs = execute_runs(plan, executor, err)
         finally:
+            if executor is not None and hasattr(executor, "close"):
+                executor.close()  # a dask client this batch opened
             if plan.runs:
                 _clean_stale_tmp()  # the workers are gone: their kernel logs can go
     return _summarise(plan, results, runs, out)
@@ -1468,10 +1595,12 @@ def main(args) -> int:
     """
     where = getattr(args, "params", None) or "params/monthly.yaml"
     raw = read_params_file(where)
-    for key in ("month", "segments", "jobs"):
+    for key in ("month", "segments", "jobs", "per", "executor", "scheduler", "shared_folder"):
         value = getattr(args, key, None)
         if value is not None:
             raw[key] = list(value) if isinstance(value, tuple) else value
+    if getattr(args, "scheduler", None) and getattr(args, "executor", None) is None:
+        raw["executor"] = "dask"  # --scheduler alone means the dask executor
     params = parse_params(raw, where=str(where))
     result = render(
         params,
@@ -1482,3 +1611,6 @@ def main(args) -> int:
         dry_run=bool(getattr(args, "dry_run", False)),
     )
     return result.exit_code
+
+
+from .executors import DaskExecutor, LocalPoolExecutor, executor_for  # noqa: E402 (re-export)

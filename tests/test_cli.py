@@ -36,8 +36,8 @@ def test_init_creates_a_project_from_the_kit(tmp_path):
     root = tmp_path / "cs"
     assert (root / "data").is_dir()
     nbs = sorted(p.name for p in (root / "notebooks").iterdir())
-    assert nbs == ["account_review.py", "adoption_retention.py", "churn_decomposition.py",
-                   "cohort_nps.py"]
+    assert nbs == ["account_brief.py", "account_review.py", "adoption_retention.py",
+                   "churn_decomposition.py", "cohort_nps.py"]
     for name in nbs:  # the kit's notebooks, byte for byte
         assert filecmp.cmp(root / "notebooks" / name, ROOT / "notebooks" / name, shallow=False)
     assert filecmp.cmp(root / "params" / "monthly.yaml", ROOT / "params" / "monthly.yaml",
