@@ -48,7 +48,7 @@ __all__ = [
     "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
     "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
     "VIEW_COLUMNS", "FCR_COLUMNS", "ADOPTION_HEADLINE", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
-    "table_html", "show_table", "show_markdown", "callout_html", "callout",
+    "table_html", "show_table", "show_markdown", "section", "section_markdown", "callout_html", "callout",
     "verbatims_html", "show_verbatims", "capture_warnings", "WarningNotes",
 ]
 
@@ -79,18 +79,26 @@ def check_locale(locale: str) -> str:
     >>> check_locale("pt-BR")
     'pt-BR'
     """
-    if locale not in LOCALES:
+    from .params import normalize_locale
+
+    known = normalize_locale(locale)
+    if known is None:
         valid = ", ".join(repr(v) for v in LOCALES)
         raise ParamsError(f"locale={locale!r} is not supported; use one of {valid}.")
-    _state["locale"] = locale
-    return locale
+    _state["locale"] = known
+    return known
 
 
 def _loc(locale: str | None) -> str:
     if locale is None:
         return _state["locale"]
     if locale not in LOCALES:
-        check_locale(locale)  # raises
+        from .params import normalize_locale
+
+        known = normalize_locale(locale)
+        if known is None:
+            check_locale(locale)  # raises
+        return known
     return locale
 
 
@@ -1165,12 +1173,30 @@ def _cell(x, kind: str | Callable, locale: str) -> str:
         return t("yes" if bool(x) else "no", locale)
     if kind == "date":
         ts = pd.Timestamp(x)
-        return ts.strftime("%Y-%m-%d" if ts == ts.normalize() else "%Y-%m-%d %H:%M")
+        text = fmt_date(ts, locale)
+        return text if ts == ts.normalize() else f"{text} {ts:%H:%M}"
     if kind == "int":
         return fmt_number(x, locale, 0)
     if kind == "float":
         return fmt_number(x, locale, 2)
     return _fmt(x, kind, locale)
+
+
+def _value_text(column, text: str, value, locale: str) -> str:
+    """A text cell in the locale: movements, NPS categories, views (``value.<col>.<v>``
+    in the catalogue), review reasons, ``rate: <segment>`` components."""
+    if not isinstance(value, str):
+        return text
+    key = f"value.{column}.{value}"
+    if key in _TEXT:
+        return t(key, locale)
+    if column == "rule":
+        from .i18n import reason_text
+
+        return reason_text(value, locale)
+    if column == "component" and value.startswith("rate: ") and locale != "en":
+        return "taxa: " + value[len("rate: "):]
+    return text
 
 
 def _header(source, label, locale: str) -> str:
@@ -1254,7 +1280,7 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
                 kind = kind if isinstance(kind, str) and kind in _KINDS else "number"
                 text = _range(row[c[0]], row[c[1]], locale, kind)
             else:
-                text = _cell(row[c], kind, locale)
+                text = _value_text(c, _cell(row[c], kind, locale), row[c], locale)
             style = ' style="text-align:left"' if kind == "text" else ""
             out.append(f"<td{style}>{_escape(text)}</td>")
         out.append("</tr>")
@@ -1282,6 +1308,38 @@ def show_table(data: pd.DataFrame, *, locale: str | None = None,
 
     _display(HTML(table_html(data, locale=locale, columns=columns, formats=formats,
                              max_rows=max_rows)))
+
+
+def section(key: str, locale: str | None = None) -> None:
+    """Display a notebook section's heading and prose, from the catalogue, as Markdown.
+
+    The notebooks keep their words in :data:`cslib.i18n.SECTIONS`
+    (``<notebook>.<section>``), in English and Portuguese, and call this once
+    per section; the heading is Markdown, so the page's contents list and
+    anchors work as with a Markdown cell. A ``<notebook>.title`` section is the
+    notebook's H1: the report page puts it in its header instead.
+
+    Examples
+    --------
+    >>> section_markdown("cohort_nps.summary", "pt-BR")
+    '## Resumo'
+    """
+    from IPython.display import Markdown
+
+    text = section_markdown(key, locale)
+    metadata = {"cslib": {"section": key}}
+    _display_with(Markdown(text), metadata)
+
+
+def section_markdown(key: str, locale: str | None = None) -> str:
+    """The Markdown :func:`section` displays."""
+    return t(key, locale)
+
+
+def _display_with(obj, metadata: dict) -> None:
+    from IPython.display import display
+
+    display(obj, metadata=metadata)
 
 
 def show_markdown(text: str) -> None:
@@ -1443,6 +1501,7 @@ class WarningNotes:
     def __init__(self, locale: str | None = None):
         self.locale = locale
         self.messages: list[str] = []
+        self._keyed: dict[str, object] = {}
         self._stack: list = []
 
     def __enter__(self) -> WarningNotes:
@@ -1460,6 +1519,8 @@ class WarningNotes:
                 text = str(w.message)
                 if text not in self.messages:
                     self.messages.append(text)
+                    if getattr(w.message, "key", None):
+                        self._keyed[text] = w.message
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return False
@@ -1471,14 +1532,48 @@ class WarningNotes:
         if not self.messages:
             return (f'<p class="cs-notes cs-muted">{_escape(t("no_caveats", locale))}</p>'
                     + definitions)
-        items = "".join(f"<li>{_escape(m)}</li>" for m in self.messages)
+        items = "".join(f"<li>{_escape(self.text(m, locale))}</li>" for m in self.messages)
         return f'<ul class="cs-notes">{items}</ul>' + definitions
+
+    def text(self, message: str, locale: str | None = None) -> str:
+        """A caveat in ``locale``: a keyed kit warning is translated from the catalogue
+        (its numbers and dates formatted for the locale); any other message is shown as
+        raised."""
+        locale = _loc(locale or self.locale)
+        warning = self._keyed.get(message)
+        if warning is None:
+            return message
+        return _keyed_text(warning.key, warning.fields, locale)
 
     def show(self, locale: str | None = None) -> None:
         """Display :meth:`html`."""
         from IPython.display import HTML
 
         _display(HTML(self.html(locale)))
+
+
+def _field_text(value, locale: str) -> str:
+    from .exceptions import Keyed
+
+    if isinstance(value, Keyed):
+        return _keyed_text(value.key, value.fields, locale)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Keyed) for v in value):
+        return t("warn.and", locale).join(_field_text(v, locale) for v in value)
+    if isinstance(value, bool | np.bool_):
+        return t("yes" if value else "no", locale)
+    if isinstance(value, int | np.integer):
+        return fmt_number(value, locale)
+    if isinstance(value, float | np.floating):
+        return fmt_number(value, locale, 0 if float(value).is_integer() else 2)
+    if isinstance(value, pd.Timestamp):
+        return fmt_date(value, locale)
+    if isinstance(value, pd.Period):
+        return fmt_month_short(str(value), locale)
+    return str(value)
+
+
+def _keyed_text(key: str, fields: Mapping, locale: str) -> str:
+    return t(key, locale, **{k: _field_text(v, locale) for k, v in fields.items()})
 
 
 def capture_warnings(locale: str | None = None) -> WarningNotes:

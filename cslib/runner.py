@@ -1094,7 +1094,10 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
             html_rel, ipynb_rel = f"{nb_name}/{slug}.html", f"{nb_name}/{slug}.ipynb"
             html_path = _inside(output, plan.month_dir / html_rel)
             ipynb_path = _inside(output, plan.month_dir / ipynb_rel)
-            shown = {k: (_mask_url(v) if k == "source" else v) for k, v in run_params.items()}
+            # the source as the params file gives it (relative to the project), never the
+            # absolute path of the machine that renders: same inputs, same page bytes
+            shown = {k: (_mask_url(params.source) if k == "source" else v)
+                     for k, v in run_params.items()}
             entry = {
                 "notebook": nb_name, "title": title, "segment": seg, "slug": slug,
                 "params": shown, "html": html_rel, "ipynb": ipynb_rel,
