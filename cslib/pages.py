@@ -103,13 +103,32 @@ def _first_h1(nb) -> tuple[str | None, int | None]:
     return None, None
 
 
-def notebook_title(nb, default: str) -> str:
-    """The notebook's ``title`` metadata, else its first H1, else ``default``."""
+def notebook_title(nb, default: str, *, locale: str = "en") -> str:
+    """The notebook's ``title`` metadata, else its first H1, else the H1 of its
+    ``<default>.title`` section in the catalogue (in ``locale``), else ``default``."""
     title = nb.metadata.get("title")
     if title:
         return str(title)
     h1, _ = _first_h1(nb)
-    return re.sub(r"[*_`]", "", h1) if h1 else default
+    if h1:
+        return re.sub(r"[*_`]", "", h1)
+    key = f"{default}.title"
+    if key in i18n.TEXT:
+        locale = locale if locale in i18n.LOCALES else "en"
+        m = re.match(r"^#\s+(.+?)\s*$", i18n.text(key, locale).splitlines()[0])
+        if m:
+            return m.group(1)
+    return default
+
+
+def _drop_title_output(out) -> None:
+    """A ``report.section("<nb>.title")`` output without its H1 (the page header has it)."""
+    section = (out.get("metadata") or {}).get("cslib", {}).get("section", "")
+    text = out.get("data", {}).get("text/markdown")
+    if section.endswith(".title") and isinstance(text, str):
+        lines = text.splitlines()
+        if lines and re.match(r"^#\s+", lines[0]):
+            out["data"]["text/markdown"] = "\n".join(lines[1:]).strip() + "\n"
 
 
 def _stopped_cell(nb) -> int | None:
@@ -154,7 +173,7 @@ def _cut_at_stop(nb):
 _CELL_IN = re.compile(r"Cell In\[\d+\]")
 
 
-def _clean_for_html(nb, *, failed: bool):
+def _clean_for_html(nb, *, failed: bool, locale: str = "en"):
     """A copy fit for the HTML page: no stderr, no scripts, no varying metadata."""
     import nbformat
 
@@ -194,6 +213,7 @@ def _clean_for_html(nb, *, failed: bool):
                 if kind == "stream":
                     out["text"] = _ANSI.sub("", out.get("text", ""))
                 if kind in ("display_data", "execute_result"):
+                    _drop_title_output(out)
                     data = {k: v for k, v in out.get("data", {}).items()
                             if k not in _DROP_MIMETYPES}
                     if not data:
@@ -206,7 +226,7 @@ def _clean_for_html(nb, *, failed: bool):
         if i == stopped:
             cells.append(nbformat.v4.new_markdown_cell(
                 '<p id="papermill-error-cell" class="cs-error-anchor"><strong>'
-                "The run stopped at the next cell.</strong></p>"))
+                f"{html.escape(_t('page.stopped', locale))}</strong></p>"))
         cells.append(cell)
     for i, cell in enumerate(cells):
         cell.id = f"c{i}"
@@ -275,15 +295,14 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
     status_key = re.sub(r"[^a-z]+", "_", str(status))
     if status == NO_DATA:
         nb = _cut_at_stop(nb)
-    clean, title = _clean_for_html(nb, failed=status not in SUCCESS)
     params = context.get("params", {})
-    locale = str(params.get("locale") or context.get("locale") or "en")
-    locale = locale if locale in i18n.LOCALES else "en"
+    locale = _locale(params.get("locale") or context.get("locale"))
+    clean, title = _clean_for_html(nb, failed=status not in SUCCESS, locale=locale)
     ctx = {
         "title": context.get("title") or title or context.get("notebook", "Report"),
         "segment": str(context.get("segment", "")),
-        "month": str(context.get("month", "")),
-        "data_date": str(context.get("data_date") or "unknown"),
+        "month": _month_text(context.get("month", ""), locale),
+        "data_date": _day_text(context.get("data_date"), locale),
         "status": status,
         "status_class": re.sub(r"[^a-z]+", "-", status),
         "status_text": (_t(f"page.status.{status_key}", locale)
@@ -311,6 +330,33 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
     body, _ = _html_exporter().from_notebook_node(clean, resources={"cslib": ctx})
     body = body.replace("<!-- cslib:toc -->", _toc(body, _t("page.contents", locale)), 1)
     return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
+
+
+def _locale(value) -> str:
+    from .params import normalize_locale
+
+    return normalize_locale(str(value or "en")) or "en"
+
+
+def _month_text(month, locale: str) -> str:
+    """``2026-10`` in English pages (as the batch names the month), ``out/2026`` in pt-BR."""
+    month = str(month or "")
+    if locale == "en" or not re.fullmatch(r"\d{4}-\d{2}", month):
+        return month
+    from .formats import format_month
+
+    return format_month(month, locale)
+
+
+def _day_text(day, locale: str) -> str:
+    """``2026-10-31`` in English pages, ``31/10/2026`` in pt-BR."""
+    if not day:
+        return _t("page.unknown", locale)
+    day = str(day)
+    if locale == "en" or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        return day
+    year, month, d = day.split("-")
+    return f"{d}/{month}/{year}"
 
 
 def _t(key: str, locale: str, **fields) -> str:

@@ -165,15 +165,11 @@ def _missing(x) -> bool:
 
 
 def _decimal(x: float, locale: str, digits: int, suffix: str = "") -> str:
-    from babel.numbers import format_decimal, format_percent
+    from . import formats
 
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    x = float(x)
-    if round(100 * x if suffix else x, digits) == 0:
-        x = 0.0  # no "-0"
     if suffix == "%":
-        return format_percent(x, pattern + "%", locale=_BABEL[locale])
-    return format_decimal(x, pattern, locale=_BABEL[locale])
+        return formats.format_percent(x, locale, digits)
+    return formats.format_number(x, locale, digits)
 
 
 def _special(x, locale: str) -> str | None:
@@ -213,35 +209,25 @@ def fmt_pct(x, locale: str | None = None, digits: int = 1) -> str:
 def fmt_money(x, locale: str | None = None, digits: int = 2) -> str:
     """An amount in the locale's currency: US$ for "en", R$ for "pt-BR".
 
-    The space after ``R$`` is a normal space (babel gives a no-break space),
-    so the text reads and searches as ``"R$ 1.234,56"``.
+    The space after ``R$`` is a no-break space (U+00A0), so the symbol never
+    wraps onto a line of its own (:func:`cslib.formats.format_money`).
 
     Examples
     --------
-    >>> fmt_money(1234.56, "en"), fmt_money(1234.56, "pt-BR")
-    ('$1,234.56', 'R$ 1.234,56')
+    >>> fmt_money(1234.56, "en"), fmt_money(1234.56, "pt-BR").replace("\xa0", "~")
+    ('$1,234.56', 'R$~1.234,56')
     """
-    from babel.numbers import format_currency
+    from . import formats
 
     locale = _loc(locale)
-    special = _special(x, locale)
-    if special:
-        return special
-    pattern = "¤#,##0" + ("." + "0" * digits if digits > 0 else "")
-    if locale == "pt-BR":
-        pattern = "¤ #,##0" + ("." + "0" * digits if digits > 0 else "")
-    x = float(x)
-    if round(x, digits) == 0:
-        x = 0.0
-    text = format_currency(x, _CURRENCY[locale], pattern, locale=_BABEL[locale],
-                           currency_digits=False)
-    return text.replace("\xa0", " ").replace("\u202f", " ")
+    return _special(x, locale) or formats.format_money(x, locale, digits)
 
 
 def fmt_money_short(x, locale: str | None = None, *, symbol: bool = True) -> str:
     """A compact amount for chart labels (``"$821.2K"`` / ``"R$ 821,2 mil"``).
 
-    ``symbol=False`` leaves the currency out (``"821,2 mil"``).
+    ``symbol=False`` leaves the currency out (``"821,2 mil"``). Chart labels
+    use plain spaces.
 
     Examples
     --------
@@ -250,18 +236,13 @@ def fmt_money_short(x, locale: str | None = None, *, symbol: bool = True) -> str
     >>> fmt_money_short(3636.48, "pt-BR", symbol=False)
     '3,6 mil'
     """
-    from babel.numbers import format_compact_currency, format_compact_decimal
+    from . import formats
 
     locale = _loc(locale)
     special = _special(x, locale)
     if special:
         return special
-    if symbol:
-        text = format_compact_currency(float(x), _CURRENCY[locale], locale=_BABEL[locale],
-                                       fraction_digits=1)
-    else:
-        text = format_compact_decimal(float(x), locale=_BABEL[locale], fraction_digits=1)
-    return text.replace("\xa0", " ").replace("\u202f", " ")
+    return formats.format_money_short(x, locale, symbol=symbol).replace(formats.NBSP, " ")
 
 
 def fmt_nps(x, locale: str | None = None) -> str:
@@ -758,13 +739,12 @@ def fmt_date(value, locale: str | None = None) -> str:
     >>> fmt_date("2026-10-31", "en"), fmt_date("2026-10-31", "pt-BR")
     ('31 Oct 2026', '31/10/2026')
     """
-    from babel.dates import format_date
+    from . import formats
 
     locale = _loc(locale)
     if _missing(value):
         return t("n/a", locale)
-    pattern = "dd/MM/y" if locale == "pt-BR" else "d MMM y"
-    return format_date(pd.Timestamp(value).date(), pattern, locale=_BABEL[locale])
+    return formats.format_date(pd.Timestamp(value), locale)
 
 
 def fmt_month_short(month, locale: str | None = None) -> str:
@@ -775,15 +755,11 @@ def fmt_month_short(month, locale: str | None = None) -> str:
     >>> fmt_month_short("2026-10", "en"), fmt_month_short("2026-10", "pt-BR")
     ('Oct 2026', 'out/2026')
     """
-    from babel.dates import format_date
-
+    from . import formats
     from .periods import as_month
 
     locale = _loc(locale)
-    day = as_month(month).date()
-    if locale == "pt-BR":
-        return format_date(day, "MMM", locale=_BABEL[locale]).rstrip(".") + f"/{day.year}"
-    return format_date(day, "MMM y", locale=_BABEL[locale])
+    return formats.format_month(as_month(month).date(), locale)
 
 
 def headline_name(name: str, *, month=None, days: int | None = None,

@@ -1080,7 +1080,7 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
     for nb_name, nb_path in nb_paths.items():
         nb_hash = _sha256_file(nb_path)
         names = declared[nb_name]
-        title = notebook_title(read_notebook(nb_path), nb_name)
+        title = notebook_title(read_notebook(nb_path), nb_name, locale=params.locale)
         for seg in plan.segments:
             standard = {"segment": seg, "month": month, "source": plan.source,
                         "locale": params.locale, "csv": params.csv,

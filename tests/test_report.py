@@ -27,11 +27,12 @@ def _default_locale():
 
 
 # --------------------------------------------------------------------------- formatting
-def test_money_by_locale_with_a_normal_space():
-    assert report.fmt_money(1234.56, "pt-BR") == "R$ 1.234,56"
+def test_money_by_locale_keeps_the_symbol_with_its_number():
+    # a no-break space: a line never ends with a lone "R$"
+    assert report.fmt_money(1234.56, "pt-BR") == "R$\xa01.234,56"
     assert report.fmt_money(1234.56, "en") == "$1,234.56"
-    assert report.fmt_money(1_000_000, "pt-BR", 0) == "R$ 1.000.000"
-    assert "\xa0" not in report.fmt_money(-5.5, "pt-BR")
+    assert report.fmt_money(1_000_000, "pt-BR", 0) == "R$\xa01.000.000"
+    assert report.fmt_money(-5.5, "pt-BR") == "-R$\xa05,50"
 
 
 def test_numbers_percentages_and_nps():
@@ -160,7 +161,7 @@ def test_table_auto_formats_by_column_name():
                            "grr": [0.8786], "logo_churn": [0.02], "accounts_churned": [3]})
     cells = _cells(report.table_html(bridge, locale="pt-BR", columns=report.BRIDGE_COLUMNS))
     assert cells == ["Período", "MRR inicial", "Churn", "GRR", "Churn de logos",
-                     "Contas perdidas", "2026-10", "R$ 1.234,56", "-R$ 80,00", "87,9%", "2,0%",
+                     "Contas perdidas", "2026-10", "R$\xa01.234,56", "-R$\xa080,00", "87,9%", "2,0%",
                      "3"]
     rates = pd.DataFrame({"feature": ["api"], "rate": [0.25], "ci_low": [0.2], "ci_high": [0.3]})
     assert _cells(report.table_html(rates, locale="en"))[-3:] == ["25.0%", "20.0%", "30.0%"]
@@ -309,7 +310,7 @@ def test_bridge_summary_numbers():
     assert "1.4 points below the previous month (95.0%)" in text
     assert "12 months from November 2025 to October 2026, NRR was 97.0% and GRR 90.0%" in text
     pt = report.bridge_summary(_bridge_row(), None, None, locale="pt-BR")
-    assert r"R\$ 700.000 para R\$ 665.000" in pt and "outubro de 2026" in pt
+    assert "R\\$\xa0700.000 para R\\$\xa0665.000" in pt and "outubro de 2026" in pt
     assert report.bridge_summary(None, None, None, locale="en") == \
         "No revenue bridge for the month."
 
@@ -319,7 +320,7 @@ def test_rendered_pt_br_bridge_shows_real_money():
 
     html = markdown2html(report.bridge_summary(_bridge_row(start_mrr=1234.56), None, None,
                                                locale="pt-BR"))
-    assert "R$ 1.235" in html  # digits=0 in sentences
+    assert "R$\xa01.235" in html  # digits=0 in sentences
 
 
 def test_odds_ratio_sentence_is_associational():
