@@ -305,6 +305,7 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
         "data_date": _day_text(context.get("data_date"), locale),
         "status": status,
         "status_class": re.sub(r"[^a-z]+", "-", status),
+        "status_label": _status_label(status, locale),
         "status_text": (_t(f"page.status.{status_key}", locale)
                         if f"page.status.{status_key}" in i18n.TEXT
                         else _t("page.status.other", locale, status=status)),

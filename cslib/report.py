@@ -799,7 +799,10 @@ def nps_headlines(current: Mapping, *, days: int = 90,
     low, high = _get(current, "ci_low"), _get(current, "ci_high")
     if not (_missing(low) and _missing(high)):
         text += f" ({fmt_ci(low, high, locale, kind='nps')})"
-    return [_headline(headline_name("NPS", days=days, locale=locale), value, text)]
+    low, high = _get(current, "ci_low"), _get(current, "ci_high")
+    return [_headline(headline_name("NPS", days=days, locale=locale), value, text, id="nps",
+                      kind="nps", n=_get(current, "n", None), ci_low=low, ci_high=high,
+                      se=_se_from_ci(low, high), period=f"{days}d")]
 
 
 def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
@@ -812,8 +815,11 @@ def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
     """
     locale = _loc(locale)
     rate = loops.within_sla_rate
+    summary = loops.sla_summary
+    due = int(summary["due"].sum()) if summary is not None and "due" in summary else None
     return [_headline(headline_name("Loops closed in SLA", month=month, locale=locale),
-                      None if _missing(rate) else rate, fmt_pct(rate, locale))]
+                      None if _missing(rate) else rate, fmt_pct(rate, locale),
+                      id="loops_in_sla", kind="rate", n=due, period=str(month))]
 
 
 def loop_sentence(loops, *, month, sla_days: float = 3, locale: str | None = None) -> str:
@@ -957,17 +963,39 @@ def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | Non
 
 
 # --------------------------------------------------------------------------- headlines
-def _headline(name: str, value, text: str | None = None) -> dict:
-    return {"name": name, "value": value, "text": text}
+def _headline(name: str, value, text: str | None = None, **extra) -> dict:
+    """A headline; ``extra`` (``id``, ``kind``, ``n``, ``se``, ``ci_low``, ``ci_high``,
+    ``period``) lets the overview compute the change from the previous month
+    (:mod:`cslib.changes`). Missing values are left out."""
+    out = {"name": name, "value": value, "text": text}
+    for key, v in extra.items():
+        if v is None or _missing(v):
+            continue
+        out[key] = int(v) if key == "n" else (float(v) if key != "id" and key != "kind"
+                                               and key != "period" else str(v))
+    return out
 
 
-def bridge_headlines(month_row, *, locale: str | None = None, month=None) -> list[dict]:
+def _se_from_ci(low, high) -> float | None:
+    if _missing(low) or _missing(high):
+        return None
+    from .changes import Z95
+
+    return (float(high) - float(low)) / (2 * Z95)
+
+
+def bridge_headlines(month_row, *, locale: str | None = None, month=None,
+                     ratio_se: Mapping | None = None) -> list[dict]:
     """The month's NRR, GRR, net revenue churn and logo churn for the overview page.
 
     Parameters
     ----------
     month_row : pandas.Series or dict or None
         :func:`cslib.revenue.bridge_row` of the month (None: no headlines).
+    ratio_se : dict, optional
+        Bootstrap standard errors over accounts (``{"nrr": ..., "grr": ...}``,
+        :func:`cslib.changes.bootstrap_ratio_se`), so the overview can tell a
+        change from noise.
 
     Returns
     -------
@@ -987,8 +1015,12 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None) -> lis
              "logo_churn": "Logo churn"}
     if month is None and not _missing(_get(month_row, "period", np.nan)):
         month = _get(month_row, "period")
+    se = dict(ratio_se or {})
+    kinds = {"nrr": "ratio", "grr": "ratio", "net_revenue_churn": "ratio", "logo_churn": "rate"}
     return [_headline(headline_name(label, month=month, locale=locale), _get(month_row, col),
-                      fmt_pct(_get(month_row, col), locale))
+                      fmt_pct(_get(month_row, col), locale), id=col, kind=kinds[col],
+                      n=_get(month_row, "accounts_start", None) if col == "logo_churn" else None,
+                      se=se.get(col), period=None if month is None else str(month))
             for col, label in names.items()]
 
 
@@ -1014,8 +1046,11 @@ def adoption_headlines(model, *, locale: str | None = None) -> list[dict]:
     locale = _loc(locale)
     if model is None:
         return []
-    odds = _get(model.summary.loc[model.adoption], "odds_ratio")
-    return [_headline(ADOPTION_HEADLINE, odds, fmt_ratio(odds, locale))]
+    row = model.summary.loc[model.adoption]
+    odds = _get(row, "odds_ratio")
+    return [_headline(ADOPTION_HEADLINE, odds, fmt_ratio(odds, locale), id="adoption_odds",
+                      kind="odds", ci_low=_get(row, "ci_low", None),
+                      ci_high=_get(row, "ci_high", None))]
 
 
 def _class_counts(summary: pd.DataFrame) -> pd.Series:
@@ -1044,9 +1079,15 @@ def review_headlines(summary: pd.DataFrame, fcr: pd.DataFrame | None, *,
     locale = _loc(locale)
     risk = int(_class_counts(summary).get(4, 0))
     rate = fcr["rate"].iloc[0] if fcr is not None and len(fcr) and "rate" in fcr else np.nan
-    return [_headline(headline_name("Churn risk accounts", month=month, locale=locale), risk),
+    first = fcr.iloc[0] if fcr is not None and len(fcr) else None
+    period = None if month is None else str(month)
+    return [_headline(headline_name("Churn risk accounts", month=month, locale=locale), risk,
+                      id="churn_risk", kind="count", period=period),
             _headline(headline_name("FCR", month=month, locale=locale),
-                      None if _missing(rate) else float(rate), fmt_pct(rate, locale))]
+                      None if _missing(rate) else float(rate), fmt_pct(rate, locale),
+                      id="fcr", kind="rate", n=_get(first, "n", None),
+                      ci_low=_get(first, "ci_low", None), ci_high=_get(first, "ci_high", None),
+                      period=period)]
 
 
 # --------------------------------------------------------------------------- tables

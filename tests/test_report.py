@@ -507,7 +507,8 @@ def test_review_headlines_sum_class_4_over_groups():
                             "accounts": [5, 10, 15, 20, 5, 10, 15, 7]})
     fcr = pd.DataFrame({"n": [540], "fcr": [389], "rate": [389 / 540]})
     risk, rate = report.review_headlines(summary, fcr, locale="en")
-    assert risk == {"name": "Churn risk accounts", "value": 27, "text": None}  # 20 + 7
+    assert risk == {"name": "Churn risk accounts", "value": 27, "text": None,  # 20 + 7
+                    "id": "churn_risk", "kind": "count"}
     assert rate["name"] == "FCR" and rate["value"] == pytest.approx(389 / 540)
     assert rate["text"] == "72.0%"  # 389 / 540 = 72.04%
     _, missing = report.review_headlines(summary.iloc[:0], fcr.iloc[:0], locale="en")
