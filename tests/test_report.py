@@ -512,7 +512,7 @@ def test_review_headlines_sum_class_4_over_groups():
     assert rate["name"] == "FCR" and rate["value"] == pytest.approx(389 / 540)
     assert rate["text"] == "72.0%"  # 389 / 540 = 72.04%
     _, missing = report.review_headlines(summary.iloc[:0], fcr.iloc[:0], locale="en")
-    assert missing == {"name": "FCR", "value": None, "text": "n/a"}
+    assert missing == {"name": "FCR", "value": None, "text": "n/a", "id": "fcr", "kind": "rate"}
     _, october = report.review_headlines(summary, fcr, locale="en", month="2026-10")
     assert october["name"] == "FCR, Oct 2026"
 
@@ -520,7 +520,8 @@ def test_review_headlines_sum_class_4_over_groups():
 def test_adoption_headlines():
     assert report.adoption_headlines(_Model(), locale="pt-BR") == [
         {"name": "Odds ratio of next-month churn, key-feature adopters", "value": 0.523,
-         "text": "0,52"}]
+         "text": "0,52", "id": "adoption_odds", "kind": "odds", "ci_low": 0.41,
+         "ci_high": 0.66}]
     assert report.adoption_headlines(None) == []
 
 
