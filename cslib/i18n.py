@@ -688,6 +688,10 @@ WARNINGS: dict[str, tuple[str, str]] = {
     "review.class.4": ("Churn risk", "Risco de churn"),
     # the overview's changes and digest (cslib.pages, cslib.changes)
     "index.change": ("Change from {prev}", "Variação desde {prev}"),
+    "index.figure": ("Figure", "Indicador"),
+    "index.value": ("Value", "Valor"),
+    "index.ci": ("95% CI", "IC 95%"),
+    "index.reports": ("Reports", "Relatórios"),
     "index.trend": ("12 months", "12 meses"),
     "index.noise": ("within noise", "dentro do ruído"),
     "index.no_previous": ("no previous month", "sem mês anterior"),
