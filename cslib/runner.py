@@ -90,6 +90,7 @@ from .pages import (
     _mark_stopped,
     notebook_title,
     render_html,
+    render_digest,
     render_index,
     slugify,
 )
@@ -1347,10 +1348,30 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
     month_context = {"data_date": plan.shown_date, "fingerprint": plan.fingerprint,
                      "kit_version": __version__, "kit_code": plan.kit_code,
                      "git_commit": plan.commit}
+    history = _history(plan.output, plan.month)
+    digest_text, digest_html = render_digest(plan.month, runs, history=history,
+                                             locale=plan.locale)
     _atomic_write(plan.manifest_path, _json(manifest, indent=1) + "\n")
-    _atomic_write(plan.month_dir / "index.html", render_index(
-        plan.month, runs, context=month_context, locale=plan.locale))
+    _atomic_write_all([
+        (plan.month_dir / "index.html", render_index(plan.month, runs, context=month_context,
+                                                     locale=plan.locale, history=history)),
+        (plan.month_dir / "digest.txt", digest_text),
+        (plan.month_dir / "digest.html", digest_html)])
     return runs
+
+
+def _history(output: Path, month: str, months: int = 11) -> dict[str, list]:
+    """The runs of the ``months`` months before ``month`` that have a manifest in
+    ``output``: the overview's previous month and trend, each as its month knew it."""
+    year, m = (int(x) for x in month.split("-"))
+    out = {}
+    for k in range(1, months + 1):
+        index = year * 12 + m - 1 - k
+        earlier = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        runs = _read_manifest(output / earlier / MANIFEST).get("runs")
+        if runs:
+            out[earlier] = runs
+    return out
 
 
 def _summarise(plan: MonthPlan, results: list[dict], runs: list[dict], out: TextIO
