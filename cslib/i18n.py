@@ -194,6 +194,15 @@ TEXT: dict[str, tuple[str, str]] = {
     # headline names on the overview: the figure and its period
     "headline.period": ("{name}, {period}", "{name}, {period}"),
     "headline.days": ("{days} days", "{days} dias"),
+    "headline.nrr": ("NRR", "NRR"),
+    "headline.grr": ("GRR", "GRR"),
+    "headline.net_revenue_churn": ("Net revenue churn", "Churn líquido de receita"),
+    "headline.logo_churn": ("Logo churn", "Churn de logos"),
+    "headline.loops": ("Loops closed in SLA", "Loops fechados no SLA"),
+    "headline.churn_risk": ("Churn risk accounts", "Contas em risco de churn"),
+    "headline.adoption_odds": ("Odds ratio of next-month churn, key-feature adopters",
+                               "Razão de chances de churn no mês seguinte, quem adota os "
+                               "recursos-chave"),
     "survey_mix": (" The largest gap between a wave's user-type mix and the whole base is "
                    "{gap} points.",
                    " A maior diferença entre o mix de tipos de usuário de uma onda e a base "

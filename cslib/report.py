@@ -817,7 +817,7 @@ def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
     rate = loops.within_sla_rate
     summary = loops.sla_summary
     due = int(summary["due"].sum()) if summary is not None and "due" in summary else None
-    return [_headline(headline_name("Loops closed in SLA", month=month, locale=locale),
+    return [_headline(headline_name(t("headline.loops", locale), month=month, locale=locale),
                       None if _missing(rate) else rate, fmt_pct(rate, locale),
                       id="loops_in_sla", kind="rate", n=due, period=str(month))]
 
@@ -1011,8 +1011,8 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None,
     locale = _loc(locale)
     if month_row is None:
         return []
-    names = {"nrr": "NRR", "grr": "GRR", "net_revenue_churn": "Net revenue churn",
-             "logo_churn": "Logo churn"}
+    names = {col: t(f"headline.{col}", locale)
+             for col in ("nrr", "grr", "net_revenue_churn", "logo_churn")}
     if month is None and not _missing(_get(month_row, "period", np.nan)):
         month = _get(month_row, "period")
     se = dict(ratio_se or {})
@@ -1048,7 +1048,8 @@ def adoption_headlines(model, *, locale: str | None = None) -> list[dict]:
         return []
     row = model.summary.loc[model.adoption]
     odds = _get(row, "odds_ratio")
-    return [_headline(ADOPTION_HEADLINE, odds, fmt_ratio(odds, locale), id="adoption_odds",
+    return [_headline(t("headline.adoption_odds", locale), odds, fmt_ratio(odds, locale),
+                      id="adoption_odds",
                       kind="odds", ci_low=_get(row, "ci_low", None),
                       ci_high=_get(row, "ci_high", None))]
 
@@ -1081,7 +1082,8 @@ def review_headlines(summary: pd.DataFrame, fcr: pd.DataFrame | None, *,
     rate = fcr["rate"].iloc[0] if fcr is not None and len(fcr) and "rate" in fcr else np.nan
     first = fcr.iloc[0] if fcr is not None and len(fcr) else None
     period = None if month is None else str(month)
-    return [_headline(headline_name("Churn risk accounts", month=month, locale=locale), risk,
+    return [_headline(headline_name(t("headline.churn_risk", locale), month=month,
+                                    locale=locale), risk,
                       id="churn_risk", kind="count", period=period),
             _headline(headline_name("FCR", month=month, locale=locale),
                       None if _missing(rate) else float(rate), fmt_pct(rate, locale),
@@ -1202,11 +1204,22 @@ def _cell(x, kind: str | Callable, locale: str) -> str:
 def _value_text(column, text: str, value, locale: str) -> str:
     """A text cell in the locale: movements, NPS categories, views (``value.<col>.<v>``
     in the catalogue), review reasons, ``rate: <segment>`` components."""
+    if isinstance(value, pd.Period) or (isinstance(value, str) and re.fullmatch(
+            r"\d{4}-\d{2}|\d{4}Q[1-4]", value)):
+        from . import formats
+
+        value = str(value)
+        return (formats.format_quarter(value, locale) if "Q" in value
+                else formats.format_month(value, locale))
     if not isinstance(value, str):
         return text
     key = f"value.{column}.{value}"
     if key in _TEXT:
         return t(key, locale)
+    if column == "label":
+        for cls in (1, 2, 3, 4):  # a review class named in English
+            if _TEXT[f"review.class.{cls}"][0] == value:
+                return t(f"review.class.{cls}", locale)
     if column == "rule":
         from .i18n import reason_text
 

@@ -89,8 +89,8 @@ from .pages import (
     TIMED_OUT,
     _mark_stopped,
     notebook_title,
-    render_html,
     render_digest,
+    render_html,
     render_index,
     slugify,
 )

@@ -161,7 +161,7 @@ def test_table_auto_formats_by_column_name():
                            "grr": [0.8786], "logo_churn": [0.02], "accounts_churned": [3]})
     cells = _cells(report.table_html(bridge, locale="pt-BR", columns=report.BRIDGE_COLUMNS))
     assert cells == ["Período", "MRR inicial", "Churn", "GRR", "Churn de logos",
-                     "Contas perdidas", "2026-10", "R$\xa01.234,56", "-R$\xa080,00", "87,9%", "2,0%",
+                     "Contas perdidas", "out/2026", "R$\xa01.234,56", "-R$\xa080,00", "87,9%", "2,0%",
                      "3"]
     rates = pd.DataFrame({"feature": ["api"], "rate": [0.25], "ci_low": [0.2], "ci_high": [0.3]})
     assert _cells(report.table_html(rates, locale="en"))[-3:] == ["25.0%", "20.0%", "30.0%"]
@@ -495,7 +495,7 @@ def test_bridge_headlines():
     heads = report.bridge_headlines(_bridge_row(), locale="pt-BR")
     # Each overview column names its period: the bridge row's month.
     assert [h["name"] for h in heads] == ["NRR, out/2026", "GRR, out/2026",
-                                          "Net revenue churn, out/2026", "Logo churn, out/2026"]
+                                          "Churn líquido de receita, out/2026", "Churn de logos, out/2026"]
     # 655/700 = 93.57%, 615/700 = 87.86%, 45/700 = 6.43%, 3/150 = 2%
     assert [h["text"] for h in heads] == ["93,6%", "87,9%", "6,4%", "2,0%"]
     assert heads[0]["value"] == pytest.approx(655 / 700)
@@ -519,8 +519,8 @@ def test_review_headlines_sum_class_4_over_groups():
 
 def test_adoption_headlines():
     assert report.adoption_headlines(_Model(), locale="pt-BR") == [
-        {"name": "Odds ratio of next-month churn, key-feature adopters", "value": 0.523,
-         "text": "0,52", "id": "adoption_odds", "kind": "odds", "ci_low": 0.41,
+        {"name": "Razão de chances de churn no mês seguinte, quem adota os recursos-chave",
+         "value": 0.523, "text": "0,52", "id": "adoption_odds", "kind": "odds", "ci_low": 0.41,
          "ci_high": 0.66}]
     assert report.adoption_headlines(None) == []
 
