@@ -45,7 +45,7 @@ __all__ = [
     "fmt_number", "fmt_pct", "fmt_money", "fmt_money_short", "fmt_nps", "fmt_ci", "fmt_p",
     "window_words", "period_words", "nps_summary_sentence", "holm_note", "bridge_summary", "odds_ratio_sentence",
     "adoption_summary", "logrank_sentence", "correlation_sentence", "survey_sentence",
-    "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
+    "review_summary_sentence", "bridge_headlines", "ratio_standard_errors", "adoption_headlines", "review_headlines",
     "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
     "VIEW_COLUMNS", "FCR_COLUMNS", "ADOPTION_HEADLINE", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
     "table_html", "show_table", "show_markdown", "section", "section_markdown", "callout_html", "callout",
@@ -984,8 +984,42 @@ def _se_from_ci(low, high) -> float | None:
     return (float(high) - float(low)) / (2 * Z95)
 
 
+def ratio_standard_errors(movements: pd.DataFrame, month, *, month_column: str = "month",
+                          reps: int = 1000, seed: int = 0) -> dict[str, float | None]:
+    """Bootstrap standard errors over accounts of the month's NRR, GRR and net revenue churn.
+
+    Parameters
+    ----------
+    movements : DataFrame
+        :func:`cslib.revenue.mrr_movements` (``mrr``, ``previous_mrr``), one row
+        per account and month; not modified.
+    month : str
+        The bridge's month. The accounts paying at its start are resampled:
+        NRR is ``sum(mrr) / sum(previous_mrr)``, GRR caps each account at what
+        it paid before.
+
+    Examples
+    --------
+    >>> mv = pd.DataFrame({"month": pd.to_datetime(["2026-10-01"] * 3),
+    ...                    "mrr": [100.0, 100.0, 50.0], "previous_mrr": [100.0, 100.0, 0.0]})
+    >>> ratio_standard_errors(mv, "2026-10")["nrr"]  # every account kept what it paid
+    0.0
+    """
+    from .changes import bootstrap_ratio_se
+    from .periods import as_month
+
+    rows = movements.loc[(pd.to_datetime(movements[month_column]) == as_month(month))
+                         & (movements["previous_mrr"] > 0)]
+    start = rows["previous_mrr"].to_numpy(dtype=float)
+    end = rows["mrr"].to_numpy(dtype=float)
+    nrr = bootstrap_ratio_se(start, end, reps=reps, seed=seed)
+    grr = bootstrap_ratio_se(start, np.minimum(end, start), reps=reps, seed=seed)
+    return {"nrr": nrr, "grr": grr, "net_revenue_churn": nrr}
+
+
 def bridge_headlines(month_row, *, locale: str | None = None, month=None,
-                     ratio_se: Mapping | None = None) -> list[dict]:
+                     ratio_se: Mapping | None = None,
+                     movements: pd.DataFrame | None = None) -> list[dict]:
     """The month's NRR, GRR, net revenue churn and logo churn for the overview page.
 
     Parameters
@@ -996,6 +1030,9 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None,
         Bootstrap standard errors over accounts (``{"nrr": ..., "grr": ...}``,
         :func:`cslib.changes.bootstrap_ratio_se`), so the overview can tell a
         change from noise.
+    movements : DataFrame, optional
+        :func:`cslib.revenue.mrr_movements`: the standard errors are then
+        computed here (:func:`ratio_standard_errors`).
 
     Returns
     -------
@@ -1016,6 +1053,9 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None,
     if month is None and not _missing(_get(month_row, "period", np.nan)):
         month = _get(month_row, "period")
     se = dict(ratio_se or {})
+    if movements is not None and not se:
+        when = month if month is not None else _get(month_row, "period")
+        se = ratio_standard_errors(movements, str(when))
     kinds = {"nrr": "ratio", "grr": "ratio", "net_revenue_churn": "ratio", "logo_churn": "rate"}
     return [_headline(headline_name(label, month=month, locale=locale), _get(month_row, col),
                       fmt_pct(_get(month_row, col), locale), id=col, kind=kinds[col],

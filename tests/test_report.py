@@ -566,3 +566,19 @@ def test_adoption_rate_table_names_its_denominator():
                           "active_accounts": [2], "rate": [0.25]})
     html = report.table_html(rates, locale="en")
     assert "Paying accounts (denominator)" in html
+
+
+def test_ratio_standard_errors_bootstrap_over_the_accounts_paying_at_the_start():
+    # two accounts paying 100 at the start, one keeps 100, one churns (0); a third is new
+    # (not at the start) and is left out. Resamples of the two: NRR 1 (p 1/4), 0.5 (1/2),
+    # 0 (1/4): sd sqrt(.125) = 0.354. GRR equals NRR here (nobody grew).
+    mv = pd.DataFrame({"month": pd.to_datetime(["2026-10-01"] * 3 + ["2026-09-01"]),
+                       "mrr": [100.0, 0.0, 70.0, 5.0], "previous_mrr": [100.0, 100.0, 0, 1]})
+    se = report.ratio_standard_errors(mv, "2026-10", reps=20000, seed=3)
+    assert se["nrr"] == pytest.approx(np.sqrt(0.125), abs=0.01)
+    assert se["grr"] == se["nrr"] == se["net_revenue_churn"]
+    row = {"nrr": 0.5, "grr": 0.5, "net_revenue_churn": 0.5, "logo_churn": 0.5,
+           "accounts_start": 2, "period": "2026-10"}
+    heads = {h["id"]: h for h in report.bridge_headlines(row, movements=mv, locale="en")}
+    assert heads["nrr"]["se"] == pytest.approx(np.sqrt(0.125), abs=0.02)
+    assert heads["logo_churn"]["n"] == 2 and "se" not in heads["logo_churn"]
