@@ -40,6 +40,8 @@ __all__ = [
     "render_html",
     "render_index",
     "render_digest",
+    "html_table",
+    "Cell",
     "overview_model",
     "sparkline_svg",
     "notebook_title",
@@ -393,6 +395,67 @@ def _fmt_value(h: Mapping[str, Any], locale: str = "en") -> str:
     return str(v)
 
 
+class Cell:
+    """A table cell for :func:`html_table`: its text (escaped there), or ``html`` built
+    by the kit (already safe), a CSS ``style`` and ``classes``, ``header`` for a row
+    header (``<th scope="row">``)."""
+
+    __slots__ = ("text", "html", "style", "classes", "header", "title")
+
+    def __init__(self, text="", *, html: str | None = None, style: str = "",
+                 classes: str = "", header: bool = False, title: str | None = None):
+        self.text, self.html, self.style = text, html, style
+        self.classes, self.header, self.title = classes, header, title
+
+
+def html_table(headers, rows, *, table_class: str = "cs-table", row_classes=None,
+               wrap: bool = True) -> str:
+    """The kit's one HTML table: report pages (:func:`cslib.report.table_html`) and the
+    overview build their tables with it.
+
+    Parameters
+    ----------
+    headers : list of str
+        Column headers (escaped).
+    rows : list of list
+        Cells: a string (escaped) or a :class:`Cell`.
+    table_class : str
+    row_classes : list of str, optional
+        A class for each row.
+    wrap : bool
+        Inside ``<div class="cs-table-wrap">`` (a table scrolls in its own box).
+
+    Examples
+    --------
+    >>> html_table(["A", "B"], [["<1>", Cell("x", header=True)]], wrap=False)
+    '<table class="cs-table"><thead><tr><th scope="col">A</th><th scope="col">B</th></tr></thead><tbody><tr><td>&lt;1&gt;</td><th scope="row">x</th></tr></tbody></table>'
+    """
+    out = ['<div class="cs-table-wrap">' if wrap else "",
+           f'<table class="{_e(table_class)}">' if table_class else "<table>", "<thead><tr>"]
+    out += [f'<th scope="col">{_e(str(h))}</th>' for h in headers]
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(rows):
+        cls = row_classes[i] if row_classes else ""
+        out.append(f'<tr class="{_e(cls)}">' if cls else "<tr>")
+        for cell in row:
+            if not isinstance(cell, Cell):
+                cell = Cell(cell)
+            tag = "th" if cell.header else "td"
+            attrs = ' scope="row"' if cell.header else ""
+            if cell.classes:
+                attrs += f' class="{_e(cell.classes)}"'
+            if cell.style:
+                attrs += f' style="{_e(cell.style)}"'
+            if cell.title is not None:
+                attrs += f' title="{html.escape(cell.title)}"'
+            body = cell.html if cell.html is not None else _e(
+                "" if cell.text is None else str(cell.text))
+            out.append(f"<{tag}{attrs}>{body}</{tag}>")
+        out.append("</tr>")
+    out.append("</tbody></table>" + ("</div>" if wrap else ""))
+    return "".join(out)
+
+
 def _status_label(status: str, locale: str) -> str:
     key = "status." + re.sub(r"[^a-z]+", "_", str(status))
     return _t(key, locale) if key in i18n.TEXT else str(status)
@@ -497,7 +560,7 @@ def sparkline_svg(values: list, *, width: int = 96, height: int = 24, label: str
                     f'points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
     last_i, last_v = points[-1]
     x, y = xy(last_i, last_v).split(",")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+    return (f'<svg width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
             f'{lines}<circle cx="{x}" cy="{y}" r="2" fill="#0b5cad"/></svg>')
 
@@ -631,9 +694,37 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
                          "cells": [_fmt_value(values[n], locale) if n in values else None
                                    for n in names],
                          "html_href": quote(r["html"]), "ipynb_href": quote(r["ipynb"])})
-        notebooks.append({"slug": slugify(nb_name), "names": names, "runs": rows,
+        table = html_table(
+            [t["segment"], *names, t["status"], t["report"]],
+            [[Cell(r["segment"], header=True),
+              *[Cell("\u2013", classes="cs-muted") if v is None else v for v in r["cells"]],
+              Cell(r["status_shown"], classes=f"cs-status cs-status-{'ok' if r['ok'] else 'bad'}",
+                   title=None if r["ok"] else (r["error"] or "")),
+              Cell(html=f'<a href="{_e(r["html_href"])}">{_e(t["report_link"])}</a> &middot; '
+                        f'<a href="{_e(r["ipynb_href"])}">{_e(t["notebook_link"])}</a>')]
+             for r in rows],
+            row_classes=[f"cs-run-{'ok' if r['ok'] else 'bad'}" for r in rows], table_class="")
+        notebooks.append({"slug": slugify(nb_name), "table": table,
                           "title": next((r.get("title") for r in nb_runs if r.get("title")),
                                         nb_name)})
+    for seg in model["segments"]:
+        seg["table"] = html_table(
+            [t["figure"], t["value"], t["ci"],
+             _t("index.change", locale, prev=model["previous_text"]), t["trend"], t["report"]],
+            [[Cell(h["name"], header=True), h["value"], h["interval"],
+              Cell(h["change"], classes="cs-change" + (" cs-noise" if h["noise"] else "")),
+              Cell(html=h["svg"], classes="cs-spark"),
+              Cell(html=f'<a href="{_e(h["html_href"])}">{_e(h["title"])}</a>')]
+             for h in seg["rows"]], table_class="cs-table cs-review")
+    log = [{"ok": r.get("status") in SUCCESS, "cells": [
+        str(r.get("notebook", "")), Cell(str(r.get("segment", "")), header=True),
+        _status_label(r.get("status", ""), locale),
+        Cell(html=f"<code>{_e(str(r.get('data_fingerprint') or ''))}</code>"),
+        str(r.get("error") or "")]} for r in runs]
+    log_table = html_table([t[k] for k in ("notebook", "segment", "status", "fingerprint",
+                                           "error")],
+                           [r["cells"] for r in log], table_class="",
+                           row_classes=[f"cs-log-{'ok' if r['ok'] else 'bad'}" for r in log])
     from . import formats
 
     page = _jinja().get_template("index.html.j2").render(
@@ -650,12 +741,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
               "html_href": quote(r["html"]), "ipynb_href": quote(r["ipynb"])} for r in bad],
         movements=model["movements"], segments=model["segments"],
         change_header=_t("index.change", locale, prev=model["previous_text"]),
-        notebooks=notebooks, t=t, css=_css(),
-        log=[{"notebook": str(r.get("notebook", "")), "segment": str(r.get("segment", "")),
-              "ok": r.get("status") in SUCCESS,
-              "status_label": _status_label(r.get("status", ""), locale),
-              "fingerprint": str(r.get("data_fingerprint") or ""),
-              "error": str(r.get("error") or "")} for r in runs],
+        notebooks=notebooks, t=t, css=_css(), log_table=log_table,
         fingerprint=str(context.get("fingerprint", "")),
         kit_version=str(context.get("kit_version", "")),
         kit_code=str(context.get("kit_code", "")),

@@ -1338,12 +1338,12 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
              else _header(source, label, locale) for source, label in spec.items()]
     body_cols = list(spec)
     shown = data.head(max_rows)
-    out = ['<div class="cs-table-wrap"><table class="cs-table">', "<thead><tr>"]
-    out += [f'<th scope="col">{_escape(h)}</th>' for h in heads]
-    out.append("</tr></thead><tbody>")
+    from .pages import Cell, html_table
+
     kinds = {c: (kind_of(c[0]) if isinstance(c, tuple) else kind_of(c)) for c in body_cols}
+    rows = []
     for _, row in shown.iterrows():
-        out.append("<tr>")
+        cells = []
         for c in body_cols:
             kind = kinds[c]
             if isinstance(c, tuple):
@@ -1351,10 +1351,9 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
                 text = _range(row[c[0]], row[c[1]], locale, kind)
             else:
                 text = _value_text(c, _cell(row[c], kind, locale), row[c], locale)
-            style = ' style="text-align:left"' if kind == "text" else ""
-            out.append(f"<td{style}>{_escape(text)}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table></div>")
+            cells.append(Cell(text, style="text-align:left" if kind == "text" else ""))
+        rows.append(cells)
+    out = [html_table(heads, rows)]
     if len(data) == 0:
         out.append(f'<p class="cs-muted">{_escape(t("no_rows", locale))}</p>')
     elif len(data) > len(shown):
