@@ -155,6 +155,14 @@ def bootstrap_ratio_se(start, end, *, reps: int = 1000, seed: int = 0) -> float 
     return float(np.std(ratios, ddof=1))
 
 
+def _log_se(h: Mapping[str, Any]) -> float | None:
+    """The standard error of a log odds ratio, from its 95% interval."""
+    low, high = h.get("ci_low"), h.get("ci_high")
+    if not isinstance(low, int | float) or not isinstance(high, int | float) or low <= 0:
+        return None
+    return (math.log(high) - math.log(low)) / (2 * Z95)
+
+
 def headline_id(h: Mapping[str, Any]) -> str:
     """A headline's identity across months: its ``id``, else its name without the period."""
     if h.get("id"):
@@ -190,6 +198,11 @@ def headline_change(now: Mapping[str, Any], before: Mapping[str, Any] | None
     if kind == "rate" and isinstance(now.get("n"), int) and isinstance(before.get("n"), int) \
             and 0 <= v1 <= 1 and 0 <= v0 <= 1:
         return rate_change(float(v1), now["n"], float(v0), before["n"])
+    if kind == "odds" and v1 > 0 and v0 > 0:
+        se1, se0 = _log_se(now), _log_se(before)
+        out = se_change(math.log(v1), se1, math.log(v0), se0, kind="odds")
+        return {**out, "delta": float(v1) - float(v0), "se": None if out["se"] is None else
+                out["se"] * float(v1), "ci_low": None, "ci_high": None}
     if kind in ("nps", "ratio"):
         return se_change(float(v1), now.get("se"), float(v0), before.get("se"), kind=kind)
     return _result(float(v1) - float(v0), None, kind or "count")

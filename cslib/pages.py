@@ -612,7 +612,10 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *,
             change, noise, raw = _change(h, before, locale)
             trend = [past.get(_month_before(month, k), {}).get(key, {}).get(hid, {}).get("value")
                      for k in range(11, 0, -1)] + [h.get("value")]
-            row = {"name": h["name"], "value": _fmt_value(h, locale),
+            value = _fmt_value(h, locale)
+            if _is_num(h.get("ci_low")) and " (" in value:  # the interval has its own column
+                value = value.split(" (", 1)[0]
+            row = {"name": h["name"], "value": value,
                    "interval": _interval_text(h, locale), "change": change, "noise": noise,
                    "svg": sparkline_svg(trend, label=h["name"]),
                    "html_href": quote(r["html"]), "title": r.get("title") or r["notebook"],

@@ -181,3 +181,18 @@ def test_sparkline_draws_gaps_and_scales_into_its_box():
     xs_ys = [tuple(map(float, p.split(","))) for line in lines for p in line.split()]
     assert all(2 <= x <= 94 and 2 <= y <= 22 for x, y in xs_ys)
     assert "<script" not in svg and sparkline_svg([None]) == ""
+
+
+def test_odds_ratio_change_on_the_log_scale():
+    # OR 0.44 (0.24 to 0.82) against 0.45 (0.25 to 0.81): log se (ln .82 - ln .24) / 3.92
+    # = 1.2287 / 3.92 = 0.3134 and (ln .81 - ln .25) / 3.92 = 0.2998; the difference of
+    # logs ln(.44/.45) = -0.0225 is far inside -+1.96 * 0.4337: within noise
+    now = {"kind": "odds", "value": 0.44, "ci_low": 0.24, "ci_high": 0.82}
+    before = {"kind": "odds", "value": 0.45, "ci_low": 0.25, "ci_high": 0.81}
+    c = changes.headline_change(now, before)
+    assert c["delta"] == pytest.approx(-0.01) and c["within_noise"] is True
+    # 0.30 (0.20 to 0.45) against 0.90 (0.80 to 1.01): log se 0.2069 and 0.0595,
+    # ln(.3/.9) = -1.0986, half-width 1.96 * 0.2153 = 0.4220: beyond noise
+    c = changes.headline_change({"kind": "odds", "value": 0.30, "ci_low": 0.20, "ci_high": 0.45},
+                                {"kind": "odds", "value": 0.90, "ci_low": 0.80, "ci_high": 1.01})
+    assert c["within_noise"] is False
