@@ -1,5 +1,9 @@
 """The kit's fixed text in every report language: one catalogue for the reports
-(:mod:`cslib.report`) and the month's overview (:mod:`cslib.pages`).
+(:mod:`cslib.report`), the month's overview and digest (:mod:`cslib.pages`), the
+notebooks' prose (:data:`SECTIONS`, shown by :func:`cslib.report.section`), the
+kit's caveats (:data:`WARNINGS`, the keys of :class:`cslib.exceptions.CslibWarning`),
+table values (``value.<column>.<value>``), the review's classes and reasons
+(:func:`reason_text`).
 
 Kept apart from :mod:`cslib.report` so that the batch can write the overview
 without importing pandas.

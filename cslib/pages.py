@@ -4,9 +4,16 @@
 page: outputs only (no code, no scripts, no external URLs), in the template
 ``templates/cslib`` (:data:`TEMPLATE_DIR`), with a header, a table of contents
 and the provenance. :func:`render_index` writes the month's overview
-(``reports/<month>/index.html``): every run's headline numbers and links, the
-runs that did not finish, the run log and the provenance. Both pages speak
-``en`` and ``pt-BR`` (their text is in :mod:`cslib.i18n`).
+(``reports/<month>/index.html``, from ``templates/overview``) as a monthly
+business review: per segment each headline with its interval and period, its
+change from the previous month (within noise or not, :mod:`cslib.changes`) and
+a 12-month sparkline from the earlier months' manifests; the biggest
+movements; the reports' links; the run log collapsed at the end (durations stay
+in the manifest, so the page is the same bytes wherever it is rendered).
+:func:`render_digest` gives the same headlines as plain text and an e-mail-safe
+HTML fragment. :func:`html_table` is the kit's one table builder (report pages
+and overview). Every page speaks ``en`` and ``pt-BR`` (its text is in
+:mod:`cslib.i18n`, numbers and dates in :mod:`cslib.formats`).
 
 The statuses of a run (:data:`OK`, :data:`NO_DATA`, :data:`FAILED`,
 :data:`TIMED_OUT`, :data:`KERNEL_DIED`) are defined here, where they are shown;
