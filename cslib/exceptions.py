@@ -57,5 +57,41 @@ class RenderError(CslibError, RuntimeError):
     """The batch cannot go on (locked month, unwritable output folder...)."""
 
 
-class SmallSampleWarning(RuntimeWarning):
+class Keyed:
+    """A piece of text to translate: a catalogue key of :mod:`cslib.i18n` and its fields.
+
+    A :class:`CslibWarning` field may be one (or a list of them, joined by "and").
+    """
+
+    __slots__ = ("key", "fields")
+
+    def __init__(self, key: str, **fields):
+        self.key, self.fields = key, fields
+
+    def __repr__(self) -> str:
+        return f"Keyed({self.key!r}, **{self.fields!r})"
+
+
+class CslibWarning(RuntimeWarning):
+    """A statistical caveat raised by the kit, translatable in the report's language.
+
+    ``str(warning)`` is the English message (what the console and ``pytest.warns``
+    see); ``key`` names its text in :mod:`cslib.i18n` and ``fields`` fill it in, so
+    :class:`cslib.report.WarningNotes` can show the caveat in the report's locale.
+    Numbers and dates among the fields are formatted for the locale there; strings
+    (group names from the data) are shown as given.
+
+    Examples
+    --------
+    >>> w = CslibWarning("only 3 answers", key="warn.example", n=3)
+    >>> str(w), w.key, w.fields
+    ('only 3 answers', 'warn.example', {'n': 3})
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, **fields):
+        super().__init__(message)
+        self.key, self.fields = key, fields
+
+
+class SmallSampleWarning(CslibWarning):
     """An estimate rests on fewer observations than the stated minimum."""

@@ -58,7 +58,13 @@ def read_headlines(path: str | os.PathLike) -> list[dict[str, Any]]:
     return [h for h in data if isinstance(h, dict) and "name" in h] if isinstance(data, list) else []
 
 
-def record_headline(name: str, value: Any, *, text: str | None = None) -> None:
+#: Optional fields of a headline, for the overview's change from the previous month
+#: (:mod:`cslib.changes`): a stable ``id`` across months, the ``kind`` of figure
+#: ("rate", "nps", "ratio", "count"), its sample ``n``, interval and standard error.
+EXTRA_FIELDS = ("id", "kind", "n", "se", "ci_low", "ci_high", "period")
+
+
+def record_headline(name: str, value: Any, *, text: str | None = None, **extra: Any) -> None:
     """Record one headline number for the batch's overview page.
 
     Parameters
@@ -81,6 +87,10 @@ def record_headline(name: str, value: Any, *, text: str | None = None) -> None:
         return
     path = Path(target)
     entry = {"name": str(name), "value": _plain(value), "text": None if text is None else str(text)}
+    unknown = sorted(set(extra) - set(EXTRA_FIELDS))
+    if unknown:
+        raise TypeError(f"record_headline: unknown field(s) {unknown}; use {list(EXTRA_FIELDS)}.")
+    entry.update({k: _plain(v) for k, v in extra.items() if v is not None})
     entries = read_headlines(path)
     names = [h.get("name") for h in entries]
     if entry["name"] in names:
@@ -103,4 +113,5 @@ def record_headlines(headlines: Iterable[Mapping[str, Any]]) -> None:
     >>> record_headlines([{"name": "NRR", "value": 0.936, "text": "93.6%"}])  # no-op here
     """
     for h in headlines:
-        record_headline(h["name"], h.get("value"), text=h.get("text"))
+        extra = {k: v for k, v in h.items() if k in EXTRA_FIELDS}
+        record_headline(h["name"], h.get("value"), text=h.get("text"), **extra)

@@ -1,5 +1,9 @@
 """The kit's fixed text in every report language: one catalogue for the reports
-(:mod:`cslib.report`) and the month's overview (:mod:`cslib.pages`).
+(:mod:`cslib.report`), the month's overview and digest (:mod:`cslib.pages`), the
+notebooks' prose (:data:`SECTIONS`, shown by :func:`cslib.report.section`), the
+kit's caveats (:data:`WARNINGS`, the keys of :class:`cslib.exceptions.CslibWarning`),
+table values (``value.<column>.<value>``), the review's classes and reasons
+(:func:`reason_text`).
 
 Kept apart from :mod:`cslib.report` so that the batch can write the overview
 without importing pandas.
@@ -7,7 +11,7 @@ without importing pandas.
 
 from __future__ import annotations
 
-__all__ = ["LOCALES", "TEXT", "text"]
+__all__ = ["LOCALES", "REASON_PHRASES", "SECTIONS", "TEXT", "WARNINGS", "reason_text", "text"]
 
 #: Report languages.
 LOCALES = ("en", "pt-BR")
@@ -194,6 +198,15 @@ TEXT: dict[str, tuple[str, str]] = {
     # headline names on the overview: the figure and its period
     "headline.period": ("{name}, {period}", "{name}, {period}"),
     "headline.days": ("{days} days", "{days} dias"),
+    "headline.nrr": ("NRR", "NRR"),
+    "headline.grr": ("GRR", "GRR"),
+    "headline.net_revenue_churn": ("Net revenue churn", "Churn líquido de receita"),
+    "headline.logo_churn": ("Logo churn", "Churn de logos"),
+    "headline.loops": ("Loops closed in SLA", "Loops fechados no SLA"),
+    "headline.churn_risk": ("Churn risk accounts", "Contas em risco de churn"),
+    "headline.adoption_odds": ("Odds ratio of next-month churn, key-feature adopters",
+                               "Razão de chances de churn no mês seguinte, quem adota os "
+                               "recursos-chave"),
     "survey_mix": (" The largest gap between a wave's user-type mix and the whole base is "
                    "{gap} points.",
                    " A maior diferença entre o mix de tipos de usuário de uma onda e a base "
@@ -346,6 +359,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.commit": ("Git commit", "Commit Git"),
     "page.parameters": ("Parameters", "Parâmetros"),
     "page.failing_cell": ("Go to the failing cell", "Ir para a célula que falhou"),
+    "page.stopped": ("The run stopped at the next cell.",
+                     "A execução parou na próxima célula."),
+    "page.unknown": ("unknown", "desconhecida"),
     "page.status.no_data": ("Nothing to report.", "Nada a relatar."),
     "page.status.failed": ("This run failed.", "Esta execução falhou."),
     "page.status.timed_out": ("This run timed out.", "Esta execução excedeu o tempo."),
@@ -506,6 +522,389 @@ TEXT: dict[str, tuple[str, str]] = {
     "index.account": ("Account", "Conta"),
     "index.back": ("Back to the month's overview", "Voltar à visão geral do mês"),
 }
+
+#: The notebooks' prose: ``<notebook>.<section>`` -> (English, Portuguese) Markdown, a
+#: heading and its paragraphs, shown by one :func:`cslib.report.section` call per section
+#: (``<notebook>.title``: the notebook's title, an H1, and its introduction).
+SECTIONS: dict[str, tuple[str, str]] = {
+    # cohort_nps
+    "cohort_nps.title": (
+        "# Cohort NPS\n\nThe segment's Net Promoter Score for the month, its trend, where it "
+        "differs (user type, plan, signup cohort), how the survey programme is running and "
+        "whether loops are being closed. Every number below comes from `cslib`; the "
+        "intervals are 95% confidence intervals.",
+        "# NPS por coorte\n\nO Net Promoter Score do segmento no mês, sua tendência, onde ele "
+        "difere (tipo de usuário, plano, coorte de entrada), como anda o programa de pesquisa "
+        "e se os loops estão sendo fechados. Todos os números abaixo vêm do `cslib`; os "
+        "intervalos são intervalos de confiança de 95%."),
+    "cohort_nps.summary": ("## Summary", "## Resumo"),
+    "cohort_nps.trend": (
+        "## Rolling 90-day trend\n\nEach point is the NPS of the answers in the 90 days up "
+        "to that week; a user who answered twice in a window counts once (the latest "
+        "answer).",
+        "## Tendência móvel de 90 dias\n\nCada ponto é o NPS das respostas dos 90 dias até "
+        "aquela semana; um usuário que respondeu duas vezes em uma janela conta uma vez (a "
+        "resposta mais recente)."),
+    "cohort_nps.groups": (
+        "## By user type and by plan\n\nThe answers of the same 90 days, each user's latest "
+        "one, so the groups add up to the summary's answers. Each group is compared with the "
+        "rest of the segment; \"significant\" means the difference would rarely arise by "
+        "chance (5% level, corrected for every comparison on this page). Groups with fewer "
+        "than 30 answers are drawn hollow: read them with care.",
+        "## Por tipo de usuário e por plano\n\nAs respostas dos mesmos 90 dias, a mais "
+        "recente de cada usuário, de modo que os grupos somam as respostas do resumo. Cada "
+        "grupo é comparado com o restante do segmento; \"significativo\" quer dizer que a "
+        "diferença raramente surgiria por acaso (nível de 5%, corrigido para todas as "
+        "comparações desta página). Grupos com menos de 30 respostas aparecem vazados: "
+        "leia-os com cuidado."),
+    "cohort_nps.cohorts": (
+        "## NPS by signup cohort\n\nRows are the quarter the account signed up, columns the "
+        "quarter of the answer. Blank cells have no answers.",
+        "## NPS por coorte de entrada\n\nAs linhas são o trimestre em que a conta entrou, as "
+        "colunas o trimestre da resposta. Células em branco não têm respostas."),
+    "cohort_nps.survey": (
+        "## Survey programme health\n\nThe base is split into 12 waves with the same mix of "
+        "user types; one wave is asked each week. An answer counts for its send when it "
+        "arrives within 30 days, so the month's response rate is over the sends whose 30-day "
+        "window closed in the month; sends still collecting answers are shown apart. The "
+        "chart shows the waves sent in the last 90 days.",
+        "## Saúde do programa de pesquisa\n\nA base é dividida em 12 ondas com o mesmo mix "
+        "de tipos de usuário; uma onda é consultada por semana. Uma resposta conta para o seu "
+        "envio quando chega em até 30 dias, então a taxa de resposta do mês é calculada sobre "
+        "os envios cuja janela de 30 dias fechou no mês; envios que ainda recebem respostas "
+        "aparecem à parte. O gráfico mostra as ondas enviadas nos últimos 90 dias."),
+    "cohort_nps.mix": (
+        "### The stratum mix of each wave\n\nEach bar is one wave's invitations split by "
+        "user type. Waves built as designed have the same proportions as each other and as "
+        "the whole base; the sentence above gives the largest gap.",
+        "### O mix de estratos de cada onda\n\nCada barra são os convites de uma onda "
+        "divididos por tipo de usuário. Ondas montadas como planejado têm as mesmas "
+        "proporções entre si e em relação à base toda; a frase acima dá a maior diferença."),
+    "cohort_nps.loops": (
+        "## Closing the loop\n\nDetractors and passives should get a call, promoters an "
+        "e-mail, within the SLA. The table counts the month's answers: an answer whose SLA "
+        "had not run out by the month's end is pending, neither met nor missed. The chart "
+        "follows weekly NPS against the share of loops closed in time; a last week that the "
+        "month's end cuts short is left out of the correlation. The two moving together is "
+        "an association, not proof that one drives the other.",
+        "## Fechamento do loop\n\nDetratores e neutros devem receber uma ligação, promotores "
+        "um e-mail, dentro do SLA. A tabela conta as respostas do mês: uma resposta cujo SLA "
+        "não tinha vencido no fim do mês está pendente, nem cumprida nem perdida. O gráfico "
+        "acompanha o NPS semanal contra a parcela de loops fechados a tempo; uma última "
+        "semana cortada pelo fim do mês fica fora da correlação. Os dois andarem juntos é "
+        "uma associação, não prova de que um cause o outro."),
+    "cohort_nps.verbatims": (
+        "## What detractors said\n\nThe most recent detractor comments in the window.",
+        "## O que disseram os detratores\n\nOs comentários mais recentes de detratores no "
+        "período."),
+    "cohort_nps.caveats": ("## Caveats", "## Ressalvas"),
+    # churn_decomposition
+    "churn_decomposition.title": (
+        "# Churn decomposition\n\nWhere recurring revenue came from and where it went: the "
+        "revenue bridge for the month and the trailing 12 months, retention rates and their "
+        "trends, the contract view against the account view, and which accounts moved most. "
+        "Net Revenue Churn = (churn + contraction - expansion) / starting MRR; NRR = 1 - Net "
+        "Revenue Churn; new business and reactivations are kept out of GRR and NRR "
+        "(docs/metrics.md).",
+        "# Decomposição do churn\n\nDe onde veio e para onde foi a receita recorrente: a "
+        "ponte de receita do mês e dos últimos 12 meses, as taxas de retenção e suas "
+        "tendências, a visão por contrato contra a visão por conta, e quais contas mais se "
+        "moveram. Churn líquido de receita = (churn + contração - expansão) / MRR inicial; "
+        "NRR = 1 - churn líquido de receita; novos negócios e reativações ficam fora do GRR "
+        "e do NRR (docs/metrics.md)."),
+    "churn_decomposition.summary": ("## Summary", "## Resumo"),
+    "churn_decomposition.bridge": (
+        "## The month's revenue bridge\n\nFrom the MRR at the start of the month to the MRR "
+        "at its end. Churn and contraction are losses; new business and reactivations are "
+        "shown but are not part of the retention rates.",
+        "## A ponte de receita do mês\n\nDo MRR no início do mês ao MRR no fim dele. Churn e "
+        "contração são perdas; novos negócios e reativações aparecem, mas não entram nas "
+        "taxas de retenção."),
+    "churn_decomposition.trailing": (
+        "## The trailing 12 months\n\nThe accounts paying at the start of the 12 months, and "
+        "what became of them: churn, contraction and expansion by their end. An account that "
+        "churned in the window is lost even if it came back; what it pays again, and the MRR "
+        "of accounts new in the window, are shown at the end as reactivation and new "
+        "business, outside the retention rates. The rates in the summary are these bars' "
+        "rates.",
+        "## Os últimos 12 meses\n\nAs contas pagantes no início dos 12 meses e o que "
+        "aconteceu com elas: churn, contração e expansão até o fim. Uma conta que deu churn "
+        "na janela está perdida mesmo que tenha voltado; o que ela volta a pagar, e o MRR das "
+        "contas novas na janela, aparecem no fim como reativação e novos negócios, fora das "
+        "taxas de retenção. As taxas do resumo são as destas barras."),
+    "churn_decomposition.rates": (
+        "## Retention rates over time\n\nGross and net revenue retention per month, and logo "
+        "churn (the share of paying accounts lost).",
+        "## Taxas de retenção ao longo do tempo\n\nRetenção bruta e líquida de receita por "
+        "mês, e churn de logos (a parcela de contas pagantes perdidas)."),
+    "churn_decomposition.views": (
+        "## Contract view against account view\n\nLosing one of two products is churn for "
+        "that contract but contraction for the account, so the contract view shows more "
+        "churn and less contraction.",
+        "## Visão por contrato contra visão por conta\n\nPerder um de dois produtos é churn "
+        "para aquele contrato, mas contração para a conta; por isso a visão por contrato "
+        "mostra mais churn e menos contração."),
+    "churn_decomposition.groups": ("## By plan and by region", "## Por plano e por região"),
+    "churn_decomposition.decomposition": (
+        "## What changed NRR\n\nThe change in NRR from the previous month, split into the "
+        "part due to a different segment mix and the part due to each segment's own "
+        "retention. The parts add up to the total change.",
+        "## O que mudou o NRR\n\nA variação do NRR em relação ao mês anterior, dividida na "
+        "parte devida a um mix diferente de segmentos e na parte devida à retenção de cada "
+        "segmento. As partes somam a variação total."),
+    "churn_decomposition.movers": ("## Accounts that churned or contracted most",
+                                   "## Contas com maior churn ou contração"),
+    # adoption_retention
+    "adoption_retention.title": (
+        "# Adoption and retention\n\nWhich features accounts use, and whether accounts that "
+        "use the key features are retained better, after allowing for segment, plan, size "
+        "and tenure. These are associations in observational data: they show where to look, "
+        "not what causes churn.",
+        "# Adoção e retenção\n\nQuais recursos as contas usam e se as contas que usam os "
+        "recursos-chave são mais retidas, levando em conta segmento, plano, porte e tempo de "
+        "casa. São associações em dados observacionais: mostram onde olhar, não o que causa "
+        "o churn."),
+    "adoption_retention.summary": ("## Summary", "## Resumo"),
+    "adoption_retention.features": (
+        "## Adoption per feature\n\nThe share of the accounts paying in the month that used "
+        "each feature in it, with 95% intervals; paying accounts with no usage at all count "
+        "as non-users (they are the ones to call).",
+        "## Adoção por recurso\n\nA parcela das contas pagantes no mês que usou cada recurso "
+        "nele, com intervalos de 95%; contas pagantes sem nenhum uso contam como não "
+        "usuárias (são elas que devem receber uma ligação)."),
+    "adoption_retention.survival": (
+        "## Survival by adoption band\n\nKaplan-Meier curves: the share of accounts still "
+        "paying after each month of life, by how many key features they used in the month. "
+        "The log-rank test asks whether the curves differ by more than chance.",
+        "## Sobrevivência por faixa de adoção\n\nCurvas de Kaplan-Meier: a parcela de contas "
+        "ainda pagantes após cada mês de vida, por quantos recursos-chave usaram no mês. O "
+        "teste log-rank verifica se as curvas diferem mais do que o acaso explicaria."),
+    "adoption_retention.logit": (
+        "## Logistic regression: churn next month\n\nOdds ratios below 1 mean lower odds of "
+        "churning next month for accounts with that attribute, holding the others fixed. "
+        "Bars are 95% intervals; an interval that crosses 1 is compatible with no "
+        "association.",
+        "## Regressão logística: churn no mês seguinte\n\nRazões de chances abaixo de 1 "
+        "indicam menor chance de churn no mês seguinte para contas com aquele atributo, "
+        "mantidos fixos os demais. As barras são intervalos de 95%; um intervalo que cruza 1 "
+        "é compatível com nenhuma associação."),
+    "adoption_retention.cox": (
+        "## Cox model: hazard of churn\n\nThe same question as a survival model: hazard "
+        "ratios below 1 mean a lower monthly risk of churn.",
+        "## Modelo de Cox: risco de churn\n\nA mesma pergunta como modelo de sobrevivência: "
+        "razões de riscos abaixo de 1 indicam menor risco mensal de churn."),
+    "adoption_retention.honesty": (
+        "## Reading this honestly\n\nAccounts that adopt the key features may differ in ways "
+        "the model does not see (budget, the champion's energy, fit with the product). The "
+        "association is a reason to encourage adoption and to watch low-adoption accounts; "
+        "it is not proof that adoption alone prevents churn.",
+        "## Lendo com honestidade\n\nContas que adotam os recursos-chave podem diferir de "
+        "formas que o modelo não vê (orçamento, a energia do patrocinador, aderência ao "
+        "produto). A associação é um motivo para incentivar a adoção e acompanhar as contas "
+        "de baixa adoção; não é prova de que a adoção sozinha evita o churn."),
+    "adoption_retention.caveats": ("## Caveats", "## Ressalvas"),
+    # account_review
+    "account_review.title": (
+        "# Account review\n\nThe quarterly success review (RTS): a proposed class for every "
+        "paying account, with the rule that placed it and its evidence, for the CS team to "
+        "confirm. Then the economics (LTV against CAC) and support (first-contact "
+        "resolution).",
+        "# Revisão de contas\n\nA revisão trimestral de sucesso (RTS): uma classe proposta "
+        "para cada conta pagante, com a regra que a definiu e sua evidência, para o time de "
+        "CS confirmar. Depois, a economia (LTV contra CAC) e o suporte (resolução no "
+        "primeiro contato)."),
+    "account_review.summary": ("## Summary", "## Resumo"),
+    "account_review.classes": ("## Proposed review classes", "## Classes de revisão propostas"),
+    "account_review.risk": (
+        "## Accounts at risk of churn and needing attention\n\nThe accounts in classes 4 and "
+        "3, largest MRR first, with the rule that placed them. Account-level NPS marks a "
+        "churn risk only when it rests on at least 3 answers; detractors with fewer answers "
+        "still put the account here as needing attention, and the reason says so.",
+        "## Contas em risco de churn e que precisam de atenção\n\nAs contas das classes 4 e "
+        "3, maior MRR primeiro, com a regra que as definiu. O NPS da conta só indica risco de "
+        "churn quando se apoia em pelo menos 3 respostas; detratores com menos respostas "
+        "ainda colocam a conta aqui como precisando de atenção, e o motivo diz isso."),
+    "account_review.expand": ("## Accounts with room to expand",
+                              "## Contas com espaço para expandir"),
+    "account_review.economics": (
+        "## LTV and CAC\n\nLTV = ARPA x gross margin / monthly churn rate, with the churn "
+        "rate's 95% interval carried through. CAC is the mean acquisition cost of accounts "
+        "that signed up in the window.",
+        "## LTV e CAC\n\nLTV = ARPA x margem bruta / taxa mensal de churn, com o intervalo de "
+        "95% da taxa de churn propagado. O CAC é o custo médio de aquisição das contas que "
+        "entraram na janela."),
+    "account_review.fcr": (
+        "## First-contact resolution\n\nThe share of the tickets resolved in the month that "
+        "were solved at the first contact, overall and by plan (whenever they were opened).",
+        "## Resolução no primeiro contato\n\nA parcela dos tickets resolvidos no mês que "
+        "foram solucionados no primeiro contato, no total e por plano (qualquer que seja a "
+        "data de abertura)."),
+    "account_review.caveats": ("## Caveats", "## Ressalvas"),
+}
+TEXT.update(SECTIONS)
+
+#: Caveats raised inside the kit (:class:`cslib.exceptions.CslibWarning` keys).
+WARNINGS: dict[str, tuple[str, str]] = {
+    "warn.nps_small": ("Fewer than {min_n} answers in {where}: read the interval, not the "
+                       "point NPS, or pool groups.",
+                       "Menos de {min_n} respostas em {where}: leia o intervalo, não o NPS "
+                       "pontual, ou agrupe grupos."),
+    "warn.nps_small_all": ("Fewer than {min_n} answers in all ({n}): read the interval, not "
+                           "the point NPS.",
+                           "Menos de {min_n} respostas no total ({n}): leia o intervalo, não "
+                           "o NPS pontual."),
+    "warn.nps_groups_small": ("Fewer than {min_n} answers in {where}: their differences are "
+                              "not called significant.",
+                              "Menos de {min_n} respostas em {where}: suas diferenças não são "
+                              "consideradas significativas."),
+    "warn.nps_windows_small": ("Fewer than {min_n} answers in {windows}: read the intervals, "
+                               "not the point change.",
+                               "Menos de {min_n} respostas em {windows}: leia os intervalos, "
+                               "não a variação pontual."),
+    "warn.window.current": ("the current window, {start} to {end} ({n} answers)",
+                            "a janela atual, de {start} a {end} ({n} respostas)"),
+    "warn.window.previous": ("the previous window, {start} to {end} ({n} answers)",
+                             "a janela anterior, de {start} a {end} ({n} respostas)"),
+    "warn.and": (" and ", " e "),
+    "warn.nps_points_small": ("{k} of {total} points rest on fewer than {min_n} answers: read "
+                              "their intervals, not the points.",
+                              "{k} de {total} pontos se apoiam em menos de {min_n} respostas: "
+                              "leia seus intervalos, não os pontos."),
+    "warn.cohort_small": ("{k} of {total} cohort cells have fewer than {min_n} answers.",
+                          "{k} de {total} células de coorte têm menos de {min_n} respostas."),
+    "warn.ltv_no_churn": ("No churn observed in {groups} over {months} months ending {last}: "
+                          "their LTV is undefined and its upper bound infinite. Use a longer "
+                          "window or pool segments.",
+                          "Nenhum churn observado em {groups} nos {months} meses até {last}: "
+                          "o LTV é indefinido e seu limite superior, infinito. Use uma janela "
+                          "maior ou agrupe segmentos."),
+    "warn.fcr_small": ("Fewer than {min_n} resolved tickets in {where}: read the interval, "
+                       "not the point rate, or pool groups.",
+                       "Menos de {min_n} tickets resolvidos em {where}: leia o intervalo, não "
+                       "a taxa pontual, ou agrupe grupos."),
+    "warn.fcr_small_all": ("Fewer than {min_n} resolved tickets in all ({n}): read the "
+                           "interval, not the point rate.",
+                           "Menos de {min_n} tickets resolvidos no total ({n}): leia o "
+                           "intervalo, não a taxa pontual."),
+    "warn.review_thin_class_3": ("{accounts} account(s) placed in class 3 on fewer than {k} "
+                                 "NPS answers in {days} days: their detractor answers are an "
+                                 "attention signal, but their NPS is not used for churn risk.",
+                                 "{accounts} conta(s) na classe 3 com menos de {k} respostas "
+                                 "de NPS em {days} dias: as respostas de detratores são um "
+                                 "sinal de atenção, mas o NPS não é usado para risco de "
+                                 "churn."),
+    "warn.review_nps_180": ("{accounts} account(s) classified on NPS over {days} days (fewer "
+                            "than {k} answers in the {window} days to the month's end).",
+                            "{accounts} conta(s) classificada(s) pelo NPS de {days} dias "
+                            "(menos de {k} respostas nos {window} dias até o fim do mês)."),
+    # values shown in tables: value.<column>.<value>
+    "value.movement.new": ("new", "novo"),
+    "value.movement.expansion": ("expansion", "expansão"),
+    "value.movement.contraction": ("contraction", "contração"),
+    "value.movement.churn": ("churn", "churn"),
+    "value.movement.reactivation": ("reactivation", "reativação"),
+    "value.movement.flat": ("flat", "estável"),
+    "value.category.promoter": ("promoter", "promotor"),
+    "value.category.passive": ("passive", "neutro"),
+    "value.category.detractor": ("detractor", "detrator"),
+    "value.view.contracts": ("contracts", "contratos"),
+    "value.view.accounts": ("accounts", "contas"),
+    "value.component.mix": ("mix", "mix"),
+    "value.component.total": ("total", "total"),
+    # review classes (cslib.review.LABELS reads them)
+    "review.class.1": ("Mature, no room to grow", "Maduro, sem espaço para crescer"),
+    "review.class.2": ("Mature, room to expand MRR", "Maduro, com espaço para expandir"),
+    "review.class.3": ("Not satisfied: more meetings", "Insatisfeito: mais reuniões"),
+    "review.class.4": ("Churn risk", "Risco de churn"),
+    # the overview's changes and digest (cslib.pages, cslib.changes)
+    "index.change": ("Change from {prev}", "Variação desde {prev}"),
+    "index.figure": ("Figure", "Indicador"),
+    "index.value": ("Value", "Valor"),
+    "index.ci": ("95% CI", "IC 95%"),
+    "index.reports": ("Reports", "Relatórios"),
+    "index.trend": ("12 months", "12 meses"),
+    "index.noise": ("within noise", "dentro do ruído"),
+    "index.no_previous": ("no previous month", "sem mês anterior"),
+    "index.movements": ("The month's biggest movements", "Os maiores movimentos do mês"),
+    "index.movement_up": ("{name} in {segment} rose {d} to {value} ({ci}).",
+                          "{name} em {segment} subiu {d}, para {value} ({ci})."),
+    "index.movement_down": ("{name} in {segment} fell {d} to {value} ({ci}).",
+                            "{name} em {segment} caiu {d}, para {value} ({ci})."),
+    "index.no_movements": ("No figure moved beyond noise from the previous month.",
+                           "Nenhum número variou além do ruído em relação ao mês anterior."),
+    "index.interval": ("95% CI {low} to {high}", "IC 95% {low} a {high}"),
+    "index.pp": ("{d} pp", "{d} p.p."),
+    "index.pts": ("{d} pts", "{d} pts"),
+    "index.digest": ("Digest (text and e-mail)", "Resumo (texto e e-mail)"),
+    "index.run_log": ("Run log", "Registro de execuções"),
+    "digest.title": ("Customer Success, {month}", "Customer Success, {month}"),
+    "digest.segment": ("Segment {segment}", "Segmento {segment}"),
+    "digest.link": ("Reports: {href}", "Relatórios: {href}"),
+}
+TEXT.update(WARNINGS)
+
+#: The review's reasons, English phrase -> Portuguese, applied longest first to the
+#: ``rule`` texts :func:`cslib.review.success_review` writes (numbers keep their
+#: order; :func:`reason_text` also swaps the decimal point).
+REASON_PHRASES: dict[str, str] = {
+    "NPS not used for risk": "NPS não usado para risco",
+    "room to expand": "espaço para expandir",
+    "no room": "sem espaço",
+    "products not held": "produtos não contratados",
+    "every product": "todos os produtos",
+    "plan unknown": "plano desconhecido",
+    "on top plan": "no plano mais alto",
+    "no plan above": "nenhum plano acima de",
+    "higher plan": "plano superior",
+    "held by": "contratado por",
+    "its segment": "seu segmento",
+    "resolved tickets": "tickets resolvidos",
+    "detractors": "detratores",
+    "detractor": "detrator",
+    "answers": "respostas",
+    "answer": "resposta",
+    "products": "produtos",
+    "adoption": "adoção",
+    "MRR down": "MRR caiu",
+    "MRR up": "MRR subiu",
+    "over 180 days": "em 180 dias",
+    "seats": "assentos",
+    "in use": "em uso",
+    "days": "dias",
+    "plan": "plano",
+    "and": "e",
+    "of": "de",
+    "in": "em",
+    "on": "em",
+}
+
+
+def reason_text(reason: str, locale: str) -> str:
+    """A review reason in ``locale`` (written in English by :mod:`cslib.review`).
+
+    Examples
+    --------
+    >>> reason_text("NPS -40 (≤ -30); adoption 12.5% (< 20%)", "pt-BR")
+    'NPS -40 (≤ -30); adoção 12,5% (< 20%)'
+    >>> reason_text("NPS not used for risk: 1 answer in 180 days (< 3)", "pt-BR")
+    'NPS não usado para risco: 1 resposta em 180 dias (< 3)'
+    """
+    import re
+
+    if locale == "en" or not isinstance(reason, str):
+        return reason
+    phrases = sorted(REASON_PHRASES, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(p) for p in phrases)
+                         + r")(?![\w-])|(\d),(\d)|(\d)\.(\d)")
+
+    def swap(m):
+        if m.group(1):
+            return REASON_PHRASES[m.group(1)]
+        if m.group(2):
+            return f"{m.group(2)}.{m.group(3)}"
+        return f"{m.group(4)},{m.group(5)}"
+
+    return pattern.sub(swap, reason)
 
 
 def text(key: str, locale: str, **fields) -> str:

@@ -277,13 +277,12 @@ def ltv_cac_table(
 
     no_churn = out.index[(n > 0) & (k == 0)].tolist()
     if no_churn:
-        warnings.warn(
+        warnings.warn(SmallSampleWarning(
             f"ltv_cac_table: no churn observed in {no_churn} over {months} month(s) ending "
             f"{last}; their LTV is undefined (NaN) and ltv_high infinite. Use a longer "
             "window or pool segments.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.ltv_no_churn", groups=", ".join(str(g) for g in no_churn),
+            months=months, last=last), stacklevel=2)
 
     if cac in accounts.columns:
         signed = pd.to_datetime(accounts["signup_date"]).dt.to_period("M")

@@ -337,12 +337,11 @@ def nps_table(
     small = out.loc[out["small_sample"]]
     if len(small):
         where = _labels(small, keys) if keys else f"all answers (n={int(small['n'].iloc[0])})"
-        warnings.warn(
+        warnings.warn(SmallSampleWarning(
             f"{func}: fewer than {min_n} answers in {where}; read the interval, not the "
             "point NPS, or pool groups.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.nps_small" if keys else "warn.nps_small_all", func=func, min_n=min_n,
+            where=where, n=int(small["n"].iloc[0])), stacklevel=2)
     return out
 
 
@@ -548,12 +547,11 @@ def compare_groups(
             out[c] = groups[c].to_numpy()
     small = out.loc[out["small_sample"]]
     if len(small):
-        warnings.warn(
+        warnings.warn(SmallSampleWarning(
             f"{func}: fewer than {min_n} answers in {_labels(small, keys)}; their "
             "differences are not called significant.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.nps_groups_small", func=func, min_n=min_n,
+            where=_labels(small, keys)), stacklevel=2)
     return out
 
 
@@ -763,12 +761,15 @@ def window_comparison(
     small = [f"{k} window {r['start']:%Y-%m-%d} to {r['end']:%Y-%m-%d} (n={r['n']})"
              for k, r in rows.items() if r["small_sample"]]
     if small:
-        warnings.warn(
+        from .exceptions import Keyed
+
+        windows = [Keyed(f"warn.window.{k}", start=r["start"], end=r["end"], n=r["n"])
+                   for k, r in rows.items() if r["small_sample"]]
+        warnings.warn(SmallSampleWarning(
             f"{func}: fewer than {min_n} answers in the {' and the '.join(small)}; read the "
             "intervals, not the point change.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.nps_windows_small", func=func, min_n=min_n, windows=windows),
+            stacklevel=2)
     return WindowComparison(current=rows["current"], previous=rows["previous"], comparison=cmp)
 
 
@@ -904,12 +905,11 @@ def rolling_nps(
     out["small_sample"] = out["n"] < min_n
     n_small = int(out["small_sample"].sum())
     if n_small:
-        warnings.warn(
+        warnings.warn(SmallSampleWarning(
             f"{func}: {n_small} of {len(out)} points rest on fewer than {min_n} answers "
             "(flagged `small_sample`); read their intervals, not the points.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.nps_points_small", func=func, k=n_small, total=len(out), min_n=min_n),
+            stacklevel=2)
     return out[columns]
 
 
@@ -1044,12 +1044,11 @@ def cohort_nps(
     out["period"] = out["_period"].astype(str)
     n_small = int(out["small_sample"].sum())
     if n_small:
-        warnings.warn(
+        warnings.warn(SmallSampleWarning(
             f"{func}: {n_small} of {len(out)} cohort cells have fewer than {min_n} answers "
             "(flagged `small_sample`).",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.cohort_small", func=func, k=n_small, total=len(out), min_n=min_n),
+            stacklevel=2)
     return out[[*keys, *columns]].reset_index(drop=True)
 
 

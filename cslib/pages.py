@@ -4,9 +4,16 @@
 page: outputs only (no code, no scripts, no external URLs), in the template
 ``templates/cslib`` (:data:`TEMPLATE_DIR`), with a header, a table of contents
 and the provenance. :func:`render_index` writes the month's overview
-(``reports/<month>/index.html``): every run's headline numbers and links, the
-runs that did not finish, the run log and the provenance. Both pages speak
-``en`` and ``pt-BR`` (their text is in :mod:`cslib.i18n`).
+(``reports/<month>/index.html``, from ``templates/overview``) as a monthly
+business review: per segment each headline with its interval and period, its
+change from the previous month (within noise or not, :mod:`cslib.changes`) and
+a 12-month sparkline from the earlier months' manifests; the biggest
+movements; the reports' links; the run log collapsed at the end (durations stay
+in the manifest, so the page is the same bytes wherever it is rendered).
+:func:`render_digest` gives the same headlines as plain text and an e-mail-safe
+HTML fragment. :func:`html_table` is the kit's one table builder (report pages
+and overview). Every page speaks ``en`` and ``pt-BR`` (its text is in
+:mod:`cslib.i18n`, numbers and dates in :mod:`cslib.formats`).
 
 The statuses of a run (:data:`OK`, :data:`NO_DATA`, :data:`FAILED`,
 :data:`TIMED_OUT`, :data:`KERNEL_DIED`) are defined here, where they are shown;
@@ -17,7 +24,7 @@ Examples
 >>> import re
 >>> page = render_index("2026-10", [], locale="pt-BR")
 >>> re.search("<h1>.*</h1>", page).group(0)
-'<h1>Relatórios de Customer Success &middot; 2026-10</h1>'
+'<h1>Relatórios de Customer Success &middot; out/2026</h1>'
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import copy
 import functools
 import html
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -38,6 +46,11 @@ from . import i18n
 __all__ = [
     "render_html",
     "render_index",
+    "render_digest",
+    "html_table",
+    "Cell",
+    "overview_model",
+    "sparkline_svg",
     "notebook_title",
     "slugify",
     "OK",
@@ -103,13 +116,32 @@ def _first_h1(nb) -> tuple[str | None, int | None]:
     return None, None
 
 
-def notebook_title(nb, default: str) -> str:
-    """The notebook's ``title`` metadata, else its first H1, else ``default``."""
+def notebook_title(nb, default: str, *, locale: str = "en") -> str:
+    """The notebook's ``title`` metadata, else its first H1, else the H1 of its
+    ``<default>.title`` section in the catalogue (in ``locale``), else ``default``."""
     title = nb.metadata.get("title")
     if title:
         return str(title)
     h1, _ = _first_h1(nb)
-    return re.sub(r"[*_`]", "", h1) if h1 else default
+    if h1:
+        return re.sub(r"[*_`]", "", h1)
+    key = f"{default}.title"
+    if key in i18n.TEXT:
+        locale = locale if locale in i18n.LOCALES else "en"
+        m = re.match(r"^#\s+(.+?)\s*$", i18n.text(key, locale).splitlines()[0])
+        if m:
+            return m.group(1)
+    return default
+
+
+def _drop_title_output(out) -> None:
+    """A ``report.section("<nb>.title")`` output without its H1 (the page header has it)."""
+    section = (out.get("metadata") or {}).get("cslib", {}).get("section", "")
+    text = out.get("data", {}).get("text/markdown")
+    if section.endswith(".title") and isinstance(text, str):
+        lines = text.splitlines()
+        if lines and re.match(r"^#\s+", lines[0]):
+            out["data"]["text/markdown"] = "\n".join(lines[1:]).strip() + "\n"
 
 
 def _stopped_cell(nb) -> int | None:
@@ -154,7 +186,7 @@ def _cut_at_stop(nb):
 _CELL_IN = re.compile(r"Cell In\[\d+\]")
 
 
-def _clean_for_html(nb, *, failed: bool):
+def _clean_for_html(nb, *, failed: bool, locale: str = "en"):
     """A copy fit for the HTML page: no stderr, no scripts, no varying metadata."""
     import nbformat
 
@@ -194,6 +226,7 @@ def _clean_for_html(nb, *, failed: bool):
                 if kind == "stream":
                     out["text"] = _ANSI.sub("", out.get("text", ""))
                 if kind in ("display_data", "execute_result"):
+                    _drop_title_output(out)
                     data = {k: v for k, v in out.get("data", {}).items()
                             if k not in _DROP_MIMETYPES}
                     if not data:
@@ -206,7 +239,7 @@ def _clean_for_html(nb, *, failed: bool):
         if i == stopped:
             cells.append(nbformat.v4.new_markdown_cell(
                 '<p id="papermill-error-cell" class="cs-error-anchor"><strong>'
-                "The run stopped at the next cell.</strong></p>"))
+                f"{html.escape(_t('page.stopped', locale))}</strong></p>"))
         cells.append(cell)
     for i, cell in enumerate(cells):
         cell.id = f"c{i}"
@@ -275,17 +308,17 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
     status_key = re.sub(r"[^a-z]+", "_", str(status))
     if status == NO_DATA:
         nb = _cut_at_stop(nb)
-    clean, title = _clean_for_html(nb, failed=status not in SUCCESS)
     params = context.get("params", {})
-    locale = str(params.get("locale") or context.get("locale") or "en")
-    locale = locale if locale in i18n.LOCALES else "en"
+    locale = _locale(params.get("locale") or context.get("locale"))
+    clean, title = _clean_for_html(nb, failed=status not in SUCCESS, locale=locale)
     ctx = {
         "title": context.get("title") or title or context.get("notebook", "Report"),
         "segment": str(context.get("segment", "")),
-        "month": str(context.get("month", "")),
-        "data_date": str(context.get("data_date") or "unknown"),
+        "month": _month_text(context.get("month", ""), locale),
+        "data_date": _day_text(context.get("data_date"), locale),
         "status": status,
         "status_class": re.sub(r"[^a-z]+", "-", status),
+        "status_label": _status_label(status, locale),
         "status_text": (_t(f"page.status.{status_key}", locale)
                         if f"page.status.{status_key}" in i18n.TEXT
                         else _t("page.status.other", locale, status=status)),
@@ -313,18 +346,45 @@ def render_html(nb, *, context: Mapping[str, Any]) -> str:
     return "\n".join(line.rstrip() for line in body.splitlines()) + "\n"
 
 
+def _locale(value) -> str:
+    from .params import normalize_locale
+
+    return normalize_locale(str(value or "en")) or "en"
+
+
+def _month_text(month, locale: str) -> str:
+    """``2026-10`` in English pages (as the batch names the month), ``out/2026`` in pt-BR."""
+    month = str(month or "")
+    if locale == "en" or not re.fullmatch(r"\d{4}-\d{2}", month):
+        return month
+    from .formats import format_month
+
+    return format_month(month, locale)
+
+
+def _day_text(day, locale: str) -> str:
+    """``2026-10-31`` in English pages, ``31/10/2026`` in pt-BR."""
+    if not day:
+        return _t("page.unknown", locale)
+    day = str(day)
+    if locale == "en" or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+        return day
+    year, month, d = day.split("-")
+    return f"{d}/{month}/{year}"
+
+
 def _t(key: str, locale: str, **fields) -> str:
     """The overview's text ``key`` in ``locale`` (``"en"`` or ``"pt-BR"``)."""
     return i18n.text(key, locale, **fields)
 
 
-_PT_SEPARATORS = str.maketrans(",.", ".,")
-
-
 def _fmt_number(v: float, locale: str, digits: int | None = None) -> str:
     """``1,234.5`` (en) or ``1.234,5`` (pt-BR); ``digits=None``: 3 significant digits."""
-    text = f"{v:.3g}" if digits is None else f"{v:,.{digits}f}"
-    return text.translate(_PT_SEPARATORS) if locale == "pt-BR" else text
+    from . import formats
+
+    if digits is None:
+        digits = max(0, 2 - int(math.floor(math.log10(abs(v))))) if v else 0
+    return formats.format_number(v, locale, digits)
 
 
 def _fmt_value(h: Mapping[str, Any], locale: str = "en") -> str:
@@ -342,6 +402,67 @@ def _fmt_value(h: Mapping[str, Any], locale: str = "en") -> str:
     return str(v)
 
 
+class Cell:
+    """A table cell for :func:`html_table`: its text (escaped there), or ``html`` built
+    by the kit (already safe), a CSS ``style`` and ``classes``, ``header`` for a row
+    header (``<th scope="row">``)."""
+
+    __slots__ = ("text", "html", "style", "classes", "header", "title")
+
+    def __init__(self, text="", *, html: str | None = None, style: str = "",
+                 classes: str = "", header: bool = False, title: str | None = None):
+        self.text, self.html, self.style = text, html, style
+        self.classes, self.header, self.title = classes, header, title
+
+
+def html_table(headers, rows, *, table_class: str = "cs-table", row_classes=None,
+               wrap: bool = True) -> str:
+    """The kit's one HTML table: report pages (:func:`cslib.report.table_html`) and the
+    overview build their tables with it.
+
+    Parameters
+    ----------
+    headers : list of str
+        Column headers (escaped).
+    rows : list of list
+        Cells: a string (escaped) or a :class:`Cell`.
+    table_class : str
+    row_classes : list of str, optional
+        A class for each row.
+    wrap : bool
+        Inside ``<div class="cs-table-wrap">`` (a table scrolls in its own box).
+
+    Examples
+    --------
+    >>> html_table(["A", "B"], [["<1>", Cell("x", header=True)]], wrap=False)
+    '<table class="cs-table"><thead><tr><th scope="col">A</th><th scope="col">B</th></tr></thead><tbody><tr><td>&lt;1&gt;</td><th scope="row">x</th></tr></tbody></table>'
+    """
+    out = ['<div class="cs-table-wrap">' if wrap else "",
+           f'<table class="{_e(table_class)}">' if table_class else "<table>", "<thead><tr>"]
+    out += [f'<th scope="col">{_e(str(h))}</th>' for h in headers]
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(rows):
+        cls = row_classes[i] if row_classes else ""
+        out.append(f'<tr class="{_e(cls)}">' if cls else "<tr>")
+        for cell in row:
+            if not isinstance(cell, Cell):
+                cell = Cell(cell)
+            tag = "th" if cell.header else "td"
+            attrs = ' scope="row"' if cell.header else ""
+            if cell.classes:
+                attrs += f' class="{_e(cell.classes)}"'
+            if cell.style:
+                attrs += f' style="{_e(cell.style)}"'
+            if cell.title is not None:
+                attrs += f' title="{html.escape(cell.title)}"'
+            body = cell.html if cell.html is not None else _e(
+                "" if cell.text is None else str(cell.text))
+            out.append(f"<{tag}{attrs}>{body}</{tag}>")
+        out.append("</tr>")
+    out.append("</tbody></table>" + ("</div>" if wrap else ""))
+    return "".join(out)
+
+
 def _status_label(status: str, locale: str) -> str:
     key = "status." + re.sub(r"[^a-z]+", "_", str(status))
     return _t(key, locale) if key in i18n.TEXT else str(status)
@@ -354,22 +475,204 @@ def _e(value) -> str:
     return isolate_bidi(html.escape(value))
 
 
+def _month_before(month: str, k: int = 1) -> str:
+    year, m = (int(x) for x in month.split("-"))
+    index = year * 12 + (m - 1) - k
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v == v
+
+
+def _is_pct(h: Mapping[str, Any]) -> bool:
+    return str(h.get("text") or "").endswith("%") or h.get("kind") in ("rate", "ratio")
+
+
+def _fmt_bound(v: float, h: Mapping[str, Any], locale: str) -> str:
+    from . import formats
+
+    kind = h.get("kind")
+    if kind == "nps":
+        return formats.format_number(v, locale, 0)
+    if _is_pct(h):
+        return formats.format_percent(v, locale, 1)
+    return formats.format_number(v, locale, 2)
+
+
+def _interval_text(h: Mapping[str, Any], locale: str) -> str:
+    low, high = h.get("ci_low"), h.get("ci_high")
+    if not (_is_num(low) and _is_num(high)):
+        return "\u2013"
+    return _t("range", locale, low=_fmt_bound(low, h, locale), high=_fmt_bound(high, h, locale))
+
+
+def _delta_text(delta: float, h: Mapping[str, Any], locale: str) -> str:
+    from . import formats
+
+    if h.get("kind") == "nps":
+        return _t("index.pts", locale, d=formats.format_number(abs(delta), locale, 0))
+    if _is_pct(h):
+        return _t("index.pp", locale, d=formats.format_number(100 * abs(delta), locale, 1))
+    digits = 0 if float(delta).is_integer() else 2
+    return formats.format_number(abs(delta), locale, digits)
+
+
+def _change(h: Mapping[str, Any], before: Mapping[str, Any] | None, locale: str
+            ) -> tuple[str, bool | None, dict | None]:
+    """The change cell: arrow, size, "within noise"; whether it is noise; the change."""
+    from .changes import headline_change
+
+    change = headline_change(h, before)
+    if change is None:
+        return _t("index.no_previous", locale), None, None
+    delta = change["delta"]
+    arrow = "\u25b2" if delta > 0 else "\u25bc" if delta < 0 else "="
+    text = f"{arrow} {_delta_text(delta, h, locale)}" if delta else "="
+    if change["within_noise"]:
+        text += f" ({_t('index.noise', locale)})"
+    return text, change["within_noise"], change
+
+
+def sparkline_svg(values: list, *, width: int = 96, height: int = 24, label: str = "") -> str:
+    """A small inline SVG line of ``values`` (None: a gap), no script, fixed decimals.
+
+    Examples
+    --------
+    >>> sparkline_svg([1, 2, None, 3])[:4]
+    '<svg'
+    >>> sparkline_svg([None, None])
+    ''
+    """
+    points = [(i, float(v)) for i, v in enumerate(values) if _is_num(v)]
+    if not points:
+        return ""
+    lo, hi = min(v for _, v in points), max(v for _, v in points)
+    span = (hi - lo) or 1.0
+    step = (width - 4) / max(len(values) - 1, 1)
+
+    def xy(i, v):
+        return f"{2 + i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}"
+
+    runs, current = [], []
+    for i, v in enumerate(values):
+        if _is_num(v):
+            current.append(xy(i, float(v)))
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    lines = "".join(f'<polyline fill="none" stroke="#0b5cad" stroke-width="1.5" '
+                    f'points="{" ".join(r)}"/>' for r in runs if len(r) > 1)
+    last_i, last_v = points[-1]
+    x, y = xy(last_i, last_v).split(",")
+    return (f'<svg width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(label)}">'
+            f'{lines}<circle cx="{x}" cy="{y}" r="2" fill="#0b5cad"/></svg>')
+
+
+@functools.cache
+def _jinja():
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+    from markupsafe import Markup
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR / "overview")),
+                      autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
+    env.filters["bdi"] = lambda v: Markup(_e(str(v)))
+    return env
+
+
+def _ids(runs) -> dict:
+    from .changes import headline_id
+
+    return {(r.get("notebook"), r.get("segment")): {headline_id(h): h
+                                                    for h in r.get("headlines") or []}
+            for r in runs}
+
+
+def overview_model(month: str, runs: list[Mapping[str, Any]], *,
+                   history: Mapping[str, list] | None = None, locale: str = "en") -> dict:
+    """What the overview and the digest show, per segment: each headline with its
+    interval, its change from the previous month and its 12-month trend.
+
+    ``history`` maps earlier months (``"YYYY-MM"``) to their manifest runs; each
+    month's value is what that month's report knew (point in time).
+    """
+    from . import formats
+
+    history = dict(history or {})
+    previous = _month_before(month)
+    past = {m: _ids(r) for m, r in history.items()}
+    prev_text = _month_text(previous, locale) if locale != "en" else formats.format_month(
+        previous, locale)
+    segments: dict[str, dict] = {}
+    moves = []
+    for r in runs:
+        if r.get("status") not in SUCCESS:
+            continue
+        key = (r.get("notebook"), r.get("segment"))
+        seg = segments.setdefault(r["segment"], {"name": r["segment"],
+                                                 "slug": slugify(r["segment"]), "rows": []})
+        for hid, h in _ids([r])[key].items():
+            before = past.get(previous, {}).get(key, {}).get(hid)
+            change, noise, raw = _change(h, before, locale)
+            trend = [past.get(_month_before(month, k), {}).get(key, {}).get(hid, {}).get("value")
+                     for k in range(11, 0, -1)] + [h.get("value")]
+            value = _fmt_value(h, locale)
+            if _is_num(h.get("ci_low")) and " (" in value:  # the interval has its own column
+                value = value.split(" (", 1)[0]
+            row = {"name": h["name"], "value": value,
+                   "interval": _interval_text(h, locale), "change": change, "noise": noise,
+                   "svg": sparkline_svg(trend, label=h["name"]),
+                   "html_href": quote(r["html"]), "title": r.get("title") or r["notebook"],
+                   "delta": None if raw is None else raw["delta"]}
+            seg["rows"].append(row)
+            if raw is not None and raw["within_noise"] is False and raw["delta"]:
+                size = abs(raw["delta"]) / raw["se"] if raw.get("se") else 0.0
+                key_text = "index.movement_up" if raw["delta"] > 0 else "index.movement_down"
+                ci = _t("index.interval", locale, low=_delta_signed(raw["ci_low"], h, locale),
+                        high=_delta_signed(raw["ci_high"], h, locale))
+                moves.append((-size, len(moves), _t(
+                    key_text, locale, name=h["name"], segment=r["segment"],
+                    d=_delta_text(raw["delta"], h, locale), value=_fmt_value(h, locale),
+                    ci=ci)))
+    moves.sort()
+    return {"segments": list(segments.values()), "movements": [m[2] for m in moves[:5]],
+            "previous": previous, "previous_text": prev_text}
+
+
+def _delta_signed(v: float, h: Mapping[str, Any], locale: str) -> str:
+    text = _delta_text(v, h, locale)
+    return ("-" if v < 0 else "+") + text if v else text
+
+
 def render_index(month: str, runs: list[Mapping[str, Any]], *,
-                 context: Mapping[str, Any] | None = None, locale: str = "en") -> str:
-    """The month's overview page: every run's headline numbers, links, and the run log.
+                 context: Mapping[str, Any] | None = None, locale: str = "en",
+                 history: Mapping[str, list] | None = None) -> str:
+    """The month's overview page, a monthly business review, from ``templates/overview``.
+
+    Per segment, every headline with its interval and period, its change from
+    the previous month (an arrow and its size, "within noise" when the
+    change's 95% interval holds 0; :mod:`cslib.changes`) and a 12-month
+    sparkline (inline SVG); the month's biggest movements in a sentence each;
+    the reports' links; the run log collapsed at the end. Run durations stay
+    in the manifest: the same inputs give the same page bytes.
 
     Parameters
     ----------
     month : str
     runs : list of mapping
         Manifest entries (``notebook``, ``title``, ``segment``, ``status``,
-        ``error``, ``html``, ``ipynb``, ``headlines``, ``duration_s``,
-        ``data_fingerprint``).
+        ``error``, ``html``, ``ipynb``, ``headlines``, ``data_fingerprint``).
     context : mapping, optional
         ``data_date``, ``fingerprint``, ``kit_version``, ``kit_code``, ``git_commit``.
     locale : {"en", "pt-BR"}
-        Language of the page's own text and numbers (the params file's top-level
-        ``locale``); any other value falls back to English.
+        Language of the page (other spellings as :func:`cslib.params.normalize_locale`;
+        unknown: English).
+    history : mapping, optional
+        Earlier months' manifest runs, ``{"YYYY-MM": runs}``: the previous
+        month's figures and the trend.
 
     Returns
     -------
@@ -377,102 +680,121 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
         The page. Every value from the manifest (names, errors) is escaped.
     """
     context = dict(context or {})
-    locale = locale if locale in i18n.LOCALES else "en"
-    e = _e
-
-    def t(key, **fields):
-        return e(_t(key, locale, **fields))
-
+    locale = _locale(locale)
+    model = overview_model(month, runs, history=history, locale=locale)
     bad = [r for r in runs if r.get("status") not in SUCCESS]
-    title = f"{t('index.title')} &middot; {e(month)}"
-    parts = [
-        "<!DOCTYPE html>", f'<html lang="{e(locale)}">', "<head>", '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title}</title>",
-        f"<style>\n{_css()}\n</style>", "</head>", "<body>", '<main class="cs-report">',
-        '<header class="cs-header">',
-        f"<h1>{title}</h1>",
-        f'<p class="cs-meta"><span>{t("index.month")}: <strong>{e(month)}</strong></span>'
-        f'<span>{t("index.data_as_of")}: <strong>'
-        f'{e(str(context.get("data_date") or _t("n/a", locale)))}</strong></span><span>'
-        + t("index.summary", n=_fmt_number(len(runs), locale, 0),
-            bad=_fmt_number(len(bad), locale, 0))
-        + "</span></p>",
-    ]
-    if bad:
-        items = "".join(
-            f'<li><a href="{e(quote(r["html"]))}">{e(r.get("title") or r["notebook"])} '
-            f'&middot; {e(r["segment"])}</a>: {e(_status_label(r["status"], locale))}'
-            + (f" ({e(r['error'])})" if r.get("error") else "")
-            + f' &middot; <a href="{e(quote(r["ipynb"]))}">{t("index.executed_notebook")}'
-            "</a></li>"
-            for r in bad)
-        parts.append(f'<div class="cs-banner cs-failed" role="alert"><strong>'
-                     f"{t('index.not_finished', n=_fmt_number(len(bad), locale, 0))}"
-                     f"</strong><ul>{items}</ul></div>")
-    parts.append("</header>")
-    by_nb: dict[str, list[Mapping[str, Any]]] = {}
+    keys = ("month", "data_as_of", "executed_notebook", "segment", "notebook", "status",
+            "report", "report_link", "notebook_link", "runs", "runs_intro", "fingerprint",
+            "error", "provenance", "kit", "kit_code", "commit", "details", "details_text",
+            "movements", "no_movements", "trend", "digest", "figure", "value", "ci", "reports")
+    t = {k: _t(f"index.{k}", locale) for k in keys}
+    by_nb: dict[str, list] = {}
     for r in runs:
         by_nb.setdefault(r["notebook"], []).append(r)
+    notebooks = []
     for nb_name, nb_runs in by_nb.items():
-        nb_title = next((r.get("title") for r in nb_runs if r.get("title")), nb_name)
         names = list(dict.fromkeys(h["name"] for r in nb_runs for h in r.get("headlines") or []))
-        head = "".join(f'<th scope="col">{e(n)}</th>' for n in names)
-        parts.append(f'<section><h2 id="nb-{e(slugify(nb_name))}">{e(nb_title)}</h2>')
-        parts.append(f'<div class="cs-table-wrap"><table><thead><tr><th scope="col">'
-                     f'{t("index.segment")}</th>{head}<th scope="col">{t("index.status")}</th>'
-                     f'<th scope="col">{t("index.report")}</th></tr></thead><tbody>')
+        rows = []
         for r in nb_runs:
             values = {h["name"]: h for h in r.get("headlines") or []}
             ok = r.get("status") in SUCCESS
-            cells = "".join(f"<td>{e(_fmt_value(values[n], locale))}</td>" if n in values
-                            else '<td class="cs-muted">&ndash;</td>' for n in names)
             label = _status_label(r.get("status", OK), locale)
-            status = e(label.upper() if not ok else label)
-            status_cell = (f'<td class="cs-status cs-status-{"ok" if ok else "bad"}"'
-                           + (f' title="{html.escape(r.get("error") or "")}"' if not ok else "")
-                           + f">{status}</td>")
-            links = (f'<a href="{e(quote(r["html"]))}">{t("index.report_link")}</a> &middot; '
-                     f'<a href="{e(quote(r["ipynb"]))}">{t("index.notebook_link")}</a>')
-            parts.append(f'<tr class="cs-run-{"ok" if ok else "bad"}"><th scope="row">'
-                         f'{e(r["segment"])}</th>{cells}{status_cell}<td>{links}</td></tr>')
-        parts.append("</tbody></table></div></section>")
-    parts.append(_runs_section(runs, locale))
-    parts += [
-        f'<footer class="cs-provenance"><h2 id="provenance">{t("index.provenance")}</h2><dl>',
-        f'<dt>{t("index.fingerprint")}</dt><dd><code>{e(str(context.get("fingerprint", "")))}'
-        "</code></dd>",
-        f'<dt>{t("index.kit")}</dt><dd>cslib {e(str(context.get("kit_version", "")))}</dd>',
-        f'<dt>{t("index.kit_code")}</dt><dd><code>{e(str(context.get("kit_code", "")))}'
-        "</code></dd>",
-        f'<dt>{t("index.commit")}</dt><dd><code>'
-        f'{e(str(context.get("git_commit", "unknown")))}</code></dd>',
-        f'<dt>{t("index.details")}</dt><dd>{t("index.details_text")}</dd>',
-        "</dl></footer>", "</main>", "</body>", "</html>", "",
-    ]
-    return "\n".join(parts)
+            rows.append({"segment": r["segment"], "ok": ok, "error": r.get("error"),
+                         "status_shown": label if ok else label.upper(),
+                         "cells": [_fmt_value(values[n], locale) if n in values else None
+                                   for n in names],
+                         "html_href": quote(r["html"]), "ipynb_href": quote(r["ipynb"])})
+        table = html_table(
+            [t["segment"], *names, t["status"], t["report"]],
+            [[Cell(r["segment"], header=True),
+              *[Cell("\u2013", classes="cs-muted") if v is None else v for v in r["cells"]],
+              Cell(r["status_shown"], classes=f"cs-status cs-status-{'ok' if r['ok'] else 'bad'}",
+                   title=None if r["ok"] else (r["error"] or "")),
+              Cell(html=f'<a href="{_e(r["html_href"])}">{_e(t["report_link"])}</a> &middot; '
+                        f'<a href="{_e(r["ipynb_href"])}">{_e(t["notebook_link"])}</a>')]
+             for r in rows],
+            row_classes=[f"cs-run-{'ok' if r['ok'] else 'bad'}" for r in rows], table_class="")
+        notebooks.append({"slug": slugify(nb_name), "table": table,
+                          "title": next((r.get("title") for r in nb_runs if r.get("title")),
+                                        nb_name)})
+    for seg in model["segments"]:
+        seg["table"] = html_table(
+            [t["figure"], t["value"], t["ci"],
+             _t("index.change", locale, prev=model["previous_text"]), t["trend"], t["report"]],
+            [[Cell(h["name"], header=True), h["value"], h["interval"],
+              Cell(h["change"], classes="cs-change" + (" cs-noise" if h["noise"] else "")),
+              Cell(html=h["svg"], classes="cs-spark"),
+              Cell(html=f'<a href="{_e(h["html_href"])}">{_e(h["title"])}</a>')]
+             for h in seg["rows"]], table_class="cs-table cs-review")
+    log = [{"ok": r.get("status") in SUCCESS, "cells": [
+        str(r.get("notebook", "")), Cell(str(r.get("segment", "")), header=True),
+        _status_label(r.get("status", ""), locale),
+        Cell(html=f"<code>{_e(str(r.get('data_fingerprint') or ''))}</code>"),
+        str(r.get("error") or "")]} for r in runs]
+    log_table = html_table([t[k] for k in ("notebook", "segment", "status", "fingerprint",
+                                           "error")],
+                           [r["cells"] for r in log], table_class="",
+                           row_classes=[f"cs-log-{'ok' if r['ok'] else 'bad'}" for r in log])
+    from . import formats
+
+    page = _jinja().get_template("index.html.j2").render(
+        locale=locale, title=_t("index.title", locale),
+        month_text=_month_text(month, locale),
+        data_date=_day_text(context.get("data_date"), locale) if context.get("data_date")
+        else _t("n/a", locale),
+        summary=_t("index.summary", locale, n=formats.format_number(len(runs), locale),
+                   bad=formats.format_number(len(bad), locale)),
+        not_finished=_t("index.not_finished", locale,
+                        n=formats.format_number(len(bad), locale)),
+        bad=[{"title": r.get("title") or r["notebook"], "segment": r["segment"],
+              "status_label": _status_label(r["status"], locale), "error": r.get("error"),
+              "html_href": quote(r["html"]), "ipynb_href": quote(r["ipynb"])} for r in bad],
+        movements=model["movements"], segments=model["segments"],
+        change_header=_t("index.change", locale, prev=model["previous_text"]),
+        notebooks=notebooks, t=t, css=_css(), log_table=log_table,
+        fingerprint=str(context.get("fingerprint", "")),
+        kit_version=str(context.get("kit_version", "")),
+        kit_code=str(context.get("kit_code", "")),
+        git_commit=str(context.get("git_commit", "unknown")))
+    return "\n".join(line.rstrip() for line in page.splitlines()) + "\n"
 
 
-def _runs_section(runs: list[Mapping[str, Any]], locale: str) -> str:
-    """The manifest viewer: one row per run (notebook, segment, status, duration, data, error)."""
-    e = _e
-    head = "".join(f'<th scope="col">{e(_t(k, locale))}</th>' for k in (
-        "index.notebook", "index.segment", "index.status", "index.duration",
-        "index.fingerprint", "index.error"))
-    rows = []
-    for r in runs:
-        duration = r.get("duration_s")
-        shown = (_t("index.seconds", locale, s=_fmt_number(float(duration), locale, 1))
-                 if isinstance(duration, int | float) and not isinstance(duration, bool)
-                 else "\u2013")
-        ok = r.get("status") in SUCCESS
-        rows.append(
-            f'<tr class="cs-log-{"ok" if ok else "bad"}"><td>{e(str(r.get("notebook", "")))}'
-            f'</td><th scope="row">{e(str(r.get("segment", "")))}</th>'
-            f'<td>{e(_status_label(r.get("status", ""), locale))}</td><td>{e(shown)}</td>'
-            f'<td><code>{e(str(r.get("data_fingerprint") or ""))}</code></td>'
-            f'<td>{e(str(r.get("error") or ""))}</td></tr>')
-    return (f'<section class="cs-runs"><h2 id="runs">{e(_t("index.runs", locale))}</h2>'
-            f'<p>{e(_t("index.runs_intro", locale))}</p><div class="cs-table-wrap"><table>'
-            f'<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
-            "</section>")
+def render_digest(month: str, runs: list[Mapping[str, Any]], *,
+                  history: Mapping[str, list] | None = None, locale: str = "en",
+                  link: str = "index.html") -> tuple[str, str]:
+    """The overview's headlines as plain text and as an e-mail-safe HTML fragment.
+
+    For pasting into an e-mail or a chat: per segment, each headline with its
+    value and its change from the previous month, then the biggest movements.
+    The HTML uses tables and inline styles only (no classes, no CSS, no script).
+
+    Returns
+    -------
+    (str, str)
+        ``digest.txt`` and ``digest.html``.
+    """
+    locale = _locale(locale)
+    model = overview_model(month, runs, history=history, locale=locale)
+    title = _t("digest.title", locale, month=_month_text(month, locale) if locale != "en"
+               else __import__("cslib.formats", fromlist=["x"]).format_month_long(month, locale))
+    lines = [title, "=" * len(title), ""]
+    segments = []
+    for seg in model["segments"]:
+        heading = _t("digest.segment", locale, segment=seg["name"])
+        lines += [heading]
+        rows = []
+        for h in seg["rows"]:
+            value = h["value"] + (f" ({h['interval']})" if h["interval"] != "\u2013" else "")
+            lines.append(f"- {h['name']}: {value}; {h['change']}")
+            color = "#57606a" if h["noise"] or h["delta"] is None else "#1f2328"
+            rows.append({"name": h["name"], "value": value, "change": h["change"],
+                         "color": color})
+        lines.append("")
+        segments.append({"heading": heading, "rows": rows})
+    if model["movements"]:
+        lines += [_t("index.movements", locale)] + [f"- {m}" for m in model["movements"]] + [""]
+    lines.append(_t("digest.link", locale, href=link))
+    fragment = _jinja().get_template("digest.html.j2").render(
+        title=title, segments=segments, movements=model["movements"],
+        movements_title=_t("index.movements", locale))
+    return "\n".join(lines) + "\n", "\n".join(x.rstrip() for x in fragment.splitlines()) + "\n"

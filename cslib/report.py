@@ -45,10 +45,11 @@ __all__ = [
     "fmt_number", "fmt_pct", "fmt_money", "fmt_money_short", "fmt_nps", "fmt_ci", "fmt_p",
     "window_words", "period_words", "nps_summary_sentence", "holm_note", "bridge_summary", "odds_ratio_sentence",
     "adoption_summary", "logrank_sentence", "correlation_sentence", "survey_sentence",
-    "review_summary_sentence", "bridge_headlines", "adoption_headlines", "review_headlines",
+    "review_summary_sentence", "bridge_headlines", "ratio_standard_errors", "adoption_headlines", "review_headlines",
     "attempt", "try_fit", "show_not_estimated", "column_label", "FIRST_COLUMN", "GROUP_NPS_COLUMNS", "SLA_COLUMNS", "BRIDGE_COLUMNS", "BRIDGE_COLUMNS_BY",
     "VIEW_COLUMNS", "FCR_COLUMNS", "ADOPTION_HEADLINE", "DECOMPOSITION_COLUMNS", "MOVER_COLUMNS",
-    "table_html", "table_csv", "show_table", "show_markdown", "callout_html", "callout",
+    "table_html", "table_csv", "show_table", "show_markdown", "section", "section_markdown",
+    "callout_html", "callout",
     "verbatims_html", "show_verbatims", "capture_warnings", "WarningNotes",
 ]
 
@@ -79,18 +80,26 @@ def check_locale(locale: str) -> str:
     >>> check_locale("pt-BR")
     'pt-BR'
     """
-    if locale not in LOCALES:
+    from .params import normalize_locale
+
+    known = normalize_locale(locale)
+    if known is None:
         valid = ", ".join(repr(v) for v in LOCALES)
         raise ParamsError(f"locale={locale!r} is not supported; use one of {valid}.")
-    _state["locale"] = locale
-    return locale
+    _state["locale"] = known
+    return known
 
 
 def _loc(locale: str | None) -> str:
     if locale is None:
         return _state["locale"]
     if locale not in LOCALES:
-        check_locale(locale)  # raises
+        from .params import normalize_locale
+
+        known = normalize_locale(locale)
+        if known is None:
+            check_locale(locale)  # raises
+        return known
     return locale
 
 
@@ -157,15 +166,11 @@ def _missing(x) -> bool:
 
 
 def _decimal(x: float, locale: str, digits: int, suffix: str = "") -> str:
-    from babel.numbers import format_decimal, format_percent
+    from . import formats
 
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    x = float(x)
-    if round(100 * x if suffix else x, digits) == 0:
-        x = 0.0  # no "-0"
     if suffix == "%":
-        return format_percent(x, pattern + "%", locale=_BABEL[locale])
-    return format_decimal(x, pattern, locale=_BABEL[locale])
+        return formats.format_percent(x, locale, digits)
+    return formats.format_number(x, locale, digits)
 
 
 def _special(x, locale: str) -> str | None:
@@ -205,35 +210,25 @@ def fmt_pct(x, locale: str | None = None, digits: int = 1) -> str:
 def fmt_money(x, locale: str | None = None, digits: int = 2) -> str:
     """An amount in the locale's currency: US$ for "en", R$ for "pt-BR".
 
-    The space after ``R$`` is a normal space (babel gives a no-break space),
-    so the text reads and searches as ``"R$ 1.234,56"``.
+    The space after ``R$`` is a no-break space (U+00A0), so the symbol never
+    wraps onto a line of its own (:func:`cslib.formats.format_money`).
 
     Examples
     --------
-    >>> fmt_money(1234.56, "en"), fmt_money(1234.56, "pt-BR")
-    ('$1,234.56', 'R$ 1.234,56')
+    >>> fmt_money(1234.56, "en"), fmt_money(1234.56, "pt-BR").replace("\xa0", "~")
+    ('$1,234.56', 'R$~1.234,56')
     """
-    from babel.numbers import format_currency
+    from . import formats
 
     locale = _loc(locale)
-    special = _special(x, locale)
-    if special:
-        return special
-    pattern = "¤#,##0" + ("." + "0" * digits if digits > 0 else "")
-    if locale == "pt-BR":
-        pattern = "¤ #,##0" + ("." + "0" * digits if digits > 0 else "")
-    x = float(x)
-    if round(x, digits) == 0:
-        x = 0.0
-    text = format_currency(x, _CURRENCY[locale], pattern, locale=_BABEL[locale],
-                           currency_digits=False)
-    return text.replace("\xa0", " ").replace("\u202f", " ")
+    return _special(x, locale) or formats.format_money(x, locale, digits)
 
 
 def fmt_money_short(x, locale: str | None = None, *, symbol: bool = True) -> str:
     """A compact amount for chart labels (``"$821.2K"`` / ``"R$ 821,2 mil"``).
 
-    ``symbol=False`` leaves the currency out (``"821,2 mil"``).
+    ``symbol=False`` leaves the currency out (``"821,2 mil"``). Chart labels
+    use plain spaces.
 
     Examples
     --------
@@ -242,18 +237,13 @@ def fmt_money_short(x, locale: str | None = None, *, symbol: bool = True) -> str
     >>> fmt_money_short(3636.48, "pt-BR", symbol=False)
     '3,6 mil'
     """
-    from babel.numbers import format_compact_currency, format_compact_decimal
+    from . import formats
 
     locale = _loc(locale)
     special = _special(x, locale)
     if special:
         return special
-    if symbol:
-        text = format_compact_currency(float(x), _CURRENCY[locale], locale=_BABEL[locale],
-                                       fraction_digits=1)
-    else:
-        text = format_compact_decimal(float(x), locale=_BABEL[locale], fraction_digits=1)
-    return text.replace("\xa0", " ").replace("\u202f", " ")
+    return formats.format_money_short(x, locale, symbol=symbol).replace(formats.NBSP, " ")
 
 
 def fmt_nps(x, locale: str | None = None) -> str:
@@ -750,13 +740,12 @@ def fmt_date(value, locale: str | None = None) -> str:
     >>> fmt_date("2026-10-31", "en"), fmt_date("2026-10-31", "pt-BR")
     ('31 Oct 2026', '31/10/2026')
     """
-    from babel.dates import format_date
+    from . import formats
 
     locale = _loc(locale)
     if _missing(value):
         return t("n/a", locale)
-    pattern = "dd/MM/y" if locale == "pt-BR" else "d MMM y"
-    return format_date(pd.Timestamp(value).date(), pattern, locale=_BABEL[locale])
+    return formats.format_date(pd.Timestamp(value), locale)
 
 
 def fmt_month_short(month, locale: str | None = None) -> str:
@@ -767,15 +756,11 @@ def fmt_month_short(month, locale: str | None = None) -> str:
     >>> fmt_month_short("2026-10", "en"), fmt_month_short("2026-10", "pt-BR")
     ('Oct 2026', 'out/2026')
     """
-    from babel.dates import format_date
-
+    from . import formats
     from .periods import as_month
 
     locale = _loc(locale)
-    day = as_month(month).date()
-    if locale == "pt-BR":
-        return format_date(day, "MMM", locale=_BABEL[locale]).rstrip(".") + f"/{day.year}"
-    return format_date(day, "MMM y", locale=_BABEL[locale])
+    return formats.format_month(as_month(month).date(), locale)
 
 
 def headline_name(name: str, *, month=None, days: int | None = None,
@@ -815,7 +800,10 @@ def nps_headlines(current: Mapping, *, days: int = 90,
     low, high = _get(current, "ci_low"), _get(current, "ci_high")
     if not (_missing(low) and _missing(high)):
         text += f" ({fmt_ci(low, high, locale, kind='nps')})"
-    return [_headline(headline_name("NPS", days=days, locale=locale), value, text)]
+    low, high = _get(current, "ci_low"), _get(current, "ci_high")
+    return [_headline(headline_name("NPS", days=days, locale=locale), value, text, id="nps",
+                      kind="nps", n=_get(current, "n", None), ci_low=low, ci_high=high,
+                      se=_se_from_ci(low, high), period=f"{days}d")]
 
 
 def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
@@ -828,8 +816,11 @@ def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
     """
     locale = _loc(locale)
     rate = loops.within_sla_rate
-    return [_headline(headline_name("Loops closed in SLA", month=month, locale=locale),
-                      None if _missing(rate) else rate, fmt_pct(rate, locale))]
+    summary = loops.sla_summary
+    due = int(summary["due"].sum()) if summary is not None and "due" in summary else None
+    return [_headline(headline_name(t("headline.loops", locale), month=month, locale=locale),
+                      None if _missing(rate) else rate, fmt_pct(rate, locale),
+                      id="loops_in_sla", kind="rate", n=due, period=str(month))]
 
 
 def loop_sentence(loops, *, month, sla_days: float = 3, locale: str | None = None) -> str:
@@ -973,17 +964,76 @@ def review_summary_sentence(summary: pd.DataFrame, economics: pd.DataFrame | Non
 
 
 # --------------------------------------------------------------------------- headlines
-def _headline(name: str, value, text: str | None = None) -> dict:
-    return {"name": name, "value": value, "text": text}
+def _headline(name: str, value, text: str | None = None, **extra) -> dict:
+    """A headline; ``extra`` (``id``, ``kind``, ``n``, ``se``, ``ci_low``, ``ci_high``,
+    ``period``) lets the overview compute the change from the previous month
+    (:mod:`cslib.changes`). Missing values are left out."""
+    out = {"name": name, "value": value, "text": text}
+    for key, v in extra.items():
+        if v is None or _missing(v):
+            continue
+        out[key] = int(v) if key == "n" else (float(v) if key != "id" and key != "kind"
+                                               and key != "period" else str(v))
+    return out
 
 
-def bridge_headlines(month_row, *, locale: str | None = None, month=None) -> list[dict]:
+def _se_from_ci(low, high) -> float | None:
+    if _missing(low) or _missing(high):
+        return None
+    from .changes import Z95
+
+    return (float(high) - float(low)) / (2 * Z95)
+
+
+def ratio_standard_errors(movements: pd.DataFrame, month, *, month_column: str = "month",
+                          reps: int = 1000, seed: int = 0) -> dict[str, float | None]:
+    """Bootstrap standard errors over accounts of the month's NRR, GRR and net revenue churn.
+
+    Parameters
+    ----------
+    movements : DataFrame
+        :func:`cslib.revenue.mrr_movements` (``mrr``, ``previous_mrr``), one row
+        per account and month; not modified.
+    month : str
+        The bridge's month. The accounts paying at its start are resampled:
+        NRR is ``sum(mrr) / sum(previous_mrr)``, GRR caps each account at what
+        it paid before.
+
+    Examples
+    --------
+    >>> mv = pd.DataFrame({"month": pd.to_datetime(["2026-10-01"] * 3),
+    ...                    "mrr": [100.0, 100.0, 50.0], "previous_mrr": [100.0, 100.0, 0.0]})
+    >>> ratio_standard_errors(mv, "2026-10")["nrr"]  # every account kept what it paid
+    0.0
+    """
+    from .changes import bootstrap_ratio_se
+    from .periods import as_month
+
+    rows = movements.loc[(pd.to_datetime(movements[month_column]) == as_month(month))
+                         & (movements["previous_mrr"] > 0)]
+    start = rows["previous_mrr"].to_numpy(dtype=float)
+    end = rows["mrr"].to_numpy(dtype=float)
+    nrr = bootstrap_ratio_se(start, end, reps=reps, seed=seed)
+    grr = bootstrap_ratio_se(start, np.minimum(end, start), reps=reps, seed=seed)
+    return {"nrr": nrr, "grr": grr, "net_revenue_churn": nrr}
+
+
+def bridge_headlines(month_row, *, locale: str | None = None, month=None,
+                     ratio_se: Mapping | None = None,
+                     movements: pd.DataFrame | None = None) -> list[dict]:
     """The month's NRR, GRR, net revenue churn and logo churn for the overview page.
 
     Parameters
     ----------
     month_row : pandas.Series or dict or None
         :func:`cslib.revenue.bridge_row` of the month (None: no headlines).
+    ratio_se : dict, optional
+        Bootstrap standard errors over accounts (``{"nrr": ..., "grr": ...}``,
+        :func:`cslib.changes.bootstrap_ratio_se`), so the overview can tell a
+        change from noise.
+    movements : DataFrame, optional
+        :func:`cslib.revenue.mrr_movements`: the standard errors are then
+        computed here (:func:`ratio_standard_errors`).
 
     Returns
     -------
@@ -999,12 +1049,19 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None) -> lis
     locale = _loc(locale)
     if month_row is None:
         return []
-    names = {"nrr": "NRR", "grr": "GRR", "net_revenue_churn": "Net revenue churn",
-             "logo_churn": "Logo churn"}
+    names = {col: t(f"headline.{col}", locale)
+             for col in ("nrr", "grr", "net_revenue_churn", "logo_churn")}
     if month is None and not _missing(_get(month_row, "period", np.nan)):
         month = _get(month_row, "period")
+    se = dict(ratio_se or {})
+    if movements is not None and not se:
+        when = month if month is not None else _get(month_row, "period")
+        se = ratio_standard_errors(movements, str(when))
+    kinds = {"nrr": "ratio", "grr": "ratio", "net_revenue_churn": "ratio", "logo_churn": "rate"}
     return [_headline(headline_name(label, month=month, locale=locale), _get(month_row, col),
-                      fmt_pct(_get(month_row, col), locale))
+                      fmt_pct(_get(month_row, col), locale), id=col, kind=kinds[col],
+                      n=_get(month_row, "accounts_start", None) if col == "logo_churn" else None,
+                      se=se.get(col), period=None if month is None else str(month))
             for col, label in names.items()]
 
 
@@ -1030,8 +1087,12 @@ def adoption_headlines(model, *, locale: str | None = None) -> list[dict]:
     locale = _loc(locale)
     if model is None:
         return []
-    odds = _get(model.summary.loc[model.adoption], "odds_ratio")
-    return [_headline(ADOPTION_HEADLINE, odds, fmt_ratio(odds, locale))]
+    row = model.summary.loc[model.adoption]
+    odds = _get(row, "odds_ratio")
+    return [_headline(t("headline.adoption_odds", locale), odds, fmt_ratio(odds, locale),
+                      id="adoption_odds",
+                      kind="odds", ci_low=_get(row, "ci_low", None),
+                      ci_high=_get(row, "ci_high", None))]
 
 
 def _class_counts(summary: pd.DataFrame) -> pd.Series:
@@ -1060,9 +1121,16 @@ def review_headlines(summary: pd.DataFrame, fcr: pd.DataFrame | None, *,
     locale = _loc(locale)
     risk = int(_class_counts(summary).get(4, 0))
     rate = fcr["rate"].iloc[0] if fcr is not None and len(fcr) and "rate" in fcr else np.nan
-    return [_headline(headline_name("Churn risk accounts", month=month, locale=locale), risk),
+    first = fcr.iloc[0] if fcr is not None and len(fcr) else None
+    period = None if month is None else str(month)
+    return [_headline(headline_name(t("headline.churn_risk", locale), month=month,
+                                    locale=locale), risk,
+                      id="churn_risk", kind="count", period=period),
             _headline(headline_name("FCR", month=month, locale=locale),
-                      None if _missing(rate) else float(rate), fmt_pct(rate, locale))]
+                      None if _missing(rate) else float(rate), fmt_pct(rate, locale),
+                      id="fcr", kind="rate", n=_get(first, "n", None),
+                      ci_low=_get(first, "ci_low", None), ci_high=_get(first, "ci_high", None),
+                      period=period)]
 
 
 # --------------------------------------------------------------------------- tables
@@ -1165,12 +1233,41 @@ def _cell(x, kind: str | Callable, locale: str) -> str:
         return t("yes" if bool(x) else "no", locale)
     if kind == "date":
         ts = pd.Timestamp(x)
-        return ts.strftime("%Y-%m-%d" if ts == ts.normalize() else "%Y-%m-%d %H:%M")
+        text = fmt_date(ts, locale)
+        return text if ts == ts.normalize() else f"{text} {ts:%H:%M}"
     if kind == "int":
         return fmt_number(x, locale, 0)
     if kind == "float":
         return fmt_number(x, locale, 2)
     return _fmt(x, kind, locale)
+
+
+def _value_text(column, text: str, value, locale: str) -> str:
+    """A text cell in the locale: movements, NPS categories, views (``value.<col>.<v>``
+    in the catalogue), review reasons, ``rate: <segment>`` components."""
+    if isinstance(value, pd.Period) or (isinstance(value, str) and re.fullmatch(
+            r"\d{4}-\d{2}|\d{4}Q[1-4]", value)):
+        from . import formats
+
+        value = str(value)
+        return (formats.format_quarter(value, locale) if "Q" in value
+                else formats.format_month(value, locale))
+    if not isinstance(value, str):
+        return text
+    key = f"value.{column}.{value}"
+    if key in _TEXT:
+        return t(key, locale)
+    if column == "label":
+        for cls in (1, 2, 3, 4):  # a review class named in English
+            if _TEXT[f"review.class.{cls}"][0] == value:
+                return t(f"review.class.{cls}", locale)
+    if column == "rule":
+        from .i18n import reason_text
+
+        return reason_text(value, locale)
+    if column == "component" and value.startswith("rate: ") and locale != "en":
+        return "taxa: " + value[len("rate: "):]
+    return text
 
 
 def _header(source, label, locale: str) -> str:
@@ -1251,6 +1348,8 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
              else _header(source, label, locale) for source, label in spec.items()]
     body_cols = list(spec)
     shown = data.head(max_rows)
+    from .pages import Cell, html_table
+
     kinds = {c: (kind_of(c[0]) if isinstance(c, tuple) else kind_of(c)) for c in body_cols}
     # Layout: a wide table becomes several, each with the first (key) column again.
     positions = list(range(len(body_cols)))
@@ -1261,25 +1360,22 @@ def table_html(data: pd.DataFrame, *, locale: str | None = None,
         parts = [[0, *rest[i:i + width]] for i in range(0, len(rest), width)]
     else:
         parts = [positions]
-    out = []
-    for part in parts:
-        split = " cs-table-part" if len(parts) > 1 else ""
-        out += [f'<div class="cs-table-wrap"><table class="cs-table{split}">', "<thead><tr>"]
-        out += [f'<th scope="col">{_escape(heads[i])}</th>' for i in part]
-        out.append("</tr></thead><tbody>")
-        for _, row in shown.iterrows():
-            out.append("<tr>")
-            for c in (body_cols[i] for i in part):
-                kind = kinds[c]
-                if isinstance(c, tuple):
-                    kind = kind if isinstance(kind, str) and kind in _KINDS else "number"
-                    text = _range(row[c[0]], row[c[1]], locale, kind)
-                else:
-                    text = _cell(row[c], kind, locale)
-                style = ' style="text-align:left"' if kind == "text" else ""
-                out.append(f"<td{style}>{_escape(text)}</td>")
-            out.append("</tr>")
-        out.append("</tbody></table></div>")
+    cells = []
+    for _, row in shown.iterrows():
+        line = []
+        for c in body_cols:
+            kind = kinds[c]
+            if isinstance(c, tuple):
+                kind = kind if isinstance(kind, str) and kind in _KINDS else "number"
+                text = _range(row[c[0]], row[c[1]], locale, kind)
+            else:
+                text = _value_text(c, _cell(row[c], kind, locale), row[c], locale)
+            line.append(Cell(text, style="text-align:left" if kind == "text" else ""))
+        cells.append(line)
+    split = " cs-table-part" if len(parts) > 1 else ""
+    out = [html_table([heads[i] for i in part], [[line[i] for i in part] for line in cells],
+                      table_class=f"cs-table{split}")
+           for part in parts]
     if csv and len(data) and body_cols:
         out.append(_csv_link(data, spec, heads, locale))
     if len(data) == 0:
@@ -1407,6 +1503,38 @@ def show_table(data: pd.DataFrame, *, locale: str | None = None,
 
     _display(HTML(table_html(data, locale=locale, columns=columns, formats=formats,
                              max_rows=max_rows, max_columns=max_columns, csv=csv)))
+
+
+def section(key: str, locale: str | None = None) -> None:
+    """Display a notebook section's heading and prose, from the catalogue, as Markdown.
+
+    The notebooks keep their words in :data:`cslib.i18n.SECTIONS`
+    (``<notebook>.<section>``), in English and Portuguese, and call this once
+    per section; the heading is Markdown, so the page's contents list and
+    anchors work as with a Markdown cell. A ``<notebook>.title`` section is the
+    notebook's H1: the report page puts it in its header instead.
+
+    Examples
+    --------
+    >>> section_markdown("cohort_nps.summary", "pt-BR")
+    '## Resumo'
+    """
+    from IPython.display import Markdown
+
+    text = section_markdown(key, locale)
+    metadata = {"cslib": {"section": key}}
+    _display_with(Markdown(text), metadata)
+
+
+def section_markdown(key: str, locale: str | None = None) -> str:
+    """The Markdown :func:`section` displays."""
+    return t(key, locale)
+
+
+def _display_with(obj, metadata: dict) -> None:
+    from IPython.display import display
+
+    display(obj, metadata=metadata)
 
 
 def show_markdown(text: str) -> None:
@@ -1568,6 +1696,7 @@ class WarningNotes:
     def __init__(self, locale: str | None = None):
         self.locale = locale
         self.messages: list[str] = []
+        self._keyed: dict[str, object] = {}
         self._stack: list = []
 
     def __enter__(self) -> WarningNotes:
@@ -1585,6 +1714,8 @@ class WarningNotes:
                 text = str(w.message)
                 if text not in self.messages:
                     self.messages.append(text)
+                    if getattr(w.message, "key", None):
+                        self._keyed[text] = w.message
             else:
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         return False
@@ -1596,14 +1727,48 @@ class WarningNotes:
         if not self.messages:
             return (f'<p class="cs-notes cs-muted">{_escape(t("no_caveats", locale))}</p>'
                     + definitions)
-        items = "".join(f"<li>{_escape(m)}</li>" for m in self.messages)
+        items = "".join(f"<li>{_escape(self.text(m, locale))}</li>" for m in self.messages)
         return f'<ul class="cs-notes">{items}</ul>' + definitions
+
+    def text(self, message: str, locale: str | None = None) -> str:
+        """A caveat in ``locale``: a keyed kit warning is translated from the catalogue
+        (its numbers and dates formatted for the locale); any other message is shown as
+        raised."""
+        locale = _loc(locale or self.locale)
+        warning = self._keyed.get(message)
+        if warning is None:
+            return message
+        return _keyed_text(warning.key, warning.fields, locale)
 
     def show(self, locale: str | None = None) -> None:
         """Display :meth:`html`."""
         from IPython.display import HTML
 
         _display(HTML(self.html(locale)))
+
+
+def _field_text(value, locale: str) -> str:
+    from .exceptions import Keyed
+
+    if isinstance(value, Keyed):
+        return _keyed_text(value.key, value.fields, locale)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Keyed) for v in value):
+        return t("warn.and", locale).join(_field_text(v, locale) for v in value)
+    if isinstance(value, bool | np.bool_):
+        return t("yes" if value else "no", locale)
+    if isinstance(value, int | np.integer):
+        return fmt_number(value, locale)
+    if isinstance(value, float | np.floating):
+        return fmt_number(value, locale, 0 if float(value).is_integer() else 2)
+    if isinstance(value, pd.Timestamp):
+        return fmt_date(value, locale)
+    if isinstance(value, pd.Period):
+        return fmt_month_short(str(value), locale)
+    return str(value)
+
+
+def _keyed_text(key: str, fields: Mapping, locale: str) -> str:
+    return t(key, locale, **{k: _field_text(v, locale) for k, v in fields.items()})
 
 
 def capture_warnings(locale: str | None = None) -> WarningNotes:

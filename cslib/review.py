@@ -42,6 +42,7 @@ import pandas as pd
 
 from ._checks import require_columns
 from .exceptions import ParamsError, SchemaError, SmallSampleWarning
+from .i18n import TEXT as _TEXT
 from .support import first_contact_flags
 from .usage import feature_used
 
@@ -59,20 +60,10 @@ __all__ = [
 
 #: Class number -> machine key.
 CLASS_KEYS = {1: "mature_no_room", 2: "mature_expand", 3: "needs_attention", 4: "churn_risk"}
-#: Class number -> label in English.
-LABELS = {
-    1: "Mature, no room to grow",
-    2: "Mature, room to expand MRR",
-    3: "Not satisfied: more meetings",
-    4: "Churn risk",
-}
+#: Class number -> label in English (the text catalogue :mod:`cslib.i18n` holds them).
+LABELS = {c: _TEXT[f"review.class.{c}"][0] for c in (1, 2, 3, 4)}
 #: Class number -> label in Brazilian Portuguese.
-LABELS_PT = {
-    1: "Maduro, sem espaço para crescer",
-    2: "Maduro, com espaço para expandir",
-    3: "Insatisfeito: mais reuniões",
-    4: "Risco de churn",
-}
+LABELS_PT = {c: _TEXT[f"review.class.{c}"][1] for c in (1, 2, 3, 4)}
 _LABELS = {"en": LABELS, "pt-BR": LABELS_PT}
 
 #: The evidence columns :func:`success_review` requires.
@@ -833,16 +824,18 @@ def success_review(
     classes, rules, caveats = _classify(evidence, th)
     k = th.min_nps_answers
     if caveats["thin_class_3"]:
-        warnings.warn(
+        warnings.warn(ThinEvidenceWarning(
             f"{_accounts(caveats['thin_class_3'])} placed in class 3 on fewer than {k} NPS "
             f"answers in {NPS_FALLBACK_DAYS} days: their detractor answers are an attention "
             "signal, but their NPS is not used for churn risk.",
-            ThinEvidenceWarning, stacklevel=2)
+            key="warn.review_thin_class_3", accounts=caveats["thin_class_3"], k=k,
+            days=NPS_FALLBACK_DAYS), stacklevel=2)
     if caveats["nps_180"]:
-        warnings.warn(
+        warnings.warn(ThinEvidenceWarning(
             f"{_accounts(caveats['nps_180'])} classified on NPS over {NPS_FALLBACK_DAYS} days "
             f"(fewer than {k} answers in the {NPS_DAYS} days to the month's end).",
-            ThinEvidenceWarning, stacklevel=2)
+            key="warn.review_nps_180", accounts=caveats["nps_180"], k=k,
+            days=NPS_FALLBACK_DAYS, window=NPS_DAYS), stacklevel=2)
     head = pd.DataFrame({
         "account_id": evidence["account_id"].to_numpy(),
         "name": evidence["name"].to_numpy(),

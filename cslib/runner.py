@@ -88,6 +88,7 @@ from .pages import (
     TIMED_OUT,
     _mark_stopped,
     notebook_title,
+    render_digest,
     render_html,
     render_index,
     slugify,
@@ -1169,7 +1170,7 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
     for nb_name, nb_path in nb_paths.items():
         nb_hash = _sha256_file(nb_path)
         names = declared[nb_name]
-        title = notebook_title(read_notebook(nb_path), nb_name)
+        title = notebook_title(read_notebook(nb_path), nb_name, locale=params.locale)
         per_account = "account_id" in names
         if per_account and plan.per != "account":
             if not explicit:  # "every notebook in the folder": the briefs need --per account
@@ -1198,7 +1199,10 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
             html_rel, ipynb_rel = f"{nb_name}/{slug}.html", f"{nb_name}/{slug}.ipynb"
             html_path = _inside(output, plan.month_dir / html_rel)
             ipynb_path = _inside(output, plan.month_dir / ipynb_rel)
-            shown = {k: (_mask_url(v) if k == "source" else v) for k, v in run_params.items()}
+            # the source as the params file gives it (relative to the project), never the
+            # absolute path of the machine that renders: same inputs, same page bytes
+            shown = {k: (_mask_url(params.source) if k == "source" else v)
+                     for k, v in run_params.items()}
             entry = {
                 "notebook": nb_name, "title": title, "segment": seg, "slug": slug,
                 "params": shown, "html": html_rel, "ipynb": ipynb_rel,
@@ -1470,6 +1474,10 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
     month_context = {"data_date": plan.shown_date, "fingerprint": plan.fingerprint,
                      "kit_version": __version__, "kit_code": plan.kit_code,
                      "git_commit": plan.commit}
+    history = _history(plan.output, plan.month)
+    digest_text, digest_html = render_digest(plan.month, [r for r in runs
+                                                          if r.get("account_id") is None],
+                                             history=history, locale=plan.locale)
     _atomic_write(plan.manifest_path, _json(manifest, indent=1) + "\n")
     from .brief import brief_index_rows, render_brief_index
 
@@ -1480,10 +1488,27 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
         _atomic_write(folder / "index.html", render_brief_index(
             plan.month, [r for r in briefs if r["notebook"] == nb_name],
             context=month_context, locale=plan.locale))
-    _atomic_write(plan.month_dir / "index.html", render_index(
-        plan.month, brief_index_rows(runs, locale=plan.locale), context=month_context,
-        locale=plan.locale))
+    _atomic_write_all([
+        (plan.month_dir / "index.html", render_index(
+            plan.month, brief_index_rows(runs, locale=plan.locale), context=month_context,
+            locale=plan.locale, history=history)),
+        (plan.month_dir / "digest.txt", digest_text),
+        (plan.month_dir / "digest.html", digest_html)])
     return runs
+
+
+def _history(output: Path, month: str, months: int = 11) -> dict[str, list]:
+    """The runs of the ``months`` months before ``month`` that have a manifest in
+    ``output``: the overview's previous month and trend, each as its month knew it."""
+    year, m = (int(x) for x in month.split("-"))
+    out = {}
+    for k in range(1, months + 1):
+        index = year * 12 + m - 1 - k
+        earlier = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        runs = _read_manifest(output / earlier / MANIFEST).get("runs")
+        if runs:
+            out[earlier] = runs
+    return out
 
 
 def _summarise(plan: MonthPlan, results: list[dict], runs: list[dict], out: TextIO

@@ -277,12 +277,11 @@ def first_contact_resolution(
             where = ", ".join(f"{g!r} (n={m})" for g, m in names)
         else:
             where = f"all tickets (n={int(small['n'].iloc[0])})"
-        warnings.warn(
+        warnings.warn(SmallSampleWarning(
             f"{func}: fewer than {min_n} resolved tickets in {where}; read the interval, "
             "not the point rate, or pool groups.",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+            key="warn.fcr_small" if keys else "warn.fcr_small_all", func=func, min_n=min_n,
+            where=where, n=int(small["n"].iloc[0])), stacklevel=2)
     return out[[*keys, "n", "fcr", "rate", "ci_low", "ci_high", "small_sample"]]
 
 

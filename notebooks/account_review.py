@@ -6,14 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Account review
-#
-# The quarterly success review (RTS): a proposed class for every paying
-# account, with the rule that placed it and its evidence, for the CS team to
-# confirm. Then the economics (LTV against CAC) and support (first-contact
-# resolution).
-
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
 month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
@@ -41,8 +33,11 @@ with notes:
     classes = review.success_review(evidence, thresholds=thresholds, locale=locale)
 summary = review.review_summary(classes, by=None)
 
-# %% [markdown]
-# ## Summary
+# %%
+report.section("account_review.title", locale)
+
+# %%
+report.section("account_review.summary", locale)
 
 # %%
 with notes:
@@ -53,44 +48,32 @@ record_headlines(report.review_headlines(summary, fcr, locale=locale, month=mont
 report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale,
                                                     month=month))
 
-# %% [markdown]
-# ## Proposed review classes
+# %%
+report.section("account_review.classes", locale)
 
 # %%
 report.show_table(summary, locale=locale)
 
-# %% [markdown]
-# ## Accounts at risk of churn and needing attention
-#
-# The accounts in classes 4 and 3, largest MRR first, with the rule that
-# placed them. Account-level NPS marks a churn risk only when it rests on at
-# least 3 answers; detractors with fewer answers still put the account here
-# as needing attention, and the reason says so.
+# %%
+report.section("account_review.risk", locale)
 
 # %%
 report.show_table(review.accounts_to_call(classes, n=max_accounts), locale=locale)
 
-# %% [markdown]
-# ## Accounts with room to expand
+# %%
+report.section("account_review.expand", locale)
 
 # %%
 report.show_table(review.accounts_to_call(classes, classes=(2,), n=max_accounts), locale=locale)
 
-# %% [markdown]
-# ## LTV and CAC
-#
-# LTV = ARPA x gross margin / monthly churn rate, with the churn rate's 95%
-# interval carried through. CAC is the mean acquisition cost of accounts that
-# signed up in the window.
+# %%
+report.section("account_review.economics", locale)
 
 # %%
 report.show_table(economics, locale=locale)
 
-# %% [markdown]
-# ## First-contact resolution
-#
-# The share of the tickets resolved in the month that were solved at the
-# first contact, overall and by plan (whenever they were opened).
+# %%
+report.section("account_review.fcr", locale)
 
 # %%
 with notes:
@@ -101,8 +84,8 @@ plots.bar_rates(fcr_by_plan, x="plan");
 # %%
 report.show_table(fcr_by_plan, locale=locale, columns=report.FCR_COLUMNS)
 
-# %% [markdown]
-# ## Caveats
+# %%
+report.section("account_review.caveats", locale)
 
 # %%
 notes.show()

@@ -6,14 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Adoption and retention
-#
-# Which features accounts use, and whether accounts that use the key
-# features are retained better, after allowing for segment, plan, size and
-# tenure. These are associations in observational data: they show where to
-# look, not what causes churn.
-
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
 month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
@@ -37,8 +29,11 @@ panel = adoption.adoption_panel(ctx["usage"], ctx["mrr"], ctx["accounts"],
                                 min_features=min_features, month=month)
 usable_controls = adoption.usable_controls(panel, controls)
 
-# %% [markdown]
-# ## Summary
+# %%
+report.section("adoption_retention.title", locale)
+
+# %%
+report.section("adoption_retention.summary", locale)
 
 # %%
 with notes:
@@ -48,12 +43,8 @@ record_headlines(report.adoption_headlines(model, locale=locale))
 report.show_markdown(report.adoption_summary(model, why, locale=locale,
                                              min_features=min_features))
 
-# %% [markdown]
-# ## Adoption per feature
-#
-# The share of the accounts paying in the month that used each feature in
-# it, with 95% intervals; paying accounts with no usage at all count as
-# non-users (they are the ones to call).
+# %%
+report.section("adoption_retention.features", locale)
 
 # %%
 rates = adoption.adoption_rates(ctx["usage"], ctx["accounts"], month=month, by=None,
@@ -63,12 +54,8 @@ plots.bar_rates(rates, x="feature");
 # %%
 report.show_table(rates, locale=locale)
 
-# %% [markdown]
-# ## Survival by adoption band
-#
-# Kaplan-Meier curves: the share of accounts still paying after each month of
-# life, by how many key features they used in the month. The log-rank test
-# asks whether the curves differ by more than chance.
+# %%
+report.section("adoption_retention.survival", locale)
 
 # %%
 with notes:
@@ -79,12 +66,8 @@ with notes:
 plots.survival_plot(curves.table);
 report.show_markdown(report.logrank_sentence(curves.logrank, locale=locale))
 
-# %% [markdown]
-# ## Logistic regression: churn next month
-#
-# Odds ratios below 1 mean lower odds of churning next month for accounts with
-# that attribute, holding the others fixed. Bars are 95% intervals; an
-# interval that crosses 1 is compatible with no association.
+# %%
+report.section("adoption_retention.logit", locale)
 
 # %%
 if model is not None:
@@ -96,11 +79,8 @@ else:
 if model is not None:
     report.show_table(model.summary.reset_index(), locale=locale)
 
-# %% [markdown]
-# ## Cox model: hazard of churn
-#
-# The same question as a survival model: hazard ratios below 1 mean a lower
-# monthly risk of churn.
+# %%
+report.section("adoption_retention.cox", locale)
 
 # %%
 with notes:
@@ -115,16 +95,11 @@ if cox is not None:
 if cox is not None:
     report.show_table(cox.summary.reset_index(), locale=locale)
 
-# %% [markdown]
-# ## Reading this honestly
-#
-# Accounts that adopt the key features may differ in ways the model does not
-# see (budget, the champion's energy, fit with the product). The association
-# is a reason to encourage adoption and to watch low-adoption accounts; it is
-# not proof that adoption alone prevents churn.
+# %%
+report.section("adoption_retention.honesty", locale)
 
-# %% [markdown]
-# ## Caveats
+# %%
+report.section("adoption_retention.caveats", locale)
 
 # %%
 notes.show()

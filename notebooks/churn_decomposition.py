@@ -6,16 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Churn decomposition
-#
-# Where recurring revenue came from and where it went: the revenue bridge for
-# the month and the trailing 12 months, retention rates and their trends, the
-# contract view against the account view, and which accounts moved most.
-# Definitions follow the kit's DOMAIN notes: Net Revenue Churn = (churn +
-# contraction - expansion) / starting MRR; NRR = 1 - Net Revenue Churn;
-# new business and reactivations are kept out of GRR and NRR.
-
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
 month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
@@ -46,41 +36,30 @@ previous_row = revenue.bridge_row(monthly, month=month, lag=1)
 trailing = revenue.trailing_bridge(accounts_view, month=month, months=trailing_months,
                                    entity="account_id")
 
-# %% [markdown]
-# ## Summary
+# %%
+report.section("churn_decomposition.title", locale)
 
 # %%
-record_headlines(report.bridge_headlines(month_row, locale=locale))
+report.section("churn_decomposition.summary", locale)
+
+# %%
+record_headlines(report.bridge_headlines(month_row, locale=locale, movements=accounts_view))
 report.show_markdown(report.bridge_summary(month_row, previous_row, trailing, locale=locale))
 
-# %% [markdown]
-# ## The month's revenue bridge
-#
-# From the MRR at the start of the month to the MRR at its end. Churn and
-# contraction are losses; new business and reactivations are shown but are
-# not part of the retention rates.
+# %%
+report.section("churn_decomposition.bridge", locale)
 
 # %%
 plots.revenue_waterfall(month_row, locale=locale);
 
-# %% [markdown]
-# ## The trailing 12 months
-#
-# The accounts paying at the start of the 12 months, and what became of them:
-# churn, contraction and expansion by their end. An account that churned in
-# the window is lost even if it came back; what it pays again, and the MRR of
-# accounts new in the window, are shown at the end as reactivation and new
-# business, outside the retention rates. The rates in the summary are these
-# bars' rates.
+# %%
+report.section("churn_decomposition.trailing", locale)
 
 # %%
 plots.revenue_waterfall(trailing, locale=locale);
 
-# %% [markdown]
-# ## Retention rates over time
-#
-# Gross and net revenue retention per month, and logo churn (the share of
-# paying accounts lost).
+# %%
+report.section("churn_decomposition.rates", locale)
 
 # %%
 recent = revenue.last_periods(monthly, month=month, n=trailing_months)
@@ -92,18 +71,15 @@ plots.rate_trend(recent, rates=("logo_churn", "net_revenue_churn"));
 # %%
 report.show_table(recent, locale=locale, columns=report.BRIDGE_COLUMNS)
 
-# %% [markdown]
-# ## Contract view against account view
-#
-# Losing one of two products is churn for that contract but contraction for
-# the account, so the contract view shows more churn and less contraction.
+# %%
+report.section("churn_decomposition.views", locale)
 
 # %%
 views = revenue.compare_views(contracts_view, accounts_view, month=month)
 report.show_table(views, locale=locale, columns=report.VIEW_COLUMNS)
 
-# %% [markdown]
-# ## By plan and by region
+# %%
+report.section("churn_decomposition.groups", locale)
 
 # %%
 report.show_table(revenue.bridge_row(revenue.revenue_bridge(accounts_view, by="plan",
@@ -115,12 +91,8 @@ report.show_table(revenue.bridge_row(revenue.revenue_bridge(accounts_view, by="r
                                                             entity="account_id"), month=month),
                   locale=locale, columns=report.BRIDGE_COLUMNS_BY("region"))
 
-# %% [markdown]
-# ## What changed NRR
-#
-# The change in NRR from the previous month, split into the part due to a
-# different segment mix and the part due to each segment's own retention.
-# The parts add up to the total change.
+# %%
+report.section("churn_decomposition.decomposition", locale)
 
 # %%
 by_segment = revenue.revenue_bridge(accounts_view, by="segment", entity="account_id")
@@ -129,8 +101,8 @@ decomposition = revenue.nrr_change_decomposition(by_segment, by="segment",
                                                  current=month_row["period"])
 report.show_table(decomposition, locale=locale, columns=report.DECOMPOSITION_COLUMNS)
 
-# %% [markdown]
-# ## Accounts that churned or contracted most
+# %%
+report.section("churn_decomposition.movers", locale)
 
 # %%
 movers = revenue.top_movers(accounts_view, n=top_n, month=month)

@@ -6,14 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Cohort NPS
-#
-# The segment's Net Promoter Score for the month, its trend, where it differs
-# (user type, plan, signup cohort), how the survey programme is running and
-# whether loops are being closed. Every number below comes from `cslib`; the
-# intervals are 95% confidence intervals.
-
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
 month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
@@ -41,8 +33,11 @@ previous_window = trailing_window(month, window_days, lag=1)
 current = rows_in_window(responses, current_window, date="responded_at")
 notes = report.capture_warnings()
 
-# %% [markdown]
-# ## Summary
+# %%
+report.section("cohort_nps.title", locale)
+
+# %%
+report.section("cohort_nps.summary", locale)
 
 # %%
 with notes:
@@ -53,25 +48,16 @@ report.show_markdown(report.nps_summary_sentence(
     headline.current, headline.previous, headline.comparison, locale=locale,
     period=report.t("previous_window", locale, days=window_days)))
 
-# %% [markdown]
-# ## Rolling 90-day trend
-#
-# Each point is the NPS of the answers in the 90 days up to that week; a
-# user who answered twice in a window counts once (the latest answer).
+# %%
+report.section("cohort_nps.trend", locale)
 
 # %%
 with notes:
     rolling = nps.rolling_nps(responses, window=f"{window_days}D", freq="W", min_n=min_n)
 plots.nps_trend(rolling);
 
-# %% [markdown]
-# ## By user type and by plan
-#
-# The answers of the same 90 days, each user's latest one, so the groups add
-# up to the summary's answers. Each group is compared with the rest of the
-# segment; "significant" means the difference would rarely arise by chance
-# (5% level, corrected for every comparison on this page). Groups with fewer
-# than 30 answers are drawn hollow: read them with care.
+# %%
+report.section("cohort_nps.groups", locale)
 
 # %%
 with notes:
@@ -89,25 +75,16 @@ plots.nps_by_group(by_plan, group="plan");
 # %%
 report.show_table(by_plan, locale=locale, columns=report.GROUP_NPS_COLUMNS)
 
-# %% [markdown]
-# ## NPS by signup cohort
-#
-# Rows are the quarter the account signed up, columns the quarter of the
-# answer. Blank cells have no answers.
+# %%
+report.section("cohort_nps.cohorts", locale)
 
 # %%
 with notes:
     cohorts = nps.cohort_nps(responses, ctx["accounts"], min_n=min_n)
 plots.cohort_heatmap(cohorts);
 
-# %% [markdown]
-# ## Survey programme health
-#
-# The base is split into 12 waves with the same mix of user types; one wave
-# is asked each week. An answer counts for its send when it arrives within 30
-# days, so the month's response rate is over the sends whose 30-day window
-# closed in the month; sends still collecting answers are shown apart. The
-# chart shows the waves sent in the last 90 days.
+# %%
+report.section("cohort_nps.survey", locale)
 
 # %%
 health = survey_health(ctx["nps_invitations"], ctx["nps_responses"], ctx["users"],
@@ -116,25 +93,14 @@ report.show_markdown(report.survey_sentence(health.overall, provisional=health.p
                                             month=month, locale=locale))
 plots.bar_rates(health.waves, x="wave", y="response_rate");
 
-# %% [markdown]
-# ### The stratum mix of each wave
-#
-# Each bar is one wave's invitations split by user type. Waves built as
-# designed have the same proportions as each other and as the whole base; the
-# sentence above gives the largest gap.
+# %%
+report.section("cohort_nps.mix", locale)
 
 # %%
 plots.stratum_mix(health.mix, strata="user_type");
 
-# %% [markdown]
-# ## Closing the loop
-#
-# Detractors and passives should get a call, promoters an e-mail, within
-# the SLA. The table counts the month's answers: an answer whose SLA had not
-# run out by the month's end is pending, neither met nor missed. The chart
-# follows weekly NPS against the share of loops closed in time; a last week
-# that the month's end cuts short is left out of the correlation. The two
-# moving together is an association, not proof that one drives the other.
+# %%
+report.section("cohort_nps.loops", locale)
 
 # %%
 month_answers = rows_in_window(responses, month_window(month), date="responded_at")
@@ -149,17 +115,15 @@ weekly = nps.loop_closure(responses, ctx["loop_actions"], sla_days=sla_days, mon
 plots.loop_vs_nps(weekly.weekly);
 report.show_markdown(report.correlation_sentence(weekly.correlation, locale=locale))
 
-# %% [markdown]
-# ## What detractors said
-#
-# The most recent detractor comments in the window.
+# %%
+report.section("cohort_nps.verbatims", locale)
 
 # %%
 quotes = nps.verbatims(current, category="detractor", mask=mask_pii, n=15)
 report.show_verbatims(quotes, locale=locale, masked=mask_pii)
 
-# %% [markdown]
-# ## Caveats
+# %%
+report.section("cohort_nps.caveats", locale)
 
 # %%
 notes.show()

@@ -124,8 +124,17 @@ def test_notebooks_are_committed_clean_with_a_parameters_cell(path):
     assert all(isinstance(node, ast.AnnAssign) for node in body), first.source
     assert all("  # " in line for line in first.source.splitlines() if line.strip())
     assert STANDARD_PARAMETERS <= names
-    headings = [line for c in nb.cells if c.cell_type == "markdown"
-                for line in c.source.splitlines() if line.startswith("## ")]
+    # the prose lives in the catalogue, one report.section call per section
+    import re
+
+    from cslib.i18n import SECTIONS
+
+    keys = [k for c in code for k in re.findall(r'report\.section\("([^"]+)"', c.source)]
+    assert keys and all(k in SECTIONS for k in keys), keys
+    assert keys[0] == f"{path.stem}.title"
+    headings = [line for k in keys for line in SECTIONS[k][0].splitlines()
+                if line.startswith("## ")]
+    assert headings[0] == "## Summary"
     # thin notebooks: the first code cell after the parameters opens the report via cslib
     if "account_id" in names:  # a one-page brief: cslib.brief opens it (open_report, cached)
         assert "brief.open_account(" in code[1].source

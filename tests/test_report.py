@@ -27,11 +27,12 @@ def _default_locale():
 
 
 # --------------------------------------------------------------------------- formatting
-def test_money_by_locale_with_a_normal_space():
-    assert report.fmt_money(1234.56, "pt-BR") == "R$ 1.234,56"
+def test_money_by_locale_keeps_the_symbol_with_its_number():
+    # a no-break space: a line never ends with a lone "R$"
+    assert report.fmt_money(1234.56, "pt-BR") == "R$\xa01.234,56"
     assert report.fmt_money(1234.56, "en") == "$1,234.56"
-    assert report.fmt_money(1_000_000, "pt-BR", 0) == "R$ 1.000.000"
-    assert "\xa0" not in report.fmt_money(-5.5, "pt-BR")
+    assert report.fmt_money(1_000_000, "pt-BR", 0) == "R$\xa01.000.000"
+    assert report.fmt_money(-5.5, "pt-BR") == "-R$\xa05,50"
 
 
 def test_numbers_percentages_and_nps():
@@ -160,7 +161,7 @@ def test_table_auto_formats_by_column_name():
                            "grr": [0.8786], "logo_churn": [0.02], "accounts_churned": [3]})
     cells = _cells(report.table_html(bridge, locale="pt-BR", columns=report.BRIDGE_COLUMNS))
     assert cells == ["Período", "MRR inicial", "Churn", "GRR", "Churn de logos",
-                     "Contas perdidas", "2026-10", "R$ 1.234,56", "-R$ 80,00", "87,9%", "2,0%",
+                     "Contas perdidas", "out/2026", "R$\xa01.234,56", "-R$\xa080,00", "87,9%", "2,0%",
                      "3"]
     rates = pd.DataFrame({"feature": ["api"], "rate": [0.25], "ci_low": [0.2], "ci_high": [0.3]})
     assert _cells(report.table_html(rates, locale="en"))[-3:] == ["25.0%", "20.0%", "30.0%"]
@@ -309,7 +310,7 @@ def test_bridge_summary_numbers():
     assert "1.4 points below the previous month (95.0%)" in text
     assert "12 months from November 2025 to October 2026, NRR was 97.0% and GRR 90.0%" in text
     pt = report.bridge_summary(_bridge_row(), None, None, locale="pt-BR")
-    assert r"R\$ 700.000 para R\$ 665.000" in pt and "outubro de 2026" in pt
+    assert "R\\$\xa0700.000 para R\\$\xa0665.000" in pt and "outubro de 2026" in pt
     assert report.bridge_summary(None, None, None, locale="en") == \
         "No revenue bridge for the month."
 
@@ -319,7 +320,7 @@ def test_rendered_pt_br_bridge_shows_real_money():
 
     html = markdown2html(report.bridge_summary(_bridge_row(start_mrr=1234.56), None, None,
                                                locale="pt-BR"))
-    assert "R$ 1.235" in html  # digits=0 in sentences
+    assert "R$\xa01.235" in html  # digits=0 in sentences
 
 
 def test_odds_ratio_sentence_is_associational():
@@ -494,7 +495,7 @@ def test_bridge_headlines():
     heads = report.bridge_headlines(_bridge_row(), locale="pt-BR")
     # Each overview column names its period: the bridge row's month.
     assert [h["name"] for h in heads] == ["NRR, out/2026", "GRR, out/2026",
-                                          "Net revenue churn, out/2026", "Logo churn, out/2026"]
+                                          "Churn líquido de receita, out/2026", "Churn de logos, out/2026"]
     # 655/700 = 93.57%, 615/700 = 87.86%, 45/700 = 6.43%, 3/150 = 2%
     assert [h["text"] for h in heads] == ["93,6%", "87,9%", "6,4%", "2,0%"]
     assert heads[0]["value"] == pytest.approx(655 / 700)
@@ -506,19 +507,21 @@ def test_review_headlines_sum_class_4_over_groups():
                             "accounts": [5, 10, 15, 20, 5, 10, 15, 7]})
     fcr = pd.DataFrame({"n": [540], "fcr": [389], "rate": [389 / 540]})
     risk, rate = report.review_headlines(summary, fcr, locale="en")
-    assert risk == {"name": "Churn risk accounts", "value": 27, "text": None}  # 20 + 7
+    assert risk == {"name": "Churn risk accounts", "value": 27, "text": None,  # 20 + 7
+                    "id": "churn_risk", "kind": "count"}
     assert rate["name"] == "FCR" and rate["value"] == pytest.approx(389 / 540)
     assert rate["text"] == "72.0%"  # 389 / 540 = 72.04%
     _, missing = report.review_headlines(summary.iloc[:0], fcr.iloc[:0], locale="en")
-    assert missing == {"name": "FCR", "value": None, "text": "n/a"}
+    assert missing == {"name": "FCR", "value": None, "text": "n/a", "id": "fcr", "kind": "rate"}
     _, october = report.review_headlines(summary, fcr, locale="en", month="2026-10")
     assert october["name"] == "FCR, Oct 2026"
 
 
 def test_adoption_headlines():
     assert report.adoption_headlines(_Model(), locale="pt-BR") == [
-        {"name": "Odds ratio of next-month churn, key-feature adopters", "value": 0.523,
-         "text": "0,52"}]
+        {"name": "Razão de chances de churn no mês seguinte, quem adota os recursos-chave",
+         "value": 0.523, "text": "0,52", "id": "adoption_odds", "kind": "odds", "ci_low": 0.41,
+         "ci_high": 0.66}]
     assert report.adoption_headlines(None) == []
 
 
@@ -563,3 +566,19 @@ def test_adoption_rate_table_names_its_denominator():
                           "active_accounts": [2], "rate": [0.25]})
     html = report.table_html(rates, locale="en")
     assert "Paying accounts (denominator)" in html
+
+
+def test_ratio_standard_errors_bootstrap_over_the_accounts_paying_at_the_start():
+    # two accounts paying 100 at the start, one keeps 100, one churns (0); a third is new
+    # (not at the start) and is left out. Resamples of the two: NRR 1 (p 1/4), 0.5 (1/2),
+    # 0 (1/4): sd sqrt(.125) = 0.354. GRR equals NRR here (nobody grew).
+    mv = pd.DataFrame({"month": pd.to_datetime(["2026-10-01"] * 3 + ["2026-09-01"]),
+                       "mrr": [100.0, 0.0, 70.0, 5.0], "previous_mrr": [100.0, 100.0, 0, 1]})
+    se = report.ratio_standard_errors(mv, "2026-10", reps=20000, seed=3)
+    assert se["nrr"] == pytest.approx(np.sqrt(0.125), abs=0.01)
+    assert se["grr"] == se["nrr"] == se["net_revenue_churn"]
+    row = {"nrr": 0.5, "grr": 0.5, "net_revenue_churn": 0.5, "logo_churn": 0.5,
+           "accounts_start": 2, "period": "2026-10"}
+    heads = {h["id"]: h for h in report.bridge_headlines(row, movements=mv, locale="en")}
+    assert heads["nrr"]["se"] == pytest.approx(np.sqrt(0.125), abs=0.02)
+    assert heads["logo_churn"]["n"] == 2 and "se" not in heads["logo_churn"]

@@ -247,11 +247,11 @@ def _brl(x: float) -> str:
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
-    return f"R$ {'.'.join(groups)},{cents}"
+    return f"R$\xa0{'.'.join(groups)},{cents}"  # a no-break space: the symbol never wraps
 
 
 def test_pt_br_report_formats_money_from_the_data(batch):
-    assert _brl(1234.56) == "R$ 1.234,56"
+    assert _brl(1234.56) == "R$\xa01.234,56"
     con = duckdb.connect(str(batch.db), read_only=True)
     # October's starting MRR of Enterprise = its MRR in September, summed by SQL.
     start = con.execute("""
