@@ -1494,3 +1494,74 @@ def capture_warnings(locale: str | None = None) -> WarningNotes:
     ['only 12 answers in SMB']
     """
     return WarningNotes(locale)
+
+
+# --- the review's backtest in a sentence (issue 16) ---------------------------------------
+
+_BACKTEST_TEXT = {
+    "en": ("Of the accounts classed as {label} in {month}, {rate} {verb} by {until}, against "
+           "{others} of the others: {ratio} times the rate.",
+           "No account was classed as {label} in {month}.",
+           {"churned": "churned", "contracted": "contracted", "expanded": "expanded",
+            "stayed": "stayed flat"}),
+    "pt-BR": ("Das contas classificadas como {label} em {month}, {rate} {verb} até {until}, "
+              "contra {others} das demais: {ratio} vezes a taxa.",
+              "Nenhuma conta foi classificada como {label} em {month}.",
+              {"churned": "cancelaram", "contracted": "reduziram", "expanded": "expandiram",
+               "stayed": "ficaram estáveis"}),
+}
+
+
+def backtest_sentence(monthly: pd.DataFrame, month, *, horizon: int = 3, segment: str = "all",
+                      class_: int = 4, outcome: str = "churned",
+                      locale: str | None = None) -> str:
+    """One review month of :func:`cslib.review.backtest` in a sentence.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        ``Backtest.monthly``.
+    month : str or Period
+        The review month.
+    horizon, segment, class_, outcome
+        Which row: months ahead, segment ("all"), review class (4, churn risk) and
+        outcome ("churned").
+    locale : str, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = pd.DataFrame({"month": [pd.Period("2026-07", "M")], "horizon": [3],
+    ...     "segment": ["all"], "class": [4], "outcome": ["churned"], "accounts": [100],
+    ...     "events": [11], "rate": [0.11], "others_rate": [0.02], "ratio": [5.5]})
+    >>> backtest_sentence(row, "2026-07")
+    'Of the accounts classed as churn risk in July 2026, 11% churned by October 2026, against 2% of the others: 5.5 times the rate.'
+    """
+    from .review import LABELS, LABELS_PT
+
+    locale = _loc(locale)
+    period = pd.Period(month, freq="M")
+    rows = monthly[(monthly["month"] == period) & (monthly["horizon"] == horizon)
+                   & (monthly["segment"] == segment) & (monthly["class"] == class_)
+                   & (monthly["outcome"] == outcome)]
+    if rows.empty:
+        raise ParamsError(f"backtest_sentence: no backtest row for {period}, horizon "
+                          f"{horizon}, segment {segment!r}; pass a month and horizon of "
+                          "Backtest.monthly.")
+    row = rows.iloc[0]
+    full, empty, verbs = _BACKTEST_TEXT.get(locale, _BACKTEST_TEXT["en"])
+    label = (LABELS_PT if locale == "pt-BR" else LABELS)[class_]
+    label = label[0].lower() + label[1:]
+    words = {"month": _month_words(str(period), locale), "label": label}
+    if not row["accounts"]:
+        return empty.format(**words)
+
+    def pct(x):
+        whole = abs(100 * x - round(100 * x)) < 1e-9
+        return fmt_pct(x, locale, digits=0 if whole or x >= 0.095 else 1)
+
+    ratio = row["ratio"]
+    return full.format(
+        **words, rate=pct(row["rate"]), verb=verbs[outcome],
+        until=_month_words(str(period + horizon), locale), others=pct(row["others_rate"]),
+        ratio=fmt_number(ratio, locale, digits=1) if np.isfinite(ratio) else "∞")
