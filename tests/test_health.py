@@ -150,3 +150,180 @@ def test_backtest_review_rules_know_only_the_month():
 def test_backtest_errors(kwargs, match):
     with pytest.raises(ParamsError, match=match):
         review.backtest(hand_tables(), classify=fixed_classes, **kwargs)
+
+
+# --- the score's metrics against independent code --------------------------------------------
+
+from sklearn.metrics import brier_score_loss, roc_auc_score  # noqa: E402
+import statsmodels.api as sm  # noqa: E402
+
+from cslib import health  # noqa: E402
+from cslib.demo import generate_warehouse  # noqa: E402
+
+
+def test_auc_by_hand():
+    # positives 0.35 and 0.8 against negatives 0.1 and 0.4: 3 of the 4 pairs ordered
+    assert health.auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
+    # a tie counts one half
+    assert health.auc([0, 1], [0.5, 0.5]) == 0.5
+
+
+def test_auc_brier_calibration_against_sklearn_and_statsmodels():
+    rng = np.random.default_rng(3)
+    p = np.round(rng.uniform(0.01, 0.6, 400), 2)  # rounded: ties
+    y = (rng.random(400) < np.clip(1.3 * p - 0.05, 0, 1)).astype(float)
+    assert health.auc(y, p) == pytest.approx(roc_auc_score(y, p), abs=1e-12)
+    table, slope, intercept = health.calibration(y, p)
+    lp = np.log(p / (1 - p))
+    ref = sm.Logit(y, sm.add_constant(lp)).fit(disp=0)
+    assert slope == pytest.approx(ref.params[1], rel=1e-6)
+    ref_int = sm.GLM(y, np.ones((len(y), 1)), family=sm.families.Binomial(), offset=lp).fit()
+    assert intercept == pytest.approx(ref_int.params[0], rel=1e-6)
+    # deciles: 10 groups of 40 ordered by p, observed = plain mean of y in each
+    order = np.argsort(p, kind="stable")
+    assert table["rows"].tolist() == [40] * 10
+    assert table["observed"].tolist() == pytest.approx(
+        [y[order[i * 40:(i + 1) * 40]].mean() for i in range(10)])
+
+
+@pytest.fixture(scope="module")
+def oot(demo_tables):
+    return health.out_of_time(demo_tables, n_boot=100)
+
+
+def test_out_of_time_windows_and_metrics(oot):
+    # last MRR month 2026-10, horizon 3: test months May-July 2026, cutoff April,
+    # training months end in January (labels Feb-April)
+    assert [str(m) for m in oot.test_months] == ["2026-05", "2026-06", "2026-07"]
+    assert str(oot.cutoff) == "2026-04"
+    assert max(oot.train_months) == pd.Period("2026-01", "M")
+    assert not set(oot.train_months) & set(oot.test_months)
+    pr = oot.predictions
+    m = oot.metrics.iloc[0]
+    assert m["auc"] == pytest.approx(roc_auc_score(pr["churn"], pr["p"]))
+    assert m["brier"] == pytest.approx(brier_score_loss(pr["churn"], pr["p"]))
+    assert m["auc_low"] <= m["auc"] <= m["auc_high"]
+    top = pr["p"] >= pr["p"].quantile(0.9)
+    assert m["top_decile_lift"] == pytest.approx(pr.loc[top, "churn"].mean() / pr["churn"].mean())
+    assert pr["health"].between(0, 100).all()
+
+
+def _shift_after(tables, cutoff):
+    """Every event dated after ``cutoff``'s end changed: MRR gone (all churn), scores
+    flipped, tickets and loop actions moved, later resolutions undone."""
+    cut = pd.Period(cutoff, "M").end_time
+    t = {k: v.copy() for k, v in tables.items()}
+    t["mrr"] = t["mrr"][t["mrr"]["month"] <= cut]
+    late = t["nps_responses"]["responded_at"] > cut
+    t["nps_responses"].loc[late, "score"] = 10 - t["nps_responses"].loc[late, "score"]
+    tl = t["tickets"]["opened_at"] > cut
+    t["tickets"].loc[tl, "contacts"] = 5
+    t["tickets"].loc[t["tickets"]["resolved_at"] > cut, "resolved_at"] = pd.NaT
+    t["loop_actions"] = t["loop_actions"][t["loop_actions"]["done_at"] <= cut]
+    t["usage"] = t["usage"][t["usage"]["month"] <= cut]
+    return t
+
+
+def test_fit_sees_nothing_after_the_cutoff(demo_tables):
+    a = health.HealthScore().fit(demo_tables, train_end="2026-04")
+    b = health.HealthScore().fit(_shift_after(demo_tables, "2026-04"), train_end="2026-04")
+    assert max(a.train_months_) == pd.Period("2026-01", "M")  # labels end by April
+    pd.testing.assert_series_equal(a.coef_, b.coef_)
+    assert a.intercept_ == b.intercept_
+    # the check can fail: changing April itself (inside the labels) moves the weights
+    c = health.HealthScore().fit(_shift_after(demo_tables, "2026-03"), train_end="2026-04")
+    assert not np.allclose(a.coef_, c.coef_)
+
+
+def test_few_events_warn(demo_tables):
+    with pytest.warns(health.HealthWarning, match="fewer than 10 per component"):
+        health.HealthScore().fit(demo_tables, train_end="2026-04", train_months=1)
+
+
+def test_health_score_errors():
+    with pytest.raises(ParamsError, match="unknown component"):
+        health.HealthScore(components=["nps", "mood"])
+    with pytest.raises(ParamsError, match="weights must give every component"):
+        health.HealthScore(components=["nps"], weights={"nps": -1.0})
+    with pytest.raises(ParamsError, match="not fitted"):
+        health.HealthScore().predict_proba(pd.DataFrame({"nps": [0.0]}))
+
+
+# --- planted effects on a bigger demo ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big():
+    """2,000 accounts, NPS over all 24 months: about 10 s to build."""
+    return generate_warehouse(2000, seed=1, nps_start_months=24)
+
+
+@pytest.fixture(scope="module")
+def big_frame(big):
+    return health.health_frame(big, pd.period_range("2024-12", "2026-09", freq="M"), horizon=1)
+
+
+def test_planted_churn_terms_recovered(big_frame):
+    """The kit's own components (each known at the month's end) recover the demo's churn
+    model; sizes written from cslib.demo's docstring; Bonferroni over the four terms."""
+    planted = {"key_adopter": np.log(0.5), "nps": -1.0, "fcr": -1.5, "loop_missed": 0.5}
+    fit = health.churn_drivers(big_frame, drivers=list(planted), controls=["segment"],
+                               confidence=1 - 0.05 / 4).set_index("term")
+    for name, value in planted.items():
+        assert fit.loc[name, "low"] < value < fit.loc[name, "high"], (name, fit.loc[name])
+        assert fit.loc[name, "high"] < 0 or fit.loc[name, "low"] > 0
+
+
+def test_planted_loop_effect_recovered(big):
+    """Detractors called within the SLA: 0.20 less likely to answer as a detractor again."""
+    res = health.loop_effect(big).set_index("outcome")
+    row = res.loc["next_detractor"]
+    assert row["low"] < -0.20 < row["high"]
+    assert row["wording"] == "association"
+    # missed loops raise churn in the demo: called accounts churn less
+    assert res.loc["churn", "high"] < 0
+
+
+def test_loop_effect_with_a_holdout_by_hand():
+    """Eight detractors; four assigned to the call (one called late), four held out at
+    random. Next answers: assigned 8, 8, 8, 5 (one detractor), held out all detractors.
+    Intention to treat: 1/4 - 4/4 = -0.75, worded as an effect."""
+    ids = [f"A{i}" for i in range(1, 9)]
+    accounts = pd.DataFrame({"account_id": ids, "name": ids, "segment": "SMB",
+                             "plan": "Growth", "employees": 10,
+                             "signup_date": pd.Timestamp("2025-06-01")})
+    mrr = pd.DataFrame([(f"C{a}", a, m, 100.0) for a in ids
+                        for m in pd.date_range("2026-01-01", "2026-06-01", freq="MS")],
+                       columns=["contract_id", "account_id", "month", "mrr"])
+    first = pd.DataFrame({"response_id": [f"R{i}" for i in range(1, 9)],
+                          "user_id": [f"U{i}" for i in range(1, 9)], "account_id": ids,
+                          "responded_at": pd.Timestamp("2026-01-10 09:00"), "score": 3})
+    second = pd.DataFrame({"response_id": [f"S{i}" for i in range(1, 9)],
+                           "user_id": [f"U{i}" for i in range(1, 9)], "account_id": ids,
+                           "responded_at": pd.Timestamp("2026-04-10 09:00"),
+                           "score": [8, 8, 8, 5, 4, 4, 4, 4]})
+    done = (["2026-01-11"] * 3 + ["2026-01-20"] + ["2026-02-10"] * 4)
+    loops = pd.DataFrame({"response_id": first["response_id"], "action": "call",
+                          "done_at": pd.to_datetime(done),
+                          "holdout": [False] * 4 + [True] * 4})
+    tables = {"accounts": accounts, "mrr": mrr,
+              "nps_responses": pd.concat([first, second], ignore_index=True),
+              "loop_actions": loops}
+    res = health.loop_effect(tables, controls=()).set_index("outcome")
+    assert res.loc["next_detractor", "estimate"] == pytest.approx(-0.75)
+    assert res.loc["next_detractor", "wording"] == "effect"
+    assert res.loc["next_detractor", "rows"] == 8
+    assert "churn" not in res.index  # nobody churned: nothing to estimate
+    # without the holdout column the same data is an association, in-SLA (3) vs not (5)
+    tables["loop_actions"] = loops.drop(columns="holdout")
+    res = health.loop_effect(tables, controls=()).set_index("outcome")
+    assert res.loc["next_detractor", "wording"] == "association"
+    assert res.loc["next_detractor", "estimate"] == pytest.approx(0 - 5 / 5)
+
+
+def test_fcr_driver(big):
+    frame = health.health_frame(big, pd.period_range("2025-01", "2026-07", freq="M"),
+                                horizon=3)
+    res = health.fcr_driver(frame, big).set_index("outcome")
+    # the demo plants FCR on churn only: next NPS is not moved by FCR
+    assert res.loc["next_nps", "low"] < 0 < res.loc["next_nps", "high"]
+    assert res.loc["churn", "high"] < 0
