@@ -9,6 +9,8 @@ Time budget: the whole module runs in about a minute on one core.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -327,3 +329,78 @@ def test_fcr_driver(big):
     # the demo plants FCR on churn only: next NPS is not moved by FCR
     assert res.loc["next_nps", "low"] < 0 < res.loc["next_nps", "high"]
     assert res.loc["churn", "high"] < 0
+
+
+# --- thresholds tuned on history ---------------------------------------------------------------
+
+GRID = {"churn_nps": (-40, 0), "churn_fcr": (0.0, 0.5)}
+
+
+def test_tune_review_windows_objective_and_file(demo_tables, tmp_path):
+    tuned = health.tune_review(demo_tables, train_months=3, test_months=2, max_share=0.15,
+                               grid=GRID)
+    # last MRR month 2026-10, horizon 3: test months June-July; training labels must end
+    # before June, so the training review months end in February
+    assert (tuned["test"]["start"], tuned["test"]["end"]) == ("2026-06", "2026-07")
+    assert (tuned["train"]["start"], tuned["train"]["end"]) == ("2025-12", "2026-02")
+    assert tuned["train"]["labels_until"] == "2026-05"
+    g = tuned["grid"]
+    assert len(g) == 4
+    eligible = g[g["share_called"] <= 0.15]
+    best = eligible["recall"].max()
+    assert tuned["train"]["recall"] == pytest.approx(best)
+    assert tuned["train"]["share_called"] <= 0.15
+    # the chosen thresholds, replayed by hand with the review on the test months
+    from cslib.pointintime import known_at
+
+    flagged = hits = churned = 0
+    for month, months_after in (("2026-06", ["2026-07", "2026-08", "2026-09"]),
+                                ("2026-07", ["2026-08", "2026-09", "2026-10"])):
+        cut = known_at(demo_tables, month)
+        ev = review.account_evidence(cut["accounts"], cut["mrr"], cut["nps_responses"],
+                                     cut["usage"], cut["tickets"], month=month)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", review.ThinEvidenceWarning)
+            cls = review.success_review(ev, thresholds=tuned["thresholds"])
+        mrr = demo_tables["mrr"]
+        paid = mrr[mrr["month"].isin(pd.to_datetime(months_after))].groupby(
+            ["account_id", "month"])["mrr"].sum()
+        full = paid.unstack().reindex(index=cls["account_id"],
+                                      columns=pd.to_datetime(months_after)).fillna(0)
+        y = (full <= 0.005).any(axis=1).to_numpy()
+        f = (cls["class"] == 4).to_numpy()
+        flagged += f.sum()
+        hits += (f & y).sum()
+        churned += y.sum()
+    assert tuned["test"]["flagged"] == flagged and tuned["test"]["hits"] == hits
+    assert tuned["test"]["recall"] == pytest.approx(hits / churned)
+    path = health.write_thresholds(tuned, tmp_path / "th.yaml")
+    back = health.read_thresholds(path)
+    assert back["thresholds"] == tuned["thresholds"]
+    assert back["train"]["start"] == "2025-12" and "recall" in back["objective"]
+    assert "chosen on" in health.tuned_sentence(back)
+
+
+def test_tune_review_errors(demo_tables, tmp_path):
+    with pytest.raises(ParamsError, match="no thresholds of the grid call at most 0%"):
+        health.tune_review(demo_tables, train_months=1, test_months=1, max_share=0.0,
+                           grid={"churn_nps": (100,)})
+    with pytest.raises(ParamsError, match="unknown threshold"):
+        health.tune_review(demo_tables, grid={"churn_mood": (1,)})
+    with pytest.raises(ParamsError, match="does not exist"):
+        health.read_thresholds(tmp_path / "missing.yaml")
+    (tmp_path / "bad.yaml").write_text("objective: x\n")
+    with pytest.raises(ParamsError, match="has no `thresholds` mapping"):
+        health.read_thresholds(tmp_path / "bad.yaml")
+
+
+def test_cli_tune_review(demo_db, tmp_path, capsys):
+    from cslib.cli import main
+
+    out = tmp_path / "th.yaml"
+    code = main(["tune-review", str(demo_db), "--output", str(out), "--train-months", "2",
+                 "--test-months", "1", "--max-share", "0.2", "--params", str(tmp_path / "x")])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "chosen on" in text and str(out) in text
+    assert set(health.read_thresholds(out)["thresholds"]) == set(health.TUNE_GRID)
