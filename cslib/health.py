@@ -75,7 +75,9 @@ __all__ = [
     "calibration",
     "churn_drivers",
     "fcr_driver",
+    "HealthReview",
     "health_frame",
+    "health_review",
     "loop_effect",
     "out_of_time",
     "read_thresholds",
@@ -960,3 +962,63 @@ def fcr_driver(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *,
     res = pd.concat(out, ignore_index=True)
     return res[["outcome", "estimate", "se", "low", "high", "p_value", "rows", "clusters",
                 "scale"]]
+
+
+# --- the health_review notebook's bundle ----------------------------------------------------
+
+@dataclass(frozen=True)
+class HealthReview:
+    """Everything the ``health_review`` notebook shows, computed by :func:`health_review`.
+
+    ``backtest`` (:class:`cslib.review.Backtest`), ``out_of_time`` (:class:`OutOfTime`),
+    ``loop`` (detractors) and ``loop_passives`` (:func:`loop_effect`), ``fcr``
+    (:func:`fcr_driver`), ``thresholds`` (used by the review) and ``tuned`` (the
+    thresholds file read, or None).
+    """
+
+    backtest: object
+    out_of_time: OutOfTime
+    loop: pd.DataFrame
+    loop_passives: pd.DataFrame
+    fcr: pd.DataFrame
+    thresholds: dict
+    tuned: dict | None
+
+    def backtest_table(self, *, segment: str = "all", horizon: int = 3,
+                       outcome: str = "churned") -> pd.DataFrame:
+        """The backtest's rates of one outcome by class, for one segment and horizon."""
+        r = self.backtest.rates
+        keep = (r["segment"] == segment) & (r["horizon"] == horizon) & (r["outcome"] == outcome)
+        cols = ["class", "class_key", "accounts", "events", "rate", "rate_low", "rate_high",
+                "base_rate", "lift", "others_rate", "ratio"]
+        return r.loc[keep, cols].reset_index(drop=True)
+
+    @property
+    def weights(self) -> pd.DataFrame:
+        """The fitted score's weights (:attr:`HealthScore.summary`)."""
+        return self.out_of_time.model.summary
+
+
+def health_review(tables: Mapping[str, pd.DataFrame], *, thresholds: Mapping | None = None,
+                  thresholds_file: str | None = None, horizon: int = 3, n_boot: int = 200,
+                  seed: int = 0) -> HealthReview:
+    """The backtest, the score's out-of-time validation, the loop effect and the FCR driver.
+
+    ``tables`` are a report's tables (known at its month's end), so every review month
+    of the backtest and every test month of the score has its future inside them.
+    ``thresholds_file`` (written by ``cslib tune-review``) gives the review's
+    thresholds; ``thresholds`` override them key by key.
+    """
+    from .review import backtest
+
+    tuned = read_thresholds(thresholds_file) if thresholds_file else None
+    th = {**(tuned["thresholds"] if tuned else {}), **dict(thresholds or {})}
+    bt = backtest(tables, thresholds=th or None)
+    oot = out_of_time(tables, horizon=horizon, n_boot=n_boot, seed=seed)
+    loop = loop_effect(tables, horizon=horizon)
+    passives = loop_effect(tables, categories=("passive",), horizon=horizon)
+    last = oot.test_months[-1]
+    frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon)
+    fcr = fcr_driver(frame, tables)
+    return HealthReview(backtest=bt, out_of_time=oot, loop=loop, loop_passives=passives,
+                        fcr=fcr, thresholds=th, tuned=tuned)
