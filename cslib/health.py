@@ -263,7 +263,10 @@ def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
         f["churn"] = _churn_labels(am, period, f["account_id"].to_numpy(), horizon)
         frames.append(f)
     if not frames:
-        raise ParamsError(f"health_frame: no account pays in the months {list(months)!r}.")
+        span = (f"{months[0]} to {months[-1]}" if len(months) > 1
+                else (str(months[0]) if len(months) else "no month"))
+        raise ParamsError(f"health_frame: no account pays in {span}; the data do not reach "
+                          "back that far.")
     out = pd.concat(frames, ignore_index=True)
     first = ["month", "account_id", "segment", "employees", "mrr"]
     return out[first + [c for c in out.columns if c not in first]]
@@ -973,30 +976,53 @@ class HealthReview:
     ``backtest`` (:class:`cslib.review.Backtest`), ``out_of_time`` (:class:`OutOfTime`),
     ``loop`` (detractors) and ``loop_passives`` (:func:`loop_effect`), ``fcr``
     (:func:`fcr_driver`), ``thresholds`` (used by the review) and ``tuned`` (the
-    thresholds file read, or None).
+    thresholds file read, or None). A part the history is too short for is None, and
+    ``missing`` says why.
     """
 
     backtest: object
-    out_of_time: OutOfTime
+    out_of_time: OutOfTime | None
     loop: pd.DataFrame
     loop_passives: pd.DataFrame
     fcr: pd.DataFrame
     thresholds: dict
     tuned: dict | None
+    missing: dict = field(default_factory=dict)
 
     def backtest_table(self, *, segment: str = "all", horizon: int = 3,
                        outcome: str = "churned") -> pd.DataFrame:
         """The backtest's rates of one outcome by class, for one segment and horizon."""
-        r = self.backtest.rates
-        keep = (r["segment"] == segment) & (r["horizon"] == horizon) & (r["outcome"] == outcome)
         cols = ["class", "class_key", "accounts", "events", "rate", "rate_low", "rate_high",
                 "base_rate", "lift", "others_rate", "ratio"]
+        if self.backtest is None:
+            return pd.DataFrame(columns=cols)
+        r = self.backtest.rates
+        keep = (r["segment"] == segment) & (r["horizon"] == horizon) & (r["outcome"] == outcome)
         return r.loc[keep, cols].reset_index(drop=True)
+
+    @property
+    def churn_risk(self) -> pd.DataFrame:
+        """Precision and recall of the churn-risk class (``Backtest.churn_risk``)."""
+        return pd.DataFrame() if self.backtest is None else self.backtest.churn_risk
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """The score's out-of-time metrics (``OutOfTime.metrics``)."""
+        return pd.DataFrame() if self.out_of_time is None else self.out_of_time.metrics
+
+    @property
+    def deciles(self) -> pd.DataFrame:
+        """Observed against predicted by decile (``OutOfTime.deciles``)."""
+        cols = ["decile", "rows", "predicted", "observed"]
+        return pd.DataFrame(columns=cols) if self.out_of_time is None else self.out_of_time.deciles
 
     @property
     def weights(self) -> pd.DataFrame:
         """The fitted score's weights (:attr:`HealthScore.summary`)."""
-        return self.out_of_time.model.summary
+        return pd.DataFrame() if self.out_of_time is None else self.out_of_time.model.summary
+
+
+_SHORT = (ParamsError, ValueError, np.linalg.LinAlgError)
 
 
 def health_review(tables: Mapping[str, pd.DataFrame], *, thresholds: Mapping | None = None,
@@ -1007,18 +1033,36 @@ def health_review(tables: Mapping[str, pd.DataFrame], *, thresholds: Mapping | N
     ``tables`` are a report's tables (known at its month's end), so every review month
     of the backtest and every test month of the score has its future inside them.
     ``thresholds_file`` (written by ``cslib tune-review``) gives the review's
-    thresholds; ``thresholds`` override them key by key.
+    thresholds; ``thresholds`` override them key by key. A part the history is too
+    short for (a few months of data) is left out with a :class:`HealthWarning`
+    saying why.
     """
     from .review import backtest
 
     tuned = read_thresholds(thresholds_file) if thresholds_file else None
     th = {**(tuned["thresholds"] if tuned else {}), **dict(thresholds or {})}
-    bt = backtest(tables, thresholds=th or None)
-    oot = out_of_time(tables, horizon=horizon, n_boot=n_boot, seed=seed)
-    loop = loop_effect(tables, horizon=horizon)
-    passives = loop_effect(tables, categories=("passive",), horizon=horizon)
-    last = oot.test_months[-1]
-    frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon)
-    fcr = fcr_driver(frame, tables)
+    missing: dict[str, str] = {}
+
+    def attempt(name, make, empty=None):
+        try:
+            return make()
+        except _SHORT as err:
+            missing[name] = str(err)
+            warnings.warn(f"health review: no {name} ({err})", HealthWarning, stacklevel=3)
+            return empty
+
+    bt = attempt("backtest", lambda: backtest(tables, thresholds=th or None))
+    oot = attempt("score validation", lambda: out_of_time(tables, horizon=horizon,
+                                                          n_boot=n_boot, seed=seed))
+    loop = attempt("loop effect", lambda: loop_effect(tables, horizon=horizon), pd.DataFrame())
+    passives = attempt("loop effect on passives", lambda: loop_effect(
+        tables, categories=("passive",), horizon=horizon), pd.DataFrame())
+
+    def fcr_part():
+        last = _account_mrr(tables["mrr"]).columns.max() - horizon
+        frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon)
+        return fcr_driver(frame, tables)
+
+    fcr = attempt("FCR driver", fcr_part, pd.DataFrame())
     return HealthReview(backtest=bt, out_of_time=oot, loop=loop, loop_passives=passives,
-                        fcr=fcr, thresholds=th, tuned=tuned)
+                        fcr=fcr, thresholds=th, tuned=tuned, missing=missing)

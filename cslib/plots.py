@@ -558,6 +558,10 @@ def reliability_plot(deciles: pd.DataFrame, *, ax=None, locale: str | None = Non
     """
     _require(deciles, ["predicted", "observed"], func="reliability_plot")
     ax = _axes(ax)
+    if deciles.empty:
+        ax.text(0.5, 0.5, "Not enough history to validate the score", ha="center",
+                va="center", transform=ax.transAxes)
+        return _finish(ax, title=title, default="Observed against predicted churn, by decile")
     top = float(max(deciles["predicted"].max(), deciles["observed"].max(), 0.01)) * 1.1
     ax.plot([0, top], [0, top], color="0.6", linestyle="--", linewidth=1)
     ax.plot(deciles["predicted"], deciles["observed"], marker="o")

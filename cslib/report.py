@@ -1580,44 +1580,50 @@ def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> 
     ``review`` is a :class:`cslib.health.HealthReview`.
     """
     locale = _loc(locale)
-    m = review.out_of_time.metrics.iloc[0]
-    test = _months_words(review.out_of_time.test_months, locale)
-    rows = review.backtest_table(horizon=horizon)
-    risk = rows[rows["class"] == 4]
-    lift = float(risk["lift"].iloc[0]) if len(risk) else float("nan")
-    months = _months_words(review.backtest.months, locale)
-    return [
-        {"name": f"Health score AUC, out of time ({test})", "value": float(m["auc"]),
-         "text": f"{fmt_number(m['auc'], locale, digits=2)} "
-                 f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)})"},
-        {"name": f"Churn-risk lift, {horizon} months ({months})", "value": lift,
-         "text": fmt_number(lift, locale, digits=1) if np.isfinite(lift) else "n/a"},
-    ]
+    out = []
+    if review.out_of_time is not None:
+        m = review.out_of_time.metrics.iloc[0]
+        test = _months_words(review.out_of_time.test_months, locale)
+        out.append({"name": f"Health score AUC, out of time ({test})", "value": float(m["auc"]),
+                    "text": f"{fmt_number(m['auc'], locale, digits=2)} "
+                            f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)})"})
+    if review.backtest is not None:
+        rows = review.backtest_table(horizon=horizon)
+        risk = rows[rows["class"] == 4]
+        lift = float(risk["lift"].iloc[0]) if len(risk) else float("nan")
+        months = _months_words(review.backtest.months, locale)
+        out.append({"name": f"Churn-risk lift, {horizon} months ({months})", "value": lift,
+                    "text": fmt_number(lift, locale, digits=1) if np.isfinite(lift) else "n/a"})
+    return out
 
 
 def health_summary(review, *, locale: str | None = None, horizon: int = 3) -> str:
     """The health review in a few sentences (Markdown): backtest, score, loops, FCR."""
     locale = _loc(locale)
     bt = review.backtest
-    monthly = bt.monthly
-    with_future = [m for m in bt.months
-                   if ((monthly["month"] == m) & (monthly["horizon"] == horizon)).any()]
     parts = []
-    if with_future:
-        parts.append(backtest_sentence(monthly, with_future[-1], horizon=horizon,
-                                       locale=locale))
-    m = review.out_of_time.metrics.iloc[0]
+    if bt is not None:
+        monthly = bt.monthly
+        with_future = [m for m in bt.months
+                       if ((monthly["month"] == m) & (monthly["horizon"] == horizon)).any()]
+        if with_future:
+            parts.append(backtest_sentence(monthly, with_future[-1], horizon=horizon,
+                                           locale=locale))
     oot = review.out_of_time
-    parts.append(
-        f"The health score, fitted on {_months_words(oot.train_months, locale)} and tested "
-        f"on {_months_words(oot.test_months, locale)} only, ranks accounts with an AUC of "
-        f"{fmt_number(m['auc'], locale, digits=2)} "
-        f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)}, resampled by account); "
-        f"calibration slope {fmt_number(m['calibration_slope'], locale, digits=2)} "
-        f"(1 is ideal), intercept {fmt_number(m['calibration_intercept'], locale, digits=2)}, "
-        f"Brier score {fmt_number(m['brier'], locale, digits=3)}; its top decile churns "
-        f"{fmt_number(m['top_decile_lift'], locale, digits=1)} times the base rate of "
-        f"{fmt_pct(m['base_rate'], locale)}.")
+    m = oot.metrics.iloc[0] if oot is not None else None
+    if m is not None:
+        parts.append(
+            f"The health score, fitted on {_months_words(oot.train_months, locale)} and tested "
+            f"on {_months_words(oot.test_months, locale)} only, ranks accounts with an AUC of "
+            f"{fmt_number(m['auc'], locale, digits=2)} "
+            f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)}, resampled by account); "
+            f"calibration slope {fmt_number(m['calibration_slope'], locale, digits=2)} "
+            f"(1 is ideal), intercept {fmt_number(m['calibration_intercept'], locale, digits=2)}, "
+            f"Brier score {fmt_number(m['brier'], locale, digits=3)}; its top decile churns "
+            f"{fmt_number(m['top_decile_lift'], locale, digits=1)} times the base rate of "
+            f"{fmt_pct(m['base_rate'], locale)}.")
+    for name, why in review.missing.items():
+        parts.append(f"Not enough history for the {name}: {why}")
     loop = review.loop.set_index("outcome") if len(review.loop) else None
     if loop is not None and "next_detractor" in loop.index:
         row = loop.loc["next_detractor"]

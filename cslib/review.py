@@ -1160,6 +1160,12 @@ def backtest(
     else:
         ordinals = sorted({_review_month(m).ordinal for m in months})
     ordinals = [o for o in ordinals if o + horizons[0] <= last]
+    if not ordinals and months is None:
+        n_data = last - int(am.columns.min()) + 1
+        raise ParamsError(
+            f"{func}: the data hold {n_data} month(s) of MRR (to "
+            f"{pd.Period(ordinal=last, freq='M')}); the backtest needs review months with "
+            f"{min_future} months of future after them, so at least {int(min_future) + 1}.")
     if not ordinals:
         raise ParamsError(
             f"{func}: no review month has {horizons[0]} month(s) of future in the data "

@@ -63,7 +63,7 @@ report.show_table(hr.backtest_table(horizon=horizon), locale=locale)
 # churned), per horizon and segment.
 
 # %%
-report.show_table(hr.backtest.churn_risk, locale=locale)
+report.show_table(hr.churn_risk, locale=locale)
 
 # %% [markdown]
 # ## The health score, validated out of time
@@ -73,10 +73,10 @@ report.show_table(hr.backtest.churn_risk, locale=locale)
 # and top-decile lift.
 
 # %%
-report.show_table(hr.out_of_time.metrics, locale=locale)
+report.show_table(hr.metrics, locale=locale)
 
 # %%
-plots.reliability_plot(hr.out_of_time.deciles, locale=locale);
+plots.reliability_plot(hr.deciles, locale=locale);
 
 # %% [markdown]
 # ### Components and weights

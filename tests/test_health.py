@@ -404,3 +404,19 @@ def test_cli_tune_review(demo_db, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "chosen on" in text and str(out) in text
     assert set(health.read_thresholds(out)["thresholds"]) == set(health.TUNE_GRID)
+
+
+def test_short_history_is_said_not_failed():
+    """Three months of data: no backtest and no validation, each with the reason."""
+    short = generate_warehouse(40, n_months=3, seed=2, nps_start_months=3)
+    with pytest.raises(ParamsError, match="hold 3 month.*at least 4"):
+        review.backtest(short)
+    with pytest.warns(health.HealthWarning, match="no backtest"):
+        hr = health.health_review(short, n_boot=10)
+    assert hr.backtest is None and hr.out_of_time is None
+    assert set(hr.missing) >= {"backtest", "score validation"}
+    assert hr.backtest_table().empty and hr.deciles.empty
+    from cslib.report import health_headlines, health_summary
+
+    assert health_headlines(hr) == []
+    assert "Not enough history for the backtest" in health_summary(hr)
