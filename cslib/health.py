@@ -783,7 +783,7 @@ def _grid_scores(evidence, labels, grid, max_share):
     keys = list(grid)
     rows = []
     for values in itertools.product(*(grid[k] for k in keys)):
-        th = dict(zip(keys, values))
+        th = dict(zip(keys, values, strict=True))
         flagged = churned = hits = total = 0
         for per, ev in evidence.items():
             with warnings.catch_warnings():

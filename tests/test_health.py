@@ -14,9 +14,12 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
+from sklearn.metrics import brier_score_loss, roc_auc_score
 from statsmodels.stats.proportion import proportion_confint
 
-from cslib import review
+from cslib import health, review
+from cslib.demo import generate_warehouse
 from cslib.exceptions import ParamsError
 from cslib.report import backtest_sentence
 
@@ -39,7 +42,7 @@ def hand_tables() -> dict[str, pd.DataFrame]:
         "segment": [v[2] for v in HISTORY.values()], "plan": "Growth",
         "signup_date": pd.Timestamp("2025-12-01")})
     rows = [(f"C{a[1:]}", a, m, v) for a, (values, _, _) in HISTORY.items()
-            for m, v in zip(MONTHS, values) if v > 0]
+            for m, v in zip(MONTHS, values, strict=True) if v > 0]
     mrr = pd.DataFrame(rows, columns=["contract_id", "account_id", "month", "mrr"])
     mrr["mrr"] = mrr["mrr"].astype(float)
     return {"accounts": accounts, "mrr": mrr}
@@ -156,11 +159,6 @@ def test_backtest_errors(kwargs, match):
 
 # --- the score's metrics against independent code --------------------------------------------
 
-from sklearn.metrics import brier_score_loss, roc_auc_score  # noqa: E402
-import statsmodels.api as sm  # noqa: E402
-
-from cslib import health  # noqa: E402
-from cslib.demo import generate_warehouse  # noqa: E402
 
 
 def test_auc_by_hand():
