@@ -174,7 +174,7 @@ def test_read_notebook_reads_text_notebooks_as_jupytext_does():
     from cslib.params import read_notebook
 
     paths = sorted(Path("notebooks").glob("*.py"))
-    assert len(paths) == 4
+    assert len(paths) == 5
     for path in paths:
         nb, ref = read_notebook(path), jupytext.read(path)
         assert [(c.cell_type, c.source, c.metadata) for c in nb.cells] == [
