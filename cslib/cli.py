@@ -6,6 +6,7 @@
 ``cslib validate``   checks a source against the data contracts.
 ``cslib render``     renders every report of a month (see :mod:`cslib.runner`).
 ``cslib clean``      removes the batch's data cache (raw, unmasked prepared slices).
+``cslib tune-review`` chooses the review's churn-risk thresholds on history and writes them.
 
 Exit codes: 0 success, 1 some reports failed, 2 bad input (data, params or
 arguments) found before any work started, or a batch stopped because its output
@@ -108,6 +109,26 @@ def _render(args) -> int:
     return render_main(args)
 
 
+def _tune_review(args) -> int:
+    from .health import tune_review, tuned_sentence, write_thresholds
+    from .io import default_source, load
+    from .params import load_params
+
+    source = args.source
+    if source is None and args.params and Path(args.params).exists():
+        source = load_params(args.params).source
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wh = load(source or default_source())
+    tuned = tune_review(wh, train_months=args.train_months, test_months=args.test_months,
+                        horizon=args.horizon, max_share=args.max_share)
+    path = write_thresholds(tuned, args.output)
+    print(tuned_sentence(tuned))
+    print(f"thresholds written to {path}; give it to the health_review notebook with "
+          f"`parameters: {{thresholds_file: {path}}}` in the params file")
+    return EXIT_OK
+
+
 def _notebooks(args) -> int:
     from .pages import notebook_title
     from .params import notebook_parameters, read_notebook
@@ -199,6 +220,20 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--shared-folder", dest="shared_folder",
                         help="a folder every dask worker reads: the data slices go there")
     render.set_defaults(func=_render)
+
+    tune = sub.add_parser("tune-review", help="choose the review's churn-risk thresholds on "
+                          "history (train window) and report them on a later test window")
+    tune.add_argument("source", nargs="?", help="data source (default: the params file's, "
+                      "$CSLIB_SOURCE or the demo)")
+    tune.add_argument("--params", default="params/monthly.yaml", help="params file")
+    tune.add_argument("--output", default="params/review_thresholds.yaml",
+                      help="thresholds file to write")
+    tune.add_argument("--max-share", type=float, default=0.10,
+                      help="most accounts classed as churn risk (calling capacity), 0-1")
+    tune.add_argument("--train-months", type=int, default=6, help="review months to tune on")
+    tune.add_argument("--test-months", type=int, default=3, help="later months to report on")
+    tune.add_argument("--horizon", type=int, default=3, help="months ahead of the churn")
+    tune.set_defaults(func=_tune_review)
     return parser
 
 

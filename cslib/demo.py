@@ -9,18 +9,44 @@ months and survey weeks only): 100,000 accounts x 36 months take a few seconds.
 
 Planted effects
 ---------------
-The generator plants three effects that the kit's analyses must recover. They
+The generator plants these effects that the kit's analyses must recover. They
 are module constants, used by the code below:
 
-1. :data:`PLANTED_ADOPTION_ODDS_RATIO` ``= 0.5``. An account paying in month
+1. **One churn model** (:func:`_churn_log_odds`). An account paying in month
    ``t`` churns in ``t + 1`` (account MRR > 0 in ``t``, 0 in ``t + 1``) with
 
-       logit p = logit(BASE_CHURN[segment]) + log(0.5) * key_adopter(t)
+       logit p = logit(BASE_CHURN[segment]) + sum of size * term
 
-   where ``key_adopter(t)`` is true when the account has ``active_users > 0``
-   in at least 2 of the 3 :data:`KEY_FEATURES` in month ``t`` (exactly as the
-   ``usage`` rows show it). Nothing else enters the churn logit, so a logistic
-   regression of churn on key adoption with segment dummies recovers 0.5.
+   every term read from what the tables show at the end of ``t`` (the quarter
+   is the months ``t - 2 .. t``):
+
+   ================  ==========================================  ===============
+   term              definition                                  planted size
+   ================  ==========================================  ===============
+   ``key_adopter``   active users in >= 2 of the 3                log(0.5) (odds
+                     :data:`KEY_FEATURES` in ``t`` (``usage``)    ratio 0.5)
+   ``account_nps``   mean of +1 promoter / 0 passive / -1         -1.0
+                     detractor over the account's answers of
+                     the quarter (by ``responded_at``); 0 if none
+   ``fcr_centred``   share of the quarter's tickets (by           -1.5
+                     ``opened_at``) with ``contacts == 1``, minus
+                     0.70 (:data:`FCR_CENTRE`); 0 if none
+   ``loop_missed``   1 if a detractor or passive answer of the    +0.5
+                     quarter has no ``call`` within 3 days
+                     (:data:`LOOP_SLA_DAYS`): late or never
+   ================  ==========================================  ===============
+
+   The sales funnel and onboarding (:mod:`cslib.demo_journey`) add two more
+   terms to the same logit: a sale closed in under 30 days multiplies the
+   monthly churn odds by 1.8, and no value reached by day 90 by 2.0 from the
+   4th month of life on (:func:`cslib.demo_journey.churn_log_odds`).
+   Nothing else enters the churn logit (segment is the intercept), so a logistic
+   regression of next-month churn on these terms with segment dummies
+   recovers every size (:data:`PLANTED_CHURN_TERMS`;
+   :data:`PLANTED_ADOPTION_ODDS_RATIO` ``= 0.5``). The NPS programme runs over the
+   last ``nps_start_months`` only; before it the NPS and loop terms are 0. The
+   ``extra`` keyword of :func:`_churn_log_odds` (``extra_terms`` of
+   ``_simulate``) adds further per-account terms to the same model.
 2. :data:`PLANTED_SEGMENT_NPS` ``= {"SMB": 10, "Mid-Market": 25,
    "Enterprise": 40}``: the expected NPS (-100..100) of a segment's answers,
    from the category probabilities :data:`NPS_CATEGORY_PROBS`. (Answers after
@@ -80,6 +106,11 @@ __all__ = [
     "PLANTED_ADOPTION_ODDS_RATIO",
     "PLANTED_SEGMENT_NPS",
     "PLANTED_LOOP_LIFT",
+    "PLANTED_NPS_CHURN_LOG_ODDS",
+    "PLANTED_FCR_CHURN_LOG_ODDS",
+    "PLANTED_LOOP_CHURN_LOG_ODDS",
+    "PLANTED_CHURN_TERMS",
+    "FCR_CENTRE",
     "generate_warehouse",
     "assign_waves",
     "write_duckdb",
@@ -95,6 +126,22 @@ PLANTED_SEGMENT_NPS = {"SMB": 10.0, "Mid-Market": 25.0, "Enterprise": 40.0}
 #: Drop (absolute) in the detractor probability of a user's next answer after a
 #: detractor answer whose loop was closed within the SLA.
 PLANTED_LOOP_LIFT = 0.20
+#: Log-odds of next-month churn per unit of the account's NPS over the quarter's answers
+#: (-1..1: all detractors -1, all promoters +1; 0 when it gave no answer).
+PLANTED_NPS_CHURN_LOG_ODDS = -1.0
+#: Log-odds of next-month churn per unit of the account's FCR over the quarter's tickets,
+#: centred on :data:`FCR_CENTRE` (0 when it opened no ticket).
+PLANTED_FCR_CHURN_LOG_ODDS = -1.5
+#: Log-odds of next-month churn when a detractor or passive answer of the quarter did
+#: not get its call within the SLA (late or never).
+PLANTED_LOOP_CHURN_LOG_ODDS = 0.5
+#: Every planted term of the churn model, by the name :func:`_churn_log_odds` gives it.
+PLANTED_CHURN_TERMS = {
+    "key_adopter": float(np.log(PLANTED_ADOPTION_ODDS_RATIO)),
+    "account_nps": PLANTED_NPS_CHURN_LOG_ODDS,
+    "fcr_centred": PLANTED_FCR_CHURN_LOG_ODDS,
+    "loop_missed": PLANTED_LOOP_CHURN_LOG_ODDS,
+}
 
 # --- the rest of the world ------------------------------------------------------------------
 
@@ -169,6 +216,8 @@ DETRACTOR_SCORES = (0.03, 0.03, 0.05, 0.08, 0.12, 0.27, 0.42)  # P(0..6)
 
 TICKET_RATE = (0.25, 0.6, 1.5)  # per account and month, per segment; x2 if unhappy
 P_FIRST_CONTACT = 0.70
+#: The FCR the churn model's FCR term is centred on (the programme's mean).
+FCR_CENTRE = P_FIRST_CONTACT
 
 HISTORY_MONTHS = 48  # signups spread over the last four years
 
@@ -219,6 +268,55 @@ _COMMENTS = (
 )
 _AREA_CODES = ("11", "21", "31", "41", "51", "61", "71", "81", "85", "92", "47", "19")
 _CONTACT_LEADS = (" Meu contato: ", " Liga pra mim: ", " Call me: ", " Fale comigo: ")
+
+
+def _churn_log_odds(segment_logit, *, key_adopter, account_nps=0.0, fcr_centred=0.0,
+                    loop_missed=0.0, extra=None) -> np.ndarray:
+    """The demo's one churn model: log-odds that an account paying in ``t`` churns in ``t+1``.
+
+    ``segment_logit + sum of PLANTED_CHURN_TERMS[name] * term``, the terms read at
+    the end of month ``t`` (the quarter is ``t - 2 .. t``):
+
+    - ``key_adopter``: active users in at least 2 of the 3 key features in ``t``;
+    - ``account_nps``: mean of +1 / 0 / -1 over the account's answers of the
+      quarter (by answer date), 0 without answers;
+    - ``fcr_centred``: share of the quarter's tickets (opened while paying) solved
+      at the first contact, minus :data:`FCR_CENTRE`; 0 without tickets;
+    - ``loop_missed``: 1 if a detractor or passive answer of the quarter did not get
+      its call within :data:`LOOP_SLA_DAYS` days (late or never), else 0.
+
+    Parameters
+    ----------
+    segment_logit : array (n,)
+        ``logit(BASE_CHURN[segment])`` per account.
+    key_adopter, account_nps, fcr_centred, loop_missed : array (n,) or float
+        The terms above.
+    extra : mapping of str to array (n,), optional
+        Further per-account log-odds terms (already multiplied by their sizes), added
+        as they are: the hook for models that plant more (e.g. sales-cycle terms).
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-odds, one per account.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(_churn_log_odds(np.array([0.0]), key_adopter=np.array([True]))[0]), 4)
+    -0.6931
+    >>> float(_churn_log_odds(np.zeros(1), key_adopter=np.zeros(1), extra={"x": 0.25})[0])
+    0.25
+    """
+    t = PLANTED_CHURN_TERMS
+    out = (np.asarray(segment_logit, dtype=float)
+           + t["key_adopter"] * np.asarray(key_adopter, dtype=float)
+           + t["account_nps"] * np.asarray(account_nps, dtype=float)
+           + t["fcr_centred"] * np.asarray(fcr_centred, dtype=float)
+           + t["loop_missed"] * np.asarray(loop_missed, dtype=float))
+    for term in (extra or {}).values():
+        out = out + np.asarray(term, dtype=float)
+    return out
 
 
 def _ascii_slug(text: str) -> str:
@@ -385,24 +483,26 @@ def generate_warehouse(
 
     acc = _accounts(rng_acc, n, t0, end)
     seg = acc.pop("_seg")
-    # --- journey hook (issue 17): sales funnel and onboarding, planted churn terms -------
+    # the sales funnel and onboarding (cslib.demo_journey) plant their own churn terms
     from .demo_journey import churn_log_odds, journey_tables
 
     journey, journey_per_account = journey_tables(
         pd.DataFrame({k: acc[k] for k in ("account_id", "segment", "signup_date")}),
         end=pd.Timestamp(end_ts), seed=seed)
-    sim = _simulate(rng_sim, acc, seg, n_hist, w0,
-                    extra_logit=lambda life: churn_log_odds(journey_per_account, life))
-    # --- end of journey hook ---------------------------------------------------------------
     users, u_acc, n_users = _users(rng_users, acc, seg)
+    waves = assign_waves(users, by="user_type", seed=seed)
+    # tickets and answers are made month by month inside the simulation, because the
+    # churn model reads them (FCR, account NPS, missed loops) at each month's end
+    draws = _ticket_draws(rng_tix, acc, seg, window)
+    programme = _Programme(rng_nps, acc, seg, u_acc, waves.to_numpy(dtype=np.int64), window,
+                           n_months - min(nps_start_months, n_months), end_ts)
+    sim = _simulate(rng_sim, acc, seg, n_hist, w0, tickets=draws, programme=programme,
+                    extra_terms=lambda life: {
+                        "journey": churn_log_odds(journey_per_account, life)})
     usage = _usage(rng_usage, acc, sim, n_users, window)
     mrr = _mrr(acc, sim, window)
-    tickets = _tickets(rng_tix, acc, seg, sim, window, end_ts)
-    waves = assign_waves(users, by="user_type", seed=seed)
-    responses, invitations, loops = _nps(
-        rng_nps, rng_text, acc, seg, sim, users, u_acc, waves.to_numpy(dtype=np.int64),
-        window, n_months - min(nps_start_months, n_months), end_ts,
-    )
+    tickets = _tickets(draws, acc, sim, window, end_ts)
+    responses, invitations, loops = programme.tables(rng_text, users)
     loops = _meetings(rng_meet, loops, responses, end_ts)
     accounts = pd.DataFrame({k: v for k, v in acc.items() if not k.startswith("_")})
     return {
@@ -457,8 +557,15 @@ def _accounts(rng, n, t0, end) -> dict:
     }
 
 
-def _simulate(rng, acc, seg, n_hist, w0, extra_logit=None) -> dict:
-    """Month by month, vectorised over accounts: MRR per contract and adoption."""
+def _simulate(rng, acc, seg, n_hist, w0, *, tickets=None, programme=None,
+              extra_terms=None) -> dict:
+    """Month by month, vectorised over accounts: MRR per contract and adoption.
+
+    ``tickets`` (from :func:`_ticket_draws`) and ``programme`` (a :class:`_Programme`)
+    feed the churn model each month; ``extra_terms`` is passed to
+    :func:`_churn_log_odds` as its ``extra`` hook: a mapping, or a function of each
+    account's month of life giving one (the journey's terms change with age).
+    """
     n = len(seg)
     n_out = n_hist - w0
     signup_m = acc["_signup_m"]
@@ -472,7 +579,6 @@ def _simulate(rng, acc, seg, n_hist, w0, extra_logit=None) -> dict:
     init_held = rank < n_init[:, None]
 
     base_logit = np.log([BASE_CHURN[s] / (1 - BASE_CHURN[s]) for s in SEGMENTS])[seg]
-    beta = np.log(PLANTED_ADOPTION_ODDS_RATIO)
     p_on = np.array(ADOPTION_ON)[None, :] * np.array(ADOPTION_SEGMENT_FACTOR)[seg][:, None]
     p_start = (np.array(ADOPTION_START)[None, :]
                * np.array(ADOPTION_SEGMENT_FACTOR)[seg][:, None])
@@ -496,10 +602,12 @@ def _simulate(rng, acc, seg, n_hist, w0, extra_logit=None) -> dict:
 
         was_active = active.copy()
         key_adopter = adopt[:, : len(KEY_FEATURES)].sum(axis=1) >= 2
-        logit = base_logit + beta * key_adopter
-        if extra_logit is not None:  # journey hook (issue 17): per-account terms by month of life
-            logit = logit + extra_logit(m - signup_m)
-        p_churn = 1.0 / (1.0 + np.exp(-logit))
+        # what is known at the end of month m - 1 (window index kt), over its quarter
+        kt = m - 1 - w0
+        quarter = _quarter_terms(tickets, programme, kt, n)
+        p_churn = 1.0 / (1.0 + np.exp(-_churn_log_odds(
+            base_logit, key_adopter=key_adopter, **quarter,
+            extra=extra_terms(m - signup_m) if callable(extra_terms) else extra_terms)))
         churn = was_active & (u_churn < p_churn)
         saved[churn] = price[churn]
         price[churn] = 0.0
@@ -546,6 +654,10 @@ def _simulate(rng, acc, seg, n_hist, w0, extra_logit=None) -> dict:
 
         if m >= w0:
             k = m - w0
+            if tickets is not None:
+                tickets["open"][k] = active
+            if programme is not None:
+                programme.run_month(k, active)
             out_price[:, k] = price
             out_active[:, k] = active
             out_adopt[:, k] = adopt & active[:, None]
@@ -604,9 +716,15 @@ def _mrr(acc, sim, window) -> pd.DataFrame:
     })
 
 
-def _tickets(rng, acc, seg, sim, window, end_ts) -> pd.DataFrame:
+def _ticket_draws(rng, acc, seg, window) -> dict:
+    """Every ticket an account would open in each window month if it paid then.
+
+    The simulation masks them by who pays (``open``, filled month by month) and reads
+    each month's tickets and first-contact resolutions for the churn model.
+    """
+    n, n_months = len(seg), len(window)
     rate = np.array(TICKET_RATE)[seg] * np.where(acc["_unhappy"], 2.0, 1.0)
-    counts = rng.poisson(rate[:, None] * sim["active"])
+    counts = rng.poisson(np.repeat(rate[:, None], n_months, axis=1))
     a, k = np.nonzero(counts)
     reps = counts[a, k]
     a, k = np.repeat(a, reps), np.repeat(k, reps)
@@ -617,6 +735,18 @@ def _tickets(rng, acc, seg, sim, window, end_ts) -> pd.DataFrame:
     opened = np.maximum(opened, acc["_signup"][a] + np.timedelta64(9, "h"))
     contacts = np.where(rng.random(len(a)) < P_FIRST_CONTACT, 1, rng.integers(2, 6, len(a)))
     hours = rng.lognormal(np.log(np.where(contacts == 1, 5.0, 30.0 * contacts)), 0.8)
+    first = np.bincount(k * n + a, weights=(contacts == 1).astype(float),
+                        minlength=n * n_months).reshape(n_months, n)
+    # month-major (window month, account), like the programme's counts
+    return {"a": a, "k": k, "opened": opened, "contacts": contacts, "hours": hours,
+            "count": np.ascontiguousarray(counts.T, dtype=float), "first": first,
+            "open": np.zeros((n_months, n), dtype=bool)}
+
+
+def _tickets(draws, acc, sim, window, end_ts) -> pd.DataFrame:
+    keep = sim["active"][draws["a"], draws["k"]]
+    a, opened = draws["a"][keep], draws["opened"][keep]
+    contacts, hours = draws["contacts"][keep], draws["hours"][keep]
     resolved = opened + (hours * 3600).astype("timedelta64[s]")
     resolved = np.where(resolved <= end_ts, resolved, np.datetime64("NaT"))
     order = np.lexsort((a, opened))
@@ -629,102 +759,157 @@ def _tickets(rng, acc, seg, sim, window, end_ts) -> pd.DataFrame:
     })
 
 
-def _nps(rng, rng_text, acc, seg, sim, users, u_acc, wave, window, first_k, end_ts):
-    """The continuous programme: one wave a week, a pause week, ~30% answer."""
-    n_users = len(u_acc)
-    u_seg = seg[u_acc]
-    unhappy = acc["_unhappy"][u_acc]
-    shift = np.where(unhappy, UNHAPPY_SHIFT, -UNHAPPY_SHIFT * UNHAPPY_SHARE / (1 - UNHAPPY_SHARE))
-    base = np.array([NPS_CATEGORY_PROBS[s] for s in SEGMENTS])[u_seg].copy()
-    base[:, 0] += shift
-    base[:, 2] -= shift
-    state = np.zeros(n_users, dtype=np.int8)  # 1: last answer a detractor, loop closed in SLA
-    by_wave = [np.flatnonzero(wave == w) for w in range(1, N_WAVES + 1)]
-    signup = acc["_signup"][u_acc]
-    start = window[first_k]
-    last_day = end_ts.astype("datetime64[D]")
-    inv, resp = [], []
-    week = 0
-    while start + 7 * week <= last_day:
-        day = start + np.timedelta64(7 * week, "D")
-        pos = week % CYCLE_WEEKS
-        week += 1
-        if pos == N_WAVES:  # pause week
-            continue
-        k = int((day.astype("datetime64[M]") - window[0].astype("datetime64[M]")).astype(int))
-        sent = day.astype("datetime64[s]") + np.timedelta64(10, "h")
-        members = by_wave[pos]
-        asked = members[sim["active"][u_acc[members], k] & (signup[members] <= sent)]
-        inv.append((asked, np.full(len(asked), sent)))
-        n_ask = len(asked)
-        answers = rng.random(n_ask) < RESPONSE_RATE
-        delay = (rng.random(n_ask) * 7 * 86400).astype("timedelta64[s]")
-        u_cat, u_score, u_loop, u_when = rng.random((4, n_ask))
-        when = sent + delay
-        ok = answers & (when <= end_ts)
-        who = asked[ok]
-        probs = base[who].copy()
-        lifted = state[who] == 1
-        cut = np.minimum(probs[lifted, 0], PLANTED_LOOP_LIFT)
-        probs[lifted, 0] -= cut
-        probs[lifted, 1] += cut
-        cat = (u_cat[ok][:, None] >= np.cumsum(probs, axis=1)[:, :2]).sum(axis=1)
-        det = np.minimum(np.searchsorted(np.cumsum(DETRACTOR_SCORES), u_score[ok] * 0.999999,
-                                         side="right"), 6)
-        score = np.select([cat == 0, cat == 1], [det, 7 + (u_score[ok] < 0.5)],
-                          9 + (u_score[ok] < 0.45))
-        responded = when[ok]
-        ul = u_loop[ok]
-        in_sla = ul < LOOP_SHARES[0]
-        late = ~in_sla & (ul < LOOP_SHARES[0] + LOOP_SHARES[1])
-        days = np.where(in_sla, 0.05 + (LOOP_SLA_DAYS - 0.05) * u_when[ok], 4 + 11 * u_when[ok])
-        done = responded + (days * 86400).astype("timedelta64[s]")
-        has_loop = (in_sla | late) & (done <= end_ts)
-        state[who] = np.where((cat == 0) & in_sla, 1, 0)
-        resp.append((who, responded, score, cat, has_loop, done))
+def _quarter_terms(tickets, programme, kt, n) -> dict:
+    """The churn model's inputs known at the end of window month ``kt``, over ``kt-2..kt``."""
+    zero = np.zeros(n)
+    out = {"account_nps": zero, "fcr_centred": zero, "loop_missed": zero}
+    if kt < 0:
+        return out
+    lo = max(kt - 2, 0)
+    if tickets is not None:
+        paid = tickets["open"][lo:kt + 1]
+        count = (tickets["count"][lo:kt + 1] * paid).sum(axis=0)
+        first = (tickets["first"][lo:kt + 1] * paid).sum(axis=0)
+        out["fcr_centred"] = np.where(count > 0, first / np.maximum(count, 1) - FCR_CENTRE,
+                                      0.0)
+    if programme is not None:
+        answers = programme.answers[lo:kt + 1].sum(axis=0)
+        points = programme.points[lo:kt + 1].sum(axis=0)
+        out["account_nps"] = np.where(answers > 0, points / np.maximum(answers, 1), 0.0)
+        out["loop_missed"] = (programme.missed[lo:kt + 1].sum(axis=0) > 0).astype(float)
+    return out
 
-    if inv:
-        inv_u = np.concatenate([x[0] for x in inv])
-        inv_t = np.concatenate([x[1] for x in inv])
-    else:
-        inv_u, inv_t = np.zeros(0, dtype=np.int64), np.zeros(0, dtype="datetime64[s]")
-    invitations = pd.DataFrame({
-        "user_id": pd.Series(users["user_id"].array.take(inv_u)),
-        "account_id": pd.Series(users["account_id"].array.take(inv_u)),
-        "wave": pd.Series(wave[inv_u], dtype="Int64"),
-        "sent_at": pd.Series(inv_t.astype("datetime64[ns]")),
-    })
 
-    def cat_(i, dtype=None):
-        parts = [r[i] for r in resp]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+class _Programme:
+    """The continuous programme: one wave a week, a pause week, ~30% answer.
 
-    who = cat_(0, np.int64)
-    responded = cat_(1, "datetime64[s]")
-    score, cat = cat_(2, np.int64), cat_(3, np.int64)
-    has_loop, done = cat_(4, bool), cat_(5, "datetime64[s]")
-    order = np.argsort(responded, kind="stable")
-    who, responded, score, cat = who[order], responded[order], score[order], cat[order]
-    has_loop, done = has_loop[order], done[order]
-    m = len(who)
-    response_id = _ids("R", m, 8)
-    comment = _comments(rng_text, cat)
-    responses = pd.DataFrame({
-        "response_id": response_id,
-        "user_id": pd.Series(users["user_id"].array.take(who)),
-        "account_id": pd.Series(users["account_id"].array.take(who)),
-        "responded_at": pd.Series(responded.astype("datetime64[ns]")),
-        "score": pd.Series(score, dtype="Int64"),
-        "comment": comment,
-        "wave": pd.Series(wave[who], dtype="Int64"),
-    })
-    rows = np.flatnonzero(has_loop)
-    loop_actions = pd.DataFrame({
-        "response_id": pd.Series(response_id.array.take(rows)),
-        "action": _take(("call", "email"), (cat[rows] == 2).astype(np.int64)),
-        "done_at": pd.Series(done[rows].astype("datetime64[ns]")),
-    })
-    return responses, invitations, loop_actions
+    Run month by month from the simulation (:meth:`run_month`, with who pays that
+    month), so the churn model can read each account's answers as they come:
+    ``answers``, ``points`` (promoter +1, passive 0, detractor -1) and ``missed``
+    (detractor or passive answers whose call will not come within the SLA), per
+    account and window month of the answer.
+    """
+
+    def __init__(self, rng, acc, seg, u_acc, wave, window, first_k, end_ts):
+        self.rng, self.u_acc, self.wave, self.window, self.end_ts = rng, u_acc, wave, window, end_ts
+        n_users, n = len(u_acc), len(seg)
+        unhappy = acc["_unhappy"][u_acc]
+        shift = np.where(unhappy, UNHAPPY_SHIFT,
+                         -UNHAPPY_SHIFT * UNHAPPY_SHARE / (1 - UNHAPPY_SHARE))
+        base = np.array([NPS_CATEGORY_PROBS[s] for s in SEGMENTS])[seg[u_acc]].copy()
+        base[:, 0] += shift
+        base[:, 2] -= shift
+        self.base = base
+        self.state = np.zeros(n_users, dtype=np.int8)  # 1: last a detractor, loop in SLA
+        self.by_wave = [np.flatnonzero(wave == w) for w in range(1, N_WAVES + 1)]
+        self.signup = acc["_signup"][u_acc]
+        # month-major (window month, account): the churn model sums three rows a month
+        self.answers = np.zeros((len(window), n))
+        self.points = np.zeros((len(window), n))
+        self.missed = np.zeros((len(window), n))
+        self.inv, self.resp = [], []
+        # the survey weeks (send day, position in the cycle) of each window month
+        start, last_day = window[first_k], end_ts.astype("datetime64[D]")
+        self.weeks: dict[int, list] = {}
+        week = 0
+        while start + 7 * week <= last_day:
+            day = start + np.timedelta64(7 * week, "D")
+            pos = week % CYCLE_WEEKS
+            week += 1
+            if pos == N_WAVES:  # pause week
+                continue
+            k = int((day.astype("datetime64[M]") - window[0].astype("datetime64[M]"))
+                    .astype(int))
+            self.weeks.setdefault(k, []).append((day, pos))
+
+    def run_month(self, k: int, active: np.ndarray) -> None:
+        """Send the surveys of window month ``k`` to users of accounts paying then."""
+        rng, u_acc, state, base, end_ts = self.rng, self.u_acc, self.state, self.base, self.end_ts
+        month0 = self.window[0].astype("datetime64[M]")
+        for day, pos in self.weeks.get(k, ()):
+            sent = day.astype("datetime64[s]") + np.timedelta64(10, "h")
+            members = self.by_wave[pos]
+            asked = members[active[u_acc[members]] & (self.signup[members] <= sent)]
+            self.inv.append((asked, np.full(len(asked), sent)))
+            n_ask = len(asked)
+            answers = rng.random(n_ask) < RESPONSE_RATE
+            delay = (rng.random(n_ask) * 7 * 86400).astype("timedelta64[s]")
+            u_cat, u_score, u_loop, u_when = rng.random((4, n_ask))
+            when = sent + delay
+            ok = answers & (when <= end_ts)
+            who = asked[ok]
+            probs = base[who].copy()
+            lifted = state[who] == 1
+            cut = np.minimum(probs[lifted, 0], PLANTED_LOOP_LIFT)
+            probs[lifted, 0] -= cut
+            probs[lifted, 1] += cut
+            cat = (u_cat[ok][:, None] >= np.cumsum(probs, axis=1)[:, :2]).sum(axis=1)
+            det = np.minimum(np.searchsorted(np.cumsum(DETRACTOR_SCORES),
+                                             u_score[ok] * 0.999999, side="right"), 6)
+            score = np.select([cat == 0, cat == 1], [det, 7 + (u_score[ok] < 0.5)],
+                              9 + (u_score[ok] < 0.45))
+            responded = when[ok]
+            ul = u_loop[ok]
+            in_sla = ul < LOOP_SHARES[0]
+            late = ~in_sla & (ul < LOOP_SHARES[0] + LOOP_SHARES[1])
+            days = np.where(in_sla, 0.05 + (LOOP_SLA_DAYS - 0.05) * u_when[ok],
+                            4 + 11 * u_when[ok])
+            done = responded + (days * 86400).astype("timedelta64[s]")
+            has_loop = (in_sla | late) & (done <= end_ts)
+            state[who] = np.where((cat == 0) & in_sla, 1, 0)
+            self.resp.append((who, responded, score, cat, has_loop, done))
+            # what the churn model reads: per account and month of the answer
+            a = u_acc[who]
+            kr = (responded.astype("datetime64[M]") - month0).astype(int)
+            np.add.at(self.answers, (kr, a), 1.0)
+            np.add.at(self.points, (kr, a), cat - 1.0)
+            np.add.at(self.missed, (kr, a), ((cat < 2) & ~in_sla).astype(float))
+
+    def tables(self, rng_text, users):
+        """The answers, invitations and loop actions of the whole run."""
+        inv, resp, wave = self.inv, self.resp, self.wave
+        if inv:
+            inv_u = np.concatenate([x[0] for x in inv])
+            inv_t = np.concatenate([x[1] for x in inv])
+        else:
+            inv_u, inv_t = np.zeros(0, dtype=np.int64), np.zeros(0, dtype="datetime64[s]")
+        invitations = pd.DataFrame({
+            "user_id": pd.Series(users["user_id"].array.take(inv_u)),
+            "account_id": pd.Series(users["account_id"].array.take(inv_u)),
+            "wave": pd.Series(wave[inv_u], dtype="Int64"),
+            "sent_at": pd.Series(inv_t.astype("datetime64[ns]")),
+        })
+
+        def cat_(i, dtype=None):
+            parts = [r[i] for r in resp]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+        who = cat_(0, np.int64)
+        responded = cat_(1, "datetime64[s]")
+        score, cat = cat_(2, np.int64), cat_(3, np.int64)
+        has_loop, done = cat_(4, bool), cat_(5, "datetime64[s]")
+        order = np.argsort(responded, kind="stable")
+        who, responded, score, cat = who[order], responded[order], score[order], cat[order]
+        has_loop, done = has_loop[order], done[order]
+        m = len(who)
+        response_id = _ids("R", m, 8)
+        comment = _comments(rng_text, cat)
+        responses = pd.DataFrame({
+            "response_id": response_id,
+            "user_id": pd.Series(users["user_id"].array.take(who)),
+            "account_id": pd.Series(users["account_id"].array.take(who)),
+            "responded_at": pd.Series(responded.astype("datetime64[ns]")),
+            "score": pd.Series(score, dtype="Int64"),
+            "comment": comment,
+            "wave": pd.Series(wave[who], dtype="Int64"),
+        })
+        rows = np.flatnonzero(has_loop)
+        loop_actions = pd.DataFrame({
+            "response_id": pd.Series(response_id.array.take(rows)),
+            "action": _take(("call", "email"), (cat[rows] == 2).astype(np.int64)),
+            "done_at": pd.Series(done[rows].astype("datetime64[ns]")),
+        })
+        return responses, invitations, loop_actions
 
 
 def _meetings(rng, loops: pd.DataFrame, responses: pd.DataFrame, end_ts) -> pd.DataFrame:

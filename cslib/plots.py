@@ -958,3 +958,37 @@ def stratum_mix(data: pd.DataFrame, *, wave: str = "wave", strata: str = "user_t
     return _finish(ax, title=title, default=report.t("title.mix", locale),
                    xlabel=report.column_label(wave, locale),
                    ylabel=report.t("axis.share_of_wave", locale), alt=alt)
+
+
+def reliability_plot(deciles: pd.DataFrame, *, ax=None, locale: str | None = None,
+                     title: str | None = None):
+    """Observed against predicted churn by decile of the score (a reliability diagram).
+
+    Takes ``OutOfTime.deciles`` (:func:`cslib.health.out_of_time`): ``predicted`` and
+    ``observed`` per decile. Points on the diagonal are well calibrated; above it, the
+    score under-predicts.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"decile": [1, 2], "rows": [10, 10], "predicted": [0.1, 0.3],
+    ...                   "observed": [0.0, 0.4]})
+    >>> ax = reliability_plot(d)
+    >>> ax.get_title()
+    'Observed against predicted churn, by decile'
+    """
+    _require(deciles, ["predicted", "observed"], func="reliability_plot")
+    ax = _axes(ax)
+    if deciles.empty:
+        ax.text(0.5, 0.5, "Not enough history to validate the score", ha="center",
+                va="center", transform=ax.transAxes)
+        return _finish(ax, title=title, default="Observed against predicted churn, by decile")
+    top = float(max(deciles["predicted"].max(), deciles["observed"].max(), 0.01)) * 1.1
+    ax.plot([0, top], [0, top], color="0.6", linestyle="--", linewidth=1)
+    ax.plot(deciles["predicted"], deciles["observed"], marker="o")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    _percent_axis(ax.xaxis)
+    _percent_axis(ax.yaxis)
+    return _finish(ax, title=title, default="Observed against predicted churn, by decile",
+                   xlabel="Predicted", ylabel="Observed")

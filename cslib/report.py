@@ -1871,3 +1871,149 @@ def journey_hazard_sentence(cox, term: str, *, landmark: int = 3,
              term=t(f"journey.term.{term}", locale), ratio=fmt_ratio(ratio, locale),
              low=fmt_ratio(low, locale), high=fmt_ratio(high, locale))
 
+
+
+# --- the review's backtest in a sentence (issue 16) ---------------------------------------
+
+_BACKTEST_TEXT = {
+    "en": ("Of the accounts classed as {label} in {month}, {rate} {verb} by {until}, against "
+           "{others} of the others: {ratio} times the rate.",
+           "No account was classed as {label} in {month}.",
+           {"churned": "churned", "contracted": "contracted", "expanded": "expanded",
+            "stayed": "stayed flat"}),
+    "pt-BR": ("Das contas classificadas como {label} em {month}, {rate} {verb} até {until}, "
+              "contra {others} das demais: {ratio} vezes a taxa.",
+              "Nenhuma conta foi classificada como {label} em {month}.",
+              {"churned": "cancelaram", "contracted": "reduziram", "expanded": "expandiram",
+               "stayed": "ficaram estáveis"}),
+}
+
+
+def backtest_sentence(monthly: pd.DataFrame, month, *, horizon: int = 3, segment: str = "all",
+                      class_: int = 4, outcome: str = "churned",
+                      locale: str | None = None) -> str:
+    """One review month of :func:`cslib.review.backtest` in a sentence.
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        ``Backtest.monthly``.
+    month : str or Period
+        The review month.
+    horizon, segment, class_, outcome
+        Which row: months ahead, segment ("all"), review class (4, churn risk) and
+        outcome ("churned").
+    locale : str, optional
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> row = pd.DataFrame({"month": [pd.Period("2026-07", "M")], "horizon": [3],
+    ...     "segment": ["all"], "class": [4], "outcome": ["churned"], "accounts": [100],
+    ...     "events": [11], "rate": [0.11], "others_rate": [0.02], "ratio": [5.5]})
+    >>> backtest_sentence(row, "2026-07")
+    'Of the accounts classed as churn risk in July 2026, 11% churned by October 2026, against 2% of the others: 5.5 times the rate.'
+    """
+    from .review import LABELS, LABELS_PT
+
+    locale = _loc(locale)
+    period = pd.Period(month, freq="M")
+    rows = monthly[(monthly["month"] == period) & (monthly["horizon"] == horizon)
+                   & (monthly["segment"] == segment) & (monthly["class"] == class_)
+                   & (monthly["outcome"] == outcome)]
+    if rows.empty:
+        raise ParamsError(f"backtest_sentence: no backtest row for {period}, horizon "
+                          f"{horizon}, segment {segment!r}; pass a month and horizon of "
+                          "Backtest.monthly.")
+    row = rows.iloc[0]
+    full, empty, verbs = _BACKTEST_TEXT.get(locale, _BACKTEST_TEXT["en"])
+    label = (LABELS_PT if locale == "pt-BR" else LABELS)[class_]
+    label = label[0].lower() + label[1:]
+    words = {"month": _month_words(str(period), locale), "label": label}
+    if not row["accounts"]:
+        return empty.format(**words)
+
+    def pct(x):
+        whole = abs(100 * x - round(100 * x)) < 1e-9
+        return fmt_pct(x, locale, digits=0 if whole or x >= 0.095 else 1)
+
+    ratio = row["ratio"]
+    return full.format(
+        **words, rate=pct(row["rate"]), verb=verbs[outcome],
+        until=_month_words(str(period + horizon), locale), others=pct(row["others_rate"]),
+        ratio=fmt_number(ratio, locale, digits=1) if np.isfinite(ratio) else "∞")
+
+
+def _months_words(months, locale: str) -> str:
+    first, last = str(months[0]), str(months[-1])
+    if first == last:
+        return _month_words(first, locale)
+    return t("range", locale, low=_month_words(first, locale), high=_month_words(last, locale))
+
+
+def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> list[dict]:
+    """The score's out-of-time AUC and the churn-risk class's lift, for the overview.
+
+    ``review`` is a :class:`cslib.health.HealthReview`.
+    """
+    locale = _loc(locale)
+    out = []
+    if review.out_of_time is not None:
+        m = review.out_of_time.metrics.iloc[0]
+        test = _months_words(review.out_of_time.test_months, locale)
+        out.append({"name": f"Health score AUC, out of time ({test})", "value": float(m["auc"]),
+                    "text": f"{fmt_number(m['auc'], locale, digits=2)} "
+                            f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)})"})
+    if review.backtest is not None:
+        rows = review.backtest_table(horizon=horizon)
+        risk = rows[rows["class"] == 4]
+        lift = float(risk["lift"].iloc[0]) if len(risk) else float("nan")
+        months = _months_words(review.backtest.months, locale)
+        out.append({"name": f"Churn-risk lift, {horizon} months ({months})", "value": lift,
+                    "text": fmt_number(lift, locale, digits=1) if np.isfinite(lift) else "n/a"})
+    return out
+
+
+def health_summary(review, *, locale: str | None = None, horizon: int = 3) -> str:
+    """The health review in a few sentences (Markdown): backtest, score, loops, FCR."""
+    locale = _loc(locale)
+    bt = review.backtest
+    parts = []
+    if bt is not None:
+        monthly = bt.monthly
+        with_future = [m for m in bt.months
+                       if ((monthly["month"] == m) & (monthly["horizon"] == horizon)).any()]
+        if with_future:
+            parts.append(backtest_sentence(monthly, with_future[-1], horizon=horizon,
+                                           locale=locale))
+    oot = review.out_of_time
+    m = oot.metrics.iloc[0] if oot is not None else None
+    if m is not None:
+        parts.append(
+            f"The health score, fitted on {_months_words(oot.train_months, locale)} and tested "
+            f"on {_months_words(oot.test_months, locale)} only, ranks accounts with an AUC of "
+            f"{fmt_number(m['auc'], locale, digits=2)} "
+            f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)}, resampled by account); "
+            f"calibration slope {fmt_number(m['calibration_slope'], locale, digits=2)} "
+            f"(1 is ideal), intercept {fmt_number(m['calibration_intercept'], locale, digits=2)}, "
+            f"Brier score {fmt_number(m['brier'], locale, digits=3)}; its top decile churns "
+            f"{fmt_number(m['top_decile_lift'], locale, digits=1)} times the base rate of "
+            f"{fmt_pct(m['base_rate'], locale)}.")
+    for name, why in review.missing.items():
+        parts.append(f"Not enough history for the {name}: {why}")
+    loop = review.loop.set_index("outcome") if len(review.loop) else None
+    if loop is not None and "next_detractor" in loop.index:
+        row = loop.loc["next_detractor"]
+        word = "is associated with" if row["wording"] == "association" else "causes"
+        parts.append(
+            f"A call within the SLA {word} a change of "
+            f"{fmt_number(100 * row['estimate'], locale, digits=0)} points "
+            f"({fmt_ci(100 * row['low'], 100 * row['high'], locale, digits=0)}) in the chance "
+            "that a detractor's next answer is a detractor again"
+            + (" (an association: the calls were not assigned at random)."
+               if row["wording"] == "association" else " (measured against a random holdout)."))
+    if review.tuned:
+        from .health import tuned_sentence
+
+        parts.append(tuned_sentence(review.tuned))
+    return " ".join(parts)

@@ -56,6 +56,9 @@ __all__ = [
     "success_review",
     "review_summary",
     "accounts_to_call",
+    "Backtest",
+    "OUTCOMES",
+    "backtest",
 ]
 
 #: Class number -> machine key.
@@ -952,3 +955,266 @@ def accounts_to_call(
     picked = picked.sort_values(sort, ascending=[True, False][: len(sort)], kind="stable")
     keep = [c for c in columns if c in picked.columns]
     return picked[keep].head(n).reset_index(drop=True)
+
+
+# --- backtest: the review's classes against what happened next (issue 16) ---------------------
+
+#: What happened to an account paying in month M by month M + h (see :func:`backtest`).
+OUTCOMES = ("churned", "contracted", "expanded", "stayed")
+#: Horizons (months) the backtest looks ahead by default.
+BACKTEST_HORIZONS = (1, 3, 6)
+
+
+def _wilson(events, n, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of ``events / n`` (NaN where ``n == 0``).
+
+    Examples
+    --------
+    >>> low, high = _wilson([1], [10])
+    >>> round(float(low[0]), 4), round(float(high[0]), 4)
+    (0.0179, 0.4042)
+    """
+    from ._stats import z_value
+
+    k = np.asarray(events, dtype=float)
+    n = np.asarray(n, dtype=float)
+    z = z_value(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    low, high = centre - half, centre + half
+    bad = n <= 0
+    return np.where(bad, np.nan, np.clip(low, 0, 1)), np.where(bad, np.nan, np.clip(high, 0, 1))
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """What :func:`backtest` returns: tidy frames, one idea each.
+
+    Attributes
+    ----------
+    outcomes : DataFrame
+        One row per review month, account and horizon: ``month`` (Period),
+        ``account_id``, ``segment``, ``class``, ``class_key``, ``mrr`` (at the
+        review), ``horizon`` (months), ``mrr_after`` (account MRR at ``month +
+        horizon``), ``outcome`` (one of :data:`OUTCOMES`).
+    rates : DataFrame
+        Pooled over the review months, per ``horizon``, ``segment`` ("all" and
+        each segment), ``class``, ``class_key``, ``outcome``: ``accounts``
+        (account-months in the class), ``events``, ``rate`` with ``rate_low``
+        and ``rate_high`` (Wilson), ``base_rate`` (the outcome's rate over
+        every class of the segment), ``lift`` (``rate / base_rate``),
+        ``others``, ``others_events``, ``others_rate`` (the other classes) and
+        ``ratio`` (``rate / others_rate``).
+    monthly : DataFrame
+        The same per review month (column ``month`` first).
+    churn_risk : DataFrame
+        Per ``horizon`` and ``segment``: the churn-risk class as a prediction of
+        churn: ``flagged``, ``churned``, ``hits``, ``precision`` (hits /
+        flagged) and ``recall`` (hits / churned), each with a Wilson interval.
+    months : tuple of Period
+        The review months.
+    """
+
+    outcomes: pd.DataFrame
+    rates: pd.DataFrame
+    monthly: pd.DataFrame
+    churn_risk: pd.DataFrame
+    months: tuple
+
+
+def _account_mrr(mrr: pd.DataFrame) -> pd.DataFrame:
+    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(),
+                      "month": _month_ordinals(_dates(mrr["month"], column="month",
+                                                      table="mrr")),
+                      "mrr": pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0)
+                      .to_numpy(dtype=float)})
+    return m.groupby(["account_id", "month"])["mrr"].sum().unstack(fill_value=0.0)
+
+
+def _outcome(start: np.ndarray, path: np.ndarray, tol: float = 0.005) -> np.ndarray:
+    """churned if MRR is 0 in any month of ``path``, else by the last month against ``start``."""
+    churned = (path <= tol).any(axis=1)
+    last = path[:, -1]
+    return np.select([churned, last < start - tol, last > start + tol],
+                     ["churned", "contracted", "expanded"], "stayed")
+
+
+def _rates(outcomes: pd.DataFrame, keys: list[str], confidence: float) -> pd.DataFrame:
+    frames = []
+    for seg_value, part in [("all", outcomes), *outcomes.groupby("segment", sort=True)]:
+        part = part.assign(segment=seg_value)
+        group = [*keys, "segment"]
+        total = part.groupby(group).size().rename("_total")
+        cells = (part.groupby([*group, "class", "outcome"]).size().rename("events"))
+        size = part.groupby([*group, "class"]).size().rename("accounts")
+        events_all = part.groupby([*group, "outcome"]).size().rename("_events_all")
+        grid = total.index.to_frame(index=False).merge(
+            pd.DataFrame({"class": sorted(CLASS_KEYS)}), how="cross").merge(
+            pd.DataFrame({"outcome": list(OUTCOMES)}), how="cross")
+        idx = pd.MultiIndex.from_frame(grid)
+        t = cells.reindex(idx, fill_value=0).reset_index()
+        t = t.join(size, on=[*group, "class"]).join(total, on=group).join(
+            events_all, on=[*group, "outcome"])
+        t[["accounts", "_events_all"]] = t[["accounts", "_events_all"]].fillna(0).astype("int64")
+        frames.append(t)
+    t = pd.concat(frames, ignore_index=True)
+    t["events"] = t["events"].astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t["rate"] = t["events"] / t["accounts"].where(t["accounts"] > 0)
+        t["rate_low"], t["rate_high"] = _wilson(t["events"], t["accounts"], confidence)
+        t["base_rate"] = t["_events_all"] / t["_total"]
+        t["lift"] = t["rate"] / t["base_rate"].where(t["base_rate"] > 0)
+        t["others"] = (t["_total"] - t["accounts"]).astype("int64")
+        t["others_events"] = (t["_events_all"] - t["events"]).astype("int64")
+        t["others_rate"] = t["others_events"] / t["others"].where(t["others"] > 0)
+        t["ratio"] = t["rate"] / t["others_rate"].where(t["others_rate"] > 0)
+    t.insert(len(keys) + 2, "class_key", t["class"].map(CLASS_KEYS))
+    t = t.drop(columns=["_total", "_events_all"])
+    first = [*keys, "segment", "class", "class_key", "outcome", "accounts", "events"]
+    return t[first + [c for c in t.columns if c not in first]]
+
+
+def backtest(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    months: Sequence | None = None,
+    n_months: int = 12,
+    min_future: int = 3,
+    horizons: Sequence[int] = BACKTEST_HORIZONS,
+    thresholds: ReviewThresholds | Mapping | None = None,
+    classify=None,
+    confidence: float = 0.95,
+) -> Backtest:
+    """Backtest the success review: classes at each month's end against what happened next.
+
+    For each review month M, every account paying in M is classified with what
+    was known at M's end (:func:`cslib.pointintime.known_at`, then
+    :func:`account_evidence` and :func:`success_review`); then its account MRR in
+    the next ``h`` months says what happened by ``M + h``:
+
+    - ``churned``: MRR 0 in any month of ``M + 1 .. M + h`` (even if it came back);
+    - otherwise ``contracted`` / ``expanded`` / ``stayed``: MRR in ``M + h``
+      below / above / equal to (within R$ 0.005) MRR in M.
+
+    A horizon is used only for months with that much future in the data (the
+    last ``mrr`` month). Rates pool account-months over the review months; an
+    account counts once per month, so its months are not independent, and the
+    Wilson intervals (per account-month) are somewhat too narrow when
+    accounts stay in one class for many months.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        The warehouse (``accounts``, ``mrr``, ``nps_responses``, ``usage``,
+        ``tickets``). Not modified.
+    months : sequence of month-likes, optional
+        The review months. Default: the last ``n_months`` months with at least
+        ``min_future`` months of future.
+    n_months, min_future : int
+        See ``months``.
+    horizons : sequence of int, default (1, 3, 6)
+        Months ahead.
+    thresholds : ReviewThresholds or dict, optional
+        Passed to :func:`success_review`.
+    classify : callable, optional
+        ``classify(cut_tables, month) -> DataFrame`` with ``account_id``,
+        ``segment`` and ``class``, instead of the review's rules (a score's
+        bands, for instance). It receives the tables cut at the month's end.
+    confidence : float, default 0.95
+        Of the Wilson intervals.
+
+    Returns
+    -------
+    Backtest
+        ``outcomes``, ``rates``, ``monthly``, ``churn_risk``, ``months``.
+
+    Raises
+    ------
+    ParamsError
+        A horizon is not a positive integer, or no month has enough future.
+
+    Examples
+    --------
+    >>> from cslib.demo import generate_warehouse
+    >>> bt = backtest(generate_warehouse(150, n_months=12, seed=2), n_months=2)
+    >>> [str(m) for m in bt.months]
+    ['2026-06', '2026-07']
+    >>> sorted(bt.rates["horizon"].unique().tolist())
+    [1, 3]
+    """
+    from .pointintime import known_at
+
+    func = "backtest"
+    horizons = sorted({int(h) for h in horizons})
+    if not horizons or any(h < 1 for h in horizons):
+        raise ParamsError(f"{func}: horizons={horizons!r} must be positive integers "
+                          "(months ahead, e.g. (1, 3, 6)).")
+    _require(tables["mrr"], ["account_id", "month", "mrr"], table="mrr", func=func)
+    am = _account_mrr(tables["mrr"])
+    if am.empty:
+        raise ParamsError(f"{func}: the `mrr` table is empty; nothing to backtest.")
+    last = int(am.columns.max())
+    if months is None:
+        latest = last - int(min_future)
+        first = max(latest - int(n_months) + 1, int(am.columns.min()))
+        ordinals = list(range(first, latest + 1))
+    else:
+        ordinals = sorted({_review_month(m).ordinal for m in months})
+    ordinals = [o for o in ordinals if o + horizons[0] <= last]
+    if not ordinals and months is None:
+        n_data = last - int(am.columns.min()) + 1
+        raise ParamsError(
+            f"{func}: the data hold {n_data} month(s) of MRR (to "
+            f"{pd.Period(ordinal=last, freq='M')}); the backtest needs review months with "
+            f"{min_future} months of future after them, so at least {int(min_future) + 1}.")
+    if not ordinals:
+        raise ParamsError(
+            f"{func}: no review month has {horizons[0]} month(s) of future in the data "
+            f"(last MRR month {pd.Period(ordinal=last, freq='M')}); pick earlier months.")
+    full = am.reindex(columns=range(int(am.columns.min()), last + 1), fill_value=0.0)
+    rows = []
+    for o in ordinals:
+        period = pd.Period(ordinal=o, freq="M")
+        cut = known_at(tables, str(period))
+        if classify is None:
+            ev = account_evidence(cut["accounts"], cut["mrr"], cut["nps_responses"],
+                                  cut["usage"], cut["tickets"], month=str(period))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ThinEvidenceWarning)
+                review = success_review(ev, thresholds=thresholds)
+        else:
+            review = classify(cut, str(period))
+        review = review[["account_id", "segment", "class"]].copy()
+        start = full[o].reindex(review["account_id"]).fillna(0.0).to_numpy()
+        keep = start > 0.005
+        review, start = review.loc[keep], start[keep]
+        for h in horizons:
+            if o + h > last:
+                continue
+            path = full.loc[review["account_id"], list(range(o + 1, o + h + 1))].to_numpy()
+            rows.append(pd.DataFrame({
+                "month": period, "account_id": review["account_id"].to_numpy(),
+                "segment": review["segment"].to_numpy(),
+                "class": review["class"].to_numpy(dtype="int64"), "mrr": start,
+                "horizon": h, "mrr_after": path[:, -1], "outcome": _outcome(start, path)}))
+    outcomes = pd.concat(rows, ignore_index=True)
+    outcomes.insert(4, "class_key", outcomes["class"].map(CLASS_KEYS))
+    rates = _rates(outcomes, ["horizon"], confidence)
+    monthly = _rates(outcomes, ["month", "horizon"], confidence)
+    risk = rates[(rates["class"] == 4) & (rates["outcome"] == "churned")]
+    churned = risk["events"] + risk["others_events"]
+    cr = pd.DataFrame({"horizon": risk["horizon"].to_numpy(),
+                       "segment": risk["segment"].to_numpy(),
+                       "flagged": risk["accounts"].to_numpy(),
+                       "churned": churned.to_numpy(), "hits": risk["events"].to_numpy()})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cr["precision"] = cr["hits"] / cr["flagged"].where(cr["flagged"] > 0)
+        cr["precision_low"], cr["precision_high"] = _wilson(cr["hits"], cr["flagged"],
+                                                            confidence)
+        cr["recall"] = cr["hits"] / cr["churned"].where(cr["churned"] > 0)
+        cr["recall_low"], cr["recall_high"] = _wilson(cr["hits"], cr["churned"], confidence)
+    return Backtest(outcomes=outcomes, rates=rates, monthly=monthly,
+                    churn_risk=cr.reset_index(drop=True),
+                    months=tuple(pd.Period(ordinal=o, freq="M") for o in ordinals))

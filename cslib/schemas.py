@@ -234,6 +234,10 @@ SCHEMAS: dict[str, Table] = {
                 Column("action", "str", allowed=("call", "email", "meeting"),
                        description="call, email or meeting"),
                 Column("done_at", "datetime", description="When it was done"),
+                Column("holdout", "bool", required=False, nullable=True,
+                       description="The answer was randomised out of the playbook: no "
+                                   "action within the SLA on purpose (a holdout group); "
+                                   "the row's action came after it"),
             ),
             key=("response_id", "action"),
             references={"response_id": "nps_responses"},

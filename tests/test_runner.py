@@ -146,7 +146,7 @@ def test_monthly_params_file_is_valid_and_names_the_four_notebooks():
     assert params.source == "data/demo.duckdb"
     assert params.locale == "en"
     assert params.notebooks == ("cohort_nps", "churn_decomposition", "adoption_retention",
-                                "account_review", "journey")
+                                "account_review", "journey", "health_review")
 
 
 def test_read_notebook_gives_what_nbformat_gives(tmp_path):
@@ -227,7 +227,7 @@ def test_the_project_notebooks_are_text_and_render_from_text(tmp_path):
 
     found = _notebook_paths(Path("notebooks"), None)
     assert sorted(found) == ["account_brief", "account_review", "adoption_retention",
-                             "churn_decomposition", "cohort_nps"]
+                             "churn_decomposition", "cohort_nps", "health_review"]
     assert {p.suffix for p in found.values()} == {".py"}
     # a plain module is not a notebook; a .py notebook wins over an .ipynb of the same name
     (tmp_path / "helpers.py").write_text("x = 1\n", encoding="utf-8")
