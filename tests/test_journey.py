@@ -252,7 +252,7 @@ def test_landmark_cox_shows_slow_value_and_hurried_sales_raise_churn(big_demo):
     wh = big_demo
     ttv = time_to_value(wh["accounts"], wh["onboarding_milestones"], month="2026-10",
                         opportunities=wh["opportunities"])
-    life = account_lifetimes(wh["mrr"], wh["accounts"], end="2026-10")
+    life = account_lifetimes(wh["mrr"], wh["accounts"], month="2026-10")
     landmark = journey_lifetimes(life, ttv, landmark_months=3)
     cox = hazard_model(landmark, duration="duration_months", event="churned",
                        covariates=["value_by_landmark", "hurried", "segment"])
