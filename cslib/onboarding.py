@@ -264,10 +264,17 @@ def value_curves(
     groups = frame.groupby(keys, observed=True, sort=True) if keys else [("all", frame)]
     parts = []
     for key, part in groups:
+        if part.empty:
+            continue
         t = _km_table(part[duration].to_numpy(float), part["reached"].to_numpy(float), z)
         label = " / ".join(map(str, key)) if isinstance(key, tuple) else key
         t.insert(0, "group", label)
         parts.append(t)
+    if not parts:  # nobody to follow (a small segment, an early month): an empty curve
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in (
+            ("group", "object"), ("time", "int64"), ("at_risk", "int64"),
+            ("reached", "int64"), ("censored", "int64"), ("share_reached", "float64"),
+            ("ci_low", "float64"), ("ci_high", "float64"))})
     table = pd.concat(parts, ignore_index=True)
     if np.array_equal(table["time"], np.floor(table["time"])):
         table["time"] = table["time"].astype(np.int64)

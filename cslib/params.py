@@ -443,8 +443,8 @@ def read_notebook(path: str | os.PathLike):
     Examples
     --------
     >>> nb = read_notebook("notebooks/cohort_nps.py")
-    >>> nb.nbformat, nb.cells[0].cell_type, nb.cells[1].metadata.tags
-    (4, 'markdown', ['parameters'])
+    >>> nb.nbformat, nb.cells[0].cell_type, nb.cells[0].metadata.tags
+    (4, 'code', ['parameters'])
     """
     if Path(path).suffix != ".ipynb":
         import jupytext

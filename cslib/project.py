@@ -56,7 +56,7 @@ def kit_folder(name: str):
     Examples
     --------
     >>> sorted(p.name for p in kit_folder("notebooks").iterdir() if p.name.endswith(".py"))
-    ['account_review.py', 'adoption_retention.py', 'churn_decomposition.py', 'cohort_nps.py']
+    ['account_brief.py', 'account_review.py', 'adoption_retention.py', 'churn_decomposition.py', 'cohort_nps.py', 'health_review.py', 'journey.py']
     """
     package = {"notebooks": "cslib.notebooks", "params": "cslib.params_template"}[name]
     try:

@@ -448,12 +448,18 @@ def parse_datetimes(series: pd.Series, *, dayfirst: bool | None = None,
             parsed = pd.to_datetime(text[part], errors="coerce", format="mixed", **kw)
         if getattr(parsed.dt, "tz", None) is not None:  # pragma: no cover - offsets caught
             parsed = parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None)
-        out[part] = parsed.astype("datetime64[ns]")
+        out[part] = _nanoseconds(parsed)
     if has_tz.any():
         parsed = pd.to_datetime(text[has_tz], errors="coerce", utc=True, format="mixed")
-        out[has_tz] = parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None).astype(
-            "datetime64[ns]")
+        out[has_tz] = _nanoseconds(parsed.dt.tz_convert(timezone or "UTC").dt.tz_localize(None))
     return out
+
+
+def _nanoseconds(parsed: pd.Series) -> pd.Series:
+    """``parsed`` as ``datetime64[ns]``; dates outside its range (year -1, 3000) become
+    NaT, to be reported as unreadable like any other bad date."""
+    inside = (parsed >= pd.Timestamp.min) & (parsed <= pd.Timestamp.max)
+    return parsed.where(inside).astype("datetime64[ns]")
 
 
 def is_in(values: pd.Series, allowed: pd.Series) -> pd.Series:

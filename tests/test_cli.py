@@ -37,7 +37,7 @@ def test_init_creates_a_project_from_the_kit(tmp_path):
     assert (root / "data").is_dir()
     nbs = sorted(p.name for p in (root / "notebooks").iterdir())
     assert nbs == ["account_brief.py", "account_review.py", "adoption_retention.py",
-                   "churn_decomposition.py", "cohort_nps.py", "health_review.py"]
+                   "churn_decomposition.py", "cohort_nps.py", "health_review.py", "journey.py"]
     for name in nbs:  # the kit's notebooks, byte for byte
         assert filecmp.cmp(root / "notebooks" / name, ROOT / "notebooks" / name, shallow=False)
     assert filecmp.cmp(root / "params" / "monthly.yaml", ROOT / "params" / "monthly.yaml",

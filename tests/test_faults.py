@@ -176,7 +176,8 @@ timeout: 60
 
     # What is on disk is whole and agrees with the manifest and the overview.
     leftovers = [p.name for p in month_dir.rglob("*") if p.is_file()
-                 and p.suffix not in {".html", ".ipynb", ".json"} and p.name != ".lock"]
+                 and p.suffix not in {".html", ".ipynb", ".json"}
+                 and p.name not in {".lock", "digest.txt"}]
     assert not leftovers
     for rel in finished:
         text = (month_dir / rel).read_text(encoding="utf-8")

@@ -572,7 +572,7 @@ def test_preparing_one_segment_at_a_time_writes_the_whole_file_slices(
     assert done is not None and done["notes"] == []
     for segment, slug in slugs.items():
         mine, theirs = _slice_frames(tmp_path / "slices", slug), _slice_frames(reference, slug)
-        assert list(mine) == list(theirs) and len(mine) == 8
+        assert list(mine) == list(theirs) and len(mine) == 11  # the 8 tables and the 3 journey tables
         for name in theirs:
             pd.testing.assert_frame_equal(mine[name], theirs[name], check_exact=True)
         accounts = demo_tables["accounts"]

@@ -174,7 +174,7 @@ def test_read_notebook_reads_text_notebooks_as_jupytext_does():
     from cslib.params import read_notebook
 
     paths = sorted(Path("notebooks").glob("*.py"))
-    assert len(paths) == 5
+    assert len(paths) == 7
     for path in paths:
         nb, ref = read_notebook(path), jupytext.read(path)
         assert [(c.cell_type, c.source, c.metadata) for c in nb.cells] == [
@@ -227,7 +227,7 @@ def test_the_project_notebooks_are_text_and_render_from_text(tmp_path):
 
     found = _notebook_paths(Path("notebooks"), None)
     assert sorted(found) == ["account_brief", "account_review", "adoption_retention",
-                             "churn_decomposition", "cohort_nps", "health_review"]
+                             "churn_decomposition", "cohort_nps", "health_review", "journey"]
     assert {p.suffix for p in found.values()} == {".py"}
     # a plain module is not a notebook; a .py notebook wins over an .ipynb of the same name
     (tmp_path / "helpers.py").write_text("x = 1\n", encoding="utf-8")
