@@ -321,6 +321,7 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
     ``answers``, ``no_answers``, ``no_verbatims``, and the section
     headings ``h.revenue``, ``h.nps``, ``h.usage``, ``h.agenda`` (in ``locale``).
     """
+    from .i18n import reason_text
     from .periods import month_label
     from .report import _escape, fmt_money, fmt_nps, fmt_number
 
@@ -345,7 +346,7 @@ def brief_text(brief: AccountBrief, *, locale: str = "en") -> dict[str, str]:
                         csm=esc(a.get("csm")),
                         month=month_label(month, locale) if month is not None else na),
         "class": _text("brief.class", locale, cls=int(r["class"]), label=esc(r.get("label")),
-                       rule=esc(r.get("rule"))),
+                       rule=esc(reason_text(r.get("rule"), locale))),
         "evidence": _text(
             "brief.evidence", locale, mrr=fmt_money(r.get("mrr"), locale, 0),
             change=_fmt_pct(change, locale) if change == change else na,

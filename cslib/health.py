@@ -55,6 +55,7 @@ True
 from __future__ import annotations
 
 import datetime
+import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ import pandas as pd
 
 from ._stats import cluster_sandwich, z_value
 from .exceptions import ParamsError, SmallSampleWarning
+from .i18n import text as _i18n_text
 
 __all__ = [
     "COMPONENTS",
@@ -856,9 +858,8 @@ def tune_review(tables: Mapping[str, pd.DataFrame], *, train_months: int = 6,
 
     return {
         "thresholds": chosen,
-        "objective": (f"maximise recall of churn within {horizon} months among accounts "
-                      f"classed as churn risk, calling at most {max_share:.0%} of accounts; "
-                      "ties by precision"),
+        "objective": _i18n_text("health.tuned_objective", "en", horizon=horizon,
+                                share=f"{max_share:.0%}"),
         "train": {"start": str(train[0]), "end": str(train[-1]),
                   "labels_until": str(train[-1] + horizon), **metrics(best)},
         "test": {"start": str(test[0]), "end": str(test[-1]), **metrics(test_table.iloc[0])},
@@ -899,18 +900,39 @@ def read_thresholds(path) -> dict:
     return data
 
 
-def tuned_sentence(tuned: Mapping) -> str:
-    """When and how the thresholds were chosen, in one sentence."""
+def tuned_sentence(tuned: Mapping, *, locale: str = "en") -> str:
+    """When and how the thresholds were chosen, in one sentence (in ``locale``)."""
+    from .report import _month_words, fmt_date, fmt_pct
+
     tr, te = tuned["train"], tuned["test"]
 
     def pct(x):
-        return "n/a" if x is None else f"{100 * x:.0f}%"
+        return _i18n_text("n/a", locale) if x is None else fmt_pct(x, locale, digits=0)
 
-    th = ", ".join(f"{k} = {v:g}" for k, v in tuned["thresholds"].items())
-    return (f"Thresholds ({th}) chosen on {tuned['chosen_on']} on the review months "
-            f"{tr['start']} to {tr['end']} to {tuned['objective']}: recall {pct(tr['recall'])} "
-            f"calling {pct(tr['share_called'])} there; on the later months {te['start']} to "
-            f"{te['end']}, recall {pct(te['recall'])} calling {pct(te['share_called'])}.")
+    objective = str(tuned["objective"])
+    known = re.fullmatch(r"maximise recall of churn within (\d+) months among accounts "
+                         r"classed as churn risk, calling at most (\d+%) of accounts; "
+                         r"ties by precision", objective)
+    if known:  # the sentence tune_review writes: said again in the locale
+        objective = _i18n_text("health.tuned_objective", locale, horizon=known.group(1),
+                               share=known.group(2))
+    th = ", ".join(f"{k} = " + (f"{v:g}" if locale == "en" else f"{v:g}".replace(".", ","))
+                   for k, v in tuned["thresholds"].items())
+    try:
+        chosen_on = fmt_date(tuned["chosen_on"], locale) if locale != "en" else \
+            str(tuned["chosen_on"])
+    except (ValueError, TypeError):
+        chosen_on = str(tuned["chosen_on"])
+
+    def month(x):
+        return str(x) if locale == "en" else _month_words(str(x), locale)
+
+    return _i18n_text(
+        "health.tuned", locale, thresholds=th, chosen_on=chosen_on, objective=objective,
+        train_start=month(tr["start"]), train_end=month(tr["end"]),
+        train_recall=pct(tr["recall"]), train_called=pct(tr["share_called"]),
+        test_start=month(te["start"]), test_end=month(te["end"]),
+        test_recall=pct(te["recall"]), test_called=pct(te["share_called"]))
 
 
 def fcr_driver(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], *,

@@ -447,6 +447,93 @@ TEXT: dict[str, tuple[str, str]] = {
         "vezes a taxa mensal das demais (intervalo de 95% de {low} a {high})."),
     "journey.term.slow": ("accounts without value by day 90", "as contas sem valor até o dia 90"),
     "journey.term.hurried": ("accounts sold in under 30 days", "as contas vendidas em menos de 30 dias"),
+    # health_review (report.health_summary, health_headlines, backtest_sentence and
+    # health.tuned_sentence)
+    "health.backtest": (
+        "Of the accounts classed as {label} in {month}, {rate} {verb} by {until}, against "
+        "{others} of the others: {ratio} times the rate.",
+        "Das contas classificadas como {label} em {month}, {rate} {verb} até {until}, "
+        "contra {others} das demais: {ratio} vezes a taxa."),
+    "health.backtest_empty": ("No account was classed as {label} in {month}.",
+                              "Nenhuma conta foi classificada como {label} em {month}."),
+    "health.verb.churned": ("churned", "cancelaram"),
+    "health.verb.contracted": ("contracted", "reduziram"),
+    "health.verb.expanded": ("expanded", "expandiram"),
+    "health.verb.stayed": ("stayed flat", "ficaram estáveis"),
+    "health.score": (
+        "The health score, fitted on {train} and tested on {test} only, ranks accounts with "
+        "an AUC of {auc} ({ci}, resampled by account); calibration slope {slope} (1 is "
+        "ideal), intercept {intercept}, Brier score {brier}; its top decile churns {lift} "
+        "times the base rate of {base}.",
+        "O score de saúde, ajustado em {train} e testado apenas em {test}, ordena as contas "
+        "com AUC de {auc} ({ci}, reamostrado por conta); inclinação de calibração {slope} (o "
+        "ideal é 1), intercepto {intercept}, Brier score {brier}; seu decil superior cancela "
+        "{lift} vezes a taxa base de {base}."),
+    "health.missing": ("Not enough history for the {name}: {why}",
+                       "Histórico insuficiente para {name}: {why}"),
+    "health.part.backtest": ("backtest", "o backtest"),
+    "health.part.score validation": ("score validation", "a validação do score"),
+    "health.part.loop effect": ("loop effect", "o efeito do loop"),
+    "health.part.loop effect on passives": ("loop effect on passives",
+                                            "o efeito do loop nos neutros"),
+    "health.part.FCR driver": ("FCR driver", "o FCR como fator"),
+    "health.loop": (
+        "A call within the SLA {word} a change of {points} points ({ci}) in the chance that "
+        "a detractor's next answer is a detractor again{how}",
+        "Uma ligação dentro do SLA {word} uma variação de {points} pontos ({ci}) na chance "
+        "de a próxima resposta de um detrator voltar a ser de detrator{how}"),
+    "health.loop.association": ("is associated with", "está associada a"),
+    "health.loop.causes": ("causes", "causa"),
+    "health.loop.how_association": (
+        " (an association: the calls were not assigned at random).",
+        " (uma associação: as ligações não foram atribuídas ao acaso)."),
+    "health.loop.how_holdout": (" (measured against a random holdout).",
+                                " (medida contra um grupo de controle aleatório)."),
+    "health.headline.auc": ("Health score AUC, out of time ({test})",
+                            "AUC do score de saúde, fora do tempo ({test})"),
+    "health.headline.lift": ("Churn-risk lift, {horizon} months ({months})",
+                             "Lift do risco de churn, {horizon} meses ({months})"),
+    "health.tuned": (
+        "Thresholds ({thresholds}) chosen on {chosen_on} on the review months {train_start} "
+        "to {train_end} to {objective}: recall {train_recall} calling {train_called} there; "
+        "on the later months {test_start} to {test_end}, recall {test_recall} calling "
+        "{test_called}.",
+        "Limiares ({thresholds}) escolhidos em {chosen_on} nos meses de revisão de "
+        "{train_start} a {train_end} para {objective}: recall de {train_recall} contatando "
+        "{train_called} ali; nos meses seguintes, de {test_start} a {test_end}, recall de "
+        "{test_recall} contatando {test_called}."),
+    "health.tuned_objective": (
+        "maximise recall of churn within {horizon} months among accounts classed as churn "
+        "risk, calling at most {share} of accounts; ties by precision",
+        "maximizar o recall do churn em até {horizon} meses entre as contas classificadas "
+        "como risco de churn, contatando no máximo {share} das contas; empates pela "
+        "precisão"),
+    # the health score's components (health.COMPONENTS, the weights table's descriptions)
+    "value.description.account NPS over the quarter's answers, -1..1 (0 without answers)": (
+        "account NPS over the quarter's answers, -1..1 (0 without answers)",
+        "NPS da conta nas respostas do trimestre, -1..1 (0 sem respostas)"),
+    "value.description.no NPS answer in the quarter": (
+        "no NPS answer in the quarter", "nenhuma resposta de NPS no trimestre"),
+    "value.description.share of key features used in the month": (
+        "share of key features used in the month",
+        "parcela dos recursos-chave usados no mês"),
+    "value.description.share of users active on the most-used key feature": (
+        "share of users active on the most-used key feature",
+        "parcela de usuários ativos no recurso-chave mais usado"),
+    "value.description.at least 2 key features used in the month": (
+        "at least 2 key features used in the month",
+        "pelo menos 2 recursos-chave usados no mês"),
+    "value.description.MRR change over 3 months, -1..1": (
+        "MRR change over 3 months, -1..1", "variação do MRR em 3 meses, -1..1"),
+    "value.description.FCR over the quarter's tickets, minus 0.70 (0 without tickets)": (
+        "FCR over the quarter's tickets, minus 0.70 (0 without tickets)",
+        "FCR dos tickets do trimestre, menos 0,70 (0 sem tickets)"),
+    "value.description.log(1 + tickets opened in the quarter)": (
+        "log(1 + tickets opened in the quarter)",
+        "log(1 + tickets abertos no trimestre)"),
+    "value.description.a detractor or passive answer of the quarter not called within the SLA": (
+        "a detractor or passive answer of the quarter not called within the SLA",
+        "uma resposta de detrator ou neutro do trimestre sem ligação dentro do SLA"),
     # brief.py and the account_brief notebook
     "brief.title": ("Quarterly review brief: {name}", "Resumo da revisão trimestral: {name}"),
     "brief.header": ("{account_id} · segment {segment} · plan {plan} · CSM {csm} · {month}",
@@ -740,6 +827,137 @@ SECTIONS: dict[str, tuple[str, str]] = {
         "foram solucionados no primeiro contato, no total e por plano (qualquer que seja a "
         "data de abertura)."),
     "account_review.caveats": ("## Caveats", "## Ressalvas"),
+    # journey
+    "journey.title": (
+        "# Before and after the sale: the sales funnel and time to value\n\nHow "
+        "opportunities move through the sales stages, which are stalled, how long new "
+        "customers take to reach value (go-live), and whether customers sold in a hurry or "
+        "slow to value churn more. These are associations in observational data: they show "
+        "where to look, not what causes churn.",
+        "# Antes e depois da venda: o funil de vendas e o tempo até o valor\n\nComo as "
+        "oportunidades avançam pelas etapas de venda, quais estão paradas, quanto tempo os "
+        "novos clientes levam para chegar ao valor (go-live) e se os clientes vendidos às "
+        "pressas ou lentos para chegar ao valor cancelam mais. São associações em dados "
+        "observacionais: mostram onde olhar, não o que causa o churn."),
+    "journey.summary": ("## Summary", "## Resumo"),
+    "journey.funnel": (
+        "## The sales funnel\n\nThe whole company's funnel (an opportunity belongs to no "
+        "segment until it is won). Conversion from each stage to the next, among the "
+        "opportunities decided there; those still open in a stage are counted apart, not as "
+        "losses. Bars are 95% Wilson intervals.",
+        "## O funil de vendas\n\nO funil da empresa inteira (uma oportunidade não pertence a "
+        "nenhum segmento até ser ganha). A conversão de cada etapa para a seguinte, entre as "
+        "oportunidades decididas ali; as que seguem abertas em uma etapa são contadas à "
+        "parte, não como perdas. As barras são intervalos de Wilson de 95%."),
+    "journey.in_stage": (
+        "## Time in stage\n\nDays in each stage: median and 90th percentile, with "
+        "opportunities still in a stage counted as \"still there\" (Kaplan-Meier), not "
+        "dropped.",
+        "## Tempo na etapa\n\nDias em cada etapa: mediana e percentil 90, com as "
+        "oportunidades que ainda estão em uma etapa contadas como \"ainda lá\" "
+        "(Kaplan-Meier), não descartadas."),
+    "journey.stalled": (
+        "## Stalled opportunities\n\nOpen opportunities in their stage longer than that "
+        "stage's 90th percentile (or `stall_days`), longest first, and the load of open "
+        "opportunities per seller.",
+        "## Oportunidades paradas\n\nOportunidades abertas há mais tempo em sua etapa do que "
+        "o percentil 90 daquela etapa (ou `stall_days`), as mais longas primeiro, e a carga "
+        "de oportunidades abertas por vendedor."),
+    "journey.ttv": (
+        "## Time to value\n\nThe share of accounts that reached value after each day since "
+        "sign-up (Kaplan-Meier: accounts not there yet count as on their way), and the share "
+        "within 30, 60 and 90 days by plan and channel.",
+        "## Tempo até o valor\n\nA parcela de contas que chegou ao valor após cada dia desde "
+        "a entrada (Kaplan-Meier: contas que ainda não chegaram contam como a caminho), e a "
+        "parcela em 30, 60 e 90 dias por plano e canal."),
+    "journey.ttv_churn": (
+        "## Time to value against churn\n\nFrom a landmark: accounts still paying at "
+        "`landmark_months` months, banded by whether they had reached value by then, "
+        "followed from there. Starting the clock at the landmark keeps accounts that churned "
+        "before they could reach value out of the \"slow\" band (immortal-time bias).",
+        "## Tempo até o valor contra churn\n\nA partir de um marco: as contas que ainda "
+        "pagavam aos `landmark_months` meses, divididas em faixas conforme já tivessem ou não "
+        "chegado ao valor, acompanhadas dali em diante. Começar a contagem no marco mantém "
+        "fora da faixa \"lenta\" as contas que cancelaram antes de poder chegar ao valor "
+        "(viés de tempo imortal)."),
+    "journey.hurried": (
+        "## Sold in a hurry against churn\n\nAccounts whose won opportunity closed in under "
+        "30 days, against the others (from sign-up: the sales cycle is known then).",
+        "## Vendas às pressas contra churn\n\nContas cuja oportunidade ganha fechou em menos "
+        "de 30 dias, contra as demais (a partir da entrada: o ciclo de vendas já é conhecido "
+        "nesse momento)."),
+    "journey.honesty": (
+        "## Reading this honestly\n\nSales cycle, time to value and churn all differ by "
+        "segment; the Cox model holds the channel fixed but not everything else. A band with "
+        "few accounts gives a wide interval: read the intervals, not only the point "
+        "estimates.",
+        "## Lendo com honestidade\n\nCiclo de vendas, tempo até o valor e churn variam todos "
+        "por segmento; o modelo de Cox mantém o canal fixo, mas não todo o resto. Uma faixa "
+        "com poucas contas dá um intervalo largo: leia os intervalos, não só as estimativas "
+        "pontuais."),
+    # health_review
+    "health_review.title": (
+        "# Health review\n\nDoes the success review work? Each past month's review classes "
+        "against what happened next (churn, contraction, expansion); a health score from 0 "
+        "to 100 validated out of time; the close-the-loop effect; FCR as a driver of NPS and "
+        "churn. Every month is read with what was known at its end.",
+        "# Revisão de saúde\n\nA revisão de sucesso funciona? As classes da revisão de cada "
+        "mês passado contra o que aconteceu depois (churn, contração, expansão); um score de "
+        "saúde de 0 a 100 validado fora do tempo; o efeito de fechar o loop; o FCR como "
+        "fator do NPS e do churn. Cada mês é lido com o que se sabia no fim dele."),
+    "health_review.summary": ("## Summary", "## Resumo"),
+    "health_review.classes": (
+        "## The review's classes against what happened\n\nPooled over the review months: of "
+        "the accounts in each class, the share that churned within the horizon (Wilson 95% "
+        "interval), the lift over the base rate and the ratio to the other classes. "
+        "Account-months are pooled, so an account counts once per month.",
+        "## As classes da revisão contra o que aconteceu\n\nSomando os meses de revisão: das "
+        "contas em cada classe, a parcela que cancelou dentro do horizonte (intervalo de "
+        "Wilson de 95%), o lift sobre a taxa base e a razão em relação às outras classes. Os "
+        "meses-conta são somados, então uma conta conta uma vez por mês."),
+    "health_review.churn_risk": (
+        "### The churn-risk class as a prediction\n\nPrecision (churned among those flagged) "
+        "and recall (flagged among those who churned), per horizon and segment.",
+        "### A classe de risco de churn como previsão\n\nPrecisão (cancelaram entre as "
+        "sinalizadas) e recall (sinalizadas entre as que cancelaram), por horizonte e "
+        "segmento."),
+    "health_review.score": (
+        "## The health score, validated out of time\n\nFitted on older months only, "
+        "evaluated on later months: discrimination (AUC, interval resampled by account), "
+        "calibration (slope and intercept), Brier score and top-decile lift.",
+        "## O score de saúde, validado fora do tempo\n\nAjustado só nos meses mais antigos e "
+        "avaliado nos meses seguintes: discriminação (AUC, intervalo reamostrado por conta), "
+        "calibração (inclinação e intercepto), Brier score e lift do decil superior."),
+    "health_review.weights": (
+        "### Components and weights\n\nLog-odds of churn per unit of each component "
+        "(negative: healthier).",
+        "### Componentes e pesos\n\nLog-odds de churn por unidade de cada componente "
+        "(negativo: mais saudável)."),
+    "health_review.loops": (
+        "## Closing the loop\n\nDetractors (then passives) called within the SLA against "
+        "late or never: the change in the chance that their next answer is a detractor "
+        "(probability), and in churn over the horizon (log-odds), adjusted for the first "
+        "score, segment and size. An association unless `loop_actions` has a holdout.",
+        "## Fechamento do loop\n\nDetratores (e depois neutros) contatados dentro do SLA "
+        "contra tarde ou nunca: a variação na chance de que a próxima resposta seja de "
+        "detrator (probabilidade) e no churn dentro do horizonte (log-odds), ajustada pela "
+        "primeira nota, pelo segmento e pelo porte. Uma associação, a menos que "
+        "`loop_actions` tenha um grupo de controle."),
+    "health_review.fcr": (
+        "## FCR as a driver\n\nAccounts' first-contact resolution over the quarter against "
+        "their next quarter's NPS answers (NPS points per unit of FCR) and their churn "
+        "(log-odds), controlling for segment and size.",
+        "## O FCR como fator\n\nA resolução no primeiro contato das contas no trimestre "
+        "contra as respostas de NPS do trimestre seguinte (pontos de NPS por unidade de FCR) "
+        "e o churn (log-odds), controlando por segmento e porte."),
+    "health_review.caveats": ("## Caveats", "## Ressalvas"),
+    # account_brief
+    "account_brief.title": (
+        "# Account brief\n\nThe account's page for its quarterly success review (RTS), on "
+        "one printed page.",
+        "# Resumo da conta\n\nA página da conta para a revisão trimestral de sucesso (RTS), "
+        "em uma única página impressa."),
+    "account_brief.summary": ("## Summary", "## Resumo"),
 }
 TEXT.update(SECTIONS)
 
@@ -848,6 +1066,7 @@ TEXT.update(WARNINGS)
 #: order; :func:`reason_text` also swaps the decimal point).
 REASON_PHRASES: dict[str, str] = {
     "NPS not used for risk": "NPS não usado para risco",
+    "no risk or attention signal": "nenhum sinal de risco ou de atenção",
     "room to expand": "espaço para expandir",
     "no room": "sem espaço",
     "products not held": "produtos não contratados",

@@ -1875,20 +1875,6 @@ def journey_hazard_sentence(cox, term: str, *, landmark: int = 3,
 
 # --- the review's backtest in a sentence (issue 16) ---------------------------------------
 
-_BACKTEST_TEXT = {
-    "en": ("Of the accounts classed as {label} in {month}, {rate} {verb} by {until}, against "
-           "{others} of the others: {ratio} times the rate.",
-           "No account was classed as {label} in {month}.",
-           {"churned": "churned", "contracted": "contracted", "expanded": "expanded",
-            "stayed": "stayed flat"}),
-    "pt-BR": ("Das contas classificadas como {label} em {month}, {rate} {verb} até {until}, "
-              "contra {others} das demais: {ratio} vezes a taxa.",
-              "Nenhuma conta foi classificada como {label} em {month}.",
-              {"churned": "cancelaram", "contracted": "reduziram", "expanded": "expandiram",
-               "stayed": "ficaram estáveis"}),
-}
-
-
 def backtest_sentence(monthly: pd.DataFrame, month, *, horizon: int = 3, segment: str = "all",
                       class_: int = 4, outcome: str = "churned",
                       locale: str | None = None) -> str:
@@ -1926,20 +1912,20 @@ def backtest_sentence(monthly: pd.DataFrame, month, *, horizon: int = 3, segment
                           f"{horizon}, segment {segment!r}; pass a month and horizon of "
                           "Backtest.monthly.")
     row = rows.iloc[0]
-    full, empty, verbs = _BACKTEST_TEXT.get(locale, _BACKTEST_TEXT["en"])
     label = (LABELS_PT if locale == "pt-BR" else LABELS)[class_]
     label = label[0].lower() + label[1:]
     words = {"month": _month_words(str(period), locale), "label": label}
     if not row["accounts"]:
-        return empty.format(**words)
+        return t("health.backtest_empty", locale, **words)
 
     def pct(x):
         whole = abs(100 * x - round(100 * x)) < 1e-9
         return fmt_pct(x, locale, digits=0 if whole or x >= 0.095 else 1)
 
     ratio = row["ratio"]
-    return full.format(
-        **words, rate=pct(row["rate"]), verb=verbs[outcome],
+    return t(
+        "health.backtest", locale, **words, rate=pct(row["rate"]),
+        verb=t(f"health.verb.{outcome}", locale),
         until=_month_words(str(period + horizon), locale), others=pct(row["others_rate"]),
         ratio=fmt_number(ratio, locale, digits=1) if np.isfinite(ratio) else "∞")
 
@@ -1961,7 +1947,7 @@ def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> 
     if review.out_of_time is not None:
         m = review.out_of_time.metrics.iloc[0]
         test = _months_words(review.out_of_time.test_months, locale)
-        out.append({"name": f"Health score AUC, out of time ({test})", "value": float(m["auc"]),
+        out.append({"name": t("health.headline.auc", locale, test=test), "value": float(m["auc"]),
                     "text": f"{fmt_number(m['auc'], locale, digits=2)} "
                             f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)})"})
     if review.backtest is not None:
@@ -1969,8 +1955,10 @@ def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> 
         risk = rows[rows["class"] == 4]
         lift = float(risk["lift"].iloc[0]) if len(risk) else float("nan")
         months = _months_words(review.backtest.months, locale)
-        out.append({"name": f"Churn-risk lift, {horizon} months ({months})", "value": lift,
-                    "text": fmt_number(lift, locale, digits=1) if np.isfinite(lift) else "n/a"})
+        out.append({"name": t("health.headline.lift", locale, horizon=horizon, months=months),
+                    "value": lift,
+                    "text": (fmt_number(lift, locale, digits=1) if np.isfinite(lift)
+                             else t("n/a", locale))})
     return out
 
 
@@ -1989,31 +1977,33 @@ def health_summary(review, *, locale: str | None = None, horizon: int = 3) -> st
     oot = review.out_of_time
     m = oot.metrics.iloc[0] if oot is not None else None
     if m is not None:
-        parts.append(
-            f"The health score, fitted on {_months_words(oot.train_months, locale)} and tested "
-            f"on {_months_words(oot.test_months, locale)} only, ranks accounts with an AUC of "
-            f"{fmt_number(m['auc'], locale, digits=2)} "
-            f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)}, resampled by account); "
-            f"calibration slope {fmt_number(m['calibration_slope'], locale, digits=2)} "
-            f"(1 is ideal), intercept {fmt_number(m['calibration_intercept'], locale, digits=2)}, "
-            f"Brier score {fmt_number(m['brier'], locale, digits=3)}; its top decile churns "
-            f"{fmt_number(m['top_decile_lift'], locale, digits=1)} times the base rate of "
-            f"{fmt_pct(m['base_rate'], locale)}.")
+        parts.append(t(
+            "health.score", locale, train=_months_words(oot.train_months, locale),
+            test=_months_words(oot.test_months, locale),
+            auc=fmt_number(m["auc"], locale, digits=2),
+            ci=fmt_ci(m["auc_low"], m["auc_high"], locale, digits=2),
+            slope=fmt_number(m["calibration_slope"], locale, digits=2),
+            intercept=fmt_number(m["calibration_intercept"], locale, digits=2),
+            brier=fmt_number(m["brier"], locale, digits=3),
+            lift=fmt_number(m["top_decile_lift"], locale, digits=1),
+            base=fmt_pct(m["base_rate"], locale)))
     for name, why in review.missing.items():
-        parts.append(f"Not enough history for the {name}: {why}")
+        key = f"health.part.{name}"
+        parts.append(t("health.missing", locale, why=why,
+                       name=t(key, locale) if key in _TEXT else name))
     loop = review.loop.set_index("outcome") if len(review.loop) else None
     if loop is not None and "next_detractor" in loop.index:
         row = loop.loc["next_detractor"]
-        word = "is associated with" if row["wording"] == "association" else "causes"
-        parts.append(
-            f"A call within the SLA {word} a change of "
-            f"{fmt_number(100 * row['estimate'], locale, digits=0)} points "
-            f"({fmt_ci(100 * row['low'], 100 * row['high'], locale, digits=0)}) in the chance "
-            "that a detractor's next answer is a detractor again"
-            + (" (an association: the calls were not assigned at random)."
-               if row["wording"] == "association" else " (measured against a random holdout)."))
+        association = row["wording"] == "association"
+        parts.append(t(
+            "health.loop", locale,
+            word=t("health.loop.association" if association else "health.loop.causes", locale),
+            points=fmt_number(100 * row["estimate"], locale, digits=0),
+            ci=fmt_ci(100 * row["low"], 100 * row["high"], locale, digits=0),
+            how=t("health.loop.how_association" if association else "health.loop.how_holdout",
+                  locale)))
     if review.tuned:
         from .health import tuned_sentence
 
-        parts.append(tuned_sentence(review.tuned))
+        parts.append(tuned_sentence(review.tuned, locale=locale))
     return " ".join(parts)

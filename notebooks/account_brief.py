@@ -6,11 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Account brief
-#
-# The account's page for its quarterly success review (RTS), on one printed page.
-
 # %% tags=["parameters"]
 account_id: str = "A000001"  # the account to brief (accounts.account_id)
 segment: str = "all"  # the account's segment (the batch sets it; "all" reads every account)
@@ -29,6 +24,14 @@ b = brief.open_account(account_id=account_id, segment=segment, month=month, sour
                        csv=csv, locale=locale, mask=mask_pii, thresholds=thresholds)
 words = brief.brief_text(b, locale=locale)
 brief.show_print_style()
+
+# %%
+report.section("account_brief.title", locale)
+
+# %%
+report.section("account_brief.summary", locale)
+
+# %%
 report.show_markdown(words["header"])
 report.show_markdown(words["class"])
 report.show_markdown(words["evidence"])

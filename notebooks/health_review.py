@@ -6,14 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Health review
-#
-# Does the success review work? Each past month's review classes against what
-# happened next (churn, contraction, expansion); a health score from 0 to 100
-# validated out of time; the close-the-loop effect; FCR as a driver of NPS and
-# churn. Every month is read with what was known at its end.
-
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
 month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
@@ -39,38 +31,29 @@ with notes:
                               thresholds_file=thresholds_file, horizon=horizon, n_boot=n_boot)
 record_headlines(report.health_headlines(hr, locale=locale, horizon=horizon))
 
-# %% [markdown]
-# ## Summary
+# %%
+report.section("health_review.title", locale)
+
+# %%
+report.section("health_review.summary", locale)
 
 # %%
 report.show_markdown(report.health_summary(hr, locale=locale, horizon=horizon))
 
-# %% [markdown]
-# ## The review's classes against what happened
-#
-# Pooled over the review months: of the accounts in each class, the share that
-# churned within the horizon (Wilson 95% interval), the lift over the base rate
-# and the ratio to the other classes. Account-months are pooled, so an account
-# counts once per month.
+# %%
+report.section("health_review.classes", locale)
 
 # %%
 report.show_table(hr.backtest_table(horizon=horizon), locale=locale)
 
-# %% [markdown]
-# ### The churn-risk class as a prediction
-#
-# Precision (churned among those flagged) and recall (flagged among those who
-# churned), per horizon and segment.
+# %%
+report.section("health_review.churn_risk", locale)
 
 # %%
 report.show_table(hr.churn_risk, locale=locale)
 
-# %% [markdown]
-# ## The health score, validated out of time
-#
-# Fitted on older months only, evaluated on later months: discrimination (AUC,
-# interval resampled by account), calibration (slope and intercept), Brier score
-# and top-decile lift.
+# %%
+report.section("health_review.score", locale)
 
 # %%
 report.show_table(hr.metrics, locale=locale)
@@ -78,21 +61,14 @@ report.show_table(hr.metrics, locale=locale)
 # %%
 plots.reliability_plot(hr.deciles, locale=locale);
 
-# %% [markdown]
-# ### Components and weights
-#
-# Log-odds of churn per unit of each component (negative: healthier).
+# %%
+report.section("health_review.weights", locale)
 
 # %%
 report.show_table(hr.weights, locale=locale)
 
-# %% [markdown]
-# ## Closing the loop
-#
-# Detractors (then passives) called within the SLA against late or never: the
-# change in the chance that their next answer is a detractor (probability),
-# and in churn over the horizon (log-odds), adjusted for the first score,
-# segment and size. An association unless `loop_actions` has a holdout.
+# %%
+report.section("health_review.loops", locale)
 
 # %%
 report.show_table(hr.loop, locale=locale)
@@ -100,18 +76,14 @@ report.show_table(hr.loop, locale=locale)
 # %%
 report.show_table(hr.loop_passives, locale=locale)
 
-# %% [markdown]
-# ## FCR as a driver
-#
-# Accounts' first-contact resolution over the quarter against their next
-# quarter's NPS answers (NPS points per unit of FCR) and their churn (log-odds),
-# controlling for segment and size.
+# %%
+report.section("health_review.fcr", locale)
 
 # %%
 report.show_table(hr.fcr, locale=locale)
 
-# %% [markdown]
-# ## Caveats
+# %%
+report.section("health_review.caveats", locale)
 
 # %%
 notes.show()

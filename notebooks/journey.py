@@ -6,14 +6,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# # Before and after the sale: the sales funnel and time to value
-#
-# How opportunities move through the sales stages, which are stalled, how
-# long new customers take to reach value (go-live), and whether customers
-# sold in a hurry or slow to value churn more. These are associations in
-# observational data: they show where to look, not what causes churn.
-
 # %% tags=["parameters"]
 segment: str = "all"  # segment to report on ("all": every account)
 month: str = "2026-10"  # report month, YYYY-MM (a params file may say "latest")
@@ -39,8 +31,11 @@ sales = open_report(segment="all", month=month, source=source, csv=csv, locale=l
                     tables=["accounts", "mrr", "opportunities", "opportunity_stages"])
 notes = report.capture_warnings()
 
-# %% [markdown]
-# ## Summary
+# %%
+report.section("journey.title", locale)
+
+# %%
+report.section("journey.summary", locale)
 
 # %%
 with notes:
@@ -52,13 +47,8 @@ with notes:
 record_headlines(report.journey_headlines(median, shares, locale=locale, month=month))
 report.show_markdown(report.time_to_value_sentence(median, shares, locale=locale))
 
-# %% [markdown]
-# ## The sales funnel
-#
-# The whole company's funnel (an opportunity belongs to no segment until it is
-# won). Conversion from each stage to the next, among the opportunities
-# decided there; those still open in a stage are counted apart, not as
-# losses. Bars are 95% Wilson intervals.
+# %%
+report.section("journey.funnel", locale)
 
 # %%
 with notes:
@@ -66,11 +56,8 @@ with notes:
                                          order=stages, month=month)
 report.show_table(conversion, locale=locale)
 
-# %% [markdown]
-# ## Time in stage
-#
-# Days in each stage: median and 90th percentile, with opportunities still in
-# a stage counted as "still there" (Kaplan-Meier), not dropped.
+# %%
+report.section("journey.in_stage", locale)
 
 # %%
 with notes:
@@ -78,12 +65,8 @@ with notes:
                                     order=stages, month=month)
 report.show_table(in_stage, locale=locale)
 
-# %% [markdown]
-# ## Stalled opportunities
-#
-# Open opportunities in their stage longer than that stage's 90th percentile
-# (or `stall_days`), longest first, and the load of open opportunities per
-# seller.
+# %%
+report.section("journey.stalled", locale)
 
 # %%
 with notes:
@@ -99,12 +82,8 @@ report.show_table(funnel.owner_load(sales["opportunities"], month=month), locale
 report.show_table(funnel.sales_cycle(sales["opportunities"], month=month, by="channel"),
                   locale=locale)
 
-# %% [markdown]
-# ## Time to value
-#
-# The share of accounts that reached value after each day since sign-up
-# (Kaplan-Meier: accounts not there yet count as on their way), and the share
-# within 30, 60 and 90 days by plan and channel.
+# %%
+report.section("journey.ttv", locale)
 
 # %%
 with notes:
@@ -117,13 +96,8 @@ report.show_table(onboarding.share_reaching_value(ttv, by="plan"), locale=locale
 # %%
 report.show_table(onboarding.share_reaching_value(ttv, by="channel"), locale=locale)
 
-# %% [markdown]
-# ## Time to value against churn
-#
-# From a landmark: accounts still paying at `landmark_months` months, banded
-# by whether they had reached value by then, followed from there. Starting
-# the clock at the landmark keeps accounts that churned before they could
-# reach value out of the "slow" band (immortal-time bias).
+# %%
+report.section("journey.ttv_churn", locale)
 
 # %%
 with notes:
@@ -139,11 +113,8 @@ report.show_markdown(report.logrank_sentence(by_value.logrank, locale=locale))
 report.show_markdown(report.journey_hazard_sentence(cox, "slow", landmark=landmark_months,
                                                     locale=locale) or "")
 
-# %% [markdown]
-# ## Sold in a hurry against churn
-#
-# Accounts whose won opportunity closed in under 30 days, against the others
-# (from sign-up: the sales cycle is known then).
+# %%
+report.section("journey.hurried", locale)
 
 # %%
 with notes:
@@ -159,12 +130,8 @@ report.show_markdown(report.journey_hazard_sentence(cox, "hurried", landmark=lan
 if cox is not None:
     report.show_table(cox.summary.reset_index(), locale=locale)
 
-# %% [markdown]
-# ## Reading this honestly
-#
-# Sales cycle, time to value and churn all differ by segment; the Cox model
-# holds the channel fixed but not everything else. A band with few accounts
-# gives a wide interval: read the intervals, not only the point estimates.
+# %%
+report.section("journey.honesty", locale)
 
 # %%
 notes.show()

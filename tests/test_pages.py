@@ -16,9 +16,14 @@ import pytest
 from cli_run import run_cli
 
 from cslib.i18n import TEXT
+from cslib.params import notebook_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("*.py"))
+ALL_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
+#: per-account notebooks (an ``account_id`` parameter) are rendered apart, ``--per account``
+PER_ACCOUNT = sorted(p.stem for p in ALL_NOTEBOOKS if "account_id" in notebook_parameters(p))
+NOTEBOOKS = sorted(p.stem for p in ALL_NOTEBOOKS if p.stem not in PER_ACCOUNT)
+BRIEFS_CHECKED = 3  # briefs of each per-account notebook read (every SMB account is rendered)
 SEGMENT, SLUG = "SMB", "smb"
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 ISO_MONTH = re.compile(r"\b\d{4}-(0[1-9]|1[0-2])\b")
@@ -66,13 +71,14 @@ def visible(page: str) -> tuple[str, list[tuple[str, str]]]:
     return " ".join(" ".join(parser.parts).split()), parser.blocks
 
 
-def _project(root: Path, db: Path, locale: str, notebooks=NOTEBOOKS) -> Path:
+def _project(root: Path, db: Path, locale: str, notebooks=NOTEBOOKS, per=None) -> Path:
     proj = root
     shutil.copytree(ROOT / "notebooks", proj / "notebooks")
     shutil.copy(db, proj / "wh.duckdb")
     (proj / "p.yaml").write_text(
         f'month: "2026-10"\nsource: wh.duckdb\nsegments: [{SEGMENT}]\nlocale: {locale}\n'
-        f"notebooks: [{', '.join(notebooks)}]\njobs: 2\ntimeout: 300\n", encoding="utf-8")
+        f"notebooks: [{', '.join(notebooks)}]\njobs: 2\ntimeout: 300\n"
+        + (f"per: {per}\n" if per else ""), encoding="utf-8")
     return proj
 
 
@@ -96,6 +102,26 @@ def rendered(demo_db, tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def briefs(demo_db, tmp_path_factory):
+    """The per-account notebooks for SMB (``per: account``), in English and in pt-BR: the
+    first few accounts' pages, by notebook and account page name."""
+    out = {}
+    if not PER_ACCOUNT:
+        return out
+    for locale, spelling in (("en", "en"), ("pt-BR", "pt_BR")):
+        proj = _project(tmp_path_factory.mktemp(f"briefs-{locale}"), demo_db, spelling,
+                        notebooks=PER_ACCOUNT, per="account")
+        month_dir = _render(proj)
+        for nb in PER_ACCOUNT:
+            pages = sorted((month_dir / nb / SLUG).glob("*.html"))[:BRIEFS_CHECKED]
+            assert pages, f"{nb}: no page rendered per account"
+            for page in pages:
+                out.setdefault(locale, {})[f"{nb}/{page.stem}"] = page.read_text(
+                    encoding="utf-8")
+    return out
+
+
 def _english_phrases() -> list[str]:
     """The English catalogue's phrases: each entry cut at its fields and Markdown, the
     pieces of 3 words or more whose Portuguese text differs."""
@@ -112,11 +138,23 @@ def _english_phrases() -> list[str]:
 
 @pytest.mark.parametrize("name", [*NOTEBOOKS, "index"])
 def test_pt_br_pages_say_nothing_in_english(rendered, name):
-    pt_text, _ = visible(rendered["pt-BR"][name])
-    assert '<html lang="pt-BR">' in rendered["pt-BR"][name]
+    _check_pt_br_page(rendered["pt-BR"][name], rendered["en"][name], name)
+
+
+@pytest.mark.parametrize("notebook", PER_ACCOUNT)
+def test_pt_br_per_account_pages_say_nothing_in_english(briefs, notebook):
+    names = sorted(k for k in briefs["pt-BR"] if k.startswith(f"{notebook}/"))
+    assert len(names) == BRIEFS_CHECKED, names
+    for name in names:
+        _check_pt_br_page(briefs["pt-BR"][name], briefs["en"][name], name)
+
+
+def _check_pt_br_page(pt_page: str, en_page: str, name: str) -> None:
+    pt_text, _ = visible(pt_page)
+    assert '<html lang="pt-BR">' in pt_page
     found = [p for p in _english_phrases() if p in pt_text]
     assert not found, f"{name}: English catalogue text on the pt-BR page: {found[:10]}"
-    _, en_blocks = visible(rendered["en"][name])
+    _, en_blocks = visible(en_page)
     same = [text for tag, text in en_blocks
             if len(text.split()) >= 3 and not re.fullmatch(r"[\d\W]+", text) and text in pt_text]
     assert not same, f"{name}: headings/paragraphs of the English page in pt-BR: {same[:5]}"
