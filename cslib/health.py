@@ -493,6 +493,8 @@ def _auc_by_account(y, p, accounts, *, n_boot: int, seed: int, confidence: float
         values.append(auc(y[idx], p[idx]))
     values = np.asarray(values)
     values = values[np.isfinite(values)]
+    if len(values) == 0:  # no resample had both outcomes: no interval to give
+        return float("nan"), float("nan")
     a = (1 - confidence) / 2
     return float(np.quantile(values, a)), float(np.quantile(values, 1 - a))
 

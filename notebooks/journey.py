@@ -87,8 +87,10 @@ report.section("journey.ttv", locale)
 
 # %%
 with notes:
-    curves = retention.survival_curves(ttv, duration="days", event="reached", by="plan")
-plots.survival_plot(curves.table);
+    curves = report.attempt(retention.survival_curves, ttv, duration="days",
+                            event="reached", by="plan", locale=locale)
+if curves is not None:
+    plots.survival_plot(curves.table);
 
 # %%
 report.show_table(onboarding.share_reaching_value(ttv, by="plan"), locale=locale)
@@ -101,15 +103,16 @@ report.section("journey.ttv_churn", locale)
 
 # %%
 with notes:
-    lifetimes = retention.account_lifetimes(ctx["mrr"], ctx["accounts"], end=month)
+    lifetimes = retention.account_lifetimes(ctx["mrr"], ctx["accounts"], month=month)
     landmark = onboarding.journey_lifetimes(lifetimes, ttv, landmark_months=landmark_months)
-    by_value = retention.survival_curves(landmark, duration="duration_months",
-                                         event="churned", by="value_band")
+    by_value = report.attempt(retention.survival_curves, landmark, locale=locale,
+                              duration="duration_months", event="churned", by="value_band")
     cox = report.attempt(retention.hazard_model, landmark, duration="duration_months",
                          event="churned", locale=locale,
                          covariates=["value_by_landmark", "hurried", "channel"])
-plots.survival_plot(by_value.table);
-report.show_markdown(report.logrank_sentence(by_value.logrank, locale=locale))
+if by_value is not None:
+    plots.survival_plot(by_value.table)
+    report.show_markdown(report.logrank_sentence(by_value.logrank, locale=locale))
 report.show_markdown(report.journey_hazard_sentence(cox, "slow", landmark=landmark_months,
                                                     locale=locale) or "")
 
@@ -119,10 +122,11 @@ report.section("journey.hurried", locale)
 # %%
 with notes:
     from_signup = onboarding.journey_lifetimes(lifetimes, ttv, landmark_months=0)
-    by_cycle = retention.survival_curves(from_signup, duration="duration_months",
-                                         event="churned", by="cycle_band")
-plots.survival_plot(by_cycle.table);
-report.show_markdown(report.logrank_sentence(by_cycle.logrank, locale=locale))
+    by_cycle = report.attempt(retention.survival_curves, from_signup, locale=locale,
+                              duration="duration_months", event="churned", by="cycle_band")
+if by_cycle is not None:
+    plots.survival_plot(by_cycle.table)
+    report.show_markdown(report.logrank_sentence(by_cycle.logrank, locale=locale))
 report.show_markdown(report.journey_hazard_sentence(cox, "hurried", landmark=landmark_months,
                                                     locale=locale) or "")
 
