@@ -1,6 +1,6 @@
 """Per-account briefs: the account_brief notebook, ``--per account`` and the executors.
 
-The slow tests share one small demo warehouse (60 accounts, seed 7; SMB's 22
+The slow tests share one small demo warehouse (60 accounts, seed 7; SMB's
 paying accounts in October 2026 are briefed) and one local-pool batch, which
 the dask runs (a ``LocalCluster`` of 2 worker processes started here) are
 compared against byte for byte.
@@ -160,7 +160,8 @@ def test_local_pool_renders_one_brief_per_paying_account_with_an_index_per_csm(p
     assert local.res.code == 0, local.res.out + local.res.err
     runs = local.manifest["runs"]
     assert sorted(r["account_id"] for r in runs) == sorted(project.smb["account_id"])
-    assert len(runs) == 22  # SMB's paying accounts in October, counted in the fixture
+    n = len(project.smb)  # SMB's paying accounts in October, counted in the fixture
+    assert n >= 15 and len(runs) == n
     assert {r["status"] for r in runs} == {"ok"}
     assert all(re.fullmatch(r"account_brief/smb/a\d{6}\.html", r["html"]) for r in runs)
     assert all(re.fullmatch(r"[\w.-]+:\d+", r["worker"]) for r in runs)
@@ -168,12 +169,12 @@ def test_local_pool_renders_one_brief_per_paying_account_with_an_index_per_csm(p
     want = project.smb["csm"].value_counts()
     got = dict(re.findall(r"<h2>(.*?) \((\d+)\)</h2>", index))
     assert {k: int(v) for k, v in got.items()} == want.to_dict()
-    # the month's overview links the briefs' index, not 22 rows
+    # the month's overview links the briefs' index, not one row per brief
     overview = (local.month_dir / "index.html").read_text(encoding="utf-8")
     assert 'href="account_brief/index.html"' in overview
-    assert "22 briefs, by CSM" in overview
+    assert f"{n} briefs, by CSM" in overview
     # resume: an unchanged re-run renders nothing
-    assert local.again.code == 0 and "unchanged, skipped 22" in local.again.out
+    assert local.again.code == 0 and f"unchanged, skipped {n}" in local.again.out
 
 
 @pytest.mark.slow
@@ -190,7 +191,7 @@ def test_a_failing_brief_fails_alone(project):
     assert res.code == 1, res.out + res.err
     runs = json.loads((project.proj / "boom" / MONTH / "manifest.json").read_text())["runs"]
     assert [r["account_id"] for r in runs if r["status"] != "ok"] == [victim]
-    assert sum(r["status"] == "ok" for r in runs) == 21
+    assert sum(r["status"] == "ok" for r in runs) == len(project.smb) - 1
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +219,7 @@ def test_dask_local_cluster_gives_the_local_pools_pages_byte_for_byte(project, l
     assert res.exit_code == 0
     month_dir = project.proj / "dask" / MONTH
     pages = _pages(month_dir)
-    assert len(pages) == 23  # 22 briefs and the index by CSM
+    assert len(pages) == len(project.smb) + 1  # the briefs and the index by CSM
     assert pages == local.pages
     workers = {r["worker"] for r in json.loads((month_dir / "manifest.json").read_text())["runs"]}
     assert workers == set(cluster.scheduler_info()["workers"])  # both workers took batches
@@ -249,7 +250,7 @@ def test_a_worker_killed_mid_batch_loses_no_brief(project, local, cluster):
     assert res.exit_code == 0
     month_dir = project.proj / "killed" / MONTH
     runs = json.loads((month_dir / "manifest.json").read_text())["runs"]
-    assert len(runs) == 22 and {r["status"] for r in runs} == {"ok"}
+    assert len(runs) == len(project.smb) and {r["status"] for r in runs} == {"ok"}
     assert _pages(month_dir) == local.pages
 
 
@@ -280,7 +281,7 @@ def test_every_brief_prints_on_one_a4_page(project, local, locale):
         assert res.code == 0, res.out + res.err
         month_dir = project.proj / "pt" / MONTH
     pages = sorted(p for p in month_dir.glob("account_brief/*/*.html"))
-    assert len(pages) == 22
+    assert len(pages) == len(project.smb)
     counts = {}
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
@@ -305,7 +306,8 @@ def test_params_dataclass_has_the_new_keys_with_defaults():
 def test_the_brief_without_per_account_is_refused_when_asked_and_left_out_otherwise(project):
     res = run_cli(project.proj, "render", "--params", "en.yaml", "--output", "noper",
                   "--month", MONTH, "--dry-run")
-    assert res.code == 0 and "22 runs: 22 would run" in res.out, res.out + res.err
+    n = len(project.smb)
+    assert res.code == 0 and f"{n} runs: {n} would run" in res.out, res.out + res.err
     raw = (project.proj / "en.yaml").read_text(encoding="utf-8").replace("per: account\n", "")
     (project.proj / "noper.yaml").write_text(raw, encoding="utf-8")
     res = run_cli(project.proj, "render", "--params", "noper.yaml", "--output", "noper",

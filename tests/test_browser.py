@@ -15,7 +15,8 @@ import pytest
 from cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ("cohort_nps", "churn_decomposition", "adoption_retention", "account_review")
+NOTEBOOKS = ("cohort_nps", "churn_decomposition", "adoption_retention", "account_review",
+             "journey", "health_review")
 ARTIFACTS = ROOT / "tests" / "artifacts" / "browser"
 #: A4 less the page margins of cslib.css (12 mm each side), in CSS pixels (96 per inch).
 A4_CONTENT_PX = (210 - 24) / 25.4 * 96

@@ -114,11 +114,11 @@ def test_backtest_monthly_and_sentence(hand_backtest):
     # January: A1, A3, A5 flagged, A1 and A5 churned (2/3); others A2, A4, A6: A6 (1/3)
     assert row[["accounts", "events", "others", "others_events"]].iloc[0].tolist() == [
         3, 2, 3, 1]
-    assert backtest_sentence(m, "2026-01") == (
+    assert backtest_sentence(m, "2026-01", locale="en") == (
         "Of the accounts classed as churn risk in January 2026, 67% churned by April 2026, "
         "against 33% of the others: 2.0 times the rate.")
     with pytest.raises(ParamsError, match="no backtest row for 2026-04"):
-        backtest_sentence(m, "2026-04")
+        backtest_sentence(m, "2026-04", locale="en")
 
 
 def test_backtest_review_rules_know_only_the_month():
@@ -417,4 +417,4 @@ def test_short_history_is_said_not_failed():
     from cslib.report import health_headlines, health_summary
 
     assert health_headlines(hr) == []
-    assert "Not enough history for the backtest" in health_summary(hr)
+    assert "Not enough history for the backtest" in health_summary(hr, locale="en")
