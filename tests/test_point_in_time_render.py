@@ -56,9 +56,24 @@ def cut_by_hand(tables: dict[str, pd.DataFrame], month: str) -> dict[str, pd.Dat
     loops = t["loop_actions"]
     loops = loops[(pd.to_datetime(loops["done_at"]) < end)
                   & loops["response_id"].isin(set(answers["response_id"]))]
+    # the sales funnel: a deal created later does not exist; one closed later was still
+    # open (no outcome, no account yet); stages entered later and milestones reached
+    # later had not happened
+    opps = t["opportunities"]
+    opps = opps[pd.to_datetime(opps["created_at"]) < end].copy()
+    closed_later = pd.to_datetime(opps["closed_at"]) >= end
+    opps.loc[closed_later, "outcome"] = "open"
+    opps.loc[closed_later, "closed_at"] = pd.NaT
+    opps.loc[closed_later, "account_id"] = None
+    opps = opps[opps["account_id"].isna() | opps["account_id"].isin(ids)]
+    stages = t["opportunity_stages"]
+    stages = stages[(pd.to_datetime(stages["entered_at"]) < end)
+                    & stages["opportunity_id"].isin(set(opps["opportunity_id"]))]
     return {"accounts": accounts, "users": users, "mrr": dated("mrr", "month"),
             "nps_responses": answers, "usage": dated("usage", "month"), "tickets": tickets,
-            "loop_actions": loops, "nps_invitations": invitations}
+            "loop_actions": loops, "nps_invitations": invitations, "opportunities": opps,
+            "opportunity_stages": stages,
+            "onboarding_milestones": dated("onboarding_milestones", "reached_at")}
 
 
 def _project(root: Path, name: str, tables: dict[str, pd.DataFrame]) -> Path:
@@ -114,7 +129,8 @@ def renders(tmp_path_factory):
 def test_the_cut_copy_really_lost_later_data(renders, month):
     whole, cut = renders["whole"], renders[("tables", month)]
     for name in ("accounts", "users", "mrr", "nps_responses", "usage", "tickets",
-                 "loop_actions", "nps_invitations"):
+                 "loop_actions", "nps_invitations", "opportunities", "opportunity_stages",
+                 "onboarding_milestones"):
         assert len(cut[name]) < len(whole[name]), name
     resolved_whole = whole["tickets"].set_index("ticket_id")["resolved_at"].notna()
     resolved_cut = cut["tickets"].set_index("ticket_id")["resolved_at"].notna()
