@@ -104,3 +104,30 @@ def not_fitted(obj, attribute: str):
     cls = type(obj).__name__
     return NotFittedError(f"{cls}.{attribute} is not available yet: call "
                           f"`{cls}(...).fit(data)` first (or use the function that fits it).")
+
+
+class FittedModel:
+    """What every model of the kit shares once fitted: ``summary`` and ``table`` (the
+    coefficient table ``summary_``, one row per term) and ``diagnostics``
+    (``diagnostics_``), each raising "call fit first" before :meth:`fit`."""
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The coefficient table (:attr:`summary_`), one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "summary")
+        return self.summary_
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
+        if not hasattr(self, "summary_"):
+            raise not_fitted(self, "table")
+        return self.summary_
+
+    @property
+    def diagnostics(self) -> dict:
+        """Fit diagnostics (:attr:`diagnostics_`)."""
+        if not hasattr(self, "diagnostics_"):
+            raise not_fitted(self, "diagnostics")
+        return self.diagnostics_

@@ -41,8 +41,8 @@ import pandas as pd
 from scipy.stats import rankdata
 from statsmodels.stats.proportion import proportion_confint
 
+from ._checks import FittedModel, renamed_keywords, require_columns
 from ._checks import as_list as _as_list
-from ._checks import not_fitted, renamed_keywords, require_columns
 from ._stats import cluster_sandwich, z_value
 from .exceptions import ModelError, ParamsError, SchemaError, SmallSampleWarning
 from .periods import as_month
@@ -722,7 +722,7 @@ def mann_whitney_auc(y: np.ndarray, score: np.ndarray) -> float:
     return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-class RetentionRegression:
+class RetentionRegression(FittedModel):
     """Logistic regression of a 0/1 outcome (churn) on adoption and controls.
 
     Settings go in ``__init__``; :meth:`fit` returns ``self``. Text or
@@ -796,27 +796,6 @@ class RetentionRegression:
                          if c != outcome and c not in self._adoption]
         self.confidence = confidence
         self.cluster = cluster
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The coefficient table (:attr:`summary_`), one row per term."""
-        if not hasattr(self, "summary_"):
-            raise not_fitted(self, "summary")
-        return self.summary_
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
-        if not hasattr(self, "summary_"):
-            raise not_fitted(self, "table")
-        return self.summary_
-
-    @property
-    def diagnostics(self) -> dict:
-        """Fit diagnostics (:attr:`diagnostics_`)."""
-        if not hasattr(self, "diagnostics_"):
-            raise not_fitted(self, "diagnostics")
-        return self.diagnostics_
 
     def fit(self, data: pd.DataFrame) -> RetentionRegression:
         """Fit the model on ``data``; returns ``self``.

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ._checks import not_fitted, renamed_keywords
+from ._checks import FittedModel, renamed_keywords
 from .adoption import (
     KEY_FEATURES,
     _account_info,
@@ -371,7 +371,7 @@ def _status(values: pd.Series, *, column: str, func: str) -> np.ndarray:
 # --- Cox ------------------------------------------------------------------------------------
 
 
-class HazardModel:
+class HazardModel(FittedModel):
     """Cox proportional hazards model (statsmodels ``PHReg``) with hazard ratios.
 
     Settings go in ``__init__``; :meth:`fit` returns ``self``. Text or
@@ -420,27 +420,6 @@ class HazardModel:
         self.duration, self.event = duration, event
         self.covariates = _as_list(covariates)
         self.ties, self.confidence = ties, confidence
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The coefficient table (:attr:`summary_`), one row per covariate term."""
-        if not hasattr(self, "summary_"):
-            raise not_fitted(self, "summary")
-        return self.summary_
-
-    @property
-    def table(self) -> pd.DataFrame:
-        """Same as :attr:`summary`: the results as one tidy table, one row per term."""
-        if not hasattr(self, "summary_"):
-            raise not_fitted(self, "table")
-        return self.summary_
-
-    @property
-    def diagnostics(self) -> dict:
-        """Fit diagnostics (:attr:`diagnostics_`)."""
-        if not hasattr(self, "diagnostics_"):
-            raise not_fitted(self, "diagnostics")
-        return self.diagnostics_
 
     def fit(self, data: pd.DataFrame) -> HazardModel:
         """Fit the Cox model on ``data``; returns ``self``.

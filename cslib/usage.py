@@ -324,33 +324,15 @@ def reduce_usage_events(
         tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_schema = current_schema()").fetchall()}
-        if events_table not in tables:
-            raise SchemaError(f"reduce_usage_events: table `{events_table}` not found in the "
-                              f"database (tables: {sorted(tables)}). Load the raw events into "
-                              "it or pass `events_table=`.")
-        if usage_table in tables and not replace:
-            raise SchemaError(f"reduce_usage_events: table `{usage_table}` already exists; "
-                              "pass `replace=True` to overwrite it.")
+        columns = (account, user, feature, at)
         present = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "AND table_schema = current_schema()", [events_table]).fetchall()]
-        wanted = {"account": account, "user": user, "feature": feature, "at": at}
-        missing = [f"`{c}` ({role})" for role, c in wanted.items() if c not in present]
-        if missing:
-            raise SchemaError(f"reduce_usage_events: table `{events_table}` has no column(s) "
-                              f"{', '.join(missing)}; columns present: {present}. Pass the "
-                              "names as keyword arguments.")
-        a, u, f, t = (_quote(c) for c in (account, user, feature, at))
+        _check_event_table(tables, present, events_table, usage_table, replace, columns)
+        a, u, f, t = (_quote(c) for c in columns)
         ev, us = _quote(events_table), _quote(usage_table)
-        nulls = con.execute(f"SELECT count(*) FILTER (WHERE {a} IS NULL), "
-                            f"count(*) FILTER (WHERE {f} IS NULL), "
-                            f"count(*) FILTER (WHERE {t} IS NULL) FROM {ev}").fetchone()
-        bad = {c: n for c, n in zip((account, feature, at), nulls, strict=True) if n}
-        if bad:
-            detail = ", ".join(f"`{c}` ({n} rows)" for c, n in bad.items())
-            raise SchemaError(f"reduce_usage_events: `{events_table}` has missing values in "
-                              f"{detail}; every event needs an account, a feature and a "
-                              "timestamp. Delete or fix those rows.")
+        _check_event_nulls(con.execute(_nulls_sql(a, f, t, ev)).fetchone(), events_table,
+                           columns)
         # Events per user first, then users per month: the same counts as
         # count(DISTINCT user) (a NULL user adds events but no user) and a quarter
         # faster on 25 million events.
@@ -370,6 +352,40 @@ def reduce_usage_events(
             con.close()
 
 
+def _check_event_table(tables, present, events_table: str, usage_table: str, replace: bool,
+                       columns: tuple[str, str, str, str]) -> None:
+    """The event table exists with its columns, and the usage table may be written."""
+    if events_table not in tables:
+        raise SchemaError(f"reduce_usage_events: table `{events_table}` not found in the "
+                          f"database (tables: {sorted(tables)}). Load the raw events into "
+                          "it or pass `events_table=`.")
+    if usage_table in tables and not replace:
+        raise SchemaError(f"reduce_usage_events: table `{usage_table}` already exists; "
+                          "pass `replace=True` to overwrite it.")
+    wanted = dict(zip(("account", "user", "feature", "at"), columns, strict=True))
+    missing = [f"`{c}` ({role})" for role, c in wanted.items() if c not in present]
+    if missing:
+        raise SchemaError(f"reduce_usage_events: table `{events_table}` has no column(s) "
+                          f"{', '.join(missing)}; columns present: {present}. Pass the "
+                          "names as keyword arguments.")
+
+
+def _nulls_sql(account: str, feature: str, at: str, events: str) -> str:
+    return (f"SELECT count(*) FILTER (WHERE {account} IS NULL), "
+            f"count(*) FILTER (WHERE {feature} IS NULL), "
+            f"count(*) FILTER (WHERE {at} IS NULL) FROM {events}")
+
+
+def _check_event_nulls(nulls, events_table: str, columns: tuple[str, str, str, str]) -> None:
+    account, _, feature, at = columns
+    bad = {c: n for c, n in zip((account, feature, at), nulls, strict=True) if n}
+    if bad:
+        detail = ", ".join(f"`{c}` ({n} rows)" for c, n in bad.items())
+        raise SchemaError(f"reduce_usage_events: `{events_table}` has missing values in "
+                          f"{detail}; every event needs an account, a feature and a "
+                          "timestamp. Delete or fix those rows.")
+
+
 def _reduce_usage_events_sql(url: str, *, events_table: str, usage_table: str, replace: bool,
                              columns: tuple[str, str, str, str]) -> int:
     """:func:`reduce_usage_events` inside a PostgreSQL database, through SQLAlchemy."""
@@ -377,38 +393,18 @@ def _reduce_usage_events_sql(url: str, *, events_table: str, usage_table: str, r
 
     from .readers import _engine_url
 
-    account, user, feature, at = columns
     engine = sa.create_engine(_engine_url(url))
     try:
         with engine.begin() as con:
             inspector = sa.inspect(con)
             tables = set(inspector.get_table_names())
-            if events_table not in tables:
-                raise SchemaError(f"reduce_usage_events: table `{events_table}` not found in "
-                                  f"the database (tables: {sorted(tables)}). Load the raw "
-                                  "events into it or pass `events_table=`.")
-            if usage_table in tables and not replace:
-                raise SchemaError(f"reduce_usage_events: table `{usage_table}` already "
-                                  "exists; pass `replace=True` to overwrite it.")
-            present = [c["name"] for c in inspector.get_columns(events_table)]
-            wanted = {"account": account, "user": user, "feature": feature, "at": at}
-            missing = [f"`{c}` ({role})" for role, c in wanted.items() if c not in present]
-            if missing:
-                raise SchemaError(f"reduce_usage_events: table `{events_table}` has no "
-                                  f"column(s) {', '.join(missing)}; columns present: "
-                                  f"{present}. Pass the names as keyword arguments.")
-            a, u, f, t = (_quote(c) for c in (account, user, feature, at))
+            present = ([c["name"] for c in inspector.get_columns(events_table)]
+                       if events_table in tables else [])
+            _check_event_table(tables, present, events_table, usage_table, replace, columns)
+            a, u, f, t = (_quote(c) for c in columns)
             ev, us = _quote(events_table), _quote(usage_table)
-            nulls = con.execute(sa.text(
-                f"SELECT count(*) FILTER (WHERE {a} IS NULL), "
-                f"count(*) FILTER (WHERE {f} IS NULL), "
-                f"count(*) FILTER (WHERE {t} IS NULL) FROM {ev}")).one()
-            bad = {c: n for c, n in zip((account, feature, at), nulls, strict=True) if n}
-            if bad:
-                detail = ", ".join(f"`{c}` ({n} rows)" for c, n in bad.items())
-                raise SchemaError(f"reduce_usage_events: `{events_table}` has missing values "
-                                  f"in {detail}; every event needs an account, a feature and "
-                                  "a timestamp. Delete or fix those rows.")
+            _check_event_nulls(con.execute(sa.text(_nulls_sql(a, f, t, ev))).one(),
+                               events_table, columns)
             con.execute(sa.text(f"DROP TABLE IF EXISTS {us}"))
             con.execute(sa.text(
                 f"CREATE TABLE {us} AS "
