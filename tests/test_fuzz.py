@@ -253,6 +253,7 @@ def _same(got: pd.DataFrame, want: pd.DataFrame, name: str) -> list[str]:
     return diffs
 
 
+@pytest.mark.xdist_group("csv_property")  # with the acceptance test below, in order
 @FILE_SETTINGS
 @given(sep=st.sampled_from([",", ";", "\t", "|"]), decimal=st.sampled_from([".", ","]),
        dates=st.sampled_from(["iso", "dmy", "mdy"]),
@@ -303,9 +304,11 @@ def test_csv_exports_read_back_exactly_or_stop_with_a_message(tmp_path_factory, 
         assert announced, (diffs, notes)
 
 
-def test_csv_property_accepts_a_healthy_share_of_exports():
+@pytest.mark.xdist_group("csv_property")
+def test_csv_property_accepts_a_healthy_share_of_exports(tmp_path_factory):
     """A validation that refuses everything must fail: most generated exports (all the
-    declared ones) are read."""
+    declared ones) are read. When another worker ran the property test, run it here."""
     if len(_accepted) < 20:
-        pytest.skip("runs after the property test (same module, in order)")
+        test_csv_exports_read_back_exactly_or_stop_with_a_message(tmp_path_factory)
+    assert len(_accepted) >= 20
     assert sum(_accepted) >= 0.6 * len(_accepted), (sum(_accepted), len(_accepted))
