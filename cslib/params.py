@@ -129,6 +129,17 @@ class BatchParams:
         return [f.name for f in fields(cls)]
 
 
+def _checked_locale(value, where: str, problems: list[str]) -> str | None:
+    """``value`` as a kit locale (``pt_BR`` -> ``pt-BR``), or None with a problem noted."""
+    locale = normalize_locale(value)
+    if locale is None:
+        from .i18n import LOCALES
+
+        problems.append(f"`{where}` must be one of {list(LOCALES)} (pt_BR and pt-br are "
+                        f"accepted too), got {_clip(repr(value))}")
+    return locale
+
+
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -204,11 +215,9 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
         else:
             for seg, params in ov.items():
                 if "locale" in params:
-                    locale = normalize_locale(params["locale"])
-                    if locale is None:
-                        problems.append(f"`overrides.{seg}.locale` must be 'en' or 'pt-BR', "
-                                        f"got {_clip(repr(params['locale']))}")
-                    else:
+                    locale = _checked_locale(params["locale"], f"overrides.{seg}.locale",
+                                             problems)
+                    if locale is not None:
                         params = ov[seg] = {**params, "locale": locale}
                 bad = [k for k in params if k in RESERVED]
                 if bad:
@@ -229,13 +238,8 @@ def parse_params(data: Any, *, where: str = "params") -> BatchParams:
             else:
                 out[key] = value
     if "locale" in data:
-        locale = normalize_locale(data["locale"])
-        if locale is None:
-            from .i18n import LOCALES
-
-            problems.append(f"`locale` must be one of {list(LOCALES)} (pt_BR and pt-br are "
-                            f"accepted too), got {_clip(repr(data['locale']))}")
-        else:
+        locale = _checked_locale(data["locale"], "locale", problems)
+        if locale is not None:
             out["locale"] = locale
     if data.get("csv") is not None:
         if not isinstance(data["csv"], dict):

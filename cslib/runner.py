@@ -1011,6 +1011,8 @@ class MonthPlan:
     timezone: str | None = None
     #: What one report covers: segment, csm or owner (``cut`` in the params file).
     cut: str = "segment"
+    #: The earlier months' manifest entries the overview compares with (read once).
+    history: dict | None = None
     #: ``"account"``: per-account notebooks render one page per account.
     per: str | None = None
     #: The paying accounts of the planned segments (``per: account``): account_id,
@@ -1474,7 +1476,9 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
     month_context = {"data_date": plan.shown_date, "fingerprint": plan.fingerprint,
                      "kit_version": __version__, "kit_code": plan.kit_code,
                      "git_commit": plan.commit}
-    history = _history(plan.output, plan.month)
+    if plan.history is None:  # earlier months' manifests: read once per batch
+        plan.history = _history(plan.output, plan.month)
+    history = plan.history
     digest_text, digest_html = render_digest(plan.month, [r for r in runs
                                                           if r.get("account_id") is None],
                                              history=history, locale=plan.locale)

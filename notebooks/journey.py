@@ -28,7 +28,7 @@ ctx = open_report(segment=segment, month=month, source=source, csv=csv, locale=l
                           "onboarding_milestones"])
 month = ctx.month  # the report month ("latest" resolved); the data stop at its end
 sales = open_report(segment="all", month=month, source=source, csv=csv, locale=locale,
-                    tables=["accounts", "mrr", "opportunities", "opportunity_stages"])
+                    tables=["accounts", "opportunities", "opportunity_stages"])
 notes = report.capture_warnings()
 
 # %%
