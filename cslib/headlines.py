@@ -28,6 +28,10 @@ def _plain(value: Any) -> Any:
     """A JSON-safe version of a scalar (numpy/pandas scalars, dates, NaN)."""
     if value is None or isinstance(value, bool | str):
         return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     if hasattr(value, "item") and not isinstance(value, list | dict):
         try:
             value = value.item()
@@ -60,8 +64,10 @@ def read_headlines(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 #: Optional fields of a headline, for the overview's change from the previous month
 #: (:mod:`cslib.changes`): a stable ``id`` across months, the ``kind`` of figure
-#: ("rate", "nps", "ratio", "count"), its sample ``n``, interval and standard error.
-EXTRA_FIELDS = ("id", "kind", "n", "se", "ci_low", "ci_high", "period")
+#: ("rate", "nps", "ratio", "count"), its sample ``n``, interval and standard error;
+#: ``previous`` (the previous month's figure) and ``trend`` (its values over 12 months,
+#: each as that month knew it: :func:`cslib.trend.with_history`).
+EXTRA_FIELDS = ("id", "kind", "n", "se", "ci_low", "ci_high", "period", "previous", "trend")
 
 
 def record_headline(name: str, value: Any, *, text: str | None = None, **extra: Any) -> None:

@@ -7,7 +7,8 @@ and the provenance. :func:`render_index` writes the month's overview
 (``reports/<month>/index.html``, from ``templates/overview``) as a monthly
 business review: per segment each headline with its interval and period, its
 change from the previous month (within noise or not, :mod:`cslib.changes`) and
-a 12-month sparkline from the earlier months' manifests; the biggest
+a 12-month sparkline (both computed by the reports from the data, each month
+point in time: :mod:`cslib.trend`); the biggest
 movements; the reports' links; the run log collapsed at the end (durations stay
 in the manifest, so the page is the same bytes wherever it is rendered).
 :func:`render_digest` gives the same headlines as plain text and an e-mail-safe
@@ -493,7 +494,7 @@ def _fmt_bound(v: float, h: Mapping[str, Any], locale: str) -> str:
     from . import formats
 
     kind = h.get("kind")
-    if kind == "nps":
+    if kind in ("nps", "count", "days"):
         return formats.format_number(v, locale, 0)
     if _is_pct(h):
         return formats.format_percent(v, locale, 1)
@@ -591,19 +592,17 @@ def _ids(runs) -> dict:
             for r in runs}
 
 
-def overview_model(month: str, runs: list[Mapping[str, Any]], *,
-                   history: Mapping[str, list] | None = None, locale: str = "en") -> dict:
+def overview_model(month: str, runs: list[Mapping[str, Any]], *, locale: str = "en") -> dict:
     """What the overview and the digest show, per segment: each headline with its
     interval, its change from the previous month and its 12-month trend.
 
-    ``history`` maps earlier months (``"YYYY-MM"``) to their manifest runs; each
-    month's value is what that month's report knew (point in time).
+    The change and the trend are the headline's own ``previous`` and ``trend``
+    (:func:`cslib.trend.with_history`): computed by its report from the data,
+    each month as it was known at its end, so a first render has them too.
     """
     from . import formats
 
-    history = dict(history or {})
     previous = _month_before(month)
-    past = {m: _ids(r) for m, r in history.items()}
     prev_text = _month_text(previous, locale) if locale != "en" else formats.format_month(
         previous, locale)
     segments: dict[str, dict] = {}
@@ -614,17 +613,19 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *,
         key = (r.get("notebook"), r.get("segment"))
         seg = segments.setdefault(r["segment"], {"name": r["segment"],
                                                  "slug": slugify(r["segment"]), "rows": []})
-        for hid, h in _ids([r])[key].items():
-            before = past.get(previous, {}).get(key, {}).get(hid)
-            change, noise, raw = _change(h, before, locale)
-            trend = [past.get(_month_before(month, k), {}).get(key, {}).get(hid, {}).get("value")
-                     for k in range(11, 0, -1)] + [h.get("value")]
+        for h in _ids([r])[key].values():
+            if "trend" in h:
+                change, noise, raw = _change(h, h.get("previous"), locale)
+            else:  # an estimate over every month to date (a model, a backtest)
+                change, noise, raw = _t("index.not_monthly", locale), None, None
             value = _fmt_value(h, locale)
             if _is_num(h.get("ci_low")) and " (" in value:  # the interval has its own column
                 value = value.split(" (", 1)[0]
+            trend = h.get("trend") or []
             row = {"name": h["name"], "value": value,
                    "interval": _interval_text(h, locale), "change": change, "noise": noise,
-                   "svg": sparkline_svg(trend, label=h["name"]),
+                   "svg": sparkline_svg(trend, label=_trend_label(h, trend, month, locale))
+                   if sum(_is_num(v) for v in trend) >= 2 else "",
                    "html_href": quote(r["html"]), "title": r.get("title") or r["notebook"],
                    "delta": None if raw is None else raw["delta"]}
             seg["rows"].append(row)
@@ -642,14 +643,22 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *,
             "previous": previous, "previous_text": prev_text}
 
 
+def _trend_label(h: Mapping[str, Any], trend: list, month: str, locale: str) -> str:
+    """The sparkline's accessible name: the figure, its months, its lowest and highest."""
+    known = [v for v in trend if _is_num(v)]
+    first = _month_before(month, len(trend) - 1)
+    return _t("index.trend_label", locale, name=h["name"],
+              start=_month_text(first, locale), end=_month_text(month, locale),
+              low=_fmt_bound(min(known), h, locale), high=_fmt_bound(max(known), h, locale))
+
+
 def _delta_signed(v: float, h: Mapping[str, Any], locale: str) -> str:
     text = _delta_text(v, h, locale)
     return ("-" if v < 0 else "+") + text if v else text
 
 
 def render_index(month: str, runs: list[Mapping[str, Any]], *,
-                 context: Mapping[str, Any] | None = None, locale: str = "en",
-                 history: Mapping[str, list] | None = None) -> str:
+                 context: Mapping[str, Any] | None = None, locale: str = "en") -> str:
     """The month's overview page, a monthly business review, from ``templates/overview``.
 
     Per segment, every headline with its interval and period, its change from
@@ -670,9 +679,6 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
     locale : {"en", "pt-BR"}
         Language of the page (other spellings as :func:`cslib.params.normalize_locale`;
         unknown: English).
-    history : mapping, optional
-        Earlier months' manifest runs, ``{"YYYY-MM": runs}``: the previous
-        month's figures and the trend.
 
     Returns
     -------
@@ -681,7 +687,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
     """
     context = dict(context or {})
     locale = _locale(locale)
-    model = overview_model(month, runs, history=history, locale=locale)
+    model = overview_model(month, runs, locale=locale)
     bad = [r for r in runs if r.get("status") not in SUCCESS]
     keys = ("month", "data_as_of", "executed_notebook", "segment", "notebook", "status",
             "report", "report_link", "notebook_link", "runs", "runs_intro", "fingerprint",
@@ -759,8 +765,7 @@ def render_index(month: str, runs: list[Mapping[str, Any]], *,
     return "\n".join(line.rstrip() for line in page.splitlines()) + "\n"
 
 
-def render_digest(month: str, runs: list[Mapping[str, Any]], *,
-                  history: Mapping[str, list] | None = None, locale: str = "en",
+def render_digest(month: str, runs: list[Mapping[str, Any]], *, locale: str = "en",
                   link: str = "index.html") -> tuple[str, str]:
     """The overview's headlines as plain text and as an e-mail-safe HTML fragment.
 
@@ -774,7 +779,7 @@ def render_digest(month: str, runs: list[Mapping[str, Any]], *,
         ``digest.txt`` and ``digest.html``.
     """
     locale = _locale(locale)
-    model = overview_model(month, runs, history=history, locale=locale)
+    model = overview_model(month, runs, locale=locale)
     title = _t("digest.title", locale, month=_month_text(month, locale) if locale != "en"
                else __import__("cslib.formats", fromlist=["x"]).format_month_long(month, locale))
     lines = [title, "=" * len(title), ""]

@@ -1810,13 +1810,20 @@ def journey_headlines(median: pd.DataFrame | None, shares: pd.DataFrame | None, 
     if median is not None and len(median):
         value = float(median["median"].iloc[0])
         out.append(_headline(t("journey.ttv_median", locale, month=label), value,
-                             f"{fmt_number(value, locale)} d" if not math.isnan(value) else None))
+                             f"{fmt_number(value, locale)} d" if not math.isnan(value) else None,
+                             id="ttv_median", kind="days",
+                             period=None if month is None else str(month)))
     if shares is not None and len(shares):
         row = shares.loc[shares["within"] == 90]
         if len(row):
             value = float(row["share"].iloc[0])
+            n = row["n"].iloc[0] if "n" in row else None
             out.append(_headline(t("journey.ttv_share90", locale, month=label), value,
-                                 fmt_pct(value, locale)))
+                                 fmt_pct(value, locale), id="ttv_share90", kind="rate",
+                                 n=None if n is None or _missing(n) else int(n),
+                                 ci_low=_get(row.iloc[0], "ci_low", None),
+                                 ci_high=_get(row.iloc[0], "ci_high", None),
+                                 period=None if month is None else str(month)))
     return out
 
 
@@ -1948,6 +1955,7 @@ def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> 
         m = review.out_of_time.metrics.iloc[0]
         test = _months_words(review.out_of_time.test_months, locale)
         out.append({"name": t("health.headline.auc", locale, test=test), "value": float(m["auc"]),
+                    "id": "health_auc", "kind": "backtest",
                     "text": f"{fmt_number(m['auc'], locale, digits=2)} "
                             f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)})"})
     if review.backtest is not None:
@@ -1956,7 +1964,7 @@ def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> 
         lift = float(risk["lift"].iloc[0]) if len(risk) else float("nan")
         months = _months_words(review.backtest.months, locale)
         out.append({"name": t("health.headline.lift", locale, horizon=horizon, months=months),
-                    "value": lift,
+                    "value": lift, "id": "health_lift", "kind": "backtest",
                     "text": (fmt_number(lift, locale, digits=1) if np.isfinite(lift)
                              else t("n/a", locale))})
     return out

@@ -1011,8 +1011,6 @@ class MonthPlan:
     timezone: str | None = None
     #: What one report covers: segment, csm or owner (``cut`` in the params file).
     cut: str = "segment"
-    #: The earlier months' manifest entries the overview compares with (read once).
-    history: dict | None = None
     #: ``"account"``: per-account notebooks render one page per account.
     per: str | None = None
     #: The paying accounts of the planned segments (``per: account``): account_id,
@@ -1476,12 +1474,9 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
     month_context = {"data_date": plan.shown_date, "fingerprint": plan.fingerprint,
                      "kit_version": __version__, "kit_code": plan.kit_code,
                      "git_commit": plan.commit}
-    if plan.history is None:  # earlier months' manifests: read once per batch
-        plan.history = _history(plan.output, plan.month)
-    history = plan.history
     digest_text, digest_html = render_digest(plan.month, [r for r in runs
                                                           if r.get("account_id") is None],
-                                             history=history, locale=plan.locale)
+                                             locale=plan.locale)
     _atomic_write(plan.manifest_path, _json(manifest, indent=1) + "\n")
     from .brief import brief_index_rows, render_brief_index
 
@@ -1495,24 +1490,10 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
     _atomic_write_all([
         (plan.month_dir / "index.html", render_index(
             plan.month, brief_index_rows(runs, locale=plan.locale), context=month_context,
-            locale=plan.locale, history=history)),
+            locale=plan.locale)),
         (plan.month_dir / "digest.txt", digest_text),
         (plan.month_dir / "digest.html", digest_html)])
     return runs
-
-
-def _history(output: Path, month: str, months: int = 11) -> dict[str, list]:
-    """The runs of the ``months`` months before ``month`` that have a manifest in
-    ``output``: the overview's previous month and trend, each as its month knew it."""
-    year, m = (int(x) for x in month.split("-"))
-    out = {}
-    for k in range(1, months + 1):
-        index = year * 12 + m - 1 - k
-        earlier = f"{index // 12:04d}-{index % 12 + 1:02d}"
-        runs = _read_manifest(output / earlier / MANIFEST).get("runs")
-        if runs:
-            out[earlier] = runs
-    return out
 
 
 def _summarise(plan: MonthPlan, results: list[dict], runs: list[dict], out: TextIO

@@ -19,7 +19,7 @@ thresholds: dict = {}  # success-review thresholds overriding the defaults
 max_accounts: int = 30  # most accounts listed in each call list
 
 # %%
-from cslib import ltv, plots, report, review, support
+from cslib import ltv, plots, report, review, support, trend
 from cslib.context import open_report
 from cslib.headlines import record_headlines
 from cslib.tables import with_accounts
@@ -44,7 +44,9 @@ with notes:
     economics = ltv.ltv_cac_table(ctx["mrr"], ctx["accounts"], by="segment",
                                   gross_margin=gross_margin, months=ltv_months, month=month)
     fcr = support.first_contact_resolution(ctx["tickets"], month=month)
-record_headlines(report.review_headlines(summary, fcr, locale=locale, month=month))
+record_headlines(trend.with_history(trend.churn_risk_figures, ctx.data, month, thresholds=thresholds,
+                                    locale=locale)
+                 + trend.with_history(trend.fcr_figures, ctx.data, month, locale=locale))
 report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale,
                                                     month=month))
 

@@ -17,7 +17,7 @@ trailing_months: int = 12  # months in the trailing bridge
 top_n: int = 10  # accounts listed among the top movers
 
 # %%
-from cslib import plots, report, revenue
+from cslib import plots, report, revenue, trend
 from cslib.tables import with_accounts
 from cslib.context import open_report
 from cslib.headlines import record_headlines
@@ -43,7 +43,7 @@ report.section("churn_decomposition.title", locale)
 report.section("churn_decomposition.summary", locale)
 
 # %%
-record_headlines(report.bridge_headlines(month_row, locale=locale, movements=accounts_view))
+record_headlines(trend.with_history(trend.bridge_figures, ctx.data, month, locale=locale))
 report.show_markdown(report.bridge_summary(month_row, previous_row, trailing, locale=locale))
 
 # %%

@@ -19,7 +19,7 @@ min_n: int = 30  # fewest answers for a group's NPS to be shown
 sla_days: int = 3  # days within which a detractor's loop must be closed
 
 # %%
-from cslib import nps, plots, report
+from cslib import nps, plots, report, trend
 from cslib.context import open_report
 from cslib.headlines import record_headlines
 from cslib.periods import month_window, rows_in_window, trailing_window
@@ -43,7 +43,8 @@ report.section("cohort_nps.summary", locale)
 with notes:
     headline = nps.window_comparison(responses, current=current_window,
                                      previous=previous_window, min_n=min_n)
-record_headlines(report.nps_headlines(headline.current, days=window_days, locale=locale))
+record_headlines(trend.with_history(trend.nps_figures, ctx.data, month, window_days=window_days,
+                                    min_n=min_n, sla_days=sla_days, locale=locale))
 report.show_markdown(report.nps_summary_sentence(
     headline.current, headline.previous, headline.comparison, locale=locale,
     period=report.t("previous_window", locale, days=window_days)))
@@ -105,7 +106,6 @@ report.section("cohort_nps.loops", locale)
 # %%
 month_answers = rows_in_window(responses, month_window(month), date="responded_at")
 loops = nps.loop_closure(month_answers, ctx["loop_actions"], sla_days=sla_days, month=month)
-record_headlines(report.loop_headlines(loops, month=month, locale=locale))
 report.show_markdown(report.loop_sentence(loops, month=month, sla_days=sla_days,
                                           locale=locale))
 report.show_table(loops.sla_summary, locale=locale, columns=report.SLA_COLUMNS)

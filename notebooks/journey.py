@@ -19,7 +19,7 @@ stall_days: float | None = None  # days in a stage that stall an open opportunit
 landmark_months: int = 3  # churn is compared from this month of life on (accounts still paying then)
 
 # %%
-from cslib import funnel, onboarding, plots, report, retention
+from cslib import funnel, onboarding, plots, report, retention, trend
 from cslib.context import open_report
 from cslib.headlines import record_headlines
 
@@ -44,7 +44,8 @@ with notes:
                                    opportunities=ctx["opportunities"])
     median = onboarding.median_time_to_value(ttv)
     shares = onboarding.share_reaching_value(ttv)
-record_headlines(report.journey_headlines(median, shares, locale=locale, month=month))
+record_headlines(trend.with_history(trend.journey_figures, ctx.data, month,
+                                    value_milestone=value_milestone, locale=locale))
 report.show_markdown(report.time_to_value_sentence(median, shares, locale=locale))
 
 # %%

@@ -102,20 +102,37 @@ def _run(segment, headlines, notebook="nb"):
             "data_fingerprint": "f00d", "duration_s": 12.5}
 
 
-OCT = [_run("SMB", [
+def _with_history(now, *earlier):
+    """``now``'s headlines with their ``previous`` and 12-month ``trend`` (cslib.trend's
+    fields) from ``earlier`` months' headlines, the latest first."""
+    out = []
+    for h in now:
+        past = [next((e for e in month if e["id"] == h["id"]), None) for month in earlier]
+        trend = [None] * (12 - 1 - len(past)) + [p and p["value"] for p in reversed(past)]
+        entry = {**h, "trend": trend + [h["value"]]}
+        if past and past[0] is not None:
+            entry["previous"] = {k: past[0][k] for k in ("value", "kind", "n") if k in past[0]}
+        out.append(entry)
+    return out
+
+
+OCT_HEADS = [
     {"name": "Logo churn, Oct 2026", "id": "logo_churn", "kind": "rate", "value": 0.05,
      "n": 400, "text": "5.0%"},
     {"name": "FCR, Oct 2026", "id": "fcr", "kind": "rate", "value": 0.30, "n": 100,
      "text": "30.0%", "ci_low": 0.22, "ci_high": 0.39},
-])]
-SEP = [_run("SMB", [
+]
+SEP_HEADS = [
     {"name": "Logo churn, Sep 2026", "id": "logo_churn", "kind": "rate", "value": 0.02,
      "n": 400, "text": "2.0%"},
     {"name": "FCR, Sep 2026", "id": "fcr", "kind": "rate", "value": 0.20, "n": 100,
      "text": "20.0%"},
-])]
-AUG = [_run("SMB", [{"name": "Logo churn, Aug 2026", "id": "logo_churn", "kind": "rate",
-                     "value": 0.03, "n": 400, "text": "3.0%"}])]
+]
+AUG_HEADS = [{"name": "Logo churn, Aug 2026", "id": "logo_churn", "kind": "rate",
+              "value": 0.03, "n": 400, "text": "3.0%"}]
+OCT = [_run("SMB", _with_history(OCT_HEADS, SEP_HEADS, AUG_HEADS))]
+#: October's headlines with a trend but no figure for September (a first month of data)
+OCT_FIRST = [_run("SMB", _with_history(OCT_HEADS))]
 
 
 def _row(page, name):
@@ -123,7 +140,7 @@ def _row(page, name):
 
 
 def test_overview_shows_change_noise_interval_and_trend():
-    page = render_index("2026-10", OCT, history={"2026-09": SEP, "2026-08": AUG})
+    page = render_index("2026-10", OCT)
     logo = _row(page, "Logo churn, Oct 2026")
     assert "\u25b2 3.0 pp" in logo and "within noise" not in logo  # 5% vs 2% of 400
     fcr = _row(page, "FCR, Oct 2026")
@@ -143,20 +160,29 @@ def test_overview_shows_change_noise_interval_and_trend():
 
 
 def test_overview_without_a_previous_month_says_so():
-    page = render_index("2026-10", OCT)
+    page = render_index("2026-10", OCT_FIRST)
     assert "no previous month" in _row(page, "FCR, Oct 2026")
     assert "No figure moved beyond noise" in page
+    assert "<svg" not in _row(page, "FCR, Oct 2026")  # one point is no trend
+
+
+def test_an_estimate_over_all_months_is_not_compared_month_to_month():
+    # a model's odds ratio has no trend fields: it is not called a change or noise
+    runs = [_run("SMB", [{"name": "Odds ratio", "id": "adoption_odds", "kind": "odds",
+                          "value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "text": "0.50"}])]
+    row = _row(render_index("2026-10", runs), "Odds ratio")
+    assert "not compared month to month" in row and "<svg" not in row
 
 
 def test_overview_in_pt_br():
-    page = render_index("2026-10", OCT, history={"2026-09": SEP}, locale="pt_BR")
+    page = render_index("2026-10", OCT, locale="pt_BR")
     assert '<html lang="pt-BR">' in page
     assert "\u25b2 10,0 p.p. (dentro do ruído)" in page
     assert "Variação desde set/2026" in page and "out/2026" in page
 
 
 def test_digest_text_and_email_safe_html():
-    text, fragment = render_digest("2026-10", OCT, history={"2026-09": SEP}, locale="pt-BR")
+    text, fragment = render_digest("2026-10", OCT, locale="pt-BR")
     assert text.startswith("Customer Success, out/2026\n")
     assert "- Logo churn, Oct 2026: 5.0%; \u25b2 3,0 p.p.\n" in text
     assert "FCR, Oct 2026: 30.0% (22,0% a 39,0%); \u25b2 10,0 p.p. (dentro do ruído)" in text

@@ -7,6 +7,7 @@ Rendered through the ``cslib render`` command on the session's demo warehouse
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from html.parser import HTMLParser
@@ -207,3 +208,40 @@ def test_same_inputs_give_the_same_bytes_at_two_paths(demo_db, tmp_path_factory)
     assert pages[0][0] == pages[1][0]
     assert pages[0][1] == pages[1][1]
     assert pages[0][2] == pages[1][2]
+
+
+#: Headlines every monthly report computes for 12 months (cslib.trend), by id.
+MONTHLY = {"nps", "loops_in_sla", "nrr", "grr", "net_revenue_churn", "logo_churn", "fcr",
+           "churn_risk", "ttv_median", "ttv_share90"}
+
+
+def test_a_first_render_has_the_change_and_the_trend_from_the_data(rendered):
+    """No earlier month was rendered into this output folder, yet every monthly headline
+    carries its previous month and its 12-month trend, and the overview shows both."""
+    month_dir = rendered["en/dir"]
+    assert not [p for p in month_dir.parent.iterdir() if p.is_dir() and not p.name.startswith(".")
+                and p.name != "2026-10"]
+    manifest = json.loads((month_dir / "manifest.json").read_text(encoding="utf-8"))
+    seen = set()
+    for run in manifest["runs"]:
+        for h in run.get("headlines") or []:
+            if h.get("id") not in MONTHLY:
+                continue
+            seen.add(h["id"])
+            assert len(h["trend"]) == 12 and h["trend"][-1] == pytest.approx(h["value"])
+            assert sum(v is not None for v in h["trend"]) >= 6, h["id"]
+            assert h["previous"]["value"] == pytest.approx(h["trend"][-2]), h["id"]
+    assert seen == MONTHLY
+    page = rendered["en"]["index"]
+    rows = re.findall(r'<tr[^>]*>\s*<th scope="row">(.*?)</th>(.*?)</tr>', page, re.S)
+    monthly_rows = [(name, cells) for name, cells in rows if "<svg" in cells]
+    assert len(monthly_rows) == len(MONTHLY)
+    for name, cells in monthly_rows:
+        assert "no previous month" not in cells, name
+        assert re.search(r"[\u25b2\u25bc=]", cells), name
+        points = re.findall(r'points="([^"]+)"', cells)
+        assert sum(len(p.split()) for p in points) >= 6, name
+    # the model estimates (odds ratio, health backtest) say why they are not compared
+    assert "not compared month to month" in page
+    pt = rendered["pt-BR"]["index"]
+    assert "sem mês anterior" not in pt and "Variação desde set/2026" in pt
