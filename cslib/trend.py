@@ -230,6 +230,9 @@ def _nps_month(responses: pd.DataFrame, actions: pd.DataFrame, month, *, window_
     from . import nps, report
     from .periods import month_window, rows_in_window, trailing_window
 
+    start = min(trailing_window(month, window_days, lag=1)[0], month_window(month)[0])
+    responses = rows_in_window(responses, (start, month_window(month)[1]),
+                               date="responded_at")  # the windows' answers only
     headline = nps.window_comparison(responses, current=trailing_window(month, window_days),
                                      previous=trailing_window(month, window_days, lag=1),
                                      min_n=min_n)
@@ -356,7 +359,7 @@ def fcr_figures(data: Mapping[str, pd.DataFrame], month, *,
     return [h for h in heads if h.get("id") == "fcr"]
 
 
-@figures(tables=("accounts", "onboarding_milestones", "opportunities"))
+@figures(tables=("accounts", "onboarding_milestones", "opportunities"), point_in_time=True)
 def journey_figures(data: Mapping[str, pd.DataFrame], month, *,
                     value_milestone: str = "go-live", locale: str | None = None) -> list[dict]:
     """The journey report's headlines: median time to value and the share within 90 days."""
