@@ -59,7 +59,7 @@ SCALES = {
 #: What the issue asks of the large scale.
 MIN_LARGE = {"accounts": 100_000, "months": 36, "nps_answers": 1_000_000,
              "raw_usage_rows": 20_000_000}
-TARGETS = {"speedup": 6.0, "overhead_per_report_s": 0.5, "peak_memory_gb": 4.0,
+TARGETS = {"speedup": 6.0, "speedup_vs_parallel_loop": 4.0, "overhead_per_report_s": 0.5, "peak_memory_gb": 4.0,
            "rerun_s": 3.0, "end_to_end_s": 600.0}
 #: Regions grouped into 4 bands; with the 3 demo segments that makes 12 segments.
 REGION_BANDS = {"Sudeste": "Sudeste", "Sul": "Sul", "Nordeste": "Nordeste",
@@ -410,9 +410,7 @@ def measure_rerun(folder: Path, params: Path, *, jobs, runs: int, failures: list
 def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: Path, *,
                   sample: int | None, runs: int, failures: list) -> dict:
     matrix = [(nb, seg) for nb in notebooks for seg in segments]
-    chosen = matrix
-    if sample and sample < len(matrix):
-        chosen = random.Random(0).sample(matrix, sample)
+    chosen = naive_sample(matrix, sample)
     pm, jupyter = _tool("papermill"), _tool("jupyter")
     env = _env()
     walls, per_report, overheads = [], [], []
@@ -424,15 +422,7 @@ def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: 
         per_report = []
         overheads = []
         for k, (nb, seg) in enumerate(chosen):
-            if nb.suffix != ".ipynb":  # a text notebook: papermill reads .ipynb only
-                import nbformat
-
-                from .params import read_notebook
-
-                converted = folder / "naive-input" / f"{nb.stem}.ipynb"
-                converted.parent.mkdir(parents=True, exist_ok=True)
-                nbformat.write(read_notebook(nb), converted)
-                nb = converted
+            nb = _naive_input(folder, nb)
             out_dir = out_root / nb.stem
             out_dir.mkdir(parents=True, exist_ok=True)
             out_nb = out_dir / f"{_slug(seg)}.ipynb"
@@ -465,6 +455,128 @@ def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: 
             "walls_s": [round(w, 2) for w in walls], "wall_s": _median(walls),
             "per_report_median_s": _median(per_report),
             "overhead_median_s": _median(overheads),
+            "sample": ([f"{nb.stem} / {seg}" for nb, seg in chosen]
+                       if len(chosen) < len(matrix) else None)}
+
+
+def _naive_input(folder: Path, nb: Path) -> Path:
+    """The notebook as ``.ipynb`` (papermill reads nothing else), converted once."""
+    if nb.suffix == ".ipynb":
+        return nb
+    import nbformat
+
+    from .params import read_notebook
+
+    converted = folder / "naive-input" / f"{nb.stem}.ipynb"
+    converted.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(read_notebook(nb), converted)
+    return converted
+
+
+#: One report of the parallel naive loop, as a user would write it for ``xargs -P``:
+#: ``xargs -0 -n 4 -P JOBS sh naive-one.sh`` with NOTEBOOK OUTPUT SEGMENT FOLDER per report.
+#: Each report also leaves ``OUTPUT.time`` (start, end, exit code) for the bench to read.
+_NAIVE_ONE_SH = """#!/bin/sh
+nb="$1"; out="$2"; seg="$3"; dir="$4"
+start=$(date +%s.%N)
+{papermill} "$nb" "$out" -p segment "$seg" -p month {month} -p source {db} \\
+  --cwd "$dir" --no-progress-bar >"$out.log" 2>&1 \\
+  && {jupyter} nbconvert --to html --no-input "$out" >>"$out.log" 2>&1
+rc=$?
+echo "$start $(date +%s.%N) $rc" >"$out.time"
+"""
+
+
+def naive_sample(matrix: list, sample: int | None, jobs: int = 1) -> list:
+    """The reports a sampled naive loop times: all of them, or a fixed random sample.
+
+    A parallel loop's sample is rounded up to a multiple of ``jobs`` (full rounds
+    of ``jobs`` reports side by side, so the extrapolation sees no idle tail).
+
+    Examples
+    --------
+    >>> len(naive_sample(list(range(10)), 3, jobs=2)), len(naive_sample(list(range(10)), None))
+    (4, 10)
+    """
+    if not sample:
+        return list(matrix)
+    jobs = max(1, jobs)
+    sample = min(len(matrix), -(-sample // jobs) * jobs)
+    return list(matrix) if sample >= len(matrix) else random.Random(0).sample(matrix, sample)
+
+
+def measure_naive_parallel(folder: Path, notebooks: list[Path], segments: list[str], db: Path,
+                           *, jobs: int, sample: int | None, runs: int,
+                           failures: list) -> dict:
+    """The naive loop with ``jobs`` reports at a time, through ``xargs -P jobs``.
+
+    The same per-report commands as :func:`measure_naive`. When sampled, the wall
+    time of the sample is scaled to the whole matrix (wall x reports / sampled).
+    Without ``xargs`` on the PATH a thread pool of the same width runs the same
+    script.
+    """
+    import shlex
+    from concurrent.futures import ThreadPoolExecutor
+
+    matrix = [(nb, seg) for nb in notebooks for seg in segments]
+    chosen = naive_sample(matrix, sample, jobs)
+    q = lambda cmd: " ".join(shlex.quote(c) for c in cmd)  # noqa: E731
+    script = folder / "naive-one.sh"
+    script.write_text(_NAIVE_ONE_SH.format(
+        papermill=q(_tool("papermill")), jupyter=q(_tool("jupyter")), month=MONTH,
+        db=shlex.quote(str(db))))
+    inputs = {nb: _naive_input(folder, nb) for nb in notebooks}
+    xargs = shutil.which("xargs")
+    env = _env()
+    walls, per_report, failed_reports = [], [], 0
+    for i in range(runs):
+        out_root = folder / "naive-parallel"
+        shutil.rmtree(out_root, ignore_errors=True)
+        argv = []
+        for nb, seg in chosen:
+            out_dir = out_root / nb.stem
+            out_dir.mkdir(parents=True, exist_ok=True)
+            argv.append([str(inputs[nb]), str(out_dir / f"{_slug(seg)}.ipynb"), seg,
+                         str(out_dir)])
+        _log(f"naive loop, {jobs} in parallel (run {i + 1}): {len(chosen)} reports")
+        start = time.monotonic()
+        if xargs:
+            proc = subprocess.run([xargs, "-0", "-n", "4", "-P", str(jobs), "sh", str(script)],
+                                  input="\0".join(a for args in argv for a in args),
+                                  cwd=folder, env=env, capture_output=True, text=True)
+            if proc.returncode != 0:
+                failures.append({"step": "naive parallel loop (xargs)",
+                                 "exit_code": proc.returncode, "stderr": _tail(proc.stderr)})
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                list(pool.map(lambda a: subprocess.run(["sh", str(script), *a], cwd=folder,
+                                                       env=env), argv))
+        wall = time.monotonic() - start
+        per_report = []
+        for (nb, seg), args in zip(chosen, argv, strict=True):
+            try:
+                t0, t1, rc = Path(args[1] + ".time").read_text().split()
+            except (OSError, ValueError):
+                t0 = t1 = rc = None
+            if rc is not None:
+                per_report.append(float(t1) - float(t0))
+            if rc != "0":
+                failed_reports += 1
+                try:
+                    log = Path(args[1] + ".log").read_text(errors="replace")
+                except OSError:
+                    log = ""
+                failures.append({"step": f"naive parallel {nb.stem} / {seg}",
+                                 "exit_code": rc, "stderr": _tail(log)})
+        walls.append(wall * len(matrix) / len(chosen))
+        _log(f"naive loop, {jobs} in parallel: {len(chosen)} reports in {wall:.1f} s")
+        if wall >= REPEAT_UNDER_S:
+            break
+    return {"reports": len(matrix), "timed_reports": len(chosen), "jobs": jobs,
+            "runner": "xargs -P" if xargs else "thread pool",
+            "sampled": len(chosen) < len(matrix), "failed_reports": failed_reports,
+            "walls_s": [round(w, 2) for w in walls], "wall_s": _median(walls),
+            "per_report_median_s": _median(per_report),
             "sample": ([f"{nb.stem} / {seg}" for nb, seg in chosen]
                        if len(chosen) < len(matrix) else None)}
 
@@ -531,6 +643,10 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
     sample = args.naive_sample if args.naive_sample is not None else spec["naive_sample"]
     naive = measure_naive(folder, notebooks, segments, prep["database"].resolve(),
                           sample=sample or None, runs=runs, failures=failures)
+    jobs = args.jobs or os.cpu_count() or 1
+    parallel = measure_naive_parallel(folder, notebooks, segments, prep["database"].resolve(),
+                                      jobs=jobs, sample=sample or None, runs=runs,
+                                      failures=failures)
     reduce_s = prep["prep_s"]["reduce"]
     batch_total = batch["wall_s"] + reduce_s if batch["wall_s"] is not None else None
     speedup = (round(naive["wall_s"] / batch_total, 2)
@@ -548,6 +664,14 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
                                                    if naive["wall_s"] and batch["wall_s"]
                                                    else None),
                            naive_sampled=naive["sampled"], valid=batch_ok and naive_ok),
+        "speedup_vs_parallel_loop": _figure(
+            (round(parallel["wall_s"] / batch_total, 2)
+             if parallel["wall_s"] and batch_total else None),
+            TARGETS["speedup_vs_parallel_loop"], lower_is_better=False, unit="x",
+            parallel_loop_s=parallel["wall_s"], parallel_jobs=jobs, batch_s=batch["wall_s"],
+            reduce_s=reduce_s, batch_plus_reduce_s=batch_total,
+            loop_sampled=parallel["sampled"],
+            valid=batch_ok and parallel["failed_reports"] == 0),
         "overhead_per_report_s": _figure(
             batch["overhead_median_s"], TARGETS["overhead_per_report_s"], unit="s",
             p90_s=batch["overhead_p90_s"], own_cells_median_s=batch["own_cells_median_s"],
@@ -566,7 +690,8 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
     out = {"sizes": sizes, "segments": prep["segments"], "prep_s": prep["prep_s"],
            "notebooks": [nb.stem for nb in notebooks], "reports": n_rep,
            "jobs": args.jobs or os.cpu_count(), "figures": figures,
-           "batch": batch, "rerun": rerun, "naive": naive, "failures": failures,
+           "batch": batch, "rerun": rerun, "naive": naive,
+           "naive_parallel": parallel, "failures": failures,
            "notes": notes}
     if args.what == "all" and name == "demo":
         out["briefs"] = bench_briefs(folder, prep, args, failures)

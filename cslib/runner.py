@@ -73,6 +73,7 @@ from .kernels import (
     _clean_stale_tmp,
     _die_with_batch,
     _kernel_manager_class,
+    _kill_kernel,
     _pid_alive,
     _tmp_tag,
     _warm_engine,
@@ -493,6 +494,16 @@ def _on_alarm(signum, frame):
     raise _RunTimeout
 
 
+def _run_timeout_message(limit) -> str:
+    return f"the whole run took longer than the per-run limit `run_timeout` ({limit} s)"
+
+
+def _expire_run(expired) -> None:
+    """The per-run timer of a run off the main thread: mark it, kill its kernel."""
+    expired.set()
+    _kill_kernel()
+
+
 def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
     """Execute one notebook for one segment and write its .ipynb and .html (worker side).
 
@@ -532,6 +543,14 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(spec.run_timeout))
+    # Off the main thread (a dask worker runs its tasks in a thread) there is no alarm:
+    # a timer kills the run's kernel instead, and the run is reported as timed out.
+    expired = threading.Event()
+    timer = None
+    if spec.run_timeout and not use_alarm:
+        timer = threading.Timer(float(spec.run_timeout), _expire_run, args=(expired,))
+        timer.daemon = True
+        timer.start()
     warm, cell_error, engine = None, False, None
     try:
         extra = {}
@@ -572,8 +591,7 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
         status, error = TIMED_OUT, (f"a cell ran longer than the per-cell limit `timeout` "
                                     f"({spec.timeout} s)")
     except _RunTimeout:
-        status, error = TIMED_OUT, (f"the whole run took longer than the per-run limit "
-                                    f"`run_timeout` ({spec.run_timeout} s)")
+        status, error = TIMED_OUT, _run_timeout_message(spec.run_timeout)
     except DeadKernelError:
         status, error = KERNEL_DIED, ("the kernel died (out of memory, killed, os._exit or a "
                                       "crash in native code)")
@@ -583,6 +601,11 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        if timer is not None:
+            timer.cancel()
+        if expired.is_set():  # whatever the kernel's death looked like to nbclient
+            status, error = TIMED_OUT, _run_timeout_message(spec.run_timeout)
+            cell_error = False
         if warm is not None and status != OK and not cell_error:
             _WarmKernel.discard()  # hung, dead or in doubt: the next run starts afresh
         sys.stderr.flush()
