@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import random
@@ -351,6 +352,7 @@ def _tail(text: str, n: int = 15) -> str:
 
 def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list) -> dict:
     walls, mems, overheads, own_all, statuses = [], [], [], [], {}
+    budget: dict = {}
     n_reports, failed_runs = None, 0
     for i in range(runs):
         _log(f"batch run {i + 1}: cslib render --force")
@@ -366,6 +368,9 @@ def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list
         walls.append(res["wall_s"])
         mems.append(res["memory"])
         runs_ = _manifest_runs(folder)
+        budget = batch_steps(res["stderr"], runs_, wall=res["wall_s"],
+                             jobs=jobs or os.cpu_count() or 1)
+        _log(f"batch run {i + 1}: where the time went: {budget}")
         n_reports = len(runs_)
         statuses = {}
         overheads, own_all = [], []  # kept from the last run made (a long one runs once)
@@ -381,12 +386,56 @@ def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list
             "peak_rss_sum_gb": max(m["peak_rss_sum_gb"] for m in mems),
             "peak_pss_sum_gb": max(m["peak_pss_sum_gb"] for m in mems),
             "reports": n_reports, "statuses": statuses, "failed_runs": failed_runs,
+            "steps": budget,
             "overhead_median_s": _median(overheads),
             "overhead_p90_s": (round(float(np.percentile(overheads, 90)), 3)
                                if overheads else None),
             "own_cells_median_s": _median(own_all),
             "duration_median_s": _median([o + w for o, w in zip(overheads, own_all,
                                                                  strict=True)])}
+
+
+def batch_steps(stderr: str, runs: list[dict], *, wall: float, jobs: int) -> dict:
+    """Where a batch's time went, from its progress output and its manifest.
+
+    ``validate_prepare_s``: validating and slicing the data a segment at a time
+    (inside ``plan_s``); ``start_s``: batch start to the first run's start (the
+    runs' own ``duration_s`` include their kernel's start); ``runs_core_s``: the
+    runs' summed ``duration_s``; ``idle_core_s``: what the batch's ``jobs`` cores
+    spent on anything else over the whole wall time (``jobs x wall - runs``),
+    i.e. preparation, start-up, idle workers at the end.
+
+    Examples
+    --------
+    >>> err = "data validated and prepared in 4.0 s\\nsteps: plan_s 5.00, prepare_s 0.10, "
+    >>> err += "publish_s 0.50, first_result_s 3.00, execute_s 20.00\\n"
+    >>> b = batch_steps(err, [{"duration_s": 10.0, "worker": "a"},
+    ...                       {"duration_s": 12.0, "worker": "b"}], wall=26.0, jobs=2)
+    >>> b["validate_prepare_s"], b["execute_s"], b["runs_core_s"], b["idle_core_s"]
+    (4.0, 20.0, 22.0, 30.0)
+    """
+    out: dict = {}
+    m = re.search(r"data validated and prepared in ([\d.]+) s", stderr or "")
+    if m:
+        out["validate_prepare_s"] = float(m.group(1))
+    m = re.search(r"^steps: (.*)$", stderr or "", re.M)
+    if m:
+        for part in m.group(1).split(","):
+            key, _, value = part.strip().partition(" ")
+            try:
+                out[key] = float(value)
+            except ValueError:
+                pass
+    durations = [r["duration_s"] for r in runs if r.get("duration_s") is not None]
+    busy: dict = {}
+    for r in runs:
+        if r.get("duration_s") is not None:
+            busy[r.get("worker")] = busy.get(r.get("worker"), 0.0) + r["duration_s"]
+    out["runs_core_s"] = round(sum(durations), 2)
+    out["idle_core_s"] = round(jobs * wall - sum(durations), 2)
+    out["busy_by_worker_s"] = {str(k): round(v, 2) for k, v in sorted(busy.items(),
+                                                                         key=str)}
+    return out
 
 
 def measure_rerun(folder: Path, params: Path, *, jobs, runs: int, failures: list) -> dict:
@@ -705,6 +754,62 @@ PROJECT_WORKERS = (2, 8, 32)
 PROJECT_ACCOUNTS = (5_000, 50_000)
 
 
+def brief_costs(runs: list[dict], *, wall: float) -> dict:
+    """The measured costs a projection is made of, from one brief batch's manifest.
+
+    - ``per_brief_s``: the median ``duration_s`` of a brief (its own computation,
+      the kernel reset, parameter injection, HTML export);
+    - ``start_per_worker_s``: what a worker pays once: its longest brief (the first
+      on its kernel: kernel start, library imports, loading its data slice) minus
+      its median brief, averaged over the workers;
+    - ``fixed_s``: the wall time no worker spent on a brief (planning, validating
+      and slicing the data, starting the pool, the final publish): wall minus the
+      busiest worker's summed durations.
+
+    Examples
+    --------
+    >>> runs = [{"worker": "a", "duration_s": d} for d in (5.0, 0.5, 0.5, 0.7)]
+    >>> runs += [{"worker": "b", "duration_s": d} for d in (4.0, 0.4, 0.5)]
+    >>> brief_costs(runs, wall=10.0)
+    {'per_brief_s': 0.5, 'start_per_worker_s': 3.95, 'fixed_s': 3.3, 'briefs': 7, 'workers': 2}
+    """
+    by_worker: dict = {}
+    for r in runs:
+        if r.get("duration_s") is not None:
+            by_worker.setdefault(r.get("worker"), []).append(float(r["duration_s"]))
+    durations = [d for ds in by_worker.values() for d in ds]
+    if not durations:
+        return {"per_brief_s": None, "start_per_worker_s": None, "fixed_s": None,
+                "briefs": 0, "workers": 0}
+    starts = [max(ds) - statistics.median(ds) for ds in by_worker.values()]
+    busiest = max(sum(ds) for ds in by_worker.values())
+    return {"per_brief_s": round(statistics.median(durations), 3),
+            "start_per_worker_s": round(statistics.mean(starts), 3),
+            "fixed_s": round(max(0.0, wall - busiest), 3), "briefs": len(durations),
+            "workers": len(by_worker)}
+
+
+def project_briefs(costs: dict, accounts: int, workers: int) -> float | None:
+    """PROJECTED seconds for ``accounts`` briefs on ``workers`` workers, from :func:`brief_costs`.
+
+    ``fixed + start per worker + ceil(accounts / workers) x per brief``: each
+    worker starts once, loads one data slice, and renders its share of the
+    briefs one after another; linear scaling, workers like this machine's cores,
+    the scheduler and the disk never the bottleneck. A projection, not a
+    measurement.
+
+    Examples
+    --------
+    >>> project_briefs({"fixed_s": 10.0, "start_per_worker_s": 4.0, "per_brief_s": 0.5},
+    ...                5000, 8)
+    326.5
+    """
+    if costs.get("per_brief_s") is None:
+        return None
+    return round(costs["fixed_s"] + costs["start_per_worker_s"]
+                 + math.ceil(accounts / workers) * costs["per_brief_s"], 1)
+
+
 def _brief_params(folder: Path, segment: str, jobs: int | None) -> Path:
     import yaml
 
@@ -813,10 +918,14 @@ def bench_briefs(folder: Path, prep: dict, args, failures: list) -> dict:
             failures.append({"step": f"naive brief {aid}", "stderr": _tail(a["stderr"])})
     naive_mean = statistics.mean(took) if took else None
     per_min = round(n / local_wall * 60, 1) if local_wall else None
-    core_s = local_wall * jobs / n if n else None  # what one brief costs a worker, all in
-    projection = [{"accounts": a, "workers": w,
-                   "projected_minutes": round(a * core_s / w / 60, 1)}
-                  for a in PROJECT_ACCOUNTS for w in PROJECT_WORKERS] if core_s else []
+    costs = brief_costs(json.loads((folder / "briefs-local" / MONTH / "manifest.json")
+                                   .read_text())["runs"], wall=local_wall)
+    projection = []
+    for a in PROJECT_ACCOUNTS:
+        for w in PROJECT_WORKERS:
+            sec = project_briefs(costs, a, w)
+            projection.append({"accounts": a, "workers": w, "projected_s": sec,
+                               "projected_minutes": round(sec / 60, 1) if sec else None})
     ratio = (round(dask["wall_s"] / local_wall, 2)
              if dask.get("wall_s") and local_wall else None)
     return {
@@ -829,11 +938,11 @@ def bench_briefs(folder: Path, prep: dict, args, failures: list) -> dict:
                                                        if naive_mean else None),
                   "speedup_vs_parallel_loop": (round(naive_mean * n / jobs / local_wall, 2)
                                                if naive_mean and local_wall else None)},
-        "projection": {"label": "PROJECTION from the measured cost per brief (local pool "
-                                "wall x workers / briefs), not a measurement; assumes "
-                                "workers like this machine's cores and linear scaling",
-                       "core_s_per_brief": round(core_s, 3) if core_s else None,
-                       "rows": projection},
+        "projection": {"label": "PROJECTION, not a measurement: fixed + start per worker + "
+                                "ceil(accounts / workers) x per brief, from the local pool's "
+                                "measured costs; assumes workers like this machine's cores, "
+                                "one data slice per worker and linear scaling",
+                       "measured_costs_s": costs, "rows": projection},
         "targets": BRIEF_TARGETS,
     }
 
@@ -856,10 +965,18 @@ def print_briefs(b: dict, stream=sys.stdout) -> None:
           f"{nv['extrapolated_s']} s serial, {parallel} s with {b['jobs']} in "
           f"parallel; batch speedup over the parallel loop {nv['speedup_vs_parallel_loop']}x",
           file=stream)
-    print(f"  {b['projection']['label']}:", file=stream)
-    for r in b["projection"]["rows"]:
-        print(f"    {r['accounts']:>6,} accounts on {r['workers']:>2} workers: "
-              f"~{r['projected_minutes']} min", file=stream)
+    c = b["projection"]["measured_costs_s"]
+    print(f"  {b['projection']['label']}", file=stream)
+    print(f"  measured: per brief {c['per_brief_s']} s, start per worker (kernel, imports, "
+          f"data slice) {c['start_per_worker_s']} s, fixed {c['fixed_s']} s", file=stream)
+    accounts = list(dict.fromkeys(r["accounts"] for r in b["projection"]["rows"]))
+    workers = list(dict.fromkeys(r["workers"] for r in b["projection"]["rows"]))
+    cell = {(r["accounts"], r["workers"]): r["projected_minutes"]
+            for r in b["projection"]["rows"]}
+    print("    PROJECTED minutes  " + "".join(f"{w:>5} wkrs" for w in workers), file=stream)
+    for a in accounts:
+        print(f"    {a:>8,} accounts " + "".join(
+            f"{_fmt(cell[(a, w)]):>10}" for w in workers), file=stream)
 
 
 def _fmt(v, unit="") -> str:
