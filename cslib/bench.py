@@ -947,19 +947,27 @@ def bench_briefs(folder: Path, prep: dict, args, failures: list) -> dict:
     }
 
 
+def _verdict(value, target) -> str:
+    return "-" if value is None else ("met" if value <= target else "MISSED")
+
+
 def print_briefs(b: dict, stream=sys.stdout) -> None:
     loc, dk, nv = b["local"], b["dask_local_cluster"], b["naive"]
     print(f"briefs: {b['accounts']} accounts of segment {b['segment']}, {b['jobs']} workers",
           file=stream)
     print(f"  local pool: {loc['wall_s']} s wall, {loc['briefs_per_minute']} briefs/min, "
           f"median overhead per brief {loc['overhead_median_s']} s (target <= "
-          f"{BRIEF_TARGETS['overhead_per_brief_s']}), own cells {loc['own_median_s']} s",
+          f"{BRIEF_TARGETS['overhead_per_brief_s']}: "
+          f"{_verdict(loc['overhead_median_s'], BRIEF_TARGETS['overhead_per_brief_s'])}), "
+          f"own cells {loc['own_median_s']} s",
           file=stream)
     if dk.get("wall_s"):
         print(f"  dask LocalCluster (2 workers): {dk['wall_s']} s wall (+{dk['cluster_start_s']}"
               f" s cluster start), overhead median {dk['overhead_median_s']} s; "
               f"dask / local = {b['dask_over_local']} (target <= "
-              f"{BRIEF_TARGETS['dask_over_local']})", file=stream)
+              f"{BRIEF_TARGETS['dask_over_local']}: "
+              f"{_verdict(b['dask_over_local'], BRIEF_TARGETS['dask_over_local'])})",
+              file=stream)
     parallel = nv[f"extrapolated_parallel_{b['jobs']}_s"]
     print(f"  naive loop: {nv['timed']} briefs timed, {nv['mean_s']} s each; extrapolated "
           f"{nv['extrapolated_s']} s serial, {parallel} s with {b['jobs']} in "
@@ -990,7 +998,7 @@ def print_table(result: dict, stream=sys.stdout) -> None:
     for scale, s in result["scales"].items():
         for name, f in s["figures"].items():
             op = ">=" if f["target_is"] == "min" else "<="
-            met = {True: "yes", False: "NO", None: "-"}[f["met"]]
+            met = {True: "met", False: "MISSED", None: "-"}[f["met"]]
             rows.append((scale, name, _fmt(f["value"], " " + f["unit"]),
                          f"{op} {f['target']:g} {f['unit']}", met))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
