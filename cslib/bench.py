@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import random
@@ -59,7 +60,7 @@ SCALES = {
 #: What the issue asks of the large scale.
 MIN_LARGE = {"accounts": 100_000, "months": 36, "nps_answers": 1_000_000,
              "raw_usage_rows": 20_000_000}
-TARGETS = {"speedup": 6.0, "overhead_per_report_s": 0.5, "peak_memory_gb": 4.0,
+TARGETS = {"speedup": 6.0, "speedup_vs_parallel_loop": 4.0, "overhead_per_report_s": 0.5, "peak_memory_gb": 4.0,
            "rerun_s": 3.0, "end_to_end_s": 600.0}
 #: Regions grouped into 4 bands; with the 3 demo segments that makes 12 segments.
 REGION_BANDS = {"Sudeste": "Sudeste", "Sul": "Sul", "Nordeste": "Nordeste",
@@ -351,6 +352,7 @@ def _tail(text: str, n: int = 15) -> str:
 
 def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list) -> dict:
     walls, mems, overheads, own_all, statuses = [], [], [], [], {}
+    budget: dict = {}
     n_reports, failed_runs = None, 0
     for i in range(runs):
         _log(f"batch run {i + 1}: cslib render --force")
@@ -366,6 +368,9 @@ def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list
         walls.append(res["wall_s"])
         mems.append(res["memory"])
         runs_ = _manifest_runs(folder)
+        budget = batch_steps(res["stderr"], runs_, wall=res["wall_s"],
+                             jobs=jobs or os.cpu_count() or 1)
+        _log(f"batch run {i + 1}: where the time went: {budget}")
         n_reports = len(runs_)
         statuses = {}
         overheads, own_all = [], []  # kept from the last run made (a long one runs once)
@@ -381,12 +386,56 @@ def measure_batch(folder: Path, params: Path, *, jobs, runs: int, failures: list
             "peak_rss_sum_gb": max(m["peak_rss_sum_gb"] for m in mems),
             "peak_pss_sum_gb": max(m["peak_pss_sum_gb"] for m in mems),
             "reports": n_reports, "statuses": statuses, "failed_runs": failed_runs,
+            "steps": budget,
             "overhead_median_s": _median(overheads),
             "overhead_p90_s": (round(float(np.percentile(overheads, 90)), 3)
                                if overheads else None),
             "own_cells_median_s": _median(own_all),
             "duration_median_s": _median([o + w for o, w in zip(overheads, own_all,
                                                                  strict=True)])}
+
+
+def batch_steps(stderr: str, runs: list[dict], *, wall: float, jobs: int) -> dict:
+    """Where a batch's time went, from its progress output and its manifest.
+
+    ``validate_prepare_s``: validating and slicing the data a segment at a time
+    (inside ``plan_s``); ``start_s``: batch start to the first run's start (the
+    runs' own ``duration_s`` include their kernel's start); ``runs_core_s``: the
+    runs' summed ``duration_s``; ``idle_core_s``: what the batch's ``jobs`` cores
+    spent on anything else over the whole wall time (``jobs x wall - runs``),
+    i.e. preparation, start-up, idle workers at the end.
+
+    Examples
+    --------
+    >>> err = "data validated and prepared in 4.0 s\\nsteps: plan_s 5.00, prepare_s 0.10, "
+    >>> err += "publish_s 0.50, first_result_s 3.00, execute_s 20.00\\n"
+    >>> b = batch_steps(err, [{"duration_s": 10.0, "worker": "a"},
+    ...                       {"duration_s": 12.0, "worker": "b"}], wall=26.0, jobs=2)
+    >>> b["validate_prepare_s"], b["execute_s"], b["runs_core_s"], b["idle_core_s"]
+    (4.0, 20.0, 22.0, 30.0)
+    """
+    out: dict = {}
+    m = re.search(r"data validated and prepared in ([\d.]+) s", stderr or "")
+    if m:
+        out["validate_prepare_s"] = float(m.group(1))
+    m = re.search(r"^steps: (.*)$", stderr or "", re.M)
+    if m:
+        for part in m.group(1).split(","):
+            key, _, value = part.strip().partition(" ")
+            try:
+                out[key] = float(value)
+            except ValueError:
+                pass
+    durations = [r["duration_s"] for r in runs if r.get("duration_s") is not None]
+    busy: dict = {}
+    for r in runs:
+        if r.get("duration_s") is not None:
+            busy[r.get("worker")] = busy.get(r.get("worker"), 0.0) + r["duration_s"]
+    out["runs_core_s"] = round(sum(durations), 2)
+    out["idle_core_s"] = round(jobs * wall - sum(durations), 2)
+    out["busy_by_worker_s"] = {str(k): round(v, 2) for k, v in sorted(busy.items(),
+                                                                         key=str)}
+    return out
 
 
 def measure_rerun(folder: Path, params: Path, *, jobs, runs: int, failures: list) -> dict:
@@ -410,9 +459,7 @@ def measure_rerun(folder: Path, params: Path, *, jobs, runs: int, failures: list
 def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: Path, *,
                   sample: int | None, runs: int, failures: list) -> dict:
     matrix = [(nb, seg) for nb in notebooks for seg in segments]
-    chosen = matrix
-    if sample and sample < len(matrix):
-        chosen = random.Random(0).sample(matrix, sample)
+    chosen = naive_sample(matrix, sample)
     pm, jupyter = _tool("papermill"), _tool("jupyter")
     env = _env()
     walls, per_report, overheads = [], [], []
@@ -424,15 +471,7 @@ def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: 
         per_report = []
         overheads = []
         for k, (nb, seg) in enumerate(chosen):
-            if nb.suffix != ".ipynb":  # a text notebook: papermill reads .ipynb only
-                import nbformat
-
-                from .params import read_notebook
-
-                converted = folder / "naive-input" / f"{nb.stem}.ipynb"
-                converted.parent.mkdir(parents=True, exist_ok=True)
-                nbformat.write(read_notebook(nb), converted)
-                nb = converted
+            nb = _naive_input(folder, nb)
             out_dir = out_root / nb.stem
             out_dir.mkdir(parents=True, exist_ok=True)
             out_nb = out_dir / f"{_slug(seg)}.ipynb"
@@ -465,6 +504,128 @@ def measure_naive(folder: Path, notebooks: list[Path], segments: list[str], db: 
             "walls_s": [round(w, 2) for w in walls], "wall_s": _median(walls),
             "per_report_median_s": _median(per_report),
             "overhead_median_s": _median(overheads),
+            "sample": ([f"{nb.stem} / {seg}" for nb, seg in chosen]
+                       if len(chosen) < len(matrix) else None)}
+
+
+def _naive_input(folder: Path, nb: Path) -> Path:
+    """The notebook as ``.ipynb`` (papermill reads nothing else), converted once."""
+    if nb.suffix == ".ipynb":
+        return nb
+    import nbformat
+
+    from .params import read_notebook
+
+    converted = folder / "naive-input" / f"{nb.stem}.ipynb"
+    converted.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(read_notebook(nb), converted)
+    return converted
+
+
+#: One report of the parallel naive loop, as a user would write it for ``xargs -P``:
+#: ``xargs -0 -n 4 -P JOBS sh naive-one.sh`` with NOTEBOOK OUTPUT SEGMENT FOLDER per report.
+#: Each report also leaves ``OUTPUT.time`` (start, end, exit code) for the bench to read.
+_NAIVE_ONE_SH = """#!/bin/sh
+nb="$1"; out="$2"; seg="$3"; dir="$4"
+start=$(date +%s.%N)
+{papermill} "$nb" "$out" -p segment "$seg" -p month {month} -p source {db} \\
+  --cwd "$dir" --no-progress-bar >"$out.log" 2>&1 \\
+  && {jupyter} nbconvert --to html --no-input "$out" >>"$out.log" 2>&1
+rc=$?
+echo "$start $(date +%s.%N) $rc" >"$out.time"
+"""
+
+
+def naive_sample(matrix: list, sample: int | None, jobs: int = 1) -> list:
+    """The reports a sampled naive loop times: all of them, or a fixed random sample.
+
+    A parallel loop's sample is rounded up to a multiple of ``jobs`` (full rounds
+    of ``jobs`` reports side by side, so the extrapolation sees no idle tail).
+
+    Examples
+    --------
+    >>> len(naive_sample(list(range(10)), 3, jobs=2)), len(naive_sample(list(range(10)), None))
+    (4, 10)
+    """
+    if not sample:
+        return list(matrix)
+    jobs = max(1, jobs)
+    sample = min(len(matrix), -(-sample // jobs) * jobs)
+    return list(matrix) if sample >= len(matrix) else random.Random(0).sample(matrix, sample)
+
+
+def measure_naive_parallel(folder: Path, notebooks: list[Path], segments: list[str], db: Path,
+                           *, jobs: int, sample: int | None, runs: int,
+                           failures: list) -> dict:
+    """The naive loop with ``jobs`` reports at a time, through ``xargs -P jobs``.
+
+    The same per-report commands as :func:`measure_naive`. When sampled, the wall
+    time of the sample is scaled to the whole matrix (wall x reports / sampled).
+    Without ``xargs`` on the PATH a thread pool of the same width runs the same
+    script.
+    """
+    import shlex
+    from concurrent.futures import ThreadPoolExecutor
+
+    matrix = [(nb, seg) for nb in notebooks for seg in segments]
+    chosen = naive_sample(matrix, sample, jobs)
+    q = lambda cmd: " ".join(shlex.quote(c) for c in cmd)  # noqa: E731
+    script = folder / "naive-one.sh"
+    script.write_text(_NAIVE_ONE_SH.format(
+        papermill=q(_tool("papermill")), jupyter=q(_tool("jupyter")), month=MONTH,
+        db=shlex.quote(str(db))))
+    inputs = {nb: _naive_input(folder, nb) for nb in notebooks}
+    xargs = shutil.which("xargs")
+    env = _env()
+    walls, per_report, failed_reports = [], [], 0
+    for i in range(runs):
+        out_root = folder / "naive-parallel"
+        shutil.rmtree(out_root, ignore_errors=True)
+        argv = []
+        for nb, seg in chosen:
+            out_dir = out_root / nb.stem
+            out_dir.mkdir(parents=True, exist_ok=True)
+            argv.append([str(inputs[nb]), str(out_dir / f"{_slug(seg)}.ipynb"), seg,
+                         str(out_dir)])
+        _log(f"naive loop, {jobs} in parallel (run {i + 1}): {len(chosen)} reports")
+        start = time.monotonic()
+        if xargs:
+            proc = subprocess.run([xargs, "-0", "-n", "4", "-P", str(jobs), "sh", str(script)],
+                                  input="\0".join(a for args in argv for a in args),
+                                  cwd=folder, env=env, capture_output=True, text=True)
+            if proc.returncode != 0:
+                failures.append({"step": "naive parallel loop (xargs)",
+                                 "exit_code": proc.returncode, "stderr": _tail(proc.stderr)})
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                list(pool.map(lambda a: subprocess.run(["sh", str(script), *a], cwd=folder,
+                                                       env=env), argv))
+        wall = time.monotonic() - start
+        per_report = []
+        for (nb, seg), args in zip(chosen, argv, strict=True):
+            try:
+                t0, t1, rc = Path(args[1] + ".time").read_text().split()
+            except (OSError, ValueError):
+                t0 = t1 = rc = None
+            if rc is not None:
+                per_report.append(float(t1) - float(t0))
+            if rc != "0":
+                failed_reports += 1
+                try:
+                    log = Path(args[1] + ".log").read_text(errors="replace")
+                except OSError:
+                    log = ""
+                failures.append({"step": f"naive parallel {nb.stem} / {seg}",
+                                 "exit_code": rc, "stderr": _tail(log)})
+        walls.append(wall * len(matrix) / len(chosen))
+        _log(f"naive loop, {jobs} in parallel: {len(chosen)} reports in {wall:.1f} s")
+        if wall >= REPEAT_UNDER_S:
+            break
+    return {"reports": len(matrix), "timed_reports": len(chosen), "jobs": jobs,
+            "runner": "xargs -P" if xargs else "thread pool",
+            "sampled": len(chosen) < len(matrix), "failed_reports": failed_reports,
+            "walls_s": [round(w, 2) for w in walls], "wall_s": _median(walls),
+            "per_report_median_s": _median(per_report),
             "sample": ([f"{nb.stem} / {seg}" for nb, seg in chosen]
                        if len(chosen) < len(matrix) else None)}
 
@@ -531,6 +692,10 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
     sample = args.naive_sample if args.naive_sample is not None else spec["naive_sample"]
     naive = measure_naive(folder, notebooks, segments, prep["database"].resolve(),
                           sample=sample or None, runs=runs, failures=failures)
+    jobs = args.jobs or os.cpu_count() or 1
+    parallel = measure_naive_parallel(folder, notebooks, segments, prep["database"].resolve(),
+                                      jobs=jobs, sample=sample or None, runs=runs,
+                                      failures=failures)
     reduce_s = prep["prep_s"]["reduce"]
     batch_total = batch["wall_s"] + reduce_s if batch["wall_s"] is not None else None
     speedup = (round(naive["wall_s"] / batch_total, 2)
@@ -548,6 +713,14 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
                                                    if naive["wall_s"] and batch["wall_s"]
                                                    else None),
                            naive_sampled=naive["sampled"], valid=batch_ok and naive_ok),
+        "speedup_vs_parallel_loop": _figure(
+            (round(parallel["wall_s"] / batch_total, 2)
+             if parallel["wall_s"] and batch_total else None),
+            TARGETS["speedup_vs_parallel_loop"], lower_is_better=False, unit="x",
+            parallel_loop_s=parallel["wall_s"], parallel_jobs=jobs, batch_s=batch["wall_s"],
+            reduce_s=reduce_s, batch_plus_reduce_s=batch_total,
+            loop_sampled=parallel["sampled"],
+            valid=batch_ok and parallel["failed_reports"] == 0),
         "overhead_per_report_s": _figure(
             batch["overhead_median_s"], TARGETS["overhead_per_report_s"], unit="s",
             p90_s=batch["overhead_p90_s"], own_cells_median_s=batch["own_cells_median_s"],
@@ -566,7 +739,8 @@ def bench_scale(name: str, args, notebooks: list[Path]) -> dict:
     out = {"sizes": sizes, "segments": prep["segments"], "prep_s": prep["prep_s"],
            "notebooks": [nb.stem for nb in notebooks], "reports": n_rep,
            "jobs": args.jobs or os.cpu_count(), "figures": figures,
-           "batch": batch, "rerun": rerun, "naive": naive, "failures": failures,
+           "batch": batch, "rerun": rerun, "naive": naive,
+           "naive_parallel": parallel, "failures": failures,
            "notes": notes}
     if args.what == "all" and name == "demo":
         out["briefs"] = bench_briefs(folder, prep, args, failures)
@@ -578,6 +752,62 @@ BRIEF_TARGETS = {"overhead_per_brief_s": 0.1, "dask_over_local": 1.10}
 #: Workers and account counts of the projection table.
 PROJECT_WORKERS = (2, 8, 32)
 PROJECT_ACCOUNTS = (5_000, 50_000)
+
+
+def brief_costs(runs: list[dict], *, wall: float) -> dict:
+    """The measured costs a projection is made of, from one brief batch's manifest.
+
+    - ``per_brief_s``: the median ``duration_s`` of a brief (its own computation,
+      the kernel reset, parameter injection, HTML export);
+    - ``start_per_worker_s``: what a worker pays once: its longest brief (the first
+      on its kernel: kernel start, library imports, loading its data slice) minus
+      its median brief, averaged over the workers;
+    - ``fixed_s``: the wall time no worker spent on a brief (planning, validating
+      and slicing the data, starting the pool, the final publish): wall minus the
+      busiest worker's summed durations.
+
+    Examples
+    --------
+    >>> runs = [{"worker": "a", "duration_s": d} for d in (5.0, 0.5, 0.5, 0.7)]
+    >>> runs += [{"worker": "b", "duration_s": d} for d in (4.0, 0.4, 0.5)]
+    >>> brief_costs(runs, wall=10.0)
+    {'per_brief_s': 0.5, 'start_per_worker_s': 3.95, 'fixed_s': 3.3, 'briefs': 7, 'workers': 2}
+    """
+    by_worker: dict = {}
+    for r in runs:
+        if r.get("duration_s") is not None:
+            by_worker.setdefault(r.get("worker"), []).append(float(r["duration_s"]))
+    durations = [d for ds in by_worker.values() for d in ds]
+    if not durations:
+        return {"per_brief_s": None, "start_per_worker_s": None, "fixed_s": None,
+                "briefs": 0, "workers": 0}
+    starts = [max(ds) - statistics.median(ds) for ds in by_worker.values()]
+    busiest = max(sum(ds) for ds in by_worker.values())
+    return {"per_brief_s": round(statistics.median(durations), 3),
+            "start_per_worker_s": round(statistics.mean(starts), 3),
+            "fixed_s": round(max(0.0, wall - busiest), 3), "briefs": len(durations),
+            "workers": len(by_worker)}
+
+
+def project_briefs(costs: dict, accounts: int, workers: int) -> float | None:
+    """PROJECTED seconds for ``accounts`` briefs on ``workers`` workers, from :func:`brief_costs`.
+
+    ``fixed + start per worker + ceil(accounts / workers) x per brief``: each
+    worker starts once, loads one data slice, and renders its share of the
+    briefs one after another; linear scaling, workers like this machine's cores,
+    the scheduler and the disk never the bottleneck. A projection, not a
+    measurement.
+
+    Examples
+    --------
+    >>> project_briefs({"fixed_s": 10.0, "start_per_worker_s": 4.0, "per_brief_s": 0.5},
+    ...                5000, 8)
+    326.5
+    """
+    if costs.get("per_brief_s") is None:
+        return None
+    return round(costs["fixed_s"] + costs["start_per_worker_s"]
+                 + math.ceil(accounts / workers) * costs["per_brief_s"], 1)
 
 
 def _brief_params(folder: Path, segment: str, jobs: int | None) -> Path:
@@ -688,10 +918,14 @@ def bench_briefs(folder: Path, prep: dict, args, failures: list) -> dict:
             failures.append({"step": f"naive brief {aid}", "stderr": _tail(a["stderr"])})
     naive_mean = statistics.mean(took) if took else None
     per_min = round(n / local_wall * 60, 1) if local_wall else None
-    core_s = local_wall * jobs / n if n else None  # what one brief costs a worker, all in
-    projection = [{"accounts": a, "workers": w,
-                   "projected_minutes": round(a * core_s / w / 60, 1)}
-                  for a in PROJECT_ACCOUNTS for w in PROJECT_WORKERS] if core_s else []
+    costs = brief_costs(json.loads((folder / "briefs-local" / MONTH / "manifest.json")
+                                   .read_text())["runs"], wall=local_wall)
+    projection = []
+    for a in PROJECT_ACCOUNTS:
+        for w in PROJECT_WORKERS:
+            sec = project_briefs(costs, a, w)
+            projection.append({"accounts": a, "workers": w, "projected_s": sec,
+                               "projected_minutes": round(sec / 60, 1) if sec else None})
     ratio = (round(dask["wall_s"] / local_wall, 2)
              if dask.get("wall_s") and local_wall else None)
     return {
@@ -704,13 +938,17 @@ def bench_briefs(folder: Path, prep: dict, args, failures: list) -> dict:
                                                        if naive_mean else None),
                   "speedup_vs_parallel_loop": (round(naive_mean * n / jobs / local_wall, 2)
                                                if naive_mean and local_wall else None)},
-        "projection": {"label": "PROJECTION from the measured cost per brief (local pool "
-                                "wall x workers / briefs), not a measurement; assumes "
-                                "workers like this machine's cores and linear scaling",
-                       "core_s_per_brief": round(core_s, 3) if core_s else None,
-                       "rows": projection},
+        "projection": {"label": "PROJECTION, not a measurement: fixed + start per worker + "
+                                "ceil(accounts / workers) x per brief, from the local pool's "
+                                "measured costs; assumes workers like this machine's cores, "
+                                "one data slice per worker and linear scaling",
+                       "measured_costs_s": costs, "rows": projection},
         "targets": BRIEF_TARGETS,
     }
+
+
+def _verdict(value, target) -> str:
+    return "-" if value is None else ("met" if value <= target else "MISSED")
 
 
 def print_briefs(b: dict, stream=sys.stdout) -> None:
@@ -719,22 +957,34 @@ def print_briefs(b: dict, stream=sys.stdout) -> None:
           file=stream)
     print(f"  local pool: {loc['wall_s']} s wall, {loc['briefs_per_minute']} briefs/min, "
           f"median overhead per brief {loc['overhead_median_s']} s (target <= "
-          f"{BRIEF_TARGETS['overhead_per_brief_s']}), own cells {loc['own_median_s']} s",
+          f"{BRIEF_TARGETS['overhead_per_brief_s']}: "
+          f"{_verdict(loc['overhead_median_s'], BRIEF_TARGETS['overhead_per_brief_s'])}), "
+          f"own cells {loc['own_median_s']} s",
           file=stream)
     if dk.get("wall_s"):
         print(f"  dask LocalCluster (2 workers): {dk['wall_s']} s wall (+{dk['cluster_start_s']}"
               f" s cluster start), overhead median {dk['overhead_median_s']} s; "
               f"dask / local = {b['dask_over_local']} (target <= "
-              f"{BRIEF_TARGETS['dask_over_local']})", file=stream)
+              f"{BRIEF_TARGETS['dask_over_local']}: "
+              f"{_verdict(b['dask_over_local'], BRIEF_TARGETS['dask_over_local'])})",
+              file=stream)
     parallel = nv[f"extrapolated_parallel_{b['jobs']}_s"]
     print(f"  naive loop: {nv['timed']} briefs timed, {nv['mean_s']} s each; extrapolated "
           f"{nv['extrapolated_s']} s serial, {parallel} s with {b['jobs']} in "
           f"parallel; batch speedup over the parallel loop {nv['speedup_vs_parallel_loop']}x",
           file=stream)
-    print(f"  {b['projection']['label']}:", file=stream)
-    for r in b["projection"]["rows"]:
-        print(f"    {r['accounts']:>6,} accounts on {r['workers']:>2} workers: "
-              f"~{r['projected_minutes']} min", file=stream)
+    c = b["projection"]["measured_costs_s"]
+    print(f"  {b['projection']['label']}", file=stream)
+    print(f"  measured: per brief {c['per_brief_s']} s, start per worker (kernel, imports, "
+          f"data slice) {c['start_per_worker_s']} s, fixed {c['fixed_s']} s", file=stream)
+    accounts = list(dict.fromkeys(r["accounts"] for r in b["projection"]["rows"]))
+    workers = list(dict.fromkeys(r["workers"] for r in b["projection"]["rows"]))
+    cell = {(r["accounts"], r["workers"]): r["projected_minutes"]
+            for r in b["projection"]["rows"]}
+    print("    PROJECTED minutes  " + "".join(f"{w:>5} wkrs" for w in workers), file=stream)
+    for a in accounts:
+        print(f"    {a:>8,} accounts " + "".join(
+            f"{_fmt(cell[(a, w)]):>10}" for w in workers), file=stream)
 
 
 def _fmt(v, unit="") -> str:
@@ -748,7 +998,7 @@ def print_table(result: dict, stream=sys.stdout) -> None:
     for scale, s in result["scales"].items():
         for name, f in s["figures"].items():
             op = ">=" if f["target_is"] == "min" else "<="
-            met = {True: "yes", False: "NO", None: "-"}[f["met"]]
+            met = {True: "met", False: "MISSED", None: "-"}[f["met"]]
             rows.append((scale, name, _fmt(f["value"], " " + f["unit"]),
                          f"{op} {f['target']:g} {f['unit']}", met))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]

@@ -152,6 +152,32 @@ def _die_with_parent_preexec():
 
 
 _KM_CLASS: list = []
+#: The kernel manager of the kernel this process launched last (one run at a time).
+_LAUNCHED: list = []
+
+
+def _kernel_pid(km) -> int | None:
+    """The process id of ``km``'s kernel, or None (not started, or already gone)."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    return getattr(process, "pid", None)
+
+
+def _kill_kernel(km=None) -> bool:
+    """SIGKILL the kernel of ``km`` (default: the last one this process launched).
+
+    Safe from any thread: it only sends a signal. The run waiting on the kernel
+    then sees it dead (nbclient checks every second) and stops. Returns whether
+    a kernel was signalled.
+    """
+    km = km if km is not None else (_LAUNCHED[0] if _LAUNCHED else None)
+    pid = _kernel_pid(km) if km is not None else None
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        return False
+    return True
 
 
 def _kernel_manager_class():
@@ -172,7 +198,9 @@ def _kernel_manager_class():
                 preexec = _die_with_parent_preexec()
                 if preexec is not None:
                     kw.setdefault("preexec_fn", preexec)
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
+                launched = await super()._async_launch_kernel(kernel_cmd, **kw)
+                _LAUNCHED[:] = [self]  # what a run's timer kills (see _kill_kernel)
+                return launched
 
         _KM_CLASS.append(DyingKernelManager)
     return _KM_CLASS[0]

@@ -73,6 +73,7 @@ from .kernels import (
     _clean_stale_tmp,
     _die_with_batch,
     _kernel_manager_class,
+    _kill_kernel,
     _pid_alive,
     _tmp_tag,
     _warm_engine,
@@ -493,6 +494,16 @@ def _on_alarm(signum, frame):
     raise _RunTimeout
 
 
+def _run_timeout_message(limit) -> str:
+    return f"the whole run took longer than the per-run limit `run_timeout` ({limit} s)"
+
+
+def _expire_run(expired) -> None:
+    """The per-run timer of a run off the main thread: mark it, kill its kernel."""
+    expired.set()
+    _kill_kernel()
+
+
 def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
     """Execute one notebook for one segment and write its .ipynb and .html (worker side).
 
@@ -532,6 +543,14 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, float(spec.run_timeout))
+    # Off the main thread (a dask worker runs its tasks in a thread) there is no alarm:
+    # a timer kills the run's kernel instead, and the run is reported as timed out.
+    expired = threading.Event()
+    timer = None
+    if spec.run_timeout and not use_alarm:
+        timer = threading.Timer(float(spec.run_timeout), _expire_run, args=(expired,))
+        timer.daemon = True
+        timer.start()
     warm, cell_error, engine = None, False, None
     try:
         extra = {}
@@ -572,8 +591,7 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
         status, error = TIMED_OUT, (f"a cell ran longer than the per-cell limit `timeout` "
                                     f"({spec.timeout} s)")
     except _RunTimeout:
-        status, error = TIMED_OUT, (f"the whole run took longer than the per-run limit "
-                                    f"`run_timeout` ({spec.run_timeout} s)")
+        status, error = TIMED_OUT, _run_timeout_message(spec.run_timeout)
     except DeadKernelError:
         status, error = KERNEL_DIED, ("the kernel died (out of memory, killed, os._exit or a "
                                       "crash in native code)")
@@ -583,6 +601,11 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        if timer is not None:
+            timer.cancel()
+        if expired.is_set():  # whatever the kernel's death looked like to nbclient
+            status, error = TIMED_OUT, _run_timeout_message(spec.run_timeout)
+            cell_error = False
         if warm is not None and status != OK and not cell_error:
             _WarmKernel.discard()  # hung, dead or in doubt: the next run starts afresh
         sys.stderr.flush()
@@ -1230,10 +1253,67 @@ def _plan_runs(plan: MonthPlan, params: BatchParams, nb_paths: Mapping[str, Path
                          "git_commit": plan.commit, "params": shown,
                          "locale": params.locale},
             ))
-    # largest segments first, so that no worker is left with a big report at the end
-    sizes = plan.facts["segment_sizes"]
-    plan.runs.sort(key=lambda run: (run.account_id is not None,
-                                    -sizes.get(run.segment, sum(sizes.values()))))
+    # longest expected runs first, so that no worker is left with a long report at the end
+    if plan.history is None:
+        plan.history = _history(plan.output, plan.month)
+    known = [plan.previous.values(), *plan.history.values()]  # latest month first
+    plan.runs[:] = order_runs(plan.runs, plan.facts["segment_sizes"], known)
+
+
+def order_runs(runs: Sequence[RunSpec], sizes: Mapping[str, int],
+               known: Iterable[Iterable[Mapping]] = ()) -> list[RunSpec]:
+    """The runs, longest expected first (segment reports), then the briefs by segment.
+
+    A report's expected time is what the same notebook took for the same segment
+    in ``known`` (manifest entries with ``duration_s``; the first list that has
+    it wins, e.g. this month's previous batch, then earlier months, latest
+    first); else the notebook's known seconds per account times the segment's
+    size (``sizes``, accounts per segment); else all known notebooks' seconds
+    per account; with nothing known, the segment's size. Briefs keep their
+    segment together, largest segment first.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as S
+    >>> runs = [S(notebook=n, segment=g, account_id=None) for n in ("a", "b")
+    ...         for g in ("big", "small")]
+    >>> seen = [[{"notebook": "b", "segment": "big", "duration_s": 10.0},
+    ...          {"notebook": "a", "segment": "small", "duration_s": 1.0}]]
+    >>> [(r.notebook, r.segment) for r in order_runs(runs, {"big": 100, "small": 50}, seen)]
+    [('b', 'big'), ('b', 'small'), ('a', 'big'), ('a', 'small')]
+    """
+    exact: dict = {}
+    rate_time: dict = {}
+    rate_size: dict = {}
+    for entries in known:
+        for r in entries:
+            d, seg = r.get("duration_s"), r.get("segment")
+            if d is None or r.get("account_id") is not None or r.get("status") not in (
+                    None, *SUCCESS):
+                continue
+            k = (r.get("notebook"), seg)
+            if k in exact:
+                continue
+            exact[k] = float(d)
+            if sizes.get(seg):
+                for nb in (r.get("notebook"), None):
+                    rate_time[nb] = rate_time.get(nb, 0.0) + float(d)
+                    rate_size[nb] = rate_size.get(nb, 0) + sizes[seg]
+    everyone = sum(sizes.values())
+
+    def expected(run) -> float:
+        size = sizes.get(run.segment, everyone)
+        if (run.notebook, run.segment) in exact:
+            return exact[(run.notebook, run.segment)]
+        for nb in (run.notebook, None):
+            if rate_size.get(nb):
+                return rate_time[nb] / rate_size[nb] * size
+        return float(size)
+
+    reports = sorted((r for r in runs if r.account_id is None), key=lambda r: -expected(r))
+    briefs = sorted((r for r in runs if r.account_id is not None),
+                    key=lambda r: -sizes.get(r.segment, everyone))
+    return reports + briefs
 
 
 def _paying_accounts(plan: MonthPlan, wh) -> list[dict]:
@@ -1387,12 +1467,15 @@ class Executor(Protocol):
             on_result: Callable[[RunSpec, RunResult], bool]) -> None: ...
 
 
-def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
-                 ) -> tuple[list[dict], list[dict]]:
+def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None, *,
+                 steps: dict | None = None) -> tuple[list[dict], list[dict]]:
     """Execute the plan's runs, publishing the month after each; returns (executed, listed).
 
     ``executed`` are the manifest entries of this batch's runs, ``listed`` every
-    entry of the month's manifest.
+    entry of the month's manifest. ``steps``, when given, gets where the time
+    went: ``first_result_s`` (from the start to the first finished run: workers
+    and kernels starting, and that run) and ``publish_s`` (writing manifests and
+    overviews).
 
     Raises
     ------
@@ -1404,6 +1487,9 @@ def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
     results: list[dict] = []
     stop: dict | None = None  # a write that failed (disk full...): the batch ends there
     last = [time.monotonic()]
+    steps = steps if steps is not None else {}
+    steps["publish_s"] = 0.0
+    begun = time.monotonic()
 
     def on_result(spec: RunSpec, res: RunResult) -> bool:
         nonlocal stop
@@ -1412,6 +1498,7 @@ def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
             return False
         results.append({**spec.entry, **res.manifest_fields()})
         now = time.monotonic()
+        steps.setdefault("first_result_s", now - begun)
         if len(plan.runs) > PUBLISH_EVERY_RUN and now - last[0] < PUBLISH_INTERVAL:
             progress.update(res.status in SUCCESS)
             return True  # thousands of briefs: publish every few seconds, and at the end
@@ -1421,6 +1508,8 @@ def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
         except OSError as exc:
             stop = _os_error_info(exc, plan.manifest_path)
             return False
+        finally:
+            steps["publish_s"] += time.monotonic() - now
         progress.update(res.status in SUCCESS)
         return True
 
@@ -1434,10 +1523,12 @@ def execute_runs(plan: MonthPlan, executor: Executor, err: TextIO | None = None
         executor.run(plan.runs, on_result)
     listed: list[dict] = []
     if stop is None:
+        t = time.monotonic()
         try:
             listed = publish_month(plan, results)
         except OSError as exc:
             stop = _os_error_info(exc, plan.manifest_path)
+        steps["publish_s"] += time.monotonic() - t
     if stop is not None:
         _clean_leftovers(plan.month_dir)  # temporary files of runs stopped mid-write
         raise RenderError(_write_failed_message(
@@ -1574,20 +1665,29 @@ def render(
     if executor is None and params.executor == "dask" and not dry_run:
         # the scheduler is reached (or not) before anything is planned, prepared or run
         executor = executor_for(params, jobs=params.jobs or os.cpu_count() or 1)
+    started = time.monotonic()
     plan = plan_month(params, output=output, notebooks_dir=notebooks_dir, only=only,
                       force=force, dry_run=dry_run, err=err)
     if dry_run:
         _print_plan(plan, out)
         return BatchResult(plan.month, plan.month_dir, [], 0, len(plan.cached), 0)
+    steps = {"plan_s": time.monotonic() - started}
     check_before_start(plan)
     with _MonthLock(plan.month_dir / LOCK):
         _clean_leftovers(plan.month_dir)
         _clean_stale_tmp()  # what killed batches left in the system's temporary folder
         try:
+            t = time.monotonic()
             if plan.runs:
                 prepare_data(plan, err)
                 executor = executor or LocalPoolExecutor(min(plan.jobs, len(plan.runs)))
-            results, runs = execute_runs(plan, executor, err)
+            steps["prepare_s"] = time.monotonic() - t
+            t = time.monotonic()
+            results, runs = execute_runs(plan, executor, err, steps=steps)
+            steps["execute_s"] = time.monotonic() - t
+            if plan.runs:  # where the batch's time went (the bench reads this line)
+                print("steps: " + ", ".join(f"{k} {v:.2f}" for k, v in steps.items()),
+                      file=err)
         finally:
             if executor is not None and hasattr(executor, "close"):
                 executor.close()  # a dask client this batch opened
