@@ -1041,6 +1041,8 @@ class MonthPlan:
     accounts: list = dataclasses.field(default_factory=list)
     #: Where the data slices go for the workers (default ``<output>/.cache``).
     shared_folder: str | None = None
+    #: Earlier months' manifest runs (read once): their durations order the runs.
+    history: dict | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -1585,6 +1587,22 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
         (plan.month_dir / "digest.txt", digest_text),
         (plan.month_dir / "digest.html", digest_html)])
     return runs
+
+
+def _history(output: Path, month: str, months: int = 11) -> dict[str, list]:
+    """The runs of the ``months`` months before ``month`` that have a manifest in
+    ``output``, latest first: their durations order this batch's runs (longest first).
+    The overview's figures do not come from here (each report computes its own
+    previous month and trend from the data: :mod:`cslib.trend`)."""
+    year, m = (int(x) for x in month.split("-"))
+    out = {}
+    for k in range(1, months + 1):
+        index = year * 12 + m - 1 - k
+        earlier = f"{index // 12:04d}-{index % 12 + 1:02d}"
+        runs = _read_manifest(output / earlier / MANIFEST).get("runs")
+        if runs:
+            out[earlier] = runs
+    return out
 
 
 def _summarise(plan: MonthPlan, results: list[dict], runs: list[dict], out: TextIO
