@@ -66,7 +66,7 @@ def test_set_style_configures_the_inline_backend(monkeypatch):
     monkeypatch.setattr(inline, "set_matplotlib_formats",
                         lambda *formats, **kw: calls.append((formats, kw)))
     plots.set_style()
-    assert calls == [(("png",), {"metadata": {"Software": None}, "bbox_inches": None})]
+    assert calls == [(("svg",), {"bbox_inches": None})]
 
 
 def test_png_bytes_are_identical_between_runs():
@@ -312,7 +312,7 @@ def test_titles_can_be_replaced_and_follow_the_locale():
 @pytest.mark.slow
 def test_an_inline_figure_is_rendered_once_in_a_kernel(monkeypatch):
     # In a real kernel with the inline backend, as in the reports: the figure is shown
-    # (a PNG output) after a single rendering of its pixels. pyplot's own post-execute
+    # (an SVG output) after a single rendering. pyplot's own post-execute
     # hook used to render it first, doubling the cost of every figure.
     import nbformat
     from nbclient import NotebookClient
@@ -324,16 +324,18 @@ def test_an_inline_figure_is_rendered_once_in_a_kernel(monkeypatch):
         "import matplotlib.pyplot as plt\nfrom cslib import plots\nplots.set_style()\n"
         "renders = []",
         # a layout pass (matplotlib's print_figure does one) disables the renderer's
-        # draw_* methods on the instance; only the passes that paint pixels count
+        # draw_* methods on the instance (for SVG, on the renderer the mixed-mode one
+        # wraps); only the passes that paint count
         "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
         "fig.canvas.mpl_connect('draw_event', lambda event: renders.append(event)\n"
-        "                       if 'draw_path' not in vars(event.renderer) else None)\n"
+        "    if 'draw_path' not in vars(getattr(event.renderer, '_renderer', event.renderer))\n"
+        "    else None)\n"
         "ax.set_title('one');",
         "print(len(renders))",
     )]
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     assert [o["output_type"] for o in nb.cells[1].outputs] == ["display_data"]
-    assert "image/png" in nb.cells[1].outputs[0]["data"]
+    assert nb.cells[1].outputs[0]["data"]["image/svg+xml"].startswith('<svg id="cs')
     assert nb.cells[2].outputs[0]["text"].strip() == "1"
 
 
@@ -406,11 +408,18 @@ def _overlaps(labels, renderer):
             if box_a.overlaps(box_b)]
 
 
+@pytest.mark.parametrize("drawing", ["wide", "phone"])
 @pytest.mark.parametrize(("name", "draw"), _extreme_cases(), ids=lambda v: v
                          if isinstance(v, str) else "")
-def test_tick_and_category_labels_never_overlap_or_repeat(name, draw):
-    ax = draw()
-    fig = ax.figure
+def test_tick_and_category_labels_never_overlap_or_repeat(name, draw, drawing):
+    """At 8 in (screens, paper) and in the 5 in phone drawing the helper makes again."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = draw().figure
+    if drawing == "phone":
+        fig = plots._phone_figure(fig)
+        assert fig.get_figwidth() == plots.PHONE
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for axes in fig.axes:
