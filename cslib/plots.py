@@ -467,8 +467,9 @@ def _date_axis(axis, locale: str | None = None, *, width: float | None = None) -
         axis.axes.set_xlim(mid - 4, mid + 4)
     width = _plot_area() if width is None else width
     label = _text_width(_when(pd.Timestamp("2026-12-31"), locale), _tick_size("x")) + 0.3
-    locator = mdates.AutoDateLocator(minticks=2, maxticks=int(min(5, max(2, width // label))),
-                                     interval_multiples=True)
+    # (matplotlib counts a tick more than it shows, at an end of the range)
+    most = int(min(5, max(2, width // label + 1)))
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=most, interval_multiples=True)
     locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12, 24]  # 2 years in 2 ticks
     axis.set_major_locator(locator)
     # ticks are at least a day apart (the limits above), so a day's label is unique
