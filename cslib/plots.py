@@ -814,16 +814,24 @@ def revenue_waterfall(data, *, locale: str | None = None, ax=None, title: str | 
     ax.set_ylim(max(0.0, low - 1.5 * span), high + 0.35 * span)
     ax.set_xticks(x)
     signs = ["", "+", "+", "+", "-", "-", ""]
-    # Names under the bars (slanted: "Reactivation" and "Contraction" are long), amounts
-    # on top of them.
-    # (upright on a phone, where seven slanted names would run into each other)
-    ax.set_xticklabels([report.column_label(n, locale) for n in names], fontsize="small",
-                       rotation=90 if _narrow() else 20, ha="right", rotation_mode="anchor",
-                       va="center" if _narrow() else "baseline")
-    for xi, b, h, sign in zip(x, bottoms, heights, signs, strict=True):
-        ax.annotate(f"{sign}{report.fmt_money_short(h, locale, symbol=False)}",
-                    (xi, b + h), xytext=(0, 2), textcoords="offset points", ha="center",
-                    va="bottom", fontsize="small")
+    # (whole units: cslib.formats leaves amounts under 1,000 unrounded without a symbol)
+    amounts = [f"{sign}{report.fmt_money_short(round(h), locale, symbol=False)}"
+               for h, sign in zip(heights, signs, strict=True)]
+    names_shown = [report.column_label(n, locale) for n in names]
+    if _narrow():
+        # On a phone the seven amounts are wider than the bars: each goes with its name,
+        # upright under its bar.
+        ax.set_xticklabels([f"{n} {a}" for n, a in zip(names_shown, amounts, strict=True)],
+                           fontsize="small", rotation=90, ha="right", va="center",
+                           rotation_mode="anchor")
+    else:
+        # Names under the bars (slanted: "Reactivation" and "Contraction" are long),
+        # amounts on top of them.
+        ax.set_xticklabels(names_shown, fontsize="small", rotation=20, ha="right",
+                           rotation_mode="anchor")
+        for xi, b, h, amount in zip(x, bottoms, heights, amounts, strict=True):
+            ax.annotate(amount, (xi, b + h), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize="small")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: report.fmt_money_short(v, locale)))
     ax.grid(axis="x", visible=False)
     period = row["period"] if "period" in row else ""
@@ -863,7 +871,9 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
                 label=report.column_label(rate, locale))
     if {"grr", "nrr"} & set(rates):
         ax.axhline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
-    _x_categories(ax, x, _labels(data[period]))
+    legend = 0.0 if _narrow() else 0.75 + max(  # the legend beside the axes takes this
+        [_text_width(report.column_label(r, locale), _tick_size("x")) for r in rates] + [0])
+    _x_categories(ax, x, _labels(data[period]), width=_plot_area() - legend)
     _percent_axis(ax.yaxis, locale)
     # beside the axes (below them on a phone): a legend inside would sit on the lines of
     # some month
