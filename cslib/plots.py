@@ -11,11 +11,21 @@ inline backend shows and closes the figure.
 Call :func:`set_style` first (:func:`cslib.context.open_report` does): it
 sets a colour-blind-safe palette, phone-readable fonts, an 8 x 4 inch figure,
 and the settings that make the same data give the same image bytes.
+
+In a kernel, figures are shown as SVG (vectors, sharp on any screen and on paper,
+their text real text). A figure drawn by one of the helpers is drawn a second
+time, 5 inches wide, for phones: the 8-inch drawing scaled to a 390 px phone
+would set its text at about 8 px. The report pages show the 5-inch drawing on
+narrow screens (a CSS media query); see :func:`figure_svgs`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import html
+import io
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -47,7 +57,7 @@ RC = {
     "savefig.dpi": 100,
     "figure.constrained_layout.use": True,
     "svg.hashsalt": "cslib",  # fixed ids in SVG output
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text as <text>: selectable, found by the browser's search
     "text.parse_math": False,  # a segment called "$x$" is drawn as typed
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -59,10 +69,17 @@ RC = {
 #: already fits every label and legend inside it), because the inline backend's
 #: default ``bbox_inches="tight"`` draws each figure twice.
 SAVE_KWARGS = {"metadata": {"Software": None}, "bbox_inches": None}
+#: The same for SVG: no date, so that the same figure gives the same bytes.
+SVG_KWARGS = {"metadata": {"Date": None}, "bbox_inches": None}
+#: The widths (inches) of a chart's two drawings: for screens and paper, and for phones.
+#: At 5 in (360 pt) and the house fonts (13.75 pt ticks, the smallest text 10.4 pt)
+#: a 366 px wide phone column (390 px less the page's margins) shows the smallest text
+#: at 10.6 CSS px and ticks at 14 px, where the 8-inch drawing would show 6.6 and 8.7 px.
+WIDE, PHONE = 8.0, 5.0
 
 
 def set_style() -> None:
-    """Apply the house style (and deterministic inline PNGs, each drawn once, in IPython)."""
+    """Apply the house style (and deterministic inline SVGs, each drawn once, in IPython)."""
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", palette=list(PALETTE),
@@ -74,7 +91,7 @@ def set_style() -> None:
         if get_ipython() is not None:
             from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-            set_matplotlib_formats("png", **SAVE_KWARGS)
+            set_matplotlib_formats("svg", bbox_inches=None)
             _show_alt_text(get_ipython())
             if "inline" in mpl.get_backend():
                 # pyplot's post-execute hook draws every new figure, then the inline
@@ -95,26 +112,168 @@ def _png_with_alt(fig):
     return (data, {"alt": alt}) if alt else data
 
 
+def _svg_text(fig) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", **SVG_KWARGS)
+    return buf.getvalue()
+
+
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _inline_svg(svg: str, alt: str, kind: str) -> str:
+    """``svg`` (matplotlib's document) fit to sit inside an HTML page: no XML prolog
+    and no metadata block; ids unique to this drawing (several charts on one page
+    would otherwise share ``figure_1``, ``clip...``); ``role="img"``, ``aria-label``
+    and a ``<title>`` with the alt text; and the class ``cs-<kind>``."""
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
+    prefix = "cs" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10] + kind[0] + "-"
+    ids = set(_SVG_ID.findall(svg))
+    svg = _SVG_ID.sub(lambda m: f'id="{prefix}{m[1]}"', svg)
+    svg = re.sub(r'(url\(#|href="#)([^)"]+)',
+                 lambda m: m[1] + (prefix + m[2] if m[2] in ids else m[2]), svg)
+    # matplotlib's "*{stroke-linejoin...}" would reach every element of the page
+    svg = svg.replace("<style type=\"text/css\">*{", f'<style type="text/css">#{prefix}root *{{', 1)
+    label = html.escape(alt, quote=True)
+    head = f'<svg id="{prefix}root" class="cs-{kind}"'
+    if alt:
+        head += f' role="img" aria-label="{label}"'
+    svg = head + svg[len("<svg"):]
+    if alt:
+        end = svg.index(">") + 1
+        svg = svg[:end] + f"\n <title>{html.escape(alt, quote=False)}</title>" + svg[end:]
+    return svg.strip() + "\n"
+
+
+def figure_svgs(fig) -> dict[str, str]:
+    """The inline SVGs of a figure: ``"wide"`` (as drawn) and, for a figure drawn by one
+    helper and not changed since, ``"phone"``: the helper run again with the figure
+    :data:`PHONE` inches wide, its labels wrapped and thinned for that width and its
+    legends below the axes. Each is ready for an HTML page (see :func:`_inline_svg`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ax = bar_rates(pd.DataFrame({"plan": ["Pro", "Starter"], "rate": [0.8, 0.6]}),
+    ...                x="plan", locale="en")
+    >>> svgs = figure_svgs(ax.figure)
+    >>> sorted(svgs), 'width="360pt"' in svgs["phone"], 'width="576pt"' in svgs["wide"]
+    (['phone', 'wide'], True, True)
+    >>> 'aria-label="Rate by plan. Highest Pro 80.0%; lowest Starter 60.0%."' in svgs["wide"]
+    True
+    """
+    alt = figure_alt(fig)
+    out = {"wide": _inline_svg(_svg_text(fig), alt, "wide")}
+    phone = _phone_figure(fig)
+    if phone is not None:
+        out["phone"] = _inline_svg(_svg_text(phone), alt, "phone")
+    return out
+
+
+def _svg_with_alt(fig):
+    """The inline SVG of ``fig`` (for screens and paper), with its :func:`figure_alt`
+    as the output's ``alt`` metadata and its phone drawing as ``phone`` (the report
+    pages show the phone drawing on narrow screens)."""
+    svgs = figure_svgs(fig)
+    meta = {k: v for k, v in (("alt", figure_alt(fig)), ("phone", svgs.get("phone"))) if v}
+    return (svgs["wide"], meta) if meta else svgs["wide"]
+
+
 def _show_alt_text(shell) -> None:
     formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
-    if formatters and "image/png" in formatters:
+    if formatters and "image/svg+xml" in formatters:
         from matplotlib.figure import Figure
 
-        formatters["image/png"].for_type(Figure, _png_with_alt)
+        formatters["image/svg+xml"].for_type(Figure, _svg_with_alt)
 
 
 # --------------------------------------------------------------------------- helpers
-_FIG_WIDTH = 8.0
-#: Tick labels: this many points per character on average (measured once, below).
+_FIG_WIDTH = WIDE
 _PLOT_AREA = 6.2  # inches of a default figure's width the axes get (8 in less the margins)
+#: The width new figures are drawn at: WIDE, or PHONE while the phone drawing is made.
+_LAYOUT = {"width": WIDE}
+
+
+def _width() -> float:
+    return _LAYOUT["width"]
+
+
+def _narrow() -> bool:
+    return _LAYOUT["width"] < WIDE
+
+
+def _plot_area() -> float:
+    """Inches of a new figure's width the axes get (its width less the margins)."""
+    return _LAYOUT["width"] - (WIDE - _PLOT_AREA)
+
+
+def _chars(n: int) -> int:
+    """A label wrap width of ``n`` characters at 8 in, for the width being drawn."""
+    return n if not _narrow() else max(10, round(n * _width() / WIDE))
+
+
+@contextlib.contextmanager
+def _layout(width: float):
+    old = _LAYOUT["width"]
+    _LAYOUT["width"] = width
+    try:
+        yield
+    finally:
+        _LAYOUT["width"] = old
+
+
+def _fingerprint(fig) -> tuple:
+    """What a later change to the figure (a line, a title, limits) would change."""
+    return tuple((len(a.get_children()), a.get_title("left"), a.get_title(),
+                  a.get_xlabel(), a.get_ylabel(), tuple(a.get_xlim()), tuple(a.get_ylim()))
+                 for a in fig.axes) + (tuple(fig.get_size_inches()),)
+
+
+def _redrawable(func):
+    """Remember how a helper drew a figure of its own (``ax=None``), so that
+    :func:`figure_svgs` can draw it again at the phone width."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        given = kwargs.get("ax")
+        result = func(*args, **kwargs)
+        fig = getattr(result, "figure", None)
+        if fig is not None and not _narrow():
+            # a figure several helpers (or a caller's subplots) drew on has no phone drawing
+            fig._cslib_redraw = (None if given is not None else
+                                 (wrapper, args, kwargs, _fingerprint(fig)))
+        return result
+    return wrapper
+
+
+def _phone_figure(fig):
+    """``fig`` drawn again at the phone width by the helper that drew it, or None (not
+    drawn by one helper alone, or changed since)."""
+    record = getattr(fig, "_cslib_redraw", None)
+    if record is None or _narrow():
+        return None
+    func, args, kwargs, mark = record
+    if _fingerprint(fig) != mark:
+        return None
+    with _layout(PHONE), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the caveats were raised with the first drawing
+        try:
+            return func(*args, **kwargs).figure
+        except Exception:  # noqa: BLE001 - the screen drawing stands alone
+            return None
 
 
 def _axes(ax, *, rows: float | None = None):
     """``ax``, or a new figure, taller than 4 in when ``rows`` lines of category labels
-    need it (0.3 in a line), so that no two labels overlap."""
+    need it (0.3 in a line), so that no two labels overlap. The phone drawing's figure
+    is not registered with pyplot (the inline backend shows pyplot's figures)."""
     if ax is None:
         height = 4.0 if rows is None else max(4.0, 0.3 * rows + 1.8)
-        _, ax = plt.subplots(figsize=(_FIG_WIDTH, height))
+        if _narrow():
+            from matplotlib.figure import Figure
+
+            return Figure(figsize=(_width(), height)).add_subplot()
+        _, ax = plt.subplots(figsize=(_width(), height))
     return ax
 
 
@@ -189,7 +348,7 @@ def _y_categories(ax, pos, labels) -> None:
     ax.set_yticklabels(labels)
 
 
-def _x_categories(ax, pos, labels, *, width: float = _PLOT_AREA) -> str:
+def _x_categories(ax, pos, labels, *, width: float | None = None) -> str:
     """Category names under the x axis, none overlapping another.
 
     Flat when they fit; else wrapped onto two lines; else short ones (periods,
@@ -198,6 +357,7 @@ def _x_categories(ax, pos, labels, *, width: float = _PLOT_AREA) -> str:
     ``"flat"``, ``"wrapped"``, ``"upright"`` or ``"thinned"``.
     """
     labels = [str(label) for label in labels]
+    width = _plot_area() if width is None else width
     ax.set_xticks(pos)
     n = max(len(labels), 1)
     size = _tick_size("x")
@@ -259,6 +419,21 @@ def figure_alt(fig) -> str:
     return " ".join(parts[k] for k in sorted(parts))
 
 
+def _fit_title(ax, title: str) -> str:
+    """``title`` wrapped onto more lines when it would run past the figure's right edge
+    (it starts at the axes' left, after the y tick labels)."""
+    from matplotlib.font_manager import FontProperties
+
+    size = FontProperties(size=mpl.rcParams["axes.titlesize"]).get_size_in_points()
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    left = max([0.9] + [_text_width(t, _tick_size("y")) + 0.55 for t in ticks])
+    room = ax.figure.get_figwidth() - left - 0.15
+    width = _text_width(title, size)
+    if "\n" in title or width <= room:
+        return title
+    return _wrap(title, max(12, int(len(title) * room / width)), max_lines=3)
+
+
 def _finish(ax, *, title: str | None, default: str, xlabel: str | None = None,
             ylabel: str | None = None, alt: str | None = None):
     """Title and axis labels, the alt text, and every text drawn as typed (no mathtext).
@@ -266,7 +441,7 @@ def _finish(ax, *, title: str | None, default: str, xlabel: str | None = None,
     ``title=None`` uses ``default``. A None label leaves that axis label as drawn.
     """
     shown = default if title is None else title
-    ax.set_title(shown)
+    ax.set_title(_fit_title(ax, shown))
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:
@@ -283,14 +458,20 @@ def _finish(ax, *, title: str | None, default: str, xlabel: str | None = None,
     return ax
 
 
-def _date_axis(axis, locale: str | None = None) -> None:
-    """At most 5 dated ticks, written as the locale writes a day, never two alike."""
+def _date_axis(axis, locale: str | None = None, *, width: float | None = None) -> None:
+    """At most 5 dated ticks (fewer when ``width`` inches, the axes' width, cannot hold
+    them side by side), written as the locale writes a day, never two alike."""
     low, high = axis.get_view_interval()
     if np.isfinite(low) and np.isfinite(high) and high - low < 6:  # one point, or a few days
         mid = (low + high) / 2
         axis.axes.set_xlim(mid - 4, mid + 4)
-    axis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=5,
-                                                  interval_multiples=True))
+    width = _plot_area() if width is None else width
+    label = _text_width(_when(pd.Timestamp("2026-12-31"), locale), _tick_size("x")) + 0.3
+    # (matplotlib counts a tick more than it shows, at an end of the range)
+    most = int(min(5, max(2, width // label + 1)))
+    locator = mdates.AutoDateLocator(minticks=2, maxticks=most, interval_multiples=True)
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12, 24]  # 2 years in 2 ticks
+    axis.set_major_locator(locator)
     # ticks are at least a day apart (the limits above), so a day's label is unique
     axis.set_major_formatter(FuncFormatter(
         lambda v, _pos: _when(mdates.num2date(v).replace(tzinfo=None), locale)))
@@ -363,6 +544,16 @@ def _percent_axis(axis, locale: str | None = None) -> None:
     axis.set_major_formatter(_Percent(locale))
 
 
+def _outside_legend(ax, *, ncol: int, **kw) -> None:
+    """The legend beside the axes; on a phone drawing, under the figure (the axes keep
+    the width)."""
+    if _narrow():
+        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+                         ncol=max(1, ncol), **kw)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), **kw)
+
+
 def _band(ax, x, low, high, *, color, locale, step=None) -> None:
     ax.fill_between(x, np.asarray(low, dtype=float), np.asarray(high, dtype=float),
                     color=color, alpha=0.2, linewidth=0, step=step,
@@ -413,6 +604,7 @@ def _flag(data: pd.DataFrame, column: str, default: bool) -> np.ndarray:
     return data[column].astype("boolean").fillna(default).to_numpy(dtype=bool)
 
 
+@_redrawable
 @_renamed_data("rolling")
 def nps_trend(data: pd.DataFrame, *, x: str = "period_end", ax=None,
               locale: str | None = None, title: str | None = None):
@@ -463,6 +655,7 @@ def _nps_text(v, locale):
     return report.fmt_number(v, locale)
 
 
+@_redrawable
 @_renamed_data("table")
 def nps_by_group(data: pd.DataFrame, *, group: str, ax=None, locale: str | None = None,
                  title: str | None = None):
@@ -478,7 +671,7 @@ def nps_by_group(data: pd.DataFrame, *, group: str, ax=None, locale: str | None 
         The group column.
     """
     _require(data, [group, "nps", "ci_low", "ci_high"], func="nps_by_group")
-    names = [_wrap(v, 24) for v in data[group]]
+    names = [_wrap(v, _chars(24)) for v in data[group]]
     ax = _axes(ax, rows=_lines(names))
     y = np.arange(len(data))[::-1]
     nps = data["nps"].astype(float).to_numpy()
@@ -500,6 +693,7 @@ def nps_by_group(data: pd.DataFrame, *, group: str, ax=None, locale: str | None 
                    xlabel=report.t("axis.nps", locale), ylabel=label, alt=alt)
 
 
+@_redrawable
 @_renamed_data("cohorts")
 def cohort_heatmap(data: pd.DataFrame, *, cohort: str = "cohort", period: str = "period",
                    value: str = "nps", ax=None, locale: str | None = None,
@@ -533,8 +727,14 @@ def cohort_heatmap(data: pd.DataFrame, *, cohort: str = "cohort", period: str = 
     ax = _axes(ax, rows=len(grid) * 1.2)
     shown = grid.mask(small.to_numpy())
     # vmin/vmax symmetric about 0, so 0 is the diverging map's white
+    # On a phone, no colour bar (every coloured cell carries its number): the cells get
+    # its width. Cell numbers as large as the cells allow, never under 10 pt.
+    width = _plot_area() - (0 if _narrow() else 1.2)
+    cell = width / max(1, grid.shape[1])
+    annot = float(np.clip(cell * 72 / (4 * 0.62), 10.0, mpl.rcParams["font.size"]))
     sns.heatmap(shown, ax=ax, annot=True, fmt=".0f", cmap="RdBu", vmin=-100, vmax=100,
-                linewidths=0.5, linecolor="white", cbar_kws={"label": "NPS"},
+                linewidths=0.5, linecolor="white", cbar=not _narrow(),
+                cbar_kws={"label": "NPS"}, annot_kws={"fontsize": annot},
                 xticklabels=True, yticklabels=True)
     n_small = int(small.to_numpy().sum())
     for (i, j) in zip(*np.nonzero(small.to_numpy()), strict=True):
@@ -542,13 +742,14 @@ def cohort_heatmap(data: pd.DataFrame, *, cohort: str = "cohort", period: str = 
                                hatch="///", linewidth=0))
         if counts is not None and pd.notna(counts.iat[i, j]):
             ax.text(j + 0.5, i + 0.5, f"n={int(counts.iat[i, j])}", ha="center",
-                    va="center", fontsize="x-small", color="#424a53")
+                    va="center", fontsize=min(annot, _tick_size("x") * 0.76),
+                    color="#424a53")
     if n_small:
         ax.legend(handles=[Patch(facecolor="#eaeef2", edgecolor="#8c959f", hatch="///",
                                  label=report.t("plot.hidden_small", locale))],
                   loc="upper left", bbox_to_anchor=(0.0, -0.22), ncol=1, fontsize="small")
     cols = [str(c) for c in grid.columns]
-    _x_categories(ax, np.arange(len(cols)) + 0.5, cols, width=_PLOT_AREA - 1.2)  # colour bar
+    _x_categories(ax, np.arange(len(cols)) + 0.5, cols, width=width)
     ax.tick_params(axis="y", rotation=0)
     alt = report.t("plot.alt.cells", locale, rows=len(grid), cols=len(grid.columns),
                    small=n_small)
@@ -561,6 +762,7 @@ def cohort_heatmap(data: pd.DataFrame, *, cohort: str = "cohort", period: str = 
 _STEPS = ("new", "expansion", "reactivation", "contraction", "churn")
 
 
+@_redrawable
 @_renamed_data("row")
 def revenue_waterfall(data, *, locale: str | None = None, ax=None, title: str | None = None):
     """The revenue bridge as a waterfall: start MRR, gains, losses, end MRR.
@@ -612,14 +814,24 @@ def revenue_waterfall(data, *, locale: str | None = None, ax=None, title: str | 
     ax.set_ylim(max(0.0, low - 1.5 * span), high + 0.35 * span)
     ax.set_xticks(x)
     signs = ["", "+", "+", "+", "-", "-", ""]
-    # Names under the bars (slanted: "Reactivation" and "Contraction" are long), amounts
-    # on top of them.
-    ax.set_xticklabels([report.column_label(n, locale) for n in names], fontsize="small",
-                       rotation=20, ha="right", rotation_mode="anchor")
-    for xi, b, h, sign in zip(x, bottoms, heights, signs, strict=True):
-        ax.annotate(f"{sign}{report.fmt_money_short(h, locale, symbol=False)}",
-                    (xi, b + h), xytext=(0, 2), textcoords="offset points", ha="center",
-                    va="bottom", fontsize="small")
+    # (whole units: cslib.formats leaves amounts under 1,000 unrounded without a symbol)
+    amounts = [f"{sign}{report.fmt_money_short(round(h), locale, symbol=False)}"
+               for h, sign in zip(heights, signs, strict=True)]
+    names_shown = [report.column_label(n, locale) for n in names]
+    if _narrow():
+        # On a phone the seven amounts are wider than the bars: each goes with its name,
+        # upright under its bar.
+        ax.set_xticklabels([f"{n} {a}" for n, a in zip(names_shown, amounts, strict=True)],
+                           fontsize="small", rotation=90, ha="right", va="center",
+                           rotation_mode="anchor")
+    else:
+        # Names under the bars (slanted: "Reactivation" and "Contraction" are long),
+        # amounts on top of them.
+        ax.set_xticklabels(names_shown, fontsize="small", rotation=20, ha="right",
+                           rotation_mode="anchor")
+        for xi, b, h, amount in zip(x, bottoms, heights, amounts, strict=True):
+            ax.annotate(amount, (xi, b + h), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize="small")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: report.fmt_money_short(v, locale)))
     ax.grid(axis="x", visible=False)
     period = row["period"] if "period" in row else ""
@@ -635,6 +847,7 @@ def revenue_waterfall(data, *, locale: str | None = None, ax=None, title: str | 
                    ylabel=report.column_label("mrr", locale), alt=alt)
 
 
+@_redrawable
 @_renamed_data("bridge")
 def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
                period: str = "period", ax=None, locale: str | None = None,
@@ -658,10 +871,13 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
                 label=report.column_label(rate, locale))
     if {"grr", "nrr"} & set(rates):
         ax.axhline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
-    _x_categories(ax, x, _labels(data[period]))
+    legend = 0.0 if _narrow() else 0.75 + max(  # the legend beside the axes takes this
+        [_text_width(report.column_label(r, locale), _tick_size("x")) for r in rates] + [0])
+    _x_categories(ax, x, _labels(data[period]), width=_plot_area() - legend)
     _percent_axis(ax.yaxis, locale)
-    # beside the axes: a legend inside would sit on the lines of some month
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    # beside the axes (below them on a phone): a legend inside would sit on the lines of
+    # some month
+    _outside_legend(ax, ncol=len(rates))
     names = " / ".join(report.column_label(r, locale) for r in rates)
     label = report.column_label(period, locale)
     alt = None
@@ -676,6 +892,7 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
 
 
 # --------------------------------------------------------------------------- retention
+@_redrawable
 @_renamed_data("table")
 def survival_plot(data: pd.DataFrame, *, group: str = "group", time: str = "time", ax=None,
                   locale: str | None = None, title: str | None = None):
@@ -694,7 +911,7 @@ def survival_plot(data: pd.DataFrame, *, group: str = "group", time: str = "time
         color = PALETTE[i % len(PALETTE)]
         part = part.sort_values(time)
         ax.step(part[time], part["survival"].astype(float), where="post", color=color,
-                label=_wrap(name, 30))
+                label=_wrap(name, _chars(30)))
         ax.fill_between(part[time], part["ci_low"].astype(float),
                         part["ci_high"].astype(float), step="post", color=color, alpha=0.15,
                         linewidth=0)
@@ -718,6 +935,7 @@ def _error_lengths(estimate, low, high) -> np.ndarray:
     return np.where(np.isfinite(err), np.maximum(err, 0.0), 0.0)
 
 
+@_redrawable
 @_renamed_data("summary")
 def forest_plot(data: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
                 locale: str | None = None, title: str | None = None,
@@ -741,7 +959,7 @@ def forest_plot(data: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
     _require(data, [estimate, "ci_low", "ci_high"], func="forest_plot")
     data = data.loc[[str(i).lower() != "intercept" for i in data.index]]
     terms = dict(terms or {})
-    names = [_wrap(terms.get(i) or readable_term(i, locale, min_features=min_features), 26)
+    names = [_wrap(terms.get(i) or readable_term(i, locale, min_features=min_features), _chars(26))
              for i in data.index]
     ax = _axes(ax, rows=_lines(names))
     y = np.arange(len(data))[::-1]
@@ -768,6 +986,7 @@ def forest_plot(data: pd.DataFrame, *, estimate: str = "odds_ratio", ax=None,
 
 
 # --------------------------------------------------------------------------- rates
+@_redrawable
 @_renamed_data("table")
 def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
               locale: str | None = None, title: str | None = None):
@@ -796,9 +1015,9 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
     size = _tick_size("x")
     upright = len(names) <= 8 and (not names or (max(
         _text_width(_wrap(t, 14, max_lines=2), size) for t in names) + 0.15
-        <= _PLOT_AREA / len(names) and all(
+        <= _plot_area() / len(names) and all(
             "\u2026" not in _wrap(t, 14, max_lines=2) for t in names)))
-    wrapped = [_wrap(t, 14 if upright else 28, max_lines=2 if upright else 3) for t in names]
+    wrapped = [_wrap(t, 14 if upright else _chars(28), max_lines=2 if upright else 3) for t in names]
     ax = _axes(ax, rows=None if upright else _lines(wrapped))
     complete = _flag(data, "complete", True)
     pos = np.arange(len(data)) if upright else np.arange(len(data))[::-1]
@@ -817,9 +1036,12 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
     if not complete.all():
         from matplotlib.patches import Patch
 
-        ax.legend(handles=[Patch(facecolor="white", edgecolor=PALETTE[0], hatch="//",
-                                 label=report.t("plot.collecting", locale))],
-                  loc="upper right")
+        hatched = [Patch(facecolor="white", edgecolor=PALETTE[0], hatch="//",
+                         label=report.t("plot.collecting", locale))]
+        if _narrow() and not upright:  # under the figure: inside, it would sit on a bar
+            ax.figure.legend(handles=hatched, loc="outside lower center")
+        else:
+            ax.legend(handles=hatched, loc="upper right")
     top = 1.0 if np.nanmax(np.append(rate, 0)) > 0.5 else None
     value_axis = ax.yaxis if upright else ax.xaxis
     if upright:
@@ -843,6 +1065,7 @@ def bar_rates(data: pd.DataFrame, *, x: str, y: str = "rate", ax=None,
                    ylabel=y_label if upright else x_label, alt=alt)
 
 
+@_redrawable
 @_renamed_data("weekly")
 def loop_vs_nps(data: pd.DataFrame, *, x: str = "period_end", ax=None,
                 locale: str | None = None, title: str | None = None):
@@ -894,13 +1117,14 @@ def loop_vs_nps(data: pd.DataFrame, *, x: str = "period_end", ax=None,
     _percent_axis(right.yaxis, locale)
     right.set_ylabel(report.t("axis.loops", locale), color=PALETTE[1])
     right.grid(False)
-    _date_axis(ax.xaxis, locale)
+    _date_axis(ax.xaxis, locale, width=_plot_area() - 0.9)  # the right-hand axis
     handles = ax.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     extra = ([partial], [partial.get_label()]) if not done.all() else ([], [])
     labels = handles[1] + more[1] + extra[1]
     ax.legend(handles[0] + more[0] + extra[0], labels, loc="upper center",
-              bbox_to_anchor=(0.5, -0.18), ncol=min(4, len(labels)) if labels else 1)
+              bbox_to_anchor=(0.5, -0.18),
+              ncol=min(2 if _narrow() else 4, len(labels)) if labels else 1)
     alt = None
     if len(full):
         last = full.iloc[-1]
@@ -913,6 +1137,7 @@ def loop_vs_nps(data: pd.DataFrame, *, x: str = "period_end", ax=None,
 
 
 # --------------------------------------------------------------------------- survey
+@_redrawable
 @_renamed_data("mix")
 def stratum_mix(data: pd.DataFrame, *, wave: str = "wave", strata: str = "user_type",
                 value: str = "share", ax=None, locale: str | None = None,
@@ -943,13 +1168,13 @@ def stratum_mix(data: pd.DataFrame, *, wave: str = "wave", strata: str = "user_t
         ax.bar(pos, share, bottom=bottom, width=0.8, color=PALETTE[i % len(PALETTE)],
                label=_wrap(name, 18, max_lines=2), edgecolor="white", linewidth=0.5)
         bottom += share
-    _x_categories(ax, pos, _labels(grid.index), width=_PLOT_AREA - 1.6)
+    _x_categories(ax, pos, _labels(grid.index),
+                  width=_plot_area() - (0 if _narrow() else 1.6))  # the legend beside
     ax.set_ylim(0, 1.0)
     _percent_axis(ax.yaxis, locale)
     ax.grid(axis="x", visible=False)
     if len(grid.columns):
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                  title=report.column_label(strata, locale))
+        _outside_legend(ax, ncol=2, title=report.column_label(strata, locale))
     alt = report.t("plot.alt.waves", locale, n=len(grid))
     if len(grid.columns):
         overall = data.groupby(strata, observed=True)[value].mean()
@@ -960,6 +1185,7 @@ def stratum_mix(data: pd.DataFrame, *, wave: str = "wave", strata: str = "user_t
                    ylabel=report.t("axis.share_of_wave", locale), alt=alt)
 
 
+@_redrawable
 def reliability_plot(deciles: pd.DataFrame, *, ax=None, locale: str | None = None,
                      title: str | None = None):
     """Observed against predicted churn by decile of the score (a reliability diagram).

@@ -1,5 +1,6 @@
 """The rendered demo month in headless Chromium: tables that fit a laptop, a phone and
-A4 paper, charts with alt text, pages under 2 MB (issue 15)."""
+A4 paper, charts legible on a phone (text >= 9 CSS px) with alt text, pages under 2 MB
+(issue 15)."""
 
 from __future__ import annotations
 
@@ -116,19 +117,83 @@ def test_every_page_fits_a_laptop_a_phone_and_a4(month, browser):
     assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
 
 
+_CHART = re.compile(r'<svg id="cs[^"]*" class="cs-(wide|phone)"[^>]*>\s*(?:<title>([^<]*)</title>)?')
+
+
 def test_every_chart_says_what_it_shows_and_pages_stay_small(month):
+    import html
+
     for path in month.pages:
         page = path.read_text(encoding="utf-8")
         assert len(page.encode("utf-8")) < 2_000_000, (path, len(page))
-        imgs = re.findall(r"<img\b[^>]*>", page)
-        for img in imgs:
-            alt = re.search(r'\balt="([^"]*)"', img)
-            assert alt and len(alt.group(1)) > 20, (path.name, img[:120])
-            assert "No description" not in alt.group(1)
+        assert not re.search(r"<img\b[^>]*data:image/png", page)  # charts are inline SVG
+        for match in _CHART.finditer(page):
+            tag = page[match.start():page.index(">", match.start()) + 1]
+            label = re.search(r'\baria-label="([^"]*)"', tag)
+            assert 'role="img"' in tag and label, (path.name, tag[:160])
+            alt = html.unescape(label.group(1))
+            assert len(alt) > 20 and "No description" not in alt, (path.name, alt)
+            assert html.unescape(match.group(2) or "") == alt  # the <title> says the same
     smb = (month.dir / "cohort_nps" / "smb.html").read_text(encoding="utf-8")
-    assert 'alt="Rolling NPS with its 95% CI. Latest ' in smb
+    assert 'aria-label="Rolling NPS with its 95% CI. Latest ' in smb
     ent = (month.dir / "cohort_nps" / "enterprise.html").read_text(encoding="utf-8")
-    assert 'alt="NPS móvel com IC 95%. Último ' in ent
+    assert 'aria-label="NPS móvel com IC 95%. Último ' in ent
+    assert smb.count('class="cs-wide"') == smb.count('class="cs-phone"') >= 5
+
+
+#: Each shown chart's text in CSS px: its font size times the scale the SVG is drawn at
+#: (rotation included), and the text boxes that overlap another's in the same chart.
+_CHART_TEXT = """() => Array.from(document.querySelectorAll('.cs-chart svg')).flatMap(svg => {
+  const box = svg.getBoundingClientRect();
+  if (box.width === 0) return [];
+  const texts = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim());
+  // slanted text (the waterfall's names at 20 degrees): its box is no measure of its ink
+  const square = t => { const m = t.getScreenCTM(); return Math.abs(m.b) < 1e-6 || Math.abs(m.a) < 1e-6; };
+  const items = texts.map(t => {
+    const m = t.getScreenCTM();
+    const r = t.getBoundingClientRect();
+    return {text: t.textContent, px: parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b),
+            r: {l: r.left, r: r.right, t: r.top, b: r.bottom}, size: r.height, square: square(t)};
+  });
+  const overlaps = [];
+  for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
+    if (!items[i].square || !items[j].square) continue;
+    const a = items[i].r, b = items[j].r;
+    // a text box is its line box (about 1.15 em); lines of one label are 1.2 em apart
+    const pad = 0.12 * Math.min(items[i].size, items[j].size);
+    if (a.l < b.r - 1 && b.l < a.r - 1 && a.t + pad < b.b - pad && b.t + pad < a.b - pad)
+      overlaps.push([items[i].text, items[j].text]);
+  }
+  return [{chart: svg.getAttribute('aria-label'), kind: svg.getAttribute('class'),
+           width: box.width, right: box.right, smallest: Math.min(...items.map(x => x.px)),
+           text: items.reduce((a, x) => x.px < a.px ? x : a, {px: 1e9}).text,
+           overlaps: overlaps.slice(0, 3)}];
+})"""
+#: The legibility floor, CSS px of font size (the em, not the glyphs' ink): 9 px is the
+#: smallest text the WCAG-based guidance and the platforms' own type ramps use for
+#: captions (Apple's smallest Dynamic Type style is 11 pt, Material's overline 10 sp);
+#: below it, on a phone at arm's length, digits like 3/8 and 6/9 are confused.
+LEGIBLE_PX = 9.0
+
+
+def test_every_chart_is_legible_on_a_phone_and_a_laptop(month, browser):
+    """390x844: every chart shows its phone drawing, whose smallest text is >= 9 CSS px,
+    no text box runs into another and no chart is wider than the screen. 1280x900: the
+    screen drawing, its smallest text >= 9 px too. Every page < 2 MB."""
+    problems = {}
+    for path in month.pages:
+        assert path.stat().st_size < 2_000_000, path
+        for width, height, kind in ((390, 844, "cs-phone"), (1280, 900, "cs-wide")):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(path.as_uri(), wait_until="load")
+            charts = page.evaluate(_CHART_TEXT)
+            page.close()
+            bad = [c for c in charts if c["smallest"] < LEGIBLE_PX or c["kind"] != kind
+                   or c["overlaps"] or c["right"] > width]
+            assert charts, path
+            if bad:
+                problems[f"{_name(path)}_{width}"] = bad
+    assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)
 
 
 def test_every_table_offers_its_data_as_csv(month):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -66,7 +67,7 @@ def test_set_style_configures_the_inline_backend(monkeypatch):
     monkeypatch.setattr(inline, "set_matplotlib_formats",
                         lambda *formats, **kw: calls.append((formats, kw)))
     plots.set_style()
-    assert calls == [(("png",), {"metadata": {"Software": None}, "bbox_inches": None})]
+    assert calls == [(("svg",), {"bbox_inches": None})]
 
 
 def test_png_bytes_are_identical_between_runs():
@@ -312,7 +313,7 @@ def test_titles_can_be_replaced_and_follow_the_locale():
 @pytest.mark.slow
 def test_an_inline_figure_is_rendered_once_in_a_kernel(monkeypatch):
     # In a real kernel with the inline backend, as in the reports: the figure is shown
-    # (a PNG output) after a single rendering of its pixels. pyplot's own post-execute
+    # (an SVG output) after a single rendering. pyplot's own post-execute
     # hook used to render it first, doubling the cost of every figure.
     import nbformat
     from nbclient import NotebookClient
@@ -324,16 +325,18 @@ def test_an_inline_figure_is_rendered_once_in_a_kernel(monkeypatch):
         "import matplotlib.pyplot as plt\nfrom cslib import plots\nplots.set_style()\n"
         "renders = []",
         # a layout pass (matplotlib's print_figure does one) disables the renderer's
-        # draw_* methods on the instance; only the passes that paint pixels count
+        # draw_* methods on the instance (for SVG, on the renderer the mixed-mode one
+        # wraps); only the passes that paint count
         "fig, ax = plt.subplots()\nax.plot([1, 2, 3])\n"
         "fig.canvas.mpl_connect('draw_event', lambda event: renders.append(event)\n"
-        "                       if 'draw_path' not in vars(event.renderer) else None)\n"
+        "    if 'draw_path' not in vars(getattr(event.renderer, '_renderer', event.renderer))\n"
+        "    else None)\n"
         "ax.set_title('one');",
         "print(len(renders))",
     )]
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     assert [o["output_type"] for o in nb.cells[1].outputs] == ["display_data"]
-    assert "image/png" in nb.cells[1].outputs[0]["data"]
+    assert nb.cells[1].outputs[0]["data"]["image/svg+xml"].startswith('<svg id="cs')
     assert nb.cells[2].outputs[0]["text"].strip() == "1"
 
 
@@ -406,11 +409,18 @@ def _overlaps(labels, renderer):
             if box_a.overlaps(box_b)]
 
 
+@pytest.mark.parametrize("drawing", ["wide", "phone"])
 @pytest.mark.parametrize(("name", "draw"), _extreme_cases(), ids=lambda v: v
                          if isinstance(v, str) else "")
-def test_tick_and_category_labels_never_overlap_or_repeat(name, draw):
-    ax = draw()
-    fig = ax.figure
+def test_tick_and_category_labels_never_overlap_or_repeat(name, draw, drawing):
+    """At 8 in (screens, paper) and in the 5 in phone drawing the helper makes again."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = draw().figure
+    if drawing == "phone":
+        fig = plots._phone_figure(fig)
+        assert fig.get_figwidth() == plots.PHONE
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     for axes in fig.axes:
@@ -484,3 +494,57 @@ def test_alt_text_says_title_and_key_figure():
     ax = plots.nps_trend(ROLLING)
     assert plots.figure_alt(ax.figure) == (
         "Rolling NPS with its 95% CI. Latest 27 Sep 2026: NPS 40 (95% CI 27 to 53).")
+
+
+# --------------------------------------------------------------------------- SVG output
+def test_svgs_are_the_same_bytes_between_runs_with_ids_of_their_own():
+    first = plots.figure_svgs(plots.nps_by_group(GROUPS, group="plan").figure)
+    again = plots.figure_svgs(plots.nps_by_group(GROUPS, group="plan").figure)
+    assert first == again and sorted(first) == ["phone", "wide"]
+    ids = {k: re.findall(r'\bid="([^"]+)"', v) for k, v in first.items()}
+    assert not set(ids["wide"]) & set(ids["phone"])  # both sit in one page
+    for kind, svg in first.items():
+        assert svg.startswith(f'<svg id="{ids[kind][0]}" class="cs-{kind}" role="img" ')
+        assert "<?xml" not in svg and "<metadata>" not in svg and "<dc:date>" not in svg
+        assert len(ids[kind]) == len(set(ids[kind]))
+        # every reference points at an id of the same drawing
+        refs = re.findall(r'(?:url\(#|href="#)([^)"]+)', svg)
+        assert refs and set(refs) <= set(ids[kind])
+        # the text is text (selectable, searchable), not glyph outlines
+        assert ">Starter</text>" in svg
+    alt = plots.figure_alt(plots.nps_by_group(GROUPS, group="plan").figure)
+    assert alt.startswith("NPS by plan with 95% CI. Highest Pro NPS 45")
+    assert f'aria-label="{alt}"' in first["wide"] and f"<title>{alt}</title>" in first["phone"]
+
+
+def test_alt_text_is_escaped_in_the_svg():
+    ax = plots.bar_rates(pd.DataFrame({"plan": ['<b>"Pro"</b>', "A&B"], "rate": [0.5, 0.4]}),
+                         x="plan")
+    wide = plots.figure_svgs(ax.figure)["wide"]
+    assert 'aria-label="Rate by plan. Highest &lt;b&gt;&quot;Pro&quot;&lt;/b&gt; 50.0%' in wide
+    assert "<b>" not in wide
+
+
+def test_no_phone_drawing_for_a_figure_changed_after_the_helper_or_drawn_on_by_several():
+    ax = plots.nps_by_group(GROUPS, group="plan")
+    assert "phone" in plots.figure_svgs(ax.figure)
+    ax.axvline(10)  # the phone drawing (the helper run again) would not have this line
+    assert list(plots.figure_svgs(ax.figure)) == ["wide"]
+    fig, (left, right) = plt.subplots(1, 2)
+    plots.nps_by_group(GROUPS, group="plan", ax=left)
+    assert list(plots.figure_svgs(fig)) == ["wide"]
+
+
+#: A 390 px phone less the page's side margins (.75rem each), in CSS px.
+PHONE_COLUMN_PX = 390 - 2 * 12
+
+
+@pytest.mark.parametrize(("name", "draw"), _extreme_cases(), ids=lambda v: v
+                         if isinstance(v, str) else "")
+def test_phone_drawings_text_is_at_least_9_css_px_on_a_390_px_phone(name, draw):
+    # the drawing is PHONE inches = PHONE * 72 pt (SVG user units) shown 366 px wide
+    fig = plots._phone_figure(draw().figure)
+    scale = PHONE_COLUMN_PX / (plots.PHONE * 72)
+    sizes = {t.get_text(): t.get_fontsize() * scale for t in fig.findobj(matplotlib.text.Text)
+             if t.get_visible() and t.get_text().strip()}
+    assert min(sizes.values()) >= 9.0, (name, min(sizes.items(), key=lambda kv: kv[1]))

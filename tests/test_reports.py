@@ -169,7 +169,7 @@ def test_every_summary_states_numbers_intervals_and_what_they_cover(batch):
 def test_cohort_nps_shows_each_waves_stratum_mix(batch):
     page = _text(batch.html["cohort_nps/smb.html"])
     section = page.split('id="The-stratum-mix-of-each-wave"', 1)[1].split("<h2", 1)[0]
-    assert re.search(r'<img [^>]*src="data:image/png;base64,', section)
+    assert re.search(r'<svg id="cs[^"]*" class="cs-wide" role="img" aria-label="', section)
     assert "largest gap between a wave" in _text(batch.html["cohort_nps/smb.html"])
 
 
