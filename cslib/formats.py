@@ -85,9 +85,31 @@ def format_money(x: float, locale: str, digits: int = 2) -> str:
 
 
 def format_money_short(x: float, locale: str, *, symbol: bool = True) -> str:
-    """A compact amount: ``$821.2K`` / ``R$ 821,2 mil`` (no-break spaces)."""
-    from babel.numbers import format_compact_currency, format_compact_decimal
+    """A compact amount: ``$821.2K`` / ``R$ 821,2 mil`` (no-break spaces).
 
+    Under a thousand (which Babel's compact format does not round) at most
+    one decimal, as above it.
+
+    Examples
+    --------
+    >>> format_money_short(732.9499999999989, "pt-BR", symbol=False)
+    '732,9'
+    >>> format_money_short(1732.9, "en", symbol=False)
+    '1.7K'
+    >>> format_money_short(-732.94, "en"), format_money_short(732.94, "pt-BR")
+    ('-$732.9', 'R$\xa0732,9')
+    """
+    from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
+
+    if 999.95 <= abs(float(x)) < 1000:  # rounds up to the compact form's thousand
+        x = 1000.0 if float(x) > 0 else -1000.0
+    if abs(float(x)) < 999.95:
+        text = format_decimal(round(float(x), 1), format="#,##0.#", locale=_babel(locale))
+        if not symbol:
+            return text
+        sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+        sign_symbol = format_compact_currency(1, CURRENCIES[locale], locale=_babel(locale))
+        return sign + re.sub(r"[ \u202f\u00a0]", NBSP, sign_symbol[:-1]) + digits
     if symbol:
         text = format_compact_currency(float(x), CURRENCIES[locale], locale=_babel(locale),
                                        fraction_digits=1)

@@ -582,3 +582,14 @@ def test_ratio_standard_errors_bootstrap_over_the_accounts_paying_at_the_start()
     heads = {h["id"]: h for h in report.bridge_headlines(row, movements=mv, locale="en")}
     assert heads["nrr"]["se"] == pytest.approx(np.sqrt(0.125), abs=0.02)
     assert heads["logo_churn"]["n"] == 2 and "se" not in heads["logo_churn"]
+
+
+@pytest.mark.parametrize(("value", "locale", "symbol", "shown"), [
+    (732.9499999999989, "pt-BR", False, "732,9"),   # Babel's compact format left it unrounded
+    (732.9499999999989, "pt-BR", True, "R$ 732,9"),
+    (-732.94, "en", True, "-$732.9"),
+    (999.96, "en", False, "1K"),                    # rounds to a thousand: the compact form
+    (3636.48, "pt-BR", True, "R$ 3,6 mil"),
+])
+def test_short_amounts_are_rounded_below_a_thousand_too(value, locale, symbol, shown):
+    assert report.fmt_money_short(value, locale, symbol=symbol) == shown
