@@ -895,7 +895,8 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
 @_redrawable
 @_renamed_data("table")
 def survival_plot(data: pd.DataFrame, *, group: str = "group", time: str = "time", ax=None,
-                  locale: str | None = None, title: str | None = None):
+                  locale: str | None = None, title: str | None = None,
+                  curve: str = "paying"):
     """Kaplan-Meier step curves per group with their pointwise 95% bands.
 
     Parameters
@@ -903,7 +904,14 @@ def survival_plot(data: pd.DataFrame, *, group: str = "group", time: str = "time
     data : DataFrame
         :attr:`cslib.retention.SurvivalCurves.table`: ``group``, ``time``,
         ``survival``, ``ci_low``, ``ci_high``. (``table=`` is the deprecated name.)
+    curve : {"paying", "value"}
+        What the curves count, for the title and axes: accounts still paying
+        by months since their first payment, or accounts not yet at value by
+        days since sign-up (:func:`cslib.onboarding.time_to_value`).
     """
+    if curve not in ("paying", "value"):
+        raise ValueError(f"survival_plot: curve={curve!r}; use 'paying' (months since the "
+                         "first payment) or 'value' (days since sign-up to value).")
     _require(data, [group, time, "survival", "ci_low", "ci_high"], func="survival_plot")
     ax = _axes(ax)
     ends = {}
@@ -922,9 +930,10 @@ def survival_plot(data: pd.DataFrame, *, group: str = "group", time: str = "time
         ax.legend(title=None, loc="lower left")
     alt = "; ".join(f"{name}: {report.fmt_pct(s, locale)} ({report.fmt_number(t, locale)})"
                     for name, (t, s) in ends.items()) or None
-    return _finish(ax, title=title, default=report.t("title.survival", locale),
-                   xlabel=report.t("axis.months", locale),
-                   ylabel=report.t("axis.survival", locale), alt=alt)
+    keys = {"paying": ("title.survival", "axis.months", "axis.survival"),
+            "value": ("title.ttv_curve", "axis.days_signup", "axis.not_at_value")}[curve]
+    return _finish(ax, title=title, default=report.t(keys[0], locale),
+                   xlabel=report.t(keys[1], locale), ylabel=report.t(keys[2], locale), alt=alt)
 
 
 def _error_lengths(estimate, low, high) -> np.ndarray:

@@ -91,7 +91,7 @@ with notes:
     curves = report.attempt(retention.survival_curves, ttv, duration="days",
                             event="reached", by="plan", locale=locale)
 if curves is not None:
-    plots.survival_plot(curves.table);
+    plots.survival_plot(curves.table, curve="value");
 
 # %%
 report.show_table(onboarding.share_reaching_value(ttv, by="plan"), locale=locale)

@@ -548,3 +548,18 @@ def test_phone_drawings_text_is_at_least_9_css_px_on_a_390_px_phone(name, draw):
     sizes = {t.get_text(): t.get_fontsize() * scale for t in fig.findobj(matplotlib.text.Text)
              if t.get_visible() and t.get_text().strip()}
     assert min(sizes.values()) >= 9.0, (name, min(sizes.items(), key=lambda kv: kv[1]))
+
+
+def test_a_time_to_value_curve_says_days_and_value_not_months_and_paying():
+    import pandas as pd
+
+    from cslib import plots
+
+    curves = pd.DataFrame({"group": ["Pro", "Pro"], "time": [0, 1500], "survival": [1, 0.2],
+                           "ci_low": [1, 0.1], "ci_high": [1, 0.3]})
+    ax = plots.survival_plot(curves, curve="value", locale="en")
+    assert ax.get_xlabel() == "Days since sign-up"
+    assert ax.get_ylabel() == "Share not yet at value"
+    assert plots.survival_plot(curves, locale="en").get_xlabel() == "Months since first payment"
+    with pytest.raises(ValueError, match="curve='days'"):
+        plots.survival_plot(curves, curve="days")
