@@ -282,8 +282,19 @@ def _require(data: pd.DataFrame, columns: Sequence[str], *, func: str) -> None:
         "Pass the output of the matching cslib metric function."))
 
 
-def _labels(values) -> list[str]:
-    return [str(v) for v in values]
+_ISO_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def _labels(values, locale: str | None = None) -> list[str]:
+    """Category labels as text; months (``2026-10``, a monthly Period) in the locale's
+    short form ("Oct 2026", "out/2026")."""
+    out = []
+    for v in values:
+        if isinstance(v, pd.Period) and v.freqstr.startswith("M"):
+            v = str(v)
+        text = str(v)
+        out.append(report.fmt_month_short(text, locale) if _ISO_MONTH.fullmatch(text) else text)
+    return out
 
 
 def _renamed_data(old: str):
@@ -873,7 +884,7 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
         ax.axhline(1.0, color=_GREY, linewidth=0.8, linestyle="--")
     legend = 0.0 if _narrow() else 0.75 + max(  # the legend beside the axes takes this
         [_text_width(report.column_label(r, locale), _tick_size("x")) for r in rates] + [0])
-    _x_categories(ax, x, _labels(data[period]), width=_plot_area() - legend)
+    _x_categories(ax, x, _labels(data[period], locale), width=_plot_area() - legend)
     _percent_axis(ax.yaxis, locale)
     # beside the axes (below them on a phone): a legend inside would sit on the lines of
     # some month
@@ -883,7 +894,7 @@ def rate_trend(data: pd.DataFrame, *, rates: Sequence[str] = ("grr", "nrr"),
     alt = None
     if len(data):
         last = data.iloc[-1]
-        alt = report.t("plot.alt.latest", locale, when=str(last[period]), value=", ".join(
+        alt = report.t("plot.alt.latest", locale, when=_labels([last[period]], locale)[0], value=", ".join(
             f"{report.column_label(r, locale)} {report.fmt_pct(last[r], locale)}"
             for r in rates))
     return _finish(ax, title=title, default=report.t("title.rates", locale, rates=names,
@@ -1177,7 +1188,7 @@ def stratum_mix(data: pd.DataFrame, *, wave: str = "wave", strata: str = "user_t
         ax.bar(pos, share, bottom=bottom, width=0.8, color=PALETTE[i % len(PALETTE)],
                label=_wrap(name, 18, max_lines=2), edgecolor="white", linewidth=0.5)
         bottom += share
-    _x_categories(ax, pos, _labels(grid.index),
+    _x_categories(ax, pos, _labels(grid.index, locale),
                   width=_plot_area() - (0 if _narrow() else 1.6))  # the legend beside
     ax.set_ylim(0, 1.0)
     _percent_axis(ax.yaxis, locale)

@@ -45,8 +45,8 @@ with notes:
                                   gross_margin=gross_margin, months=ltv_months, month=month)
     fcr = support.first_contact_resolution(ctx["tickets"], month=month)
 record_headlines(trend.with_history(trend.churn_risk_figures, ctx.data, month, thresholds=thresholds,
-                                    locale=locale, months=2)
-                 + trend.with_history(trend.fcr_figures, ctx.data, month, locale=locale))
+                                    locale=locale, months=2))
+record_headlines(trend.with_history(trend.fcr_figures, ctx.data, month, locale=locale))
 report.show_markdown(report.review_summary_sentence(summary, economics, fcr, locale=locale,
                                                     month=month))
 

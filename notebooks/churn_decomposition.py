@@ -63,10 +63,10 @@ report.section("churn_decomposition.rates", locale)
 
 # %%
 recent = revenue.last_periods(monthly, month=month, n=trailing_months)
-plots.rate_trend(recent, rates=("grr", "nrr"));
+plots.rate_trend(recent, rates=("grr", "nrr"), locale=locale);
 
 # %%
-plots.rate_trend(recent, rates=("logo_churn", "net_revenue_churn"));
+plots.rate_trend(recent, rates=("logo_churn", "net_revenue_churn"), locale=locale);
 
 # %%
 report.show_table(recent, locale=locale, columns=report.BRIDGE_COLUMNS)

@@ -148,8 +148,10 @@ def test_rate_trend():
     ax = plots.rate_trend(bridge)
     labelled = [ln for ln in ax.lines if not ln.get_label().startswith("_")]
     assert [ln.get_label() for ln in labelled] == ["GRR", "NRR"]
-    assert _ticks(ax.get_xticklabels()) == ["2026-08", "2026-09", "2026-10"]
+    assert _ticks(ax.get_xticklabels()) == ["Aug 2026", "Sep 2026", "Oct 2026"]
     assert ax.yaxis.get_major_formatter()(0.5, 0) == "50%"
+    pt = plots.rate_trend(bridge, locale="pt-BR")  # months read as the page does, not ISO
+    assert _ticks(pt.get_xticklabels()) == ["ago/2026", "set/2026", "out/2026"]
     with pytest.raises(SchemaError, match="`logo_churn`"):
         plots.rate_trend(bridge, rates=("logo_churn",))
 
