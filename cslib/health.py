@@ -125,17 +125,39 @@ def _month_start(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.to_period("M")
 
 
+def _month_ordinals(values: pd.Series) -> np.ndarray:
+    """The months of ``values`` as ``Period.ordinal`` numbers (NaT: ``NaT``'s int64).
+
+    Each distinct date (one per month in the monthly tables) is converted once,
+    rather than boxing a Period per row.
+    """
+    codes, distinct = pd.factorize(pd.to_datetime(values), use_na_sentinel=False)
+    return pd.DatetimeIndex(distinct).to_period("M").asi8[codes]
+
+
+def _mrr_sums(mrr: pd.DataFrame, months=None) -> pd.Series:
+    """Account MRR summed per (account, month ordinal), sorted; rows of ``months`` only."""
+    ords = _month_ordinals(mrr["month"])
+    keep = ords != pd.NaT.value
+    if months is not None:
+        keep &= np.isin(ords, np.asarray(list(months), dtype=np.int64))
+    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy()[keep],
+                      "month": ords[keep],
+                      "mrr": pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0)
+                      .to_numpy(dtype=float)[keep]})
+    return m.groupby(["account_id", "month"])["mrr"].sum()
+
+
 def _account_mrr(mrr: pd.DataFrame) -> pd.DataFrame:
     """Accounts x months (Period) of account MRR; months without a row are 0."""
-    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(),
-                      "month": _month_start(mrr["month"]).to_numpy(),
-                      "mrr": pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0)
-                      .to_numpy(dtype=float)})
-    out = m.groupby(["account_id", "month"])["mrr"].sum().unstack(fill_value=0.0)
+    out = _mrr_sums(mrr).unstack(fill_value=0.0)
     if out.empty:
+        out.columns = pd.PeriodIndex([], freq="M", name="month")
         return out
-    full = pd.period_range(out.columns.min(), out.columns.max(), freq="M")
-    return out.reindex(columns=full, fill_value=0.0)
+    full = np.arange(out.columns.min(), out.columns.max() + 1)
+    out = out.reindex(columns=full, fill_value=0.0)
+    out.columns = pd.PeriodIndex.from_ordinals(full, freq="M")
+    return out
 
 
 def _churn_labels(am: pd.DataFrame, period: pd.Period, ids, horizon: int) -> np.ndarray:
@@ -151,10 +173,13 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
     """The components of every account paying in ``period``, from tables cut at its end."""
     end = (period + 1).to_timestamp()
     q0 = (period - 2).to_timestamp()
-    am = _account_mrr(cut["mrr"])
-    if am.empty or period not in am.columns:
+    sums = _mrr_sums(cut["mrr"], (period.ordinal, (period - 3).ordinal))
+    if sums.empty:
         return pd.DataFrame()
-    now = am[period]
+    sums = sums.unstack(fill_value=0.0)
+    if period.ordinal not in sums.columns:
+        return pd.DataFrame()
+    now = sums[period.ordinal]
     ids = now.index[now > 0.005]
     acc = cut["accounts"].drop_duplicates("account_id").set_index("account_id")
     out = pd.DataFrame(index=pd.Index(ids, name="account_id"))
@@ -192,7 +217,7 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
 
     # adoption in the month
     u = cut["usage"]
-    um = _month_start(u["month"]) == period
+    um = _month_ordinals(u["month"]) == period.ordinal
     active = pd.to_numeric(u["active_users"] if "active_users" in u.columns else u["events"],
                            errors="coerce").fillna(0)
     used = u[(um & u["feature"].isin(KEY_FEATURES) & (active > 0)).to_numpy()]
@@ -208,7 +233,8 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
         out["adoption_depth"] = 0.0
 
     # MRR trend
-    before = am[period - 3] if (period - 3) in am.columns else pd.Series(dtype=float)
+    before = (sums[(period - 3).ordinal] if (period - 3).ordinal in sums.columns
+              else pd.Series(dtype=float))
     before = before.reindex(ids).fillna(0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         trend = np.where(before > 0.005, out["mrr"].to_numpy() / before - 1, 0.0)
