@@ -127,6 +127,27 @@ def _month_ordinals(dates: pd.Series) -> np.ndarray:
     return distinct.to_period("M").asi8[codes]
 
 
+def _missing_products(account_id: np.ndarray, product: np.ndarray, ids: pd.Index
+                      ) -> list[str]:
+    """Per account of ``ids``: the products of ``product`` it holds no row of, as
+    ``"A, B"`` in alphabetical order ("" when it holds them all).
+
+    One bit pattern per account; each distinct pattern is spelt out once.
+    """
+    offered = sorted(set(product))
+    if not offered:
+        return [""] * len(ids)
+    row = ids.get_indexer(account_id)
+    col = pd.Index(offered).get_indexer(product)
+    mine = row >= 0
+    has = np.zeros((len(ids), len(offered)), dtype=bool)
+    has[row[mine], col[mine]] = True
+    patterns, inverse = np.unique(has, axis=0, return_inverse=True)
+    words = [", ".join(p for p, h in zip(offered, pattern, strict=True) if not h)
+             for pattern in patterns]
+    return [words[i] for i in np.asarray(inverse).ravel()]
+
+
 def account_evidence(
     accounts: pd.DataFrame,
     mrr: pd.DataFrame,
@@ -283,12 +304,9 @@ def account_evidence(
                              "month": m_month[rows], "mrr": amount.to_numpy()})
         held = held[(held["month"] == now.ordinal) & (held["mrr"] > 0)
                     & held["product"].notna()]
-        offered = sorted(set(held["product"].astype(str)))
-        holds = held.groupby("account_id")["product"].agg(lambda p: set(p.astype(str)))
-        holds = holds.reindex(ids)
-        out["missing_products"] = [
-            ", ".join(p for p in offered if not (isinstance(h, set) and p in h))
-            for h in holds]
+        out["missing_products"] = _missing_products(held["account_id"].to_numpy(),
+                                                    held["product"].astype(str).to_numpy(),
+                                                    ids)
     else:
         out["missing_products"] = np.nan
 
