@@ -510,7 +510,10 @@ class OutOfTime:
 def _auc_by_account(y, p, accounts, *, n_boot: int, seed: int, confidence: float):
     codes, uniques = pd.factorize(pd.Series(accounts))
     g = len(uniques)
-    rows_of = [np.flatnonzero(codes == i) for i in range(g)]
+    # the rows of each account, in row order (a stable sort groups them)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]  # rows without an account are never drawn
+    rows_of = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if g else []
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(n_boot):
