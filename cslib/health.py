@@ -257,8 +257,26 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
     return out.reset_index()
 
 
+#: The tables :func:`_month_features` reads.
+_FEATURE_TABLES = ("accounts", "mrr", "nps_responses", "loop_actions", "usage", "users",
+                   "tickets")
+
+
+def _cut_tables(tables: Mapping[str, pd.DataFrame], period: pd.Period,
+                cuts: dict | None) -> Mapping[str, pd.DataFrame]:
+    """``known_at(tables, period)``, kept in ``cuts`` (when given) for the next caller."""
+    from .pointintime import known_at
+
+    if cuts is None:
+        return known_at(tables, str(period))
+    key = str(period)
+    if key not in cuts:
+        cuts[key] = known_at(tables, key)
+    return cuts[key]
+
+
 def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
-                 horizon: int = 3) -> pd.DataFrame:
+                 horizon: int = 3, _cuts: dict | None = None) -> pd.DataFrame:
     """The score's components per account and month, each known at its month's end.
 
     Parameters
@@ -271,6 +289,9 @@ def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
     horizon : int, default 3
         Months ahead of the label ``churn``: 1 if account MRR is 0 in any of the
         next ``horizon`` months, NaN when the data do not reach that far.
+    _cuts : dict, optional
+        Internal: month -> the component tables cut at its end, shared by calls on
+        the same ``tables`` (:func:`health_review` cuts each month once).
 
     Returns
     -------
@@ -278,13 +299,14 @@ def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
         ``month`` (Period), ``account_id``, ``segment``, ``employees``, ``mrr``,
         the :data:`COMPONENTS`, ``nps_answers``, ``tickets_q`` and ``churn``.
     """
-    from .pointintime import known_at
 
     am = _account_mrr(tables["mrr"])
+    # only the tables the components read are cut (each is cut as in the whole warehouse)
+    feature_tables = {k: tables[k] for k in _FEATURE_TABLES if k in tables}
     frames = []
     for month in months:
         period = _period(month, "health_frame")
-        f = _month_features(known_at(tables, str(period)), period)
+        f = _month_features(_cut_tables(feature_tables, period, _cuts), period)
         if f.empty:
             continue
         f.insert(0, "month", period)
@@ -531,7 +553,7 @@ def _auc_by_account(y, p, accounts, *, n_boot: int, seed: int, confidence: float
 def out_of_time(tables: Mapping[str, pd.DataFrame], *, horizon: int = 3, test_months: int = 3,
                 train_months: int = 12, components: Sequence[str] = DEFAULT_COMPONENTS,
                 alpha: float = 1.0, n_boot: int = 200, confidence: float = 0.95,
-                seed: int = 0, last_month=None) -> OutOfTime:
+                seed: int = 0, last_month=None, _cuts: dict | None = None) -> OutOfTime:
     """Fit the score on older months and validate it on later months only.
 
     With ``L`` the last MRR month, the test months are the ``test_months`` months
@@ -565,7 +587,7 @@ def out_of_time(tables: Mapping[str, pd.DataFrame], *, horizon: int = 3, test_mo
     cutoff = test[0] - 1
     model = HealthScore(components=components, alpha=alpha, horizon=horizon)
     model.fit(tables, train_end=cutoff, train_months=train_months)
-    frame = health_frame(tables, test, horizon=horizon)
+    frame = health_frame(tables, test, horizon=horizon, _cuts=_cuts)
     frame = frame[frame["churn"].notna()].reset_index(drop=True)
     p = model.predict_proba(frame)
     y = frame["churn"].to_numpy(dtype=float)
@@ -1104,16 +1126,21 @@ def health_review(tables: Mapping[str, pd.DataFrame], *, thresholds: Mapping | N
             warnings.warn(f"health review: no {name} ({err})", HealthWarning, stacklevel=3)
             return empty
 
-    bt = attempt("backtest", lambda: backtest(tables, thresholds=th or None))
+    # each month's cut of the tables the review and the score read, made once and shared
+    # by the backtest, the score's test months and the FCR driver's months
+    cuts: dict = {}
+    bt = attempt("backtest", lambda: backtest(tables, thresholds=th or None, _cuts=cuts))
     oot = attempt("score validation", lambda: out_of_time(tables, horizon=horizon,
-                                                          n_boot=n_boot, seed=seed))
+                                                          n_boot=n_boot, seed=seed,
+                                                          _cuts=cuts))
     loop = attempt("loop effect", lambda: loop_effect(tables, horizon=horizon), pd.DataFrame())
     passives = attempt("loop effect on passives", lambda: loop_effect(
         tables, categories=("passive",), horizon=horizon), pd.DataFrame())
 
     def fcr_part():
         last = _account_mrr(tables["mrr"]).columns.max() - horizon
-        frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon)
+        frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon,
+                             _cuts=cuts)
         return fcr_driver(frame, tables)
 
     fcr = attempt("FCR driver", fcr_part, pd.DataFrame())

@@ -1104,6 +1104,7 @@ def backtest(
     thresholds: ReviewThresholds | Mapping | None = None,
     classify=None,
     confidence: float = 0.95,
+    _cuts: dict | None = None,
 ) -> Backtest:
     """Backtest the success review: classes at each month's end against what happened next.
 
@@ -1142,6 +1143,9 @@ def backtest(
         bands, for instance). It receives the tables cut at the month's end.
     confidence : float, default 0.95
         Of the Wilson intervals.
+    _cuts : dict, optional
+        Internal: month -> the tables cut at its end, shared with other readers of
+        the same ``tables`` (:func:`cslib.health.health_review`); not with ``classify``.
 
     Returns
     -------
@@ -1192,10 +1196,23 @@ def backtest(
             f"{func}: no review month has {horizons[0]} month(s) of future in the data "
             f"(last MRR month {pd.Period(ordinal=last, freq='M')}); pick earlier months.")
     full = am.reindex(columns=range(int(am.columns.min()), last + 1), fill_value=0.0)
+    # the review reads five tables: only they are cut (each as in the whole warehouse);
+    # with _cuts, the tables the health score reads too, as health_review shares them
+    from .health import _FEATURE_TABLES
+
+    names = _FEATURE_TABLES if _cuts is not None else (
+        "accounts", "mrr", "nps_responses", "usage", "tickets")
+    source = tables if classify is not None else {k: tables[k] for k in names if k in tables}
+    shared = _cuts if classify is None else None
     rows = []
     for o in ordinals:
         period = pd.Period(ordinal=o, freq="M")
-        cut = known_at(tables, str(period))
+        if shared is None:
+            cut = known_at(source, str(period))
+        else:
+            if str(period) not in shared:
+                shared[str(period)] = known_at(source, str(period))
+            cut = shared[str(period)]
         if classify is None:
             ev = account_evidence(cut["accounts"], cut["mrr"], cut["nps_responses"],
                                   cut["usage"], cut["tickets"], month=str(period))
