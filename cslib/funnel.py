@@ -234,7 +234,7 @@ def stage_durations(
     opps, hist, at = _cut(opportunities, stages, month)
     hist = hist.loc[hist["stage"].isin(order)]
     info = opps.set_index("opportunity_id")[["owner", "channel", "outcome", "closed_at"]]
-    rank = hist["stage"].map({s: i for i, s in enumerate(order)})
+    rank = pd.Index(order).get_indexer(hist["stage"])  # every stage is in the order here
     hist = hist.assign(_rank=rank).sort_values(["opportunity_id", "entered_at", "_rank"],
                                                kind="stable")
     nxt = hist.groupby("opportunity_id")["entered_at"].shift(-1)
@@ -312,7 +312,12 @@ def time_in_stage(
     """
     order = _order(order, "time_in_stage")
     durations = stage_durations(opportunities, stages, order=order, month=month)
-    keys = _by(by)
+    return _stage_times(durations, opportunities, order, _by(by))
+
+
+def _stage_times(durations: pd.DataFrame, opportunities: pd.DataFrame, order: list[str],
+                 keys: list[str]) -> pd.DataFrame:
+    """:func:`time_in_stage`'s table from :func:`stage_durations`' rows."""
     if keys:
         extra = opportunities.set_index("opportunity_id")[
             [k for k in keys if k not in durations.columns]]
@@ -372,7 +377,7 @@ def stalled_opportunities(
         limits = pd.Series(float(threshold_days), index=order)
         rule = "threshold"
     else:
-        table = time_in_stage(opportunities, stages, order=order, month=month)
+        table = _stage_times(durations, opportunities, order, [])  # time_in_stage's table
         limits = table.set_index("stage")["p90_days"]
         rule = "p90"
     now = durations.loc[durations["current"]].copy()

@@ -125,17 +125,39 @@ def _month_start(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values).dt.to_period("M")
 
 
+def _month_ordinals(values: pd.Series) -> np.ndarray:
+    """The months of ``values`` as ``Period.ordinal`` numbers (NaT: ``NaT``'s int64).
+
+    Each distinct date (one per month in the monthly tables) is converted once,
+    rather than boxing a Period per row.
+    """
+    codes, distinct = pd.factorize(pd.to_datetime(values), use_na_sentinel=False)
+    return pd.DatetimeIndex(distinct).to_period("M").asi8[codes]
+
+
+def _mrr_sums(mrr: pd.DataFrame, months=None) -> pd.Series:
+    """Account MRR summed per (account, month ordinal), sorted; rows of ``months`` only."""
+    ords = _month_ordinals(mrr["month"])
+    keep = ords != pd.NaT.value
+    if months is not None:
+        keep &= np.isin(ords, np.asarray(list(months), dtype=np.int64))
+    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy()[keep],
+                      "month": ords[keep],
+                      "mrr": pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0)
+                      .to_numpy(dtype=float)[keep]})
+    return m.groupby(["account_id", "month"])["mrr"].sum()
+
+
 def _account_mrr(mrr: pd.DataFrame) -> pd.DataFrame:
     """Accounts x months (Period) of account MRR; months without a row are 0."""
-    m = pd.DataFrame({"account_id": mrr["account_id"].to_numpy(),
-                      "month": _month_start(mrr["month"]).to_numpy(),
-                      "mrr": pd.to_numeric(mrr["mrr"], errors="coerce").fillna(0.0)
-                      .to_numpy(dtype=float)})
-    out = m.groupby(["account_id", "month"])["mrr"].sum().unstack(fill_value=0.0)
+    out = _mrr_sums(mrr).unstack(fill_value=0.0)
     if out.empty:
+        out.columns = pd.PeriodIndex([], freq="M", name="month")
         return out
-    full = pd.period_range(out.columns.min(), out.columns.max(), freq="M")
-    return out.reindex(columns=full, fill_value=0.0)
+    full = np.arange(out.columns.min(), out.columns.max() + 1)
+    out = out.reindex(columns=full, fill_value=0.0)
+    out.columns = pd.PeriodIndex.from_ordinals(full, freq="M")
+    return out
 
 
 def _churn_labels(am: pd.DataFrame, period: pd.Period, ids, horizon: int) -> np.ndarray:
@@ -151,10 +173,13 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
     """The components of every account paying in ``period``, from tables cut at its end."""
     end = (period + 1).to_timestamp()
     q0 = (period - 2).to_timestamp()
-    am = _account_mrr(cut["mrr"])
-    if am.empty or period not in am.columns:
+    sums = _mrr_sums(cut["mrr"], (period.ordinal, (period - 3).ordinal))
+    if sums.empty:
         return pd.DataFrame()
-    now = am[period]
+    sums = sums.unstack(fill_value=0.0)
+    if period.ordinal not in sums.columns:
+        return pd.DataFrame()
+    now = sums[period.ordinal]
     ids = now.index[now > 0.005]
     acc = cut["accounts"].drop_duplicates("account_id").set_index("account_id")
     out = pd.DataFrame(index=pd.Index(ids, name="account_id"))
@@ -192,7 +217,7 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
 
     # adoption in the month
     u = cut["usage"]
-    um = _month_start(u["month"]) == period
+    um = _month_ordinals(u["month"]) == period.ordinal
     active = pd.to_numeric(u["active_users"] if "active_users" in u.columns else u["events"],
                            errors="coerce").fillna(0)
     used = u[(um & u["feature"].isin(KEY_FEATURES) & (active > 0)).to_numpy()]
@@ -208,7 +233,8 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
         out["adoption_depth"] = 0.0
 
     # MRR trend
-    before = am[period - 3] if (period - 3) in am.columns else pd.Series(dtype=float)
+    before = (sums[(period - 3).ordinal] if (period - 3).ordinal in sums.columns
+              else pd.Series(dtype=float))
     before = before.reindex(ids).fillna(0).to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         trend = np.where(before > 0.005, out["mrr"].to_numpy() / before - 1, 0.0)
@@ -231,8 +257,26 @@ def _month_features(cut: Mapping[str, pd.DataFrame], period: pd.Period) -> pd.Da
     return out.reset_index()
 
 
+#: The tables :func:`_month_features` reads.
+_FEATURE_TABLES = ("accounts", "mrr", "nps_responses", "loop_actions", "usage", "users",
+                   "tickets")
+
+
+def _cut_tables(tables: Mapping[str, pd.DataFrame], period: pd.Period,
+                cuts: dict | None) -> Mapping[str, pd.DataFrame]:
+    """``known_at(tables, period)``, kept in ``cuts`` (when given) for the next caller."""
+    from .pointintime import known_at
+
+    if cuts is None:
+        return known_at(tables, str(period))
+    key = str(period)
+    if key not in cuts:
+        cuts[key] = known_at(tables, key)
+    return cuts[key]
+
+
 def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
-                 horizon: int = 3) -> pd.DataFrame:
+                 horizon: int = 3, _cuts: dict | None = None) -> pd.DataFrame:
     """The score's components per account and month, each known at its month's end.
 
     Parameters
@@ -245,6 +289,9 @@ def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
     horizon : int, default 3
         Months ahead of the label ``churn``: 1 if account MRR is 0 in any of the
         next ``horizon`` months, NaN when the data do not reach that far.
+    _cuts : dict, optional
+        Internal: month -> the component tables cut at its end, shared by calls on
+        the same ``tables`` (:func:`health_review` cuts each month once).
 
     Returns
     -------
@@ -252,13 +299,14 @@ def health_frame(tables: Mapping[str, pd.DataFrame], months: Sequence, *,
         ``month`` (Period), ``account_id``, ``segment``, ``employees``, ``mrr``,
         the :data:`COMPONENTS`, ``nps_answers``, ``tickets_q`` and ``churn``.
     """
-    from .pointintime import known_at
 
     am = _account_mrr(tables["mrr"])
+    # only the tables the components read are cut (each is cut as in the whole warehouse)
+    feature_tables = {k: tables[k] for k in _FEATURE_TABLES if k in tables}
     frames = []
     for month in months:
         period = _period(month, "health_frame")
-        f = _month_features(known_at(tables, str(period)), period)
+        f = _month_features(_cut_tables(feature_tables, period, _cuts), period)
         if f.empty:
             continue
         f.insert(0, "month", period)
@@ -484,7 +532,10 @@ class OutOfTime:
 def _auc_by_account(y, p, accounts, *, n_boot: int, seed: int, confidence: float):
     codes, uniques = pd.factorize(pd.Series(accounts))
     g = len(uniques)
-    rows_of = [np.flatnonzero(codes == i) for i in range(g)]
+    # the rows of each account, in row order (a stable sort groups them)
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]  # rows without an account are never drawn
+    rows_of = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if g else []
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(n_boot):
@@ -502,7 +553,7 @@ def _auc_by_account(y, p, accounts, *, n_boot: int, seed: int, confidence: float
 def out_of_time(tables: Mapping[str, pd.DataFrame], *, horizon: int = 3, test_months: int = 3,
                 train_months: int = 12, components: Sequence[str] = DEFAULT_COMPONENTS,
                 alpha: float = 1.0, n_boot: int = 200, confidence: float = 0.95,
-                seed: int = 0, last_month=None) -> OutOfTime:
+                seed: int = 0, last_month=None, _cuts: dict | None = None) -> OutOfTime:
     """Fit the score on older months and validate it on later months only.
 
     With ``L`` the last MRR month, the test months are the ``test_months`` months
@@ -536,7 +587,7 @@ def out_of_time(tables: Mapping[str, pd.DataFrame], *, horizon: int = 3, test_mo
     cutoff = test[0] - 1
     model = HealthScore(components=components, alpha=alpha, horizon=horizon)
     model.fit(tables, train_end=cutoff, train_months=train_months)
-    frame = health_frame(tables, test, horizon=horizon)
+    frame = health_frame(tables, test, horizon=horizon, _cuts=_cuts)
     frame = frame[frame["churn"].notna()].reset_index(drop=True)
     p = model.predict_proba(frame)
     y = frame["churn"].to_numpy(dtype=float)
@@ -1075,16 +1126,21 @@ def health_review(tables: Mapping[str, pd.DataFrame], *, thresholds: Mapping | N
             warnings.warn(f"health review: no {name} ({err})", HealthWarning, stacklevel=3)
             return empty
 
-    bt = attempt("backtest", lambda: backtest(tables, thresholds=th or None))
+    # each month's cut of the tables the review and the score read, made once and shared
+    # by the backtest, the score's test months and the FCR driver's months
+    cuts: dict = {}
+    bt = attempt("backtest", lambda: backtest(tables, thresholds=th or None, _cuts=cuts))
     oot = attempt("score validation", lambda: out_of_time(tables, horizon=horizon,
-                                                          n_boot=n_boot, seed=seed))
+                                                          n_boot=n_boot, seed=seed,
+                                                          _cuts=cuts))
     loop = attempt("loop effect", lambda: loop_effect(tables, horizon=horizon), pd.DataFrame())
     passives = attempt("loop effect on passives", lambda: loop_effect(
         tables, categories=("passive",), horizon=horizon), pd.DataFrame())
 
     def fcr_part():
         last = _account_mrr(tables["mrr"]).columns.max() - horizon
-        frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon)
+        frame = health_frame(tables, [last - k for k in range(11, -1, -1)], horizon=horizon,
+                             _cuts=cuts)
         return fcr_driver(frame, tables)
 
     fcr = attempt("FCR driver", fcr_part, pd.DataFrame())

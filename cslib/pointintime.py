@@ -110,6 +110,30 @@ def _keep(frame: pd.DataFrame, mask) -> pd.DataFrame:
     return (frame if mask.all() else frame.loc[mask]).reset_index(drop=True)
 
 
+def _isin(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """``values.isin(among)`` as a bool array (a missing value matches a missing key).
+
+    Strings are matched in pyarrow (pandas' isin on arrow strings builds one scalar
+    per value of ``among``, seconds for a large table's keys).
+    """
+    if not isinstance(values.dtype, pd.StringDtype):
+        return values.isin(among).to_numpy(dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    left = pa.chunked_array([pa.array(values)]) if not isinstance(
+        pa.array(values), pa.ChunkedArray) else pa.array(values)
+    if isinstance(among.dtype, pd.StringDtype):
+        right = pa.array(among)
+        if isinstance(right, pa.ChunkedArray):
+            right = right.combine_chunks()
+        right = right.cast(left.type)
+    else:  # keep the strings and missing values, as pandas does
+        right = pa.array([None if pd.isna(x) else x for x in among.to_numpy(dtype=object)
+                          if pd.isna(x) or isinstance(x, str)], type=left.type)
+    return pc.is_in(left, value_set=right).to_numpy().astype(bool)
+
+
 def known_at(tables: Mapping[str, pd.DataFrame], month=None, *,
              at: pd.Timestamp | None = None) -> Mapping[str, pd.DataFrame]:
     """The tables as they were known at the end of ``month`` (or at instant ``at``).
@@ -172,7 +196,7 @@ def known_at(tables: Mapping[str, pd.DataFrame], month=None, *,
         if date is not None and date in frame.columns:
             keep &= ~(_dates(frame[date]) >= cut).to_numpy()
         if gone is not None and "account_id" in frame.columns:
-            keep &= ~frame["account_id"].isin(gone).to_numpy(dtype=bool)
+            keep &= ~_isin(frame["account_id"], gone)
         frame = _keep(frame, keep)
         for fact in LATER_FACTS.get(name, ()):
             if fact in frame.columns:
@@ -185,7 +209,7 @@ def known_at(tables: Mapping[str, pd.DataFrame], month=None, *,
     for child, key, parent, parent_key in CHILDREN:
         if child in out and parent in out and key in out[child].columns:
             known = out[parent][parent_key]
-            out[child] = _keep(out[child], out[child][key].isin(known).to_numpy(dtype=bool))
+            out[child] = _keep(out[child], _isin(out[child][key], known))
 
     if hasattr(tables, "source") and hasattr(tables, "notes"):
         from .io import Warehouse

@@ -127,6 +127,27 @@ def _month_ordinals(dates: pd.Series) -> np.ndarray:
     return distinct.to_period("M").asi8[codes]
 
 
+def _missing_products(account_id: np.ndarray, product: np.ndarray, ids: pd.Index
+                      ) -> list[str]:
+    """Per account of ``ids``: the products of ``product`` it holds no row of, as
+    ``"A, B"`` in alphabetical order ("" when it holds them all).
+
+    One bit pattern per account; each distinct pattern is spelt out once.
+    """
+    offered = sorted(set(product))
+    if not offered:
+        return [""] * len(ids)
+    row = ids.get_indexer(account_id)
+    col = pd.Index(offered).get_indexer(product)
+    mine = row >= 0
+    has = np.zeros((len(ids), len(offered)), dtype=bool)
+    has[row[mine], col[mine]] = True
+    patterns, inverse = np.unique(has, axis=0, return_inverse=True)
+    words = [", ".join(p for p, h in zip(offered, pattern, strict=True) if not h)
+             for pattern in patterns]
+    return [words[i] for i in np.asarray(inverse).ravel()]
+
+
 def account_evidence(
     accounts: pd.DataFrame,
     mrr: pd.DataFrame,
@@ -283,12 +304,9 @@ def account_evidence(
                              "month": m_month[rows], "mrr": amount.to_numpy()})
         held = held[(held["month"] == now.ordinal) & (held["mrr"] > 0)
                     & held["product"].notna()]
-        offered = sorted(set(held["product"].astype(str)))
-        holds = held.groupby("account_id")["product"].agg(lambda p: set(p.astype(str)))
-        holds = holds.reindex(ids)
-        out["missing_products"] = [
-            ", ".join(p for p in offered if not (isinstance(h, set) and p in h))
-            for h in holds]
+        out["missing_products"] = _missing_products(held["account_id"].to_numpy(),
+                                                    held["product"].astype(str).to_numpy(),
+                                                    ids)
     else:
         out["missing_products"] = np.nan
 
@@ -1086,6 +1104,7 @@ def backtest(
     thresholds: ReviewThresholds | Mapping | None = None,
     classify=None,
     confidence: float = 0.95,
+    _cuts: dict | None = None,
 ) -> Backtest:
     """Backtest the success review: classes at each month's end against what happened next.
 
@@ -1124,6 +1143,9 @@ def backtest(
         bands, for instance). It receives the tables cut at the month's end.
     confidence : float, default 0.95
         Of the Wilson intervals.
+    _cuts : dict, optional
+        Internal: month -> the tables cut at its end, shared with other readers of
+        the same ``tables`` (:func:`cslib.health.health_review`); not with ``classify``.
 
     Returns
     -------
@@ -1174,10 +1196,23 @@ def backtest(
             f"{func}: no review month has {horizons[0]} month(s) of future in the data "
             f"(last MRR month {pd.Period(ordinal=last, freq='M')}); pick earlier months.")
     full = am.reindex(columns=range(int(am.columns.min()), last + 1), fill_value=0.0)
+    # the review reads five tables: only they are cut (each as in the whole warehouse);
+    # with _cuts, the tables the health score reads too, as health_review shares them
+    from .health import _FEATURE_TABLES
+
+    names = _FEATURE_TABLES if _cuts is not None else (
+        "accounts", "mrr", "nps_responses", "usage", "tickets")
+    source = tables if classify is not None else {k: tables[k] for k in names if k in tables}
+    shared = _cuts if classify is None else None
     rows = []
     for o in ordinals:
         period = pd.Period(ordinal=o, freq="M")
-        cut = known_at(tables, str(period))
+        if shared is None:
+            cut = known_at(source, str(period))
+        else:
+            if str(period) not in shared:
+                shared[str(period)] = known_at(source, str(period))
+            cut = shared[str(period)]
         if classify is None:
             ev = account_evidence(cut["accounts"], cut["mrr"], cut["nps_responses"],
                                   cut["usage"], cut["tickets"], month=str(period))

@@ -418,3 +418,14 @@ def test_short_history_is_said_not_failed():
 
     assert health_headlines(hr) == []
     assert "Not enough history for the backtest" in health_summary(hr, locale="en")
+
+
+def test_health_frame_shared_cuts_give_the_same_frame(demo_tables):
+    # health_review shares each month's cut between its parts: a frame built from the
+    # shared cuts (second call: cuts reused) equals one cut afresh
+    months = ["2026-06", "2026-07"]
+    alone = health.health_frame(demo_tables, months)
+    cuts: dict = {}
+    health.health_frame(demo_tables, months, _cuts=cuts)
+    assert sorted(cuts) == months
+    pd.testing.assert_frame_equal(health.health_frame(demo_tables, months, _cuts=cuts), alone)

@@ -731,3 +731,13 @@ def test_review_summary_default_is_the_whole_base():
     out = review_summary(review)
     assert "segment" not in out.columns
     assert out["accounts"].tolist() == [1, 0, 0, 2]  # classes 1..4, both segments pooled
+
+
+def test_missing_products_spelt_per_account_by_hand():
+    from cslib.review import _missing_products
+
+    ids = pd.Index(["A1", "A2", "A3"])
+    # A1 holds B and C, A2 holds nothing, A3 holds A; X is not an account of ids
+    words = _missing_products(np.array(["A1", "A1", "A3", "X"]),
+                              np.array(["C", "B", "A", "D"]), ids)
+    assert words == ["A, D", "A, B, C, D", "B, C, D"]
