@@ -1058,11 +1058,29 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None,
         when = month if month is not None else _get(month_row, "period")
         se = ratio_standard_errors(movements, str(when))
     kinds = {"nrr": "ratio", "grr": "ratio", "net_revenue_churn": "ratio", "logo_churn": "rate"}
-    return [_headline(headline_name(label, month=month, locale=locale), _get(month_row, col),
-                      fmt_pct(_get(month_row, col), locale), id=col, kind=kinds[col],
-                      n=_get(month_row, "accounts_start", None) if col == "logo_churn" else None,
-                      se=se.get(col), period=None if month is None else str(month))
-            for col, label in names.items()]
+    from .changes import Z95
+    from .revenue import logo_churn_interval
+
+    def interval(col):
+        """Logo churn: Wilson; the revenue ratios: the bootstrap's normal interval."""
+        if col == "logo_churn":
+            return logo_churn_interval(_get(month_row, "accounts_churned"),
+                                       _get(month_row, "accounts_start"))
+        value, s = _get(month_row, col), se.get(col)
+        if s is None or _missing(s) or _missing(value):
+            return None, None
+        return float(value) - Z95 * float(s), float(value) + Z95 * float(s)
+
+    out = []
+    for col, label in names.items():
+        low, high = interval(col)
+        out.append(_headline(
+            headline_name(label, month=month, locale=locale), _get(month_row, col),
+            fmt_pct(_get(month_row, col), locale), id=col, kind=kinds[col],
+            n=_get(month_row, "accounts_start", None) if col == "logo_churn" else None,
+            se=se.get(col), ci_low=low, ci_high=high,
+            period=None if month is None else str(month)))
+    return out
 
 
 #: The overview's name of the adoption headline: what the odds ratio is of.

@@ -171,7 +171,7 @@ def test_an_estimate_over_all_months_is_not_compared_month_to_month():
     runs = [_run("SMB", [{"name": "Odds ratio", "id": "adoption_odds", "kind": "odds",
                           "value": 0.5, "ci_low": 0.4, "ci_high": 0.6, "text": "0.50"}])]
     row = _row(render_index("2026-10", runs), "Odds ratio")
-    assert "not compared month to month" in row and "<svg" not in row
+    assert "not compared (all months to date)" in row and "<svg" not in row
 
 
 def test_overview_in_pt_br():

@@ -244,6 +244,6 @@ def test_a_first_render_has_the_change_and_the_trend_from_the_data(rendered):
         points = re.findall(r'points="([^"]+)"', cells)
         assert sum(len(p.split()) for p in points) >= (2 if "risk" in name else 6), name
     # the model estimates (odds ratio, health backtest) say why they are not compared
-    assert "not compared month to month" in page
+    assert "not compared (all months to date)" in page
     pt = rendered["pt-BR"]["index"]
     assert "sem mês anterior" not in pt and "Variação desde set/2026" in pt

@@ -593,3 +593,19 @@ def test_ratio_standard_errors_bootstrap_over_the_accounts_paying_at_the_start()
 ])
 def test_short_amounts_are_rounded_below_a_thousand_too(value, locale, symbol, shown):
     assert report.fmt_money_short(value, locale, symbol=symbol) == shown
+
+
+def test_bridge_headlines_carry_their_intervals():
+    # logo churn 3 of 150, Wilson by hand: centre (0.02 + 1.96^2/300) / (1 + 1.96^2/150)
+    # = 0.031986, half-width 1.96 sqrt(.02 * .98 / 150 + 1.96^2 / 90000) / 1.02561 = 0.025162
+    row = {"nrr": 0.95, "grr": 0.9, "net_revenue_churn": 0.05, "logo_churn": 0.02,
+           "accounts_start": 150, "accounts_churned": 3}
+    heads = {h["id"]: h for h in report.bridge_headlines(
+        row, month="2026-10", ratio_se={"nrr": 0.01, "grr": 0.02}, locale="en")}
+    assert (heads["logo_churn"]["ci_low"], heads["logo_churn"]["ci_high"]) == pytest.approx(
+        (0.006824, 0.057148), abs=2e-6)
+    # the revenue ratios: the bootstrap standard error's normal interval, 0.95 -+ 1.96 x 0.01
+    assert (heads["nrr"]["ci_low"], heads["nrr"]["ci_high"]) == pytest.approx(
+        (0.930400, 0.969600), abs=1e-5)
+    assert heads["grr"]["ci_low"] == pytest.approx(0.9 - 1.959964 * 0.02)
+    assert "ci_low" not in heads["net_revenue_churn"]  # no standard error given: no interval
