@@ -818,9 +818,15 @@ def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
     rate = loops.within_sla_rate
     summary = loops.sla_summary
     due = int(summary["due"].sum()) if summary is not None and "due" in summary else None
+    low = high = None
+    if due and not _missing(rate):  # Wilson, as every rate the kit shows
+        from statsmodels.stats.proportion import proportion_confint
+
+        low, high = proportion_confint(round(float(rate) * due), due, method="wilson")
     return [_headline(headline_name(t("headline.loops", locale), month=month, locale=locale),
                       None if _missing(rate) else rate, fmt_pct(rate, locale),
-                      id="loops_in_sla", kind="rate", n=due, period=str(month))]
+                      id="loops_in_sla", kind="rate", n=due, ci_low=low, ci_high=high,
+                      period=str(month))]
 
 
 def loop_sentence(loops, *, month, sla_days: float = 3, locale: str | None = None) -> str:
@@ -1069,7 +1075,12 @@ def bridge_headlines(month_row, *, locale: str | None = None, month=None,
         value, s = _get(month_row, col), se.get(col)
         if s is None or _missing(s) or _missing(value):
             return None, None
-        return float(value) - Z95 * float(s), float(value) + Z95 * float(s)
+        low, high = float(value) - Z95 * float(s), float(value) + Z95 * float(s)
+        if col in ("grr", "nrr"):  # a ratio of kept revenue is never negative; GRR <= 100%
+            low = max(low, 0.0)
+        if col == "grr":
+            high = min(high, 1.0)
+        return low, high
 
     out = []
     for col, label in names.items():

@@ -609,3 +609,21 @@ def test_bridge_headlines_carry_their_intervals():
         (0.930400, 0.969600), abs=1e-5)
     assert heads["grr"]["ci_low"] == pytest.approx(0.9 - 1.959964 * 0.02)
     assert "ci_low" not in heads["net_revenue_churn"]  # no standard error given: no interval
+    # GRR 0.99 with se 0.02: 0.99 + 0.039 would pass 100%, which GRR cannot
+    capped = {h["id"]: h for h in report.bridge_headlines(
+        {**row, "grr": 0.99}, month="2026-10", ratio_se={"grr": 0.02}, locale="en")}
+    assert capped["grr"]["ci_high"] == 1.0
+
+
+def test_loops_headline_has_its_wilson_interval():
+    # 40 of 50 due loops closed in time: Wilson by hand, p .8, z^2 = 3.841459, z^2/n = .076829;
+    # centre (.8 + .038415) / 1.076829 = .778596, half 1.959964 sqrt(.0032 + .00038415)
+    # / 1.076829 = .1173387 / 1.076829 = .108967 -> (.669629, .887562)
+    from cslib.nps import LoopClosure
+
+    summary = pd.DataFrame({"n": [55], "due": [50], "pending": [5], "within_sla": [40],
+                            "missed": [10]})
+    loops = LoopClosure(None, None, {}, summary)
+    h = report.loop_headlines(loops, month="2026-10", locale="en")[0]
+    assert h["value"] == pytest.approx(0.8)
+    assert (h["ci_low"], h["ci_high"]) == pytest.approx((0.669629, 0.887562), abs=2e-6)
