@@ -584,14 +584,6 @@ def _jinja():
     return env
 
 
-def _ids(runs) -> dict:
-    from .changes import headline_id
-
-    return {(r.get("notebook"), r.get("segment")): {headline_id(h): h
-                                                    for h in r.get("headlines") or []}
-            for r in runs}
-
-
 def overview_model(month: str, runs: list[Mapping[str, Any]], *, locale: str = "en") -> dict:
     """What the overview and the digest show, per segment: each headline with its
     interval, its change from the previous month and its 12-month trend.
@@ -601,6 +593,7 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *, locale: str = "
     each month as it was known at its end, so a first render has them too.
     """
     from . import formats
+    from .changes import headline_id
 
     previous = _month_before(month)
     prev_text = _month_text(previous, locale) if locale != "en" else formats.format_month(
@@ -610,10 +603,9 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *, locale: str = "
     for r in runs:
         if r.get("status") not in SUCCESS:
             continue
-        key = (r.get("notebook"), r.get("segment"))
         seg = segments.setdefault(r["segment"], {"name": r["segment"],
                                                  "slug": slugify(r["segment"]), "rows": []})
-        for h in _ids([r])[key].values():
+        for h in {headline_id(h): h for h in r.get("headlines") or []}.values():
             if "trend" in h:
                 change, noise, raw = _change(h, h.get("previous"), locale)
             else:  # an estimate over every month to date (a model, a backtest)

@@ -819,10 +819,10 @@ def loop_headlines(loops, *, month, locale: str | None = None) -> list[dict]:
     summary = loops.sla_summary
     due = int(summary["due"].sum()) if summary is not None and "due" in summary else None
     low = high = None
-    if due and not _missing(rate):  # Wilson, as every rate the kit shows
+    if due and "within_sla" in summary:  # Wilson, as every rate the kit shows
         from statsmodels.stats.proportion import proportion_confint
 
-        low, high = proportion_confint(round(float(rate) * due), due, method="wilson")
+        low, high = proportion_confint(int(summary["within_sla"].sum()), due, method="wilson")
     return [_headline(headline_name(t("headline.loops", locale), month=month, locale=locale),
                       None if _missing(rate) else rate, fmt_pct(rate, locale),
                       id="loops_in_sla", kind="rate", n=due, ci_low=low, ci_high=high,

@@ -9,10 +9,13 @@ uses for its own month is applied. A first render of a warehouse therefore
 shows the change and the trend, and they say what each month's report would
 have said on its last day.
 
-One figure function per report, ``<name>_figures(data, month, **parameters)``:
-it takes the report's tables cut at ``month`` and returns its headlines
-(:func:`cslib.report.nps_headlines` and friends), so an analyst can call it
-too. :func:`with_history` runs one over the trend's months.
+One figure function per group of monthly headlines,
+``<name>_figures(data, month, **parameters)``: it takes the report's tables cut
+at ``month`` and returns its headlines (:func:`cslib.report.nps_headlines` and
+friends), so an analyst can call it too. :func:`with_history` runs one over the
+trend's months. Estimates over every month to date (the adoption odds ratio,
+the health backtest) have none: consecutive months share almost all their
+data, so the overview does not compare them month to month.
 
 Examples
 --------
@@ -33,11 +36,12 @@ from typing import Any
 
 import pandas as pd
 
+from .changes import headline_id
 from .periods import as_month
 from .pointintime import known_at
 
-__all__ = ["TREND_MONTHS", "trend_months", "figures", "month_figures", "with_history", "nps_figures", "bridge_figures",
-           "adoption_figures", "churn_risk_figures", "fcr_figures", "journey_figures", "health_figures"]
+__all__ = ["TREND_MONTHS", "trend_months", "figures", "with_history", "nps_figures",
+           "bridge_figures", "churn_risk_figures", "fcr_figures", "journey_figures"]
 
 #: Months in the overview's trend, the report month included.
 TREND_MONTHS = 12
@@ -61,12 +65,6 @@ def trend_months(month, months: int = TREND_MONTHS) -> list[str]:
     return [str(end - k) for k in range(months - 1, -1, -1)]
 
 
-def _identity(h: Mapping[str, Any]) -> str:
-    from .changes import headline_id
-
-    return headline_id(h)
-
-
 def figures(*, tables: Sequence[str], point_in_time: bool = False):
     """Mark a figure function with the tables it reads and how its months are cut.
 
@@ -82,16 +80,10 @@ def figures(*, tables: Sequence[str], point_in_time: bool = False):
     return mark
 
 
-def month_figures(figure_func: Callable[..., list[dict]], data: Mapping[str, pd.DataFrame],
-                  month, **parameters) -> list[dict]:
-    """``figure_func``'s headlines for ``month``, from ``data`` cut at its end.
-
-    The reference a trend is checked against: the month's tables cut with
-    :func:`cslib.pointintime.known_at`, then the report's figure function.
-    """
+def _tables_of(figure_func, data: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The tables ``figure_func`` reads (all of them when it does not say)."""
     wanted = getattr(figure_func, "tables", None)
-    base = {k: v for k, v in data.items() if wanted is None or k in wanted}
-    return figure_func(known_at(base, month), as_month(month), **parameters)
+    return {k: v for k, v in data.items() if wanted is None or k in wanted}
 
 
 def with_history(figure_func: Callable[..., list[dict]], data: Mapping[str, pd.DataFrame],
@@ -141,15 +133,14 @@ def with_history(figure_func: Callable[..., list[dict]], data: Mapping[str, pd.D
         return _attach(current, {**found, labels[-1]: current}, labels)
     current = figure_func(data, as_month(month), **parameters)
     by_month: dict[str, list[dict]] = {}
-    wanted = getattr(figure_func, "tables", None)
-    base = {k: v for k, v in data.items() if wanted is None or k in wanted}
+    base = _tables_of(figure_func, data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for label in labels[:-1]:
             cut = base if getattr(figure_func, "point_in_time", False) else known_at(base, label)
             try:
                 heads = figure_func(cut, as_month(label), **parameters)
-            except (ValueError, KeyError, LookupError, ArithmeticError):
+            except (ValueError, LookupError, ArithmeticError):
                 heads = []
             by_month[label] = heads
     return _attach(current, {**by_month, labels[-1]: current}, labels)
@@ -158,10 +149,10 @@ def with_history(figure_func: Callable[..., list[dict]], data: Mapping[str, pd.D
 def _attach(current: list[dict], found: Mapping[str, list[dict]], labels: list[str]
             ) -> list[dict]:
     """``current`` with each headline's ``trend`` over ``labels`` and its ``previous``."""
-    by_month = {label: {_identity(h): h for h in found.get(label, [])} for label in labels}
+    by_month = {label: {headline_id(h): h for h in found.get(label, [])} for label in labels}
     out = []
     for h in current:
-        hid = _identity(h)
+        hid = headline_id(h)
         entry = dict(h)
         entry["trend"] = [_value(by_month[label].get(hid)) for label in labels]
         before = by_month.get(labels[-2], {}).get(hid) if len(labels) > 1 else None
@@ -297,25 +288,6 @@ def _bridge(data: Mapping[str, pd.DataFrame]):
 bridge_figures.for_months = _bridge_for_months
 
 
-@figures(tables=("accounts", "mrr", "usage"))
-def adoption_figures(data: Mapping[str, pd.DataFrame], month, *, min_features: int = 2,
-                     controls: Sequence[str] = ("segment", "plan", "tenure_months", "log_mrr"),
-                     locale: str | None = None) -> list[dict]:
-    """The adoption report's headline: the odds ratio of next-month churn of key adopters.
-
-    The regression is fitted on the account-months known at the end of
-    ``month`` (none when it cannot be fitted).
-    """
-    from . import adoption, report
-
-    panel = adoption.adoption_panel(data["usage"], data["mrr"], data["accounts"],
-                                    min_features=min_features, month=month)
-    model, _ = report.try_fit(adoption.retention_regression, panel, outcome="churned_next",
-                              adoption="key_adopter",
-                              controls=adoption.usable_controls(panel, list(controls)))
-    return report.adoption_headlines(model, locale=locale)
-
-
 @figures(tables=("accounts", "mrr", "nps_responses", "usage", "tickets"))
 def churn_risk_figures(data: Mapping[str, pd.DataFrame], month, *,
                        thresholds: Mapping | None = None,
@@ -371,16 +343,3 @@ def journey_figures(data: Mapping[str, pd.DataFrame], month, *,
     return report.journey_headlines(onboarding.median_time_to_value(ttv),
                                     onboarding.share_reaching_value(ttv), locale=locale,
                                     month=_label(month))
-
-
-@figures(tables=("accounts", "mrr", "nps_responses", "usage", "tickets", "loop_actions",
-                 "users"))
-def health_figures(data: Mapping[str, pd.DataFrame], month, *,
-                   thresholds: Mapping | None = None, thresholds_file: str | None = None,
-                   horizon: int = 3, n_boot: int = 200, locale: str | None = None) -> list[dict]:
-    """The health review's headlines: the score's out-of-time AUC and the class 4 lift."""
-    from . import health, report
-
-    hr = health.health_review(data, thresholds=thresholds, thresholds_file=thresholds_file,
-                              horizon=horizon, n_boot=n_boot)
-    return report.health_headlines(hr, locale=locale, horizon=horizon)
