@@ -528,8 +528,12 @@ def _change(h: Mapping[str, Any], before: Mapping[str, Any] | None, locale: str
     if change is None:
         return _t("index.no_previous", locale), None, None
     delta = change["delta"]
-    arrow = "\u25b2" if delta > 0 else "\u25bc" if delta < 0 else "="
-    text = f"{arrow} {_delta_text(delta, h, locale)}" if delta else "="
+    shown = _delta_text(delta, h, locale)
+    if not delta or not re.search(r"[1-9]", shown):  # nothing left once rounded: "="
+        text = "="
+    else:
+        arrow = "\u25b2" if delta > 0 else "\u25bc"
+        text = f"{arrow} {shown}"
     if change["within_noise"]:
         text += f" ({_t('index.noise', locale)})"
     return text, change["within_noise"], change

@@ -1985,6 +1985,7 @@ def health_headlines(review, *, locale: str | None = None, horizon: int = 3) -> 
         test = _months_words(review.out_of_time.test_months, locale)
         out.append({"name": t("health.headline.auc", locale, test=test), "value": float(m["auc"]),
                     "id": "health_auc", "kind": "backtest",
+                    "ci_low": float(m["auc_low"]), "ci_high": float(m["auc_high"]),
                     "text": f"{fmt_number(m['auc'], locale, digits=2)} "
                             f"({fmt_ci(m['auc_low'], m['auc_high'], locale, digits=2)})"})
     if review.backtest is not None:

@@ -222,3 +222,11 @@ def test_odds_ratio_change_on_the_log_scale():
     c = changes.headline_change({"kind": "odds", "value": 0.30, "ci_low": 0.20, "ci_high": 0.45},
                                 {"kind": "odds", "value": 0.90, "ci_low": 0.80, "ci_high": 1.01})
     assert c["within_noise"] is False
+
+
+def test_a_change_that_rounds_to_nothing_reads_equal():
+    # NPS 17.3 against 17.1: +0.2 points is shown as 0 pts, so the cell says "=", not "▲ 0"
+    now = {"name": "NPS", "id": "nps", "kind": "nps", "value": 17.3, "se": 3.0, "text": "17",
+           "trend": [17.1, 17.3], "previous": {"value": 17.1, "kind": "nps", "se": 3.0}}
+    row = _row(render_index("2026-10", [_run("SMB", [now])]), "NPS")
+    assert "= (within noise)" in row and "\u25b2" not in row
