@@ -248,6 +248,9 @@ def _clip_message(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .kernels import skip_iri_grammar
+
+    skip_iri_grammar()  # before anything reads a notebook
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

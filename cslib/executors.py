@@ -124,8 +124,9 @@ def _dask_batch(specs) -> list:
     with _WORKER_LOCK:  # one warm kernel per process: one batch at a time
         if not _WORKER_READY:
             os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-            sys.modules.setdefault("rfc3987_syntax", None)
-            from .kernels import THREAD_ENV
+            from .kernels import THREAD_ENV, skip_iri_grammar
+
+            skip_iri_grammar()
 
             for name in THREAD_ENV:
                 os.environ.setdefault(name, "1")

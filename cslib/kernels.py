@@ -2,7 +2,8 @@
 
 Each worker of ``cslib render`` keeps one kernel (:class:`_WarmKernel`): it
 imports the kit's libraries once (:data:`PRELOAD`), is reset before every
-report and is replaced after :data:`RUNS_PER_KERNEL` reports. Set
+report (through a client that stays connected) and is replaced after
+:data:`RUNS_PER_KERNEL` reports or once it holds :data:`KERNEL_RSS_LIMIT`. Set
 ``CSLIB_FRESH_KERNELS=1`` (:data:`FRESH_KERNELS_ENV`) to start a fresh kernel
 for every report instead. :func:`_warm_engine` is the papermill engine that
 runs a report on the warm kernel.
@@ -162,6 +163,20 @@ def _kernel_pid(km) -> int | None:
     return getattr(process, "pid", None)
 
 
+def _resident_bytes(pid: int | None) -> int:
+    """The resident memory of process ``pid`` in bytes (0 when unknown)."""
+    if pid is None:
+        return 0
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _kill_kernel(km=None) -> bool:
     """SIGKILL the kernel of ``km`` (default: the last one this process launched).
 
@@ -216,8 +231,12 @@ PRELOAD = (
     "cslib.adoption", "cslib.review", "cslib.support", "cslib.ltv", "cslib.survey",
     "cslib.tables", "cslib.periods", "cslib.headlines", "cslib.io", "cslib.brief",
 )
-#: A warm kernel is replaced after this many reports, so memory cannot creep up.
-RUNS_PER_KERNEL = 25
+#: A warm kernel is replaced after this many reports, so memory cannot creep up...
+RUNS_PER_KERNEL = 100
+#: ... or as soon as it holds more than this much resident memory after a report
+#: (bytes; Linux). Counting reports alone replaced each of two kernels once in a
+#: 72-report month: about 3 s of CPU each for a new kernel and its imports.
+KERNEL_RSS_LIMIT = 1536 * 2**20
 #: ... or after this many per-account briefs: small pages whose segment data the kernel
 #: keeps loaded between them (see :mod:`cslib.brief`), so a new kernel would cost them
 #: a reload.
@@ -321,6 +340,8 @@ class _WarmKernel:
 
         limit = RUNS_PER_KERNEL_BRIEFS if many else RUNS_PER_KERNEL
         if cls.kernel is not None and (cls.kernel.runs >= limit
+                                       or _resident_bytes(_kernel_pid(cls.kernel.km))
+                                       > KERNEL_RSS_LIMIT
                                        or not run_sync(cls.kernel.km.is_alive)()):
             cls.discard()
         if cls.kernel is None:
@@ -454,14 +475,23 @@ def _worker_init(threads: int | None = None) -> None:
     :func:`_kernel_manager_class`).
     """
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    # papermill imports nbformat, which imports jsonschema, which builds an IRI grammar
-    # with Lark when rfc3987_syntax is installed: 2 to 3 s of CPU in every worker, for
-    # a string format that notebook validation never checks.
-    sys.modules.setdefault("rfc3987_syntax", None)
+    skip_iri_grammar()
     if threads is not None:
         for name in THREAD_ENV:
             os.environ.setdefault(name, str(threads))
     _die_with_batch()
+
+
+def skip_iri_grammar() -> None:
+    """Keep this process's first ``import nbformat`` from building an IRI grammar.
+
+    nbformat imports jsonschema, which builds an IRI grammar with Lark when
+    ``rfc3987_syntax`` is installed: about 1 s of CPU (2 to 3 s on a busy machine)
+    in every process that reads or writes a notebook, for a string format that
+    notebook validation never checks. Called by the command line and the batch's
+    workers, not on import: a program that imports cslib keeps its jsonschema whole.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def _die_with_batch() -> None:

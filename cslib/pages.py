@@ -597,7 +597,6 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *, locale: str = "
     each month as it was known at its end, so a first render has them too.
     """
     from . import formats
-    from .changes import headline_id
 
     previous = _month_before(month)
     prev_text = _month_text(previous, locale) if locale != "en" else formats.format_month(
@@ -609,34 +608,62 @@ def overview_model(month: str, runs: list[Mapping[str, Any]], *, locale: str = "
             continue
         seg = segments.setdefault(r["segment"], {"name": r["segment"],
                                                  "slug": slugify(r["segment"]), "rows": []})
-        for h in {headline_id(h): h for h in r.get("headlines") or []}.values():
-            if "trend" in h:
-                change, noise, raw = _change(h, h.get("previous"), locale)
-            else:  # an estimate over every month to date (a model, a backtest)
-                change, noise, raw = _t("index.not_monthly", locale), None, None
-            value = _fmt_value(h, locale)
-            if _is_num(h.get("ci_low")) and " (" in value:  # the interval has its own column
-                value = value.split(" (", 1)[0]
-            trend = h.get("trend") or []
-            row = {"name": h["name"], "value": value,
-                   "interval": _interval_text(h, locale), "change": change, "noise": noise,
-                   "svg": sparkline_svg(trend, label=_trend_label(h, trend, month, locale))
-                   if sum(_is_num(v) for v in trend) >= 2 else "",
-                   "html_href": quote(r["html"]), "title": r.get("title") or r["notebook"],
-                   "delta": None if raw is None else raw["delta"]}
-            seg["rows"].append(row)
-            if raw is not None and raw["within_noise"] is False and raw["delta"]:
-                size = abs(raw["delta"]) / raw["se"] if raw.get("se") else 0.0
-                key_text = "index.movement_up" if raw["delta"] > 0 else "index.movement_down"
-                ci = _t("index.interval", locale, low=_delta_signed(raw["ci_low"], h, locale),
-                        high=_delta_signed(raw["ci_high"], h, locale))
-                moves.append((-size, len(moves), _t(
-                    key_text, locale, name=h["name"], segment=r["segment"],
-                    d=_delta_text(raw["delta"], h, locale), value=_fmt_value(h, locale),
-                    ci=ci)))
+        rows, run_moves = _run_model(month, r, locale)
+        seg["rows"].extend(dict(row) for row in rows)
+        for size, text in run_moves:  # the order of finding breaks ties
+            moves.append((size, len(moves), text))
     moves.sort()
     return {"segments": list(segments.values()), "movements": [m[2] for m in moves[:5]],
             "previous": previous, "previous_text": prev_text}
+
+
+#: The rows of runs already formatted (the batch publishes its overview after every
+#: run: formatting every run's headlines again each time cost the batch seconds).
+_RUN_MODELS: dict[str, tuple] = {}
+
+
+def _run_model(month: str, r: Mapping[str, Any], locale: str) -> tuple[list, list]:
+    """One run's overview rows and its movements ``(-size, sentence)``."""
+    fields = [month, locale, r.get("segment"), r.get("html"), r.get("title"),
+              r.get("notebook"), r.get("status")]
+    # a run's cache key names its notebook, parameters and data: its headlines too
+    key = json.dumps(fields + ([r["cache_key"]] if r.get("cache_key") else
+                               [r.get("headlines")]), sort_keys=True, default=str)
+    if key not in _RUN_MODELS:
+        if len(_RUN_MODELS) > 50_000:
+            _RUN_MODELS.clear()
+        _RUN_MODELS[key] = _format_run(month, r, locale)
+    return _RUN_MODELS[key]
+
+
+def _format_run(month: str, r: Mapping[str, Any], locale: str) -> tuple[list, list]:
+    from .changes import headline_id
+
+    rows, moves = [], []
+    for h in {headline_id(h): h for h in r.get("headlines") or []}.values():
+        if "trend" in h:
+            change, noise, raw = _change(h, h.get("previous"), locale)
+        else:  # an estimate over every month to date (a model, a backtest)
+            change, noise, raw = _t("index.not_monthly", locale), None, None
+        value = _fmt_value(h, locale)
+        if _is_num(h.get("ci_low")) and " (" in value:  # the interval has its own column
+            value = value.split(" (", 1)[0]
+        trend = h.get("trend") or []
+        rows.append({"name": h["name"], "value": value,
+                     "interval": _interval_text(h, locale), "change": change, "noise": noise,
+                     "svg": sparkline_svg(trend, label=_trend_label(h, trend, month, locale))
+                     if sum(_is_num(v) for v in trend) >= 2 else "",
+                     "html_href": quote(r["html"]), "title": r.get("title") or r["notebook"],
+                     "delta": None if raw is None else raw["delta"]})
+        if raw is not None and raw["within_noise"] is False and raw["delta"]:
+            size = abs(raw["delta"]) / raw["se"] if raw.get("se") else 0.0
+            key_text = "index.movement_up" if raw["delta"] > 0 else "index.movement_down"
+            ci = _t("index.interval", locale, low=_delta_signed(raw["ci_low"], h, locale),
+                    high=_delta_signed(raw["ci_high"], h, locale))
+            moves.append((-size, _t(
+                key_text, locale, name=h["name"], segment=r["segment"],
+                d=_delta_text(raw["delta"], h, locale), value=_fmt_value(h, locale), ci=ci)))
+    return rows, moves
 
 
 def _trend_label(h: Mapping[str, Any], trend: list, month: str, locale: str) -> str:

@@ -235,6 +235,35 @@ def _json(obj: Any, **kw) -> str:
     return json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False, **kw)
 
 
+def _manifest_text(manifest: Mapping[str, Any]) -> str:
+    """The manifest as JSON: a key a line, and each run on a line of its own.
+
+    Indented JSON goes through the json module's pure-Python encoder, which made
+    writing the manifest after every run of a month most of what publishing cost.
+
+    Examples
+    --------
+    >>> print(_manifest_text({"month": "2026-10", "runs": [{"b": 1, "a": 2}, {"c": 3}]}))
+    {
+     "month": "2026-10",
+     "runs": [
+      {"a": 2, "b": 1},
+      {"c": 3}
+     ]
+    }
+    <BLANKLINE>
+    """
+    lines = []
+    for key in sorted(manifest):
+        if key == "runs":
+            runs = manifest[key]
+            body = ",\n".join(f"  {_json(r)}" for r in runs)
+            lines.append(f' "runs": [\n{body}\n ]' if runs else ' "runs": []')
+        else:
+            lines.append(f" {_json(key)}: {_json(manifest[key])}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def kit_code_hash(root: str | os.PathLike = PACKAGE_DIR) -> str:
     """sha256 of the kit's own code: every ``*.py`` file and every template file.
 
@@ -566,8 +595,7 @@ def _execute_run(spec: RunSpec, deliver: bool = False) -> RunResult:
                                    [k for k in old_env if k not in os.environ])
             extra = {"engine_name": "cslib-warm", "km": warm.km, "setup_code": code,
                      "request_save_on_cell_execute": False}
-            if spec.account_id is not None:  # briefs: skip the new client's ~0.2 s wait
-                extra["kc"] = warm.client()
+            extra["kc"] = warm.client()  # skips a new client's ~0.2 s wait for the kernel
         else:  # a fresh kernel, which dies with this worker all the same
             extra = {"kernel_manager_class": _kernel_manager_class()}
         source_path = spec.input
@@ -1570,7 +1598,7 @@ def publish_month(plan: MonthPlan, done: list[dict]) -> list[dict]:
     digest_text, digest_html = render_digest(plan.month, [r for r in runs
                                                           if r.get("account_id") is None],
                                              locale=plan.locale)
-    _atomic_write(plan.manifest_path, _json(manifest, indent=1) + "\n")
+    _atomic_write(plan.manifest_path, _manifest_text(manifest))
     from .brief import brief_index_rows, render_brief_index
 
     briefs = [r for r in runs if r.get("account_id") is not None]

@@ -52,3 +52,28 @@ def test_dask_workers_enforce_run_timeout_and_the_batch_goes_on(tmp_path):
     assert runs["ok"]["status"] == "ok"  # the batch went on after the timed-out run
     page = (month_dir / "steps" / "smb.html").read_text(encoding="utf-8")
     assert "This run timed out." in page and "step 6 done" not in page
+
+
+# --------------------------------------------------------------------------- warm kernels
+def test_a_warm_kernel_over_its_memory_limit_is_replaced(monkeypatch):
+    import os
+
+    from jupyter_core.utils import run_sync
+
+    from cslib import kernels
+
+    assert kernels._resident_bytes(None) == 0
+    assert kernels._resident_bytes(os.getpid()) > 10 * 2**20  # this Python, pandas loaded
+    try:
+        first = kernels._WarmKernel.get()
+        assert kernels._WarmKernel.get() is first  # kept between reports
+        held = kernels._resident_bytes(kernels._kernel_pid(first.km))
+        assert held > 0
+        monkeypatch.setattr(kernels, "KERNEL_RSS_LIMIT", held - 1)
+        second = kernels._WarmKernel.get()
+        assert second is not first
+        assert not run_sync(first.km.is_alive)()  # the old one was shut down
+        monkeypatch.setattr(kernels, "KERNEL_RSS_LIMIT", 2**40)
+        assert kernels._WarmKernel.get() is second
+    finally:
+        kernels._WarmKernel.discard()

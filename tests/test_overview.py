@@ -230,3 +230,20 @@ def test_a_change_that_rounds_to_nothing_reads_equal():
            "trend": [17.1, 17.3], "previous": {"value": 17.1, "kind": "nps", "se": 3.0}}
     row = _row(render_index("2026-10", [_run("SMB", [now])]), "NPS")
     assert "= (within noise)" in row and "\u25b2" not in row
+
+
+def test_the_overview_formats_a_run_once_and_follows_its_headlines():
+    from cslib import pages
+
+    pages._RUN_MODELS.clear()
+    first = render_index("2026-10", OCT)
+    assert len(pages._RUN_MODELS) == 1
+    assert render_index("2026-10", OCT) == first  # from the formatted rows
+    pages._RUN_MODELS.clear()
+    assert render_index("2026-10", OCT) == first
+    # a run without a cache key is known by its headlines: new figures, new rows
+    lower = [_run("SMB", _with_history([{**OCT_HEADS[0], "value": 0.04, "text": "4.0%"}],
+                                       SEP_HEADS, AUG_HEADS))]
+    assert "\u25b2 2.0 pp" in _row(render_index("2026-10", lower), "Logo churn, Oct 2026")
+    # the same run in the other language is formatted again
+    assert "Variação desde set/2026" in render_index("2026-10", OCT, locale="pt-BR")

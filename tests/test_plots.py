@@ -472,6 +472,55 @@ def test_cohort_heatmap_hatches_small_cells_and_labels_every_row():
     assert "1 cells with a small sample" in plots.figure_alt(ax.figure)
 
 
+def test_cohort_heatmap_inks_each_number_by_its_cells_lightness():
+    # RdBu from -100 to 100: -100 is dark red and 100 dark blue (white numbers), 0 is
+    # white and 40 pale blue (dark numbers); the cells are coloured from the same map.
+    cohorts = pd.DataFrame({"cohort": ["2025Q1"] * 4, "period": ["P1", "P2", "P3", "P4"],
+                            "n": [50] * 4, "nps": [-100.0, 0.0, 40.0, 100.0]})
+    ax = plots.cohort_heatmap(cohorts)
+    ink = {t.get_text(): matplotlib.colors.to_hex(t.get_color()) for t in ax.texts}
+    assert ink == {"-100": "#ffffff", "0": "#262626", "40": "#262626", "100": "#ffffff"}
+    cmap = matplotlib.colormaps["RdBu"]
+    mesh = ax.collections[0]
+    mesh.update_scalarmappable()  # what a drawing does first
+    faces = [matplotlib.colors.to_hex(c) for c in mesh.get_facecolors()]
+    assert faces == [matplotlib.colors.to_hex(cmap(x)) for x in (0.0, 0.5, 0.7, 1.0)]
+    assert len(ax.figure.axes) == 2  # and its colour bar
+
+
+def _constrained_figure():
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    ax.plot([0, 1, 2], [3, 1, 2], label="a long legend entry")
+    ax.set_title("A title that takes room")
+    ax.set_ylabel("A y label")
+    fig.legend(loc="outside lower center")
+    return fig
+
+
+def test_a_saved_chart_is_laid_out_once_and_its_bytes_are_matplotlibs():
+    # matplotlib's own savefig (a dry-run draw, then the drawing) is the reference
+    reference = io.StringIO()
+    fig = _constrained_figure()
+    fig.savefig(reference, format="svg", **plots.SVG_KWARGS)
+    fig = _constrained_figure()
+    draws = []
+    original = type(fig).draw
+
+    def counting(self, renderer):
+        draws.append(renderer)
+        return original(self, renderer)
+
+    type(fig).draw = counting
+    try:
+        ours = plots._svg_text(fig)
+    finally:
+        type(fig).draw = original
+    assert ours == reference.getvalue()
+    assert len(draws) == 1  # the dry run laid the axes out and drew nothing
+    assert "draw" not in vars(fig)  # the figure draws as before afterwards
+    plt.close("all")
+
+
 def test_partial_weeks_and_collecting_waves_are_drawn_apart():
     weekly = _WEEKLY.assign(complete=[True, False])
     ax = plots.loop_vs_nps(weekly)
