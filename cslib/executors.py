@@ -30,7 +30,6 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Sequence
