@@ -280,8 +280,12 @@ def time_in_stage(
     order: Sequence[str] | None = None,
     month=None,
     by: str | Sequence[str] | None = None,
+    durations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Median and 90th percentile of days in each stage, open ones censored (Kaplan-Meier).
+
+    ``durations``: :func:`stage_durations` of the same arguments, when already
+    computed (a report that also lists stalled opportunities computes it once).
 
     Returns
     -------
@@ -311,7 +315,8 @@ def time_in_stage(
     0  lead  5     4            1          6.0       8.0
     """
     order = _order(order, "time_in_stage")
-    durations = stage_durations(opportunities, stages, order=order, month=month)
+    if durations is None:
+        durations = stage_durations(opportunities, stages, order=order, month=month)
     return _stage_times(durations, opportunities, order, _by(by))
 
 
@@ -343,6 +348,7 @@ def stalled_opportunities(
     order: Sequence[str] | None = None,
     month=None,
     threshold_days: float | None = None,
+    durations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Open opportunities in their current stage for longer than its p90 (or a threshold).
 
@@ -350,7 +356,8 @@ def stalled_opportunities(
     (:func:`time_in_stage`, open ones censored); with ``threshold_days`` the
     limit is that number of days for every stage instead. A stage whose p90
     cannot be estimated (fewer than 10% ever left) stalls nothing unless a
-    threshold is given.
+    threshold is given. ``durations``: :func:`stage_durations` of the same
+    arguments, when already computed.
 
     Returns
     -------
@@ -372,7 +379,8 @@ def stalled_opportunities(
     0             O1           61.0
     """
     order = _order(order, "stalled_opportunities")
-    durations = stage_durations(opportunities, stages, order=order, month=month)
+    if durations is None:
+        durations = stage_durations(opportunities, stages, order=order, month=month)
     if threshold_days is not None:
         limits = pd.Series(float(threshold_days), index=order)
         rule = "threshold"

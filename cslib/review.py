@@ -1144,8 +1144,9 @@ def backtest(
     confidence : float, default 0.95
         Of the Wilson intervals.
     _cuts : dict, optional
-        Internal: month -> the tables cut at its end, shared with other readers of
-        the same ``tables`` (:func:`cslib.health.health_review`); not with ``classify``.
+        Internal: month -> the health score's components, computed here from each
+        review month's cut for the other readers of the same ``tables``
+        (:func:`cslib.health.health_review`); not with ``classify``.
 
     Returns
     -------
@@ -1207,12 +1208,11 @@ def backtest(
     rows = []
     for o in ordinals:
         period = pd.Period(ordinal=o, freq="M")
-        if shared is None:
-            cut = known_at(source, str(period))
-        else:
-            if str(period) not in shared:
-                shared[str(period)] = known_at(source, str(period))
-            cut = shared[str(period)]
+        cut = known_at(source, str(period))
+        if shared is not None:  # the health score's components of this month, while cut
+            from .health import month_features_at
+
+            month_features_at(source, period, shared, cut=cut)
         if classify is None:
             ev = account_evidence(cut["accounts"], cut["mrr"], cut["nps_responses"],
                                   cut["usage"], cut["tickets"], month=str(period))

@@ -62,8 +62,10 @@ report.section("journey.in_stage", locale)
 
 # %%
 with notes:
+    durations = funnel.stage_durations(sales["opportunities"], sales["opportunity_stages"],
+                                       order=stages, month=month)
     in_stage = funnel.time_in_stage(sales["opportunities"], sales["opportunity_stages"],
-                                    order=stages, month=month)
+                                    order=stages, month=month, durations=durations)
 report.show_table(in_stage, locale=locale)
 
 # %%
@@ -73,7 +75,7 @@ report.section("journey.stalled", locale)
 with notes:
     stalled = funnel.stalled_opportunities(sales["opportunities"], sales["opportunity_stages"],
                                            order=stages, month=month,
-                                           threshold_days=stall_days)
+                                           threshold_days=stall_days, durations=durations)
 report.show_table(stalled, locale=locale)
 
 # %%

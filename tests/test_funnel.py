@@ -49,3 +49,19 @@ def test_stall_rule_with_a_threshold(opps):
     # E in lead 31 d (> 28), D in demo 29 d (> 28)
     assert out["opportunity_id"].tolist() == ["E", "D"]
     assert out["days_in_stage"].tolist() == [31.0, 29.0]
+
+
+def test_time_in_stage_and_stalls_from_durations_computed_once(opps):
+    order = ["lead", "demo"]
+    durations = funnel.stage_durations(*opps, order=order, month="2026-10")
+    out = funnel.time_in_stage(*opps, order=order, month="2026-10", durations=durations)
+    assert out.iloc[0].median_days == 8.0 and out.iloc[0].still_there == 1  # as by hand above
+    stalled = funnel.stalled_opportunities(*opps, order=order, month="2026-10",
+                                           threshold_days=28, durations=durations)
+    assert stalled["opportunity_id"].tolist() == ["E", "D"]
+    # the durations are what is read: rows left out are left out of both tables
+    only_lead = durations[durations["stage"] == "lead"]
+    assert funnel.time_in_stage(*opps, order=order, month="2026-10",
+                                durations=only_lead).iloc[1].n == 0
+    assert funnel.stalled_opportunities(*opps, order=order, month="2026-10", threshold_days=28,
+                                        durations=only_lead)["opportunity_id"].tolist() == ["E"]

@@ -208,6 +208,19 @@ def test_out_of_time_windows_and_metrics(oot):
     assert pr["health"].between(0, 100).all()
 
 
+def test_health_review_shares_each_months_components_without_changing_a_number(demo_tables, oot):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hr = health.health_review(demo_tables, n_boot=100)
+        alone = review.backtest(demo_tables)
+    # each part as computed alone, every month cut and scored from the whole tables
+    pd.testing.assert_frame_equal(hr.out_of_time.metrics, oot.metrics)
+    pd.testing.assert_frame_equal(hr.out_of_time.predictions, oot.predictions)
+    pd.testing.assert_series_equal(hr.out_of_time.model.coef_, oot.model.coef_)
+    pd.testing.assert_frame_equal(hr.backtest.outcomes, alone.outcomes)
+    pd.testing.assert_frame_equal(hr.backtest.rates, alone.rates)
+
+
 def _shift_after(tables, cutoff):
     """Every event dated after ``cutoff``'s end changed: MRR gone (all churn), scores
     flipped, tickets and loop actions moved, later resolutions undone."""
